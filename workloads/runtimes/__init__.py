@@ -1,0 +1,32 @@
+"""Registry of runtime adapters.
+
+Adding a runtime: write one module with a `RuntimeAdapter` subclass, then add one line to
+`REGISTRY` below. Adapters are imported lazily so that listing names stays cheap.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .base import RuntimeAdapter
+
+REGISTRY: dict[str, str] = {
+    "wasmtime": "wasmtime_embedded:WasmtimeAdapter",
+    "native": "native:NativeAdapter",
+    "docker": "docker_engine:DockerAdapter",
+}
+
+KNOWN_RUNTIMES: tuple[str, ...] = tuple(REGISTRY)
+
+
+def adapter_class(name: str) -> type["RuntimeAdapter"]:
+    """The adapter class registered under `name` (KeyError if none is)."""
+    module_name, class_name = REGISTRY[name].split(":")
+    module = import_module(f"{__name__}.{module_name}")
+    return getattr(module, class_name)
+
+
+def create_adapter(name: str, options: dict | None = None) -> "RuntimeAdapter":
+    return adapter_class(name)(options)

@@ -1,0 +1,129 @@
+"""The one small interface every runtime adapter implements.
+
+Optional abilities are class flags the front ends read (`CAN_LISTEN`, `SUPPORTS_FUEL`, ...),
+so adding a runtime is one new file plus one line in `runtimes/__init__.py`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal, Sequence
+
+from ..catalogue import Workload
+
+RuntimeKind = Literal["wasm", "native", "container"]
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether a runtime can be used here; when not, why and what fixes it."""
+
+    ok: bool
+    reason: str = ""
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One run-to-exit of a workload.
+
+    `total_ms` is what a user of this runtime waits (e.g. `docker run` → exit); `phases` splits
+    it where the runtime allows (load / instantiate / run, or create / start / exited).
+    """
+
+    exit_code: int
+    stdout: str
+    stderr: str
+    total_ms: float
+    phases: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MemoryReading:
+    """One memory sample of a long-running instance, in bytes, with what each number counts."""
+
+    instance_rss: int  # the guest's own processes (or, in-process hosts, the instance's share)
+    instance_uss: int | None = None
+    overhead_rss: int = 0  # the runtime's own helpers/host outside the guest (shim, Python host)
+    cgroup_usage: int | None = None  # the container cgroup's memory usage (includes page cache)
+    counts: str = ""  # plain words for what instance_rss counts
+
+
+class Instance(ABC):
+    """A long-running workload instance that can be sampled and stopped."""
+
+    runtime: str
+    workload: str
+    ready_line: str = ""
+    started_ms: float = 0.0  # from start request to the ready line
+
+    @abstractmethod
+    def pids(self) -> list[int]:
+        """Processes of the guest itself, for sampling."""
+
+    def overhead_pids(self) -> list[int]:
+        """Runtime helper processes outside the guest (e.g. containerd-shim)."""
+        return []
+
+    @abstractmethod
+    def memory(self) -> MemoryReading:
+        """Sample memory now."""
+
+    @abstractmethod
+    def alive(self) -> bool: ...
+
+    @abstractmethod
+    def stop(self) -> None:
+        """Stop the instance and release everything it holds (idempotent)."""
+
+    def command_line(self) -> str:
+        """The equivalent shell command, for the log of what was run."""
+        return ""
+
+
+class RuntimeAdapter(ABC):
+    """A runtime wasmscope can measure."""
+
+    name: ClassVar[str]
+    display_name: ClassVar[str]
+    kind: ClassVar[RuntimeKind]
+    CAN_LISTEN: ClassVar[bool] = False  # can serve the `http` workload
+    SUPPORTS_FUEL: ClassVar[bool] = False
+    SUPPORTS_DEADLINE: ClassVar[bool] = True
+    IN_PROCESS: ClassVar[bool] = False
+
+    def __init__(self, options: dict | None = None) -> None:
+        self.options = dict(options or {})
+
+    @abstractmethod
+    def availability(self) -> Availability: ...
+
+    @abstractmethod
+    def version(self) -> str: ...
+
+    @abstractmethod
+    def mode(self) -> str:
+        """How this runtime executes code here, e.g. 'AOT (Cranelift), epoch deadline'."""
+
+    def supports(self, workload: Workload) -> str | None:
+        """None when this runtime can run the workload, else the reason it cannot."""
+        return None
+
+    def prepare(self, workload: Workload) -> None:
+        """Build or compile what the workload needs (untimed; results are cached)."""
+
+    @abstractmethod
+    def run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult:
+        """Run to exit. Raises GuestTimeout past the deadline, GuestFailed on a non-zero exit."""
+
+    @abstractmethod
+    def start(self, workload: Workload, args: Sequence[str] = (), *, ready_timeout_s: float = 30.0) -> Instance:
+        """Start a long-running instance and return once it printed its ready line."""
+
+    def command_line(self, workload: Workload, args: Sequence[str] = ()) -> str:
+        """The equivalent shell command for the log (`docker run ...`, `wasmtime run ...`)."""
+        return ""
+
+    def close(self) -> None:
+        """Release everything this adapter started (containers, worker processes)."""
