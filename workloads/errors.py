@@ -30,3 +30,7 @@ class GuestFailed(WasmscopeError):
         super().__init__(message)
         self.exit_code = exit_code
         self.output = output
+
+
+class Cancelled(WasmscopeError):
+    """The user cancelled a running benchmark."""

@@ -1,0 +1,1 @@
+"""Measurements: cold start, compute, memory — each interleaving the runtimes it compares."""

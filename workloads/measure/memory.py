@@ -1,0 +1,78 @@
+"""Memory: RSS of a running `idle` instance per runtime, sampled with psutil.
+
+Runtimes are measured one at a time (in shuffled order) so one instance's page-ins do not
+disturb another's; each row says what its numbers count.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+
+from ..catalogue import Workload
+from ..errors import Cancelled, WasmscopeError
+from ..runtimes.base import MemoryReading, RuntimeAdapter
+from .control import RunControl
+from .results import FAILED, OK, UNSUPPORTED, Row, Table
+from .timing import _prepare
+
+MIB = 1024 * 1024
+
+
+def _median_mib(values: list[int | None]) -> float | None:
+    vals = [v for v in values if v is not None]
+    return round(statistics.median(vals) / MIB, 3) if vals else None
+
+
+def summarize_readings(readings: list[MemoryReading]) -> dict[str, float]:
+    """Medians in MiB of each number a reading carries (absent numbers left out)."""
+    stats = {
+        "instance_rss_mib": _median_mib([r.instance_rss for r in readings]),
+        "instance_uss_mib": _median_mib([r.instance_uss for r in readings]),
+        "overhead_rss_mib": _median_mib([r.overhead_rss for r in readings]),
+        "cgroup_mib": _median_mib([r.cgroup_usage for r in readings]),
+        "total_rss_mib": _median_mib([r.instance_rss + r.overhead_rss for r in readings]),
+    }
+    return {k: v for k, v in stats.items() if v is not None}
+
+
+def measure_memory(adapters: dict[str, RuntimeAdapter], workload: Workload, mib: int, *,
+                   samples: int, interval_s: float, control: RunControl,
+                   ready_timeout_s: float = 60.0, seed: int | None = None) -> Table:
+    """Start the workload on each runtime, sample its memory `samples` times, stop it."""
+    args = [str(mib)]
+    table = Table("memory", "MiB", workload.name, args,
+                  what=f"RSS of a running {workload.name} instance that touched {mib} MiB (median of samples)")
+    ready = _prepare(adapters, workload, table, control)
+    order = list(ready)
+    random.Random(seed).shuffle(order)
+    for name in order:
+        control.check()
+        adapter = ready[name]
+        instance = None
+        try:
+            control.note(f"{name}: starting {adapter.command_line(workload, args)}")
+            instance = adapter.start(workload, args, ready_timeout_s=ready_timeout_s)
+            readings: list[MemoryReading] = []
+            for _ in range(samples):
+                control.check()
+                time.sleep(interval_s)
+                reading = instance.memory()
+                readings.append(reading)
+                control.sample("memory", name, reading.instance_rss / MIB)
+            control.step(f"memory: {name}")
+        except Cancelled:
+            raise
+        except WasmscopeError as err:
+            table.rows.append(Row(name, FAILED, str(err)))
+            continue
+        finally:
+            if instance is not None:
+                instance.stop()
+        stats = summarize_readings(readings)
+        stats["ready_ms"] = round(instance.started_ms, 3)
+        table.rows.append(Row(name, OK, value=stats["instance_rss_mib"], stats=stats,
+                              samples=[round(r.instance_rss / MIB, 3) for r in readings],
+                              counts=readings[-1].counts))
+    return table

@@ -1,0 +1,115 @@
+"""Results of a benchmark run: plain data that round-trips through JSON and TOML profiles.
+
+Ratios are never stored: they are computed from rows of the same `Results`, i.e. figures
+taken side by side in one run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+OK, UNAVAILABLE, UNSUPPORTED, FAILED = "ok", "unavailable", "unsupported", "failed"
+
+
+@dataclass
+class RuntimeInfo:
+    name: str
+    display: str
+    kind: str
+    version: str = ""
+    mode: str = ""
+    available: bool = True
+    reason: str = ""
+    hint: str = ""
+
+
+@dataclass
+class Row:
+    """One runtime's line in a table. `value` is the headline figure in the table's unit."""
+
+    runtime: str
+    status: str = OK
+    reason: str = ""
+    value: float | None = None
+    stats: dict[str, float] = field(default_factory=dict)
+    phases: dict[str, float] = field(default_factory=dict)
+    samples: list[float] = field(default_factory=list)
+    counts: str = ""
+
+
+@dataclass
+class Table:
+    """One measurement (startup / compute / memory) over several runtimes."""
+
+    name: str
+    unit: str  # unit of Row.value: "ms" or "MiB"
+    workload: str
+    args: list[str] = field(default_factory=list)
+    what: str = ""  # plain words: what the headline figure counts
+    rows: list[Row] = field(default_factory=list)
+
+    def row(self, runtime: str) -> Row | None:
+        return next((r for r in self.rows if r.runtime == runtime), None)
+
+    def ok_value(self, runtime: str) -> float | None:
+        r = self.row(runtime)
+        return r.value if r is not None and r.status == OK else None
+
+    def ratio(self, runtime: str, baseline: str) -> float | None:
+        """baseline / runtime: how many times smaller (faster, leaner) `runtime` is."""
+        v, b = self.ok_value(runtime), self.ok_value(baseline)
+        if v is None or b is None or v <= 0:
+            return None
+        return b / v
+
+    def overhead_pct(self, runtime: str, baseline: str) -> float | None:
+        """How much larger `runtime` is than `baseline`, in percent."""
+        v, b = self.ok_value(runtime), self.ok_value(baseline)
+        if v is None or b is None or b <= 0:
+            return None
+        return (v / b - 1.0) * 100.0
+
+
+@dataclass
+class Results:
+    profile: str
+    started_at: str  # ISO 8601, UTC
+    finished_at: str = ""
+    machine: dict[str, Any] = field(default_factory=dict)
+    runtimes: dict[str, RuntimeInfo] = field(default_factory=dict)
+    tables: dict[str, Table] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    cancelled: bool = False
+
+    def failures(self) -> list[tuple[str, str, str]]:
+        """(table, runtime, reason) of every row that failed on an available runtime."""
+        return [(t.name, r.runtime, r.reason) for t in self.tables.values()
+                for r in t.rows if r.status == FAILED]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data without None values (TOML has no null)."""
+        return _drop_none(asdict(self))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Results":
+        tables = {}
+        for name, t in (data.get("tables") or {}).items():
+            rows = [Row(**{k: v for k, v in r.items() if k in Row.__dataclass_fields__})
+                    for r in t.get("rows", [])]
+            fields = {k: v for k, v in t.items() if k in Table.__dataclass_fields__ and k != "rows"}
+            tables[name] = Table(rows=rows, **fields)
+        runtimes = {n: RuntimeInfo(**{k: v for k, v in info.items() if k in RuntimeInfo.__dataclass_fields__})
+                    for n, info in (data.get("runtimes") or {}).items()}
+        return cls(profile=data.get("profile", ""), started_at=data.get("started_at", ""),
+                   finished_at=data.get("finished_at", ""), machine=dict(data.get("machine") or {}),
+                   runtimes=runtimes, tables=tables, settings=dict(data.get("settings") or {}),
+                   cancelled=bool(data.get("cancelled", False)))
+
+
+def _drop_none(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _drop_none(v) for k, v in obj.items() if v is not None}
+    if isinstance(obj, (list, tuple)):
+        return [_drop_none(v) for v in obj]
+    return obj

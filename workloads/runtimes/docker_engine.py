@@ -1,0 +1,325 @@
+"""Docker through the Docker SDK against the local engine (DOCKER_HOST respected).
+
+Cold start is reported as the total `docker run` → exit and split into create / start /
+exited. Containers are hardened: no network unless the workload serves, read-only root,
+all capabilities dropped, no-new-privileges, a memory limit.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Sequence
+
+import psutil
+
+from .. import sessions
+from ..catalogue import Workload
+from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
+from ..images import ensure_builtin_image, ensure_user_image
+from . import processes
+from .base import Availability, Instance, MemoryReading, RunResult, RuntimeAdapter
+
+DEFAULT_MEMORY_LIMIT_MIB = 512
+START_HINT = ("start the engine: `sudo dockerd >/tmp/dockerd.log 2>&1 &` "
+              "(install it with `sudo apt-get install -y docker.io`)")
+CONTAINER_PORT = "8080/tcp"
+
+
+def engine_address() -> str:
+    return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+
+
+def _short(err: BaseException) -> str:
+    text = getattr(err, "explanation", None) or str(err)
+    text = str(text).strip().splitlines()[0] if str(text).strip() else type(err).__name__
+    if "Connection refused" in text or "FileNotFoundError" in text or "No such file" in text:
+        return "connection refused (is dockerd running?)"
+    return text[:200]
+
+
+class DockerAdapter(RuntimeAdapter):
+    name = "docker"
+    display_name = "Docker (runc)"
+    kind = "container"
+    CAN_LISTEN = True
+
+    def __init__(self, options: dict | None = None) -> None:
+        super().__init__(options)
+        self.memory_limit_mib = int(self.options.get("memory_limit_mib", DEFAULT_MEMORY_LIMIT_MIB))
+        self._client = None
+        self._client_error: str | None = None
+        self._lock = threading.Lock()
+        self._live: dict[str, object] = {}  # container id → container, removed on close()
+        self._instances: list[DockerInstance] = []
+        self._images: dict[str, str] = {}
+
+    # -- client ------------------------------------------------------------------------
+    def client(self):
+        """The SDK client; on first contact, containers of dead sessions are removed."""
+        with self._lock:
+            if self._client is None and self._client_error is None:
+                try:
+                    import docker
+
+                    client = docker.from_env(max_pool_size=32, timeout=120)
+                    client.ping()
+                except Exception as err:
+                    self._client_error = f"Docker engine not reachable at {engine_address()}: {_short(err)}"
+                else:
+                    sessions.remove_containers(client)
+                    self._client = client
+            if self._client is None:
+                raise RuntimeUnavailable(self._client_error or "Docker engine not reachable")
+            return self._client
+
+    def availability(self) -> Availability:
+        try:
+            self.client()
+        except RuntimeUnavailable as err:
+            return Availability(False, str(err), START_HINT)
+        return Availability(True)
+
+    def version(self) -> str:
+        try:
+            info = self.client().version()
+        except RuntimeUnavailable:
+            return "unknown (engine not reachable)"
+        return f"Docker Engine {info.get('Version', '?')}"
+
+    def engine_facts(self) -> dict[str, str]:
+        """Facts that change results: runtime, cgroup driver/version, storage driver."""
+        info = self.client().info()
+        return {"runtime": str(info.get("DefaultRuntime", "runc")),
+                "cgroup": f"{info.get('CgroupDriver', '?')} v{info.get('CgroupVersion', '?')}",
+                "storage": str(info.get("Driver", "?"))}
+
+    def mode(self) -> str:
+        return (f"runc container per run; FROM scratch image with the static binary; network none "
+                f"(bridge + published port for servers); read-only, cap-drop ALL, no-new-privileges, "
+                f"memory limit {self.memory_limit_mib} MiB")
+
+    def supports(self, workload: Workload) -> str | None:
+        if workload.image is None and workload.source is None:
+            return f"workload {workload.name!r} has neither an image nor a C source to build one"
+        return None
+
+    # -- images ------------------------------------------------------------------------
+    def image_for(self, workload: Workload) -> str:
+        if workload.image:
+            return ensure_user_image(self.client(), workload.image)
+        reason = self.supports(workload)
+        if reason:
+            raise WorkloadError(reason)
+        from ..native_build import native_binary, native_build_key
+
+        key = native_build_key(workload)
+        cached = self._images.get(key)
+        if cached:
+            return cached
+        tag = ensure_builtin_image(self.client(), workload, Path(native_binary(workload)), key)
+        self._images[key] = tag
+        return tag
+
+    def prepare(self, workload: Workload) -> None:
+        self.image_for(workload)
+
+    def _create_kwargs(self, workload: Workload, args: Sequence[str]) -> dict:
+        kw = dict(
+            command=list(args), labels=sessions.session_labels(**{"wasmscope.workload": workload.name}),
+            read_only=True, cap_drop=["ALL"], security_opt=["no-new-privileges"],
+            mem_limit=f"{self.memory_limit_mib}m", detach=True,
+        )
+        if workload.network:
+            kw["ports"] = {CONTAINER_PORT: ("127.0.0.1", None)}
+        else:
+            kw["network_mode"] = "none"
+        return kw
+
+    def command_line(self, workload: Workload, args: Sequence[str] = ()) -> str:
+        net = "-p 127.0.0.1::8080" if workload.network else "--network none"
+        image = workload.image or f"wasmscope/{workload.name}:<key>"
+        return (f"docker run --rm {net} --read-only --cap-drop ALL --security-opt no-new-privileges "
+                f"--memory {self.memory_limit_mib}m --label wasmscope=1 {image} {' '.join(args)}").strip()
+
+    def _remove(self, container) -> None:
+        try:
+            container.remove(force=True)
+        except Exception as err:
+            if "No such container" not in str(err) and "is already in progress" not in str(err):
+                raise
+        finally:
+            self._live.pop(container.id, None)
+
+    # -- run to exit -------------------------------------------------------------------
+    def run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult:
+        image = self.image_for(workload)
+        client = self.client()
+        kw = self._create_kwargs(workload, args)
+        t0 = time.perf_counter_ns()
+        container = client.containers.create(image, **kw)
+        self._live[container.id] = container
+        try:
+            t1 = time.perf_counter_ns()
+            container.start()
+            t2 = time.perf_counter_ns()
+            try:
+                status = container.wait(timeout=timeout_s)
+            except Exception as err:  # requests' ReadTimeout: the deadline passed
+                if "timed out" in str(err).lower() or "timeout" in type(err).__name__.lower():
+                    raise GuestTimeout(f"{workload.name} on docker timed out after {timeout_s:g} s "
+                                       "(container killed)") from None
+                raise
+            t3 = time.perf_counter_ns()
+            code = int(status.get("StatusCode", -1))
+            stdout = container.logs(stdout=True, stderr=False).decode(errors="replace")
+            stderr = container.logs(stdout=False, stderr=True).decode(errors="replace")
+            if code != 0:
+                container.reload()
+                if (container.attrs.get("State") or {}).get("OOMKilled"):
+                    why = f"was killed by the container memory limit ({self.memory_limit_mib} MiB, OOM)"
+                else:
+                    why = f"exited with code {code}"
+                last = stderr.strip().splitlines()[-1] if stderr.strip() else "no stderr"
+                raise GuestFailed(f"{workload.name} on docker {why}: {last}", exit_code=code,
+                                  output=stdout + stderr)
+        finally:
+            self._remove(container)
+        ms = 1e-6
+        return RunResult(code, stdout, stderr, (t3 - t0) * ms,
+                         {"create": (t1 - t0) * ms, "start": (t2 - t1) * ms, "exited": (t3 - t2) * ms})
+
+    # -- long-running ------------------------------------------------------------------
+    def start(self, workload: Workload, args: Sequence[str] = (), *, ready_timeout_s: float = 30.0) -> Instance:
+        image = self.image_for(workload)
+        t0 = time.perf_counter()
+        container = self.client().containers.create(image, **self._create_kwargs(workload, args))
+        self._live[container.id] = container
+        inst = DockerInstance(self, container, workload.name, self.command_line(workload, args))
+        try:
+            container.start()
+            prefix = workload.ready or "ready"
+            deadline = time.monotonic() + ready_timeout_s
+            while True:
+                logs = container.logs(stdout=True, stderr=False).decode(errors="replace")
+                line = next((ln for ln in logs.splitlines() if ln.startswith(prefix)), None)
+                if line:
+                    break
+                container.reload()
+                if container.status not in ("created", "running"):
+                    err = container.logs(stdout=False, stderr=True).decode(errors="replace").strip()
+                    raise WorkloadError(f"{workload.name} on docker exited before it was ready: "
+                                        f"{err.splitlines()[-1] if err else container.status}")
+                if time.monotonic() > deadline:
+                    raise GuestTimeout(f"{workload.name} on docker printed no '{prefix}' line "
+                                       f"within {ready_timeout_s:g} s")
+                time.sleep(0.01)
+            inst.started_ms = (time.perf_counter() - t0) * 1e3
+            inst.ready_line = line
+            container.reload()
+            inst.attach_host_facts()
+        except BaseException:
+            inst.stop()
+            raise
+        self._instances.append(inst)
+        return inst
+
+    def close(self) -> None:
+        for inst in self._instances:
+            inst.stop()
+        self._instances.clear()
+        for container in list(self._live.values()):
+            self._remove(container)
+
+
+def _cgroup_memory_file(pid: int) -> Path | None:
+    """The memory usage file of the cgroup `pid` lives in (cgroup v1 or v2)."""
+    try:
+        lines = Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if "memory" in controllers.split(","):
+            f = Path("/sys/fs/cgroup/memory") / path.lstrip("/") / "memory.usage_in_bytes"
+            if f.exists():
+                return f
+    for line in lines:
+        if line.startswith("0::"):
+            f = Path("/sys/fs/cgroup") / line[3:].lstrip("/") / "memory.current"
+            if f.exists():
+                return f
+    return None
+
+
+class DockerInstance(Instance):
+    """A running container: its own processes, its containerd-shim, and its cgroup."""
+
+    def __init__(self, adapter: DockerAdapter, container, workload: str, command: str) -> None:
+        self.adapter = adapter
+        self.container = container
+        self.runtime = "docker"
+        self.workload = workload
+        self._command = command
+        self.init_pid = 0
+        self.shim_pid = 0
+        self.cgroup_file: Path | None = None
+        self.host_port: int | None = None
+        self._stopped = False
+
+    def attach_host_facts(self) -> None:
+        state = self.container.attrs.get("State") or {}
+        self.init_pid = int(state.get("Pid") or 0)
+        if self.init_pid:
+            try:
+                parent = psutil.Process(self.init_pid).parent()
+                if parent and "shim" in parent.name():
+                    self.shim_pid = parent.pid
+            except psutil.Error:
+                pass
+            self.cgroup_file = _cgroup_memory_file(self.init_pid)
+        ports = (self.container.attrs.get("NetworkSettings") or {}).get("Ports") or {}
+        bound = ports.get(CONTAINER_PORT) or []
+        if bound:
+            self.host_port = int(bound[0]["HostPort"])
+
+    def pids(self) -> list[int]:
+        return [self.init_pid] if self.init_pid else []
+
+    def overhead_pids(self) -> list[int]:
+        return [self.shim_pid] if self.shim_pid else []
+
+    def memory(self) -> MemoryReading:
+        rss, uss = processes.rss_uss(self.pids())
+        shim_rss = 0
+        if self.shim_pid:
+            try:
+                shim_rss = psutil.Process(self.shim_pid).memory_info().rss
+            except psutil.Error:
+                pass
+        usage = None
+        if self.cgroup_file is not None:
+            try:
+                usage = int(self.cgroup_file.read_text())
+            except (OSError, ValueError):
+                usage = None
+        return MemoryReading(instance_rss=rss, instance_uss=uss, overhead_rss=shim_rss,
+                             cgroup_usage=usage,
+                             counts="RSS of the container's processes; overhead = containerd-shim RSS")
+
+    def alive(self) -> bool:
+        try:
+            self.container.reload()
+        except Exception:
+            return False
+        return self.container.status == "running"
+
+    def stop(self) -> None:
+        if not self._stopped:
+            self._stopped = True
+            self.adapter._remove(self.container)
+
+    def command_line(self) -> str:
+        return self._command

@@ -1,0 +1,125 @@
+"""Native: the workload's static binary as a plain process — the baseline every ratio uses."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import time
+from typing import Sequence
+
+from ..catalogue import Workload
+from ..errors import BuildError, GuestFailed, GuestTimeout, WorkloadError
+from . import processes
+from .base import Availability, Instance, MemoryReading, RunResult, RuntimeAdapter
+
+
+class NativeAdapter(RuntimeAdapter):
+    name = "native"
+    display_name = "Native process"
+    kind = "native"
+    CAN_LISTEN = True
+
+    def __init__(self, options: dict | None = None) -> None:
+        super().__init__(options)
+        self._instances: list[NativeInstance] = []
+
+    def availability(self) -> Availability:
+        from ..native_build import find_c_compiler
+
+        if find_c_compiler() is None:
+            return Availability(False, "no C compiler found to build the native baseline",
+                                "apt-get install -y clang (or set WASMSCOPE_CC)")
+        return Availability(True)
+
+    def version(self) -> str:
+        from ..native_build import compiler_version
+
+        return f"{platform.machine()} static, {compiler_version() or 'no compiler'}"
+
+    def mode(self) -> str:
+        return "static binary, -O2, fork/exec per run"
+
+    def supports(self, workload: Workload) -> str | None:
+        if workload.source is None:
+            return f"workload {workload.name!r} has no C source to build natively"
+        return None
+
+    def _binary(self, workload: Workload):
+        from ..native_build import native_binary
+
+        reason = self.supports(workload)
+        if reason:
+            raise WorkloadError(reason)
+        return native_binary(workload)
+
+    def prepare(self, workload: Workload) -> None:
+        self._binary(workload)
+
+    def command_line(self, workload: Workload, args: Sequence[str] = ()) -> str:
+        return " ".join([f"./{workload.name}", *args])
+
+    def run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult:
+        binary = self._binary(workload)
+        t0 = time.perf_counter_ns()
+        proc = processes.spawn([str(binary), *args])
+        t1 = time.perf_counter_ns()
+        try:
+            out, err = proc.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            processes.terminate(proc, grace_s=0.5)
+            raise GuestTimeout(f"{workload.name} (native) timed out after {timeout_s:g} s (killed)") from None
+        t2 = time.perf_counter_ns()
+        stdout, stderr = out.decode(errors="replace"), err.decode(errors="replace")
+        if proc.returncode != 0:
+            why = (f"killed by signal {-proc.returncode}" if proc.returncode < 0
+                   else f"exited with code {proc.returncode}")
+            last = stderr.strip().splitlines()[-1] if stderr.strip() else "no stderr"
+            raise GuestFailed(f"{workload.name} (native) {why}: {last}",
+                              exit_code=proc.returncode, output=stdout + stderr)
+        return RunResult(0, stdout, stderr, (t2 - t0) * 1e-6,
+                         {"spawn": (t1 - t0) * 1e-6, "exited": (t2 - t1) * 1e-6})
+
+    def start(self, workload: Workload, args: Sequence[str] = (), *, ready_timeout_s: float = 30.0) -> Instance:
+        binary = self._binary(workload)
+        t0 = time.perf_counter()
+        proc = processes.spawn([str(binary), *args])
+        inst = NativeInstance(proc, workload.name, self.command_line(workload, args))
+        try:
+            text = processes.wait_for_line(proc, workload.ready or "ready", ready_timeout_s,
+                                           f"{workload.name} (native, pid {proc.pid})")
+        except BaseException:
+            inst.stop()
+            raise
+        inst.started_ms = (time.perf_counter() - t0) * 1e3
+        inst.ready_line = text.splitlines()[-1]
+        self._instances.append(inst)
+        return inst
+
+    def close(self) -> None:
+        for inst in self._instances:
+            inst.stop()
+        self._instances.clear()
+
+
+class NativeInstance(Instance):
+    def __init__(self, proc: subprocess.Popen, workload: str, command: str) -> None:
+        self.proc = proc
+        self.runtime = "native"
+        self.workload = workload
+        self._command = command
+
+    def pids(self) -> list[int]:
+        return [self.proc.pid]
+
+    def memory(self) -> MemoryReading:
+        rss, uss = processes.rss_uss([self.proc.pid])
+        return MemoryReading(instance_rss=rss, instance_uss=uss, counts="RSS of the process")
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self) -> None:
+        processes.terminate(self.proc)
+
+    def command_line(self) -> str:
+        return self._command

@@ -1,0 +1,124 @@
+"""Child-process plumbing shared by process-based adapters.
+
+Children get PR_SET_PDEATHSIG so that a wasmscope killed with -9 never leaves guests behind,
+and RUST_BACKTRACE=0 so runtime errors stay one readable line.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import selectors
+import signal
+import subprocess
+import time
+from typing import Sequence
+
+import psutil
+
+from ..errors import GuestTimeout, WorkloadError
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def child_env(extra: dict[str, str] | None = None, *, inherit: bool = False) -> dict[str, str]:
+    """A minimal environment for guests: nothing of the user's unless asked for."""
+    env = dict(os.environ) if inherit else {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    env["RUST_BACKTRACE"] = "0"
+    env.update(extra or {})
+    return env
+
+
+def spawn(argv: Sequence[str], *, env: dict[str, str] | None = None, cwd: str | None = None) -> subprocess.Popen:
+    """Start a child with pipes, killed if we die, in its own process group."""
+    return subprocess.Popen(
+        list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=env if env is not None else child_env(), cwd=cwd, preexec_fn=_die_with_parent,
+        start_new_session=True,
+    )
+
+
+def wait_for_line(proc: subprocess.Popen, prefix: str, timeout_s: float, what: str) -> str:
+    """Read the child's stdout until a line starting with `prefix`; fail clearly otherwise."""
+    assert proc.stdout is not None
+    deadline = time.monotonic() + timeout_s
+    buf = b""
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise GuestTimeout(f"{what} printed no '{prefix}' line within {timeout_s:g} s")
+            if not sel.select(timeout=remaining):
+                continue
+            chunk = os.read(proc.stdout.fileno(), 4096)
+            if not chunk:
+                err = proc.stderr.read().decode(errors="replace").strip() if proc.stderr else ""
+                proc.wait(timeout=5)
+                last = err.splitlines()[-1] if err else "no output"
+                raise WorkloadError(f"{what} exited with code {proc.returncode} before it was ready: {last}")
+            buf += chunk
+            for line in buf.decode(errors="replace").splitlines():
+                if line.startswith(prefix):
+                    return line
+    finally:
+        sel.close()
+
+
+def terminate(proc: subprocess.Popen, grace_s: float = 2.0) -> None:
+    """SIGTERM the child's process group, then SIGKILL after `grace_s`."""
+    if proc.poll() is None:
+        for sig, wait in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 5.0)):
+            try:
+                os.killpg(proc.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                proc.wait(timeout=wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+    for stream in (proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()
+
+
+def tree(pids: Sequence[int]) -> list[psutil.Process]:
+    """The given processes and all their descendants that still exist."""
+    out: list[psutil.Process] = []
+    for pid in pids:
+        try:
+            p = psutil.Process(pid)
+            out.append(p)
+            out.extend(p.children(recursive=True))
+        except psutil.Error:
+            continue
+    return out
+
+
+def rss_uss(pids: Sequence[int]) -> tuple[int, int | None]:
+    """Summed RSS and USS (bytes) of the processes and their descendants."""
+    rss, uss = 0, 0
+    uss_ok = True
+    for p in tree(pids):
+        try:
+            if uss_ok:
+                info = p.memory_full_info()
+                rss += info.rss
+                uss += info.uss
+            else:
+                rss += p.memory_info().rss
+        except psutil.AccessDenied:
+            uss_ok = False
+            rss += p.memory_info().rss
+        except psutil.Error:
+            continue
+    return rss, (uss if uss_ok else None)

@@ -1,0 +1,228 @@
+"""Wasmtime embedded through the `wasmtime` package: the in-process Wasm runtime.
+
+Run-to-exit happens in this process from an AOT-compiled module cached on disk, so cold start
+is load (deserialize) + instantiate + run, as the reference article measures AOT Wasmtime.
+Long-running instances run in a worker process so they can be sampled and killed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Sequence
+
+import wasmtime
+
+from ..catalogue import Workload
+from ..errors import GuestFailed, GuestTimeout, WorkloadError
+from . import processes
+from .base import Availability, Instance, MemoryReading, RunResult, RuntimeAdapter
+from .wasmtime_engine import EPOCH_TICK_S, WASMTIME_VERSION, compiled_module_path, make_engine
+
+DEFAULT_MEMORY_LIMIT_MIB = 512
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip()
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("error while executing"):
+            return line.strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+class _EpochTicker:
+    """Bumps the engine's epoch every EPOCH_TICK_S so per-store deadlines are wall-clock."""
+
+    def __init__(self, engine: wasmtime.Engine) -> None:
+        self._engine = engine
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="wasmtime-epoch", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(EPOCH_TICK_S):
+            self._engine.increment_epoch()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+class WasmtimeAdapter(RuntimeAdapter):
+    name = "wasmtime"
+    display_name = "Wasmtime (embedded)"
+    kind = "wasm"
+    IN_PROCESS = True
+    SUPPORTS_DEADLINE = True
+
+    def __init__(self, options: dict | None = None) -> None:
+        super().__init__(options)
+        self.memory_limit_mib = int(self.options.get("memory_limit_mib", DEFAULT_MEMORY_LIMIT_MIB))
+        self._engine: wasmtime.Engine | None = None
+        self._linker: wasmtime.Linker | None = None
+        self._ticker: _EpochTicker | None = None
+        self._lock = threading.Lock()
+        self._instances: list[WasmtimeWorkerInstance] = []
+
+    # -- facts -------------------------------------------------------------------------
+    def availability(self) -> Availability:
+        try:
+            self._ensure_engine()
+        except Exception as err:  # a broken wheel or unsupported CPU
+            return Availability(False, f"wasmtime engine failed to start: {_first_line(err)}",
+                                "pip install --force-reinstall wasmtime")
+        return Availability(True)
+
+    def version(self) -> str:
+        return f"wasmtime-py {WASMTIME_VERSION}"
+
+    def mode(self) -> str:
+        return ("AOT (Cranelift), compiled once and deserialized from the disk cache per run; "
+                "in-process; epoch deadline on")
+
+    def supports(self, workload: Workload) -> str | None:
+        if workload.module is None:
+            return f"workload {workload.name!r} has no .wasm module"
+        if workload.network:
+            return "the wasmtime package cannot pre-open a listening socket for a module"
+        return None
+
+    def command_line(self, workload: Workload, args: Sequence[str] = ()) -> str:
+        mod = workload.module.name if workload.module else "?"
+        return (f"wasmtime run -W max-memory-size={self.memory_limit_mib << 20} "
+                f"{mod} {' '.join(args)}").strip()
+
+    # -- engine ------------------------------------------------------------------------
+    def _ensure_engine(self) -> wasmtime.Engine:
+        with self._lock:
+            if self._engine is None:
+                engine = make_engine()
+                linker = wasmtime.Linker(engine)
+                linker.define_wasi()
+                self._engine, self._linker = engine, linker
+                self._ticker = _EpochTicker(engine)
+            return self._engine
+
+    def _compiled(self, workload: Workload) -> Path:
+        reason = self.supports(workload) if not workload.network else None
+        if workload.module is None:
+            raise WorkloadError(reason or f"workload {workload.name!r} has no .wasm module")
+        if not workload.module.is_file():
+            raise WorkloadError(f"{workload.module}: module file not found")
+        engine = self._ensure_engine()
+        try:
+            return compiled_module_path(engine, workload.module)
+        except wasmtime.WasmtimeError as err:
+            raise WorkloadError(f"{workload.module}: not a valid Wasm module: {_first_line(err)}") from err
+
+    def prepare(self, workload: Workload) -> None:
+        self._compiled(workload)
+
+    # -- run to exit -------------------------------------------------------------------
+    def run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult:
+        cwasm = self._compiled(workload)
+        engine, linker = self._engine, self._linker
+        assert engine is not None and linker is not None
+        out, err = bytearray(), bytearray()
+        t0 = time.perf_counter_ns()
+        module = wasmtime.Module.deserialize_file(engine, str(cwasm))
+        t1 = time.perf_counter_ns()
+        store = wasmtime.Store(engine)
+        wasi = wasmtime.WasiConfig()
+        wasi.argv = [workload.name, *args]
+        wasi.stdout_custom(out.extend)
+        wasi.stderr_custom(err.extend)
+        store.set_wasi(wasi)
+        store.set_limits(memory_size=self.memory_limit_mib << 20)
+        store.set_epoch_deadline(max(1, int(timeout_s / EPOCH_TICK_S) + 1))
+        try:
+            instance = linker.instantiate(store, module)
+        except wasmtime.WasmtimeError as exc:
+            raise WorkloadError(f"{workload.module}: cannot instantiate: {_first_line(exc)}") from exc
+        t2 = time.perf_counter_ns()
+        code = 0
+        try:
+            instance.exports(store)["_start"](store)
+        except wasmtime.ExitTrap as exc:
+            code = exc.code
+        except wasmtime.Trap as exc:
+            if exc.trap_code == wasmtime.TrapCode.INTERRUPT:
+                raise GuestTimeout(f"{workload.name} on wasmtime timed out after {timeout_s:g} s "
+                                   "(stopped by the epoch deadline)") from exc
+            raise GuestFailed(f"{workload.name} on wasmtime trapped: {_first_line(exc)}",
+                              output=err.decode(errors="replace")) from exc
+        t3 = time.perf_counter_ns()
+        stdout, stderr = out.decode(errors="replace"), err.decode(errors="replace")
+        if code != 0:
+            last = stderr.strip().splitlines()[-1] if stderr.strip() else "no stderr"
+            raise GuestFailed(f"{workload.name} on wasmtime exited with code {code}: {last}",
+                              exit_code=code, output=stdout + stderr)
+        ms = 1e-6
+        return RunResult(code, stdout, stderr, (t3 - t0) * ms,
+                         {"load": (t1 - t0) * ms, "instantiate": (t2 - t1) * ms, "run": (t3 - t2) * ms})
+
+    # -- long-running ------------------------------------------------------------------
+    def start(self, workload: Workload, args: Sequence[str] = (), *, ready_timeout_s: float = 30.0) -> Instance:
+        reason = self.supports(workload)
+        if reason:
+            raise WorkloadError(f"wasmtime cannot run {workload.name}: {reason}")
+        cwasm = self._compiled(workload)
+        argv = [sys.executable, "-m", "wasmscope.workloads.runtimes.wasmtime_worker",
+                "--cwasm", str(cwasm), "--memory-limit-mib", str(self.memory_limit_mib),
+                "--name", workload.name, "--", *args]
+        t0 = time.perf_counter()
+        proc = processes.spawn(argv)
+        inst = WasmtimeWorkerInstance(proc, workload.name, self.command_line(workload, args))
+        try:
+            text = processes.wait_for_line(proc, workload.ready or "ready", ready_timeout_s,
+                                           f"{workload.name} on wasmtime (worker pid {proc.pid})")
+        except BaseException:
+            inst.stop()
+            raise
+        inst.started_ms = (time.perf_counter() - t0) * 1e3
+        inst.ready_line = text.splitlines()[-1]
+        for line in text.splitlines():
+            if line.startswith("wasmscope-host "):
+                inst.host_rss = int(json.loads(line.split(" ", 1)[1])["rss"])
+        self._instances.append(inst)
+        return inst
+
+    def close(self) -> None:
+        for inst in self._instances:
+            inst.stop()
+        self._instances.clear()
+        if self._ticker:
+            self._ticker.stop()
+
+
+class WasmtimeWorkerInstance(Instance):
+    """A module running in a worker process (Python host + wasmtime + one instance)."""
+
+    def __init__(self, proc, workload: str, command: str) -> None:
+        self.proc = proc
+        self.runtime = "wasmtime"
+        self.workload = workload
+        self.host_rss = 0  # worker RSS just before instantiation: the Python + wasmtime host
+        self._command = command
+
+    def pids(self) -> list[int]:
+        return [self.proc.pid]
+
+    def memory(self) -> MemoryReading:
+        rss, uss = processes.rss_uss([self.proc.pid])
+        share = max(0, rss - self.host_rss)
+        return MemoryReading(
+            instance_rss=share, instance_uss=None, overhead_rss=self.host_rss,
+            counts="worker RSS minus the Python+wasmtime host measured just before instantiation",
+        )
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self) -> None:
+        processes.terminate(self.proc)
+
+    def command_line(self) -> str:
+        return self._command

@@ -1,0 +1,52 @@
+"""One place that builds the wasmtime Engine config and the on-disk AOT cache.
+
+The adapter and its worker process must build identical configs: a serialized module only
+deserializes into an engine configured the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from importlib.metadata import version as _dist_version
+from pathlib import Path
+
+import wasmtime
+
+from ..paths import cache_dir
+
+WASMTIME_VERSION = _dist_version("wasmtime")
+EPOCH_TICK_S = 0.05  # deadline resolution: the ticker thread bumps the epoch this often
+
+
+def make_engine() -> wasmtime.Engine:
+    """Cranelift, epoch interruption on (the deadline mechanism), everything else default."""
+    cfg = wasmtime.Config()
+    cfg.epoch_interruption = True
+    return wasmtime.Engine(cfg)
+
+
+def config_key() -> str:
+    return f"wasmtime-{WASMTIME_VERSION}-epoch"
+
+
+def compiled_module_path(engine: wasmtime.Engine, module_path: Path) -> Path:
+    """Path of the serialized (AOT-compiled) module, compiling and caching it on first use."""
+    data = module_path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    out_dir = cache_dir() / "wasmtime" / config_key()
+    out = out_dir / f"{module_path.stem}-{digest}.cwasm"
+    if out.exists():
+        return out
+    out_dir.mkdir(parents=True, exist_ok=True)
+    compiled = wasmtime.Module(engine, data).serialize()
+    fd, tmp = tempfile.mkstemp(dir=out_dir, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(compiled)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out
