@@ -132,8 +132,8 @@ class WasmtimeAdapter(RuntimeAdapter):
         store = wasmtime.Store(engine)
         wasi = wasmtime.WasiConfig()
         wasi.argv = [workload.name, *args]
-        wasi.stdout_custom(out.extend)
-        wasi.stderr_custom(err.extend)
+        wasi.stdout_custom = out.extend
+        wasi.stderr_custom = err.extend
         store.set_wasi(wasi)
         store.set_limits(memory_size=self.memory_limit_mib << 20)
         store.set_epoch_deadline(max(1, int(timeout_s / EPOCH_TICK_S) + 1))

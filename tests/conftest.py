@@ -1,0 +1,58 @@
+"""Shared fixtures: an isolated cache, the Docker policy, and a leak check for containers.
+
+Without an engine, Docker tests skip with the reason; with WASMSCOPE_REQUIRE_DOCKER=1 they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import pytest
+
+# One cache per test session (native binaries, compiled modules), never the user's own.
+os.environ.setdefault("WASMSCOPE_CACHE_DIR", tempfile.mkdtemp(prefix="wasmscope-test-cache-"))
+os.environ.pop("NO_COLOR", None)
+
+
+def docker_required() -> bool:
+    return os.environ.get("WASMSCOPE_REQUIRE_DOCKER") == "1"
+
+
+@pytest.fixture(autouse=True)
+def _no_color(monkeypatch):
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+@pytest.fixture(scope="session")
+def docker_client():
+    """A client for the local engine, or skip (fail under WASMSCOPE_REQUIRE_DOCKER=1)."""
+    from wasmscope.workloads.runtimes.docker_engine import DockerAdapter
+
+    adapter = DockerAdapter()
+    avail = adapter.availability()
+    if not avail.ok:
+        if docker_required():
+            pytest.fail(f"WASMSCOPE_REQUIRE_DOCKER=1 but {avail.reason}")
+        pytest.skip(avail.reason)
+    return adapter.client()
+
+
+@pytest.fixture
+def docker_adapter(docker_client):
+    """A Docker adapter; after the test, no container of this process may be left."""
+    from wasmscope.workloads.runtimes.docker_engine import DockerAdapter
+    from wasmscope.workloads.sessions import OWNER_PID
+
+    adapter = DockerAdapter({"memory_limit_mib": 256})
+    yield adapter
+    adapter.close()
+    left = docker_client.containers.list(all=True, filters={"label": f"{OWNER_PID}={os.getpid()}"})
+    assert not left, f"test leaked containers: {[c.name for c in left]}"
+
+
+@pytest.fixture(scope="session")
+def builtin():
+    from wasmscope.workloads.catalogue import builtin_workloads
+
+    return builtin_workloads()

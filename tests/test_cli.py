@@ -1,0 +1,198 @@
+"""The headless `wasmscope` command end to end: tables, JSON, exit codes, --save, cleanup."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from wasmscope.workloads.sessions import OWNER_PID
+
+WASMSCOPE = [sys.executable, "-m", "wasmscope.tui.cli"]
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
+    full_env = dict(os.environ, **(env or {}))
+    full_env.pop("NO_COLOR", None)
+    return subprocess.run([*WASMSCOPE, *args], capture_output=True, text=True, timeout=timeout, env=full_env)
+
+
+def write_profile(path: Path, body: str) -> Path:
+    path.write_text(body)
+    return path
+
+
+@pytest.mark.docker
+def test_bench_quick_prints_three_tables_with_all_three_runtimes(docker_client):
+    proc = run_cli("bench", "--profile", "quick", "--runs", "3")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    for title in ("Startup", "Memory", "Compute"):
+        assert title in out
+    for name in ("Wasmtime (embedded)", "Native process", "Docker (runc)"):
+        assert out.count(name) >= 4, name  # runtimes table + three measurement tables
+    assert "unavailable" not in out and "failed" not in out
+    assert "faster" in out  # a same-run ratio against Docker was computed
+
+
+@pytest.mark.docker
+def test_bench_json_has_measured_rows_and_ratios(docker_client):
+    proc = run_cli("bench", "--profile", "quick", "--runs", "2", "--workloads", "hello,fib", "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert set(data["tables"]) == {"startup", "compute"}
+    startup = {r["runtime"]: r for r in data["tables"]["startup"]["rows"]}
+    assert all(startup[n]["status"] == "ok" and startup[n]["value"] > 0 for n in ("wasmtime", "native", "docker"))
+    assert data["comparisons"]["startup"]["wasmtime"]["docker_over_this"] > 1
+    assert "pct_over_native" in data["comparisons"]["compute"]["wasmtime"]
+    assert data["machine"]["cores"] >= 1 and data["machine"]["docker"].startswith("Docker Engine")
+
+
+def test_unreachable_docker_is_a_row_and_the_rest_still_runs(tmp_path):
+    env = {"DOCKER_HOST": f"unix://{tmp_path}/none.sock"}
+    proc = run_cli("bench", "--workloads", "hello", "--runs", "2", "--json", env=env)
+    assert proc.returncode == 0, proc.stderr
+    rows = {r["runtime"]: r for r in json.loads(proc.stdout)["tables"]["startup"]["rows"]}
+    assert rows["docker"]["status"] == "unavailable"
+    assert rows["docker"]["reason"].startswith(f"Docker engine not reachable at unix://{tmp_path}/none.sock")
+    assert rows["wasmtime"]["status"] == rows["native"]["status"] == "ok"
+
+
+def test_failing_runtime_gives_exit_code_1(tmp_path):
+    bad = tmp_path / "trap.wasm"
+    import wasmtime
+
+    bad.write_bytes(wasmtime.wat2wasm('(module (func (export "_start") unreachable))'))
+    profile = write_profile(tmp_path / "p.toml", f"""
+[bench]
+runtimes = ["wasmtime"]
+measurements = ["startup"]
+[startup]
+workload = "trap"
+runs = 1
+warmup = 0
+[workloads.trap]
+module = "{bad}"
+""")
+    proc = run_cli("bench", "--profile", str(profile), "--json")
+    assert proc.returncode == 1
+    assert "startup on wasmtime failed: trap on wasmtime trapped" in proc.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["bench", "--profile", "nonexistent-profile"], "nonexistent-profile"),
+    (["bench", "--runtimes", "wasmtme"], "unknown runtime 'wasmtme'"),
+    (["bench", "--workloads", "nope"], "'nope' is not measured by this profile"),
+])
+def test_bad_usage_exits_2_with_one_line(args, message):
+    proc = run_cli(*args)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("wasmscope: ") and message in lines[0]
+
+
+def test_bad_profile_exits_2(tmp_path):
+    profile = write_profile(tmp_path / "bad.toml", "[bench\nruns = 1\n")
+    proc = run_cli("bench", "--profile", str(profile))
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("wasmscope: ") and "bad.toml" in proc.stderr and "TOML" in proc.stderr
+
+
+def test_save_writes_results_and_keeps_comments(tmp_path):
+    profile = write_profile(tmp_path / "mine.toml", """# my own profile
+[bench]
+runtimes = ["wasmtime", "native"]  # no docker here
+measurements = ["startup"]
+
+# few runs: this is a test
+[startup]
+runs = 2
+warmup = 0
+""")
+    proc = run_cli("bench", "--profile", str(profile), "--save", str(profile), "--json")
+    assert proc.returncode == 0, proc.stderr
+    text = profile.read_text()
+    assert text.startswith("# my own profile\n")
+    assert "# no docker here" in text and "# few runs: this is a test" in text
+    from wasmscope.profiles import load_profile
+
+    saved = load_profile(profile).results
+    assert saved["tables"]["startup"]["rows"][0]["status"] == "ok"
+    assert saved["machine"]["cores"] >= 1
+
+
+@pytest.mark.docker
+def test_kill_9_leaves_nothing_after_clean_or_next_start(docker_client, tmp_path):
+    profile = write_profile(tmp_path / "long.toml", """
+[bench]
+runtimes = ["docker"]
+measurements = ["memory"]
+[memory]
+mib = 1
+samples = 400
+interval_s = 0.25
+""")
+
+    def start_and_kill() -> None:
+        proc = subprocess.Popen([*WASMSCOPE, "bench", "--profile", str(profile)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if docker_client.containers.list(filters={"label": f"{OWNER_PID}={proc.pid}"}):
+                    break
+                time.sleep(0.2)
+            else:
+                pytest.fail("the bench process never started its container")
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=10)
+        left = docker_client.containers.list(all=True, filters={"label": f"{OWNER_PID}={proc.pid}"})
+        assert left, "kill -9 should leave the container behind (nothing could remove it)"
+        return proc.pid
+
+    pid = start_and_kill()
+    proc = run_cli("clean")
+    assert proc.returncode == 0, proc.stderr
+    assert "removed container" in proc.stdout
+    assert not docker_client.containers.list(all=True, filters={"label": f"{OWNER_PID}={pid}"})
+
+    pid = start_and_kill()
+    from wasmscope.workloads.runtimes.docker_engine import DockerAdapter
+
+    DockerAdapter().client()  # the next start reaps stale containers on first contact
+    assert not docker_client.containers.list(all=True, filters={"label": f"{OWNER_PID}={pid}"})
+
+
+@pytest.mark.docker
+def test_sigterm_during_bench_removes_its_containers(docker_client, tmp_path):
+    profile = write_profile(tmp_path / "long.toml", """
+[bench]
+runtimes = ["docker"]
+measurements = ["memory"]
+[memory]
+mib = 1
+samples = 400
+interval_s = 0.25
+""")
+    proc = subprocess.Popen([*WASMSCOPE, "bench", "--profile", str(profile)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not docker_client.containers.list(filters={"label": f"{OWNER_PID}={proc.pid}"}):
+            assert time.monotonic() < deadline, "no container appeared"
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    assert "interrupted" in err
+    assert not docker_client.containers.list(all=True, filters={"label": f"{OWNER_PID}={proc.pid}"})

@@ -1,0 +1,25 @@
+"""The engine and the profiles never import Textual: the TUI is only one front end."""
+
+import subprocess
+import sys
+
+import pytest
+
+HEADLESS = [
+    "wasmscope.workloads",
+    "wasmscope.workloads.bench",
+    "wasmscope.workloads.runtimes.wasmtime_embedded",
+    "wasmscope.workloads.runtimes.native",
+    "wasmscope.workloads.runtimes.docker_engine",
+    "wasmscope.workloads.measure.memory",
+    "wasmscope.profiles",
+    "wasmscope.tui.cli",
+    "wasmscope.tui.report",
+]
+
+
+@pytest.mark.parametrize("module", HEADLESS)
+def test_headless_module_does_not_import_textual(module):
+    code = f"import sys, {module}; assert 'textual' not in sys.modules, sorted(m for m in sys.modules if m.startswith('textual'))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr

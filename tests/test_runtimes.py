@@ -1,0 +1,211 @@
+"""Runtime adapters against the real runtimes: embedded wasmtime, native processes, Docker."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+import pytest
+import wasmtime
+
+from wasmscope.workloads.catalogue import Workload
+from wasmscope.workloads.errors import GuestFailed, GuestTimeout, WorkloadError
+from wasmscope.workloads.runtimes import KNOWN_RUNTIMES, adapter_class, create_adapter
+from wasmscope.workloads.runtimes.base import RuntimeAdapter
+
+MIB = 1 << 20
+
+
+def wat_workload(tmp_path: Path, name: str, wat: str) -> Workload:
+    path = tmp_path / f"{name}.wasm"
+    path.write_bytes(wasmtime.wat2wasm(wat))
+    return Workload(name, f"test module {name}", module=path)
+
+
+@pytest.fixture
+def wasmtime_adapter():
+    adapter = create_adapter("wasmtime", {"memory_limit_mib": 64})
+    yield adapter
+    adapter.close()
+
+
+@pytest.fixture
+def native_adapter():
+    adapter = create_adapter("native")
+    yield adapter
+    adapter.close()
+
+
+def test_registry_names_resolve_to_adapters():
+    for name in KNOWN_RUNTIMES:
+        cls = adapter_class(name)
+        assert issubclass(cls, RuntimeAdapter) and cls.name == name
+
+
+# -- wasmtime (embedded) ---------------------------------------------------------------------
+
+def test_wasmtime_runs_hello_with_phases(wasmtime_adapter, builtin):
+    res = wasmtime_adapter.run(builtin["hello"])
+    assert res.stdout == "hello from wasmscope\n"
+    assert set(res.phases) == {"load", "instantiate", "run"}
+    assert res.total_ms >= sum(res.phases.values()) * 0.99 > 0
+    assert "wasmtime-py" in wasmtime_adapter.version()
+
+
+def test_wasmtime_fib_passes_argv(wasmtime_adapter, builtin):
+    res = wasmtime_adapter.run(builtin["fib"], ["20"])
+    assert res.stdout.startswith("fib(20) = 6765 elapsed_ns=")
+
+
+def test_wasmtime_stops_a_runaway_module_at_its_deadline(wasmtime_adapter, tmp_path):
+    spin = wat_workload(tmp_path, "spin", '(module (func (export "_start") (loop br 0)))')
+    t0 = time.monotonic()
+    with pytest.raises(GuestTimeout, match=r"spin on wasmtime timed out after 0.5 s"):
+        wasmtime_adapter.run(spin, timeout_s=0.5)
+    assert time.monotonic() - t0 < 3.0
+
+
+def test_wasmtime_trap_is_the_guests_fault(wasmtime_adapter, tmp_path):
+    crash = wat_workload(tmp_path, "crash", '(module (func (export "_start") unreachable))')
+    with pytest.raises(GuestFailed, match="crash on wasmtime trapped"):
+        wasmtime_adapter.run(crash)
+
+
+def test_wasmtime_memory_cap_applies(wasmtime_adapter, tmp_path):
+    # grows by 128 MiB (2048 pages) against a 64 MiB cap: memory.grow returns -1, guest traps
+    hog = wat_workload(tmp_path, "hog", """(module (memory 1)
+      (func (export "_start") (if (i32.eq (memory.grow (i32.const 2048)) (i32.const -1)) (then unreachable))))""")
+    with pytest.raises(GuestFailed):
+        wasmtime_adapter.run(hog)
+
+
+def test_wasmtime_rejects_a_file_that_is_not_wasm(wasmtime_adapter, tmp_path):
+    bad = tmp_path / "bad.wasm"
+    bad.write_text("not wasm at all")
+    with pytest.raises(WorkloadError, match="not a valid Wasm module"):
+        wasmtime_adapter.run(Workload("bad", "", module=bad))
+
+
+def test_wasmtime_long_running_idle_is_sampled_and_stopped(wasmtime_adapter, builtin):
+    inst = wasmtime_adapter.start(builtin["idle"], ["32"])
+    try:
+        assert inst.ready_line.startswith("ready mib=32")
+        assert inst.alive() and inst.host_rss > 0
+        reading = inst.memory()
+        assert reading.instance_rss >= 30 * MIB  # the 32 MiB it touched live in the instance's share
+        assert reading.overhead_rss == inst.host_rss
+    finally:
+        inst.stop()
+    assert not inst.alive()
+
+
+def test_wasmtime_cannot_listen(wasmtime_adapter, builtin):
+    assert "cannot pre-open a listening socket" in wasmtime_adapter.supports(builtin["http"])
+
+
+# -- native ----------------------------------------------------------------------------------
+
+def test_native_runs_hello_and_fib(native_adapter, builtin):
+    assert native_adapter.run(builtin["hello"]).stdout == "hello from wasmscope\n"
+    assert native_adapter.run(builtin["fib"], ["20"]).stdout.startswith("fib(20) = 6765")
+
+
+def test_native_nonzero_exit_is_reported(native_adapter, builtin):
+    with pytest.raises(GuestFailed, match="fib \\(native\\) exited with code 2"):
+        native_adapter.run(builtin["fib"], ["not-a-number"])
+
+
+def test_native_idle_memory(native_adapter, builtin):
+    inst = native_adapter.start(builtin["idle"], ["24"])
+    try:
+        rss = inst.memory().instance_rss
+        assert 24 * MIB <= rss < 40 * MIB
+    finally:
+        inst.stop()
+    assert not inst.alive()
+
+
+def test_native_timeout_kills_the_process(native_adapter, builtin):
+    with pytest.raises(GuestTimeout, match="timed out after 0.3 s"):
+        native_adapter.run(builtin["idle"], ["1"], timeout_s=0.3)
+
+
+# -- docker ----------------------------------------------------------------------------------
+
+@pytest.mark.docker
+def test_docker_runs_hello_with_split_cold_start(docker_adapter, builtin):
+    res = docker_adapter.run(builtin["hello"])
+    assert res.stdout == "hello from wasmscope\n"
+    assert set(res.phases) == {"create", "start", "exited"}
+    assert res.total_ms == pytest.approx(sum(res.phases.values()), rel=0.01)
+
+
+@pytest.mark.docker
+def test_docker_image_is_local_labelled_and_from_scratch(docker_adapter, docker_client, builtin):
+    tag = docker_adapter.image_for(builtin["hello"])
+    assert tag.startswith("wasmscope/hello:")
+    image = docker_client.images.get(tag)
+    assert image.labels.get("wasmscope") == "1"
+    assert len(image.history()) == 1  # FROM scratch: a single layer holding the binary
+
+
+@pytest.mark.docker
+def test_docker_containers_are_hardened(docker_adapter, docker_client, builtin):
+    inst = docker_adapter.start(builtin["idle"], ["8"])
+    try:
+        host = inst.container.attrs["HostConfig"]
+        assert host["ReadonlyRootfs"] is True
+        assert host["CapDrop"] == ["ALL"]
+        assert "no-new-privileges" in host["SecurityOpt"]
+        assert host["NetworkMode"] == "none"
+        assert host["Memory"] == 256 * MIB
+        assert inst.container.labels["wasmscope"] == "1"
+    finally:
+        inst.stop()
+
+
+@pytest.mark.docker
+def test_docker_idle_memory_split(docker_adapter, builtin):
+    inst = docker_adapter.start(builtin["idle"], ["16"])
+    try:
+        reading = inst.memory()
+        assert 16 * MIB <= reading.instance_rss < 32 * MIB
+        assert reading.overhead_rss > 0, "containerd-shim not found"
+        assert reading.cgroup_usage is not None and reading.cgroup_usage >= 16 * MIB
+    finally:
+        inst.stop()
+    assert not inst.alive()
+
+
+@pytest.mark.docker
+def test_docker_timeout_removes_the_container(docker_adapter, builtin):
+    with pytest.raises(GuestTimeout, match="timed out after 1 s"):
+        docker_adapter.run(builtin["idle"], ["1"], timeout_s=1)
+
+
+@pytest.mark.docker
+def test_docker_failure_reports_exit_code(docker_adapter, builtin):
+    with pytest.raises(GuestFailed, match="fib on docker exited with code 2"):
+        docker_adapter.run(builtin["fib"], ["x"])
+
+
+def test_docker_unreachable_engine_says_where(monkeypatch, tmp_path):
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/nothing.sock")
+    adapter = create_adapter("docker")
+    avail = adapter.availability()
+    assert not avail.ok
+    assert avail.reason.startswith(f"Docker engine not reachable at unix://{tmp_path}/nothing.sock")
+    assert "dockerd" in avail.hint
+
+
+def test_user_workload_without_source_is_unsupported_natively(native_adapter, tmp_path):
+    w = Workload("mine", "", module=tmp_path / "m.wasm")
+    assert "no C source" in native_adapter.supports(w)
+    with pytest.raises(WorkloadError):
+        native_adapter.run(w)
+
+
+def test_dataclass_replace_keeps_workload_usable(wasmtime_adapter, builtin):
+    w = dataclasses.replace(builtin["hello"], name="hello2")
+    assert wasmtime_adapter.run(w).stdout == "hello from wasmscope\n"

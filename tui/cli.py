@@ -1,0 +1,217 @@
+"""The `wasmscope` command: the Textual app by default, headless subcommands beside it.
+
+Data goes to stdout, progress and errors to stderr; errors are one line prefixed with the
+program name; exit codes follow `ExitCode`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from enum import IntEnum
+from typing import Sequence
+
+PROG = "wasmscope"
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    FAILURE = 1  # an available runtime failed a measurement
+    USAGE = 2  # bad command line or bad profile
+    UNAVAILABLE = 3  # a backend needed for the command is unavailable
+    INTERRUPTED = 130
+
+
+def exit_code_for(err: BaseException) -> ExitCode:
+    """One place mapping exception types to exit codes."""
+    from wasmscope.profiles import ProfileError
+    from wasmscope.workloads.bench import UsageError
+    from wasmscope.workloads.errors import Cancelled, RuntimeUnavailable
+
+    if isinstance(err, (ProfileError, UsageError)):
+        return ExitCode.USAGE
+    if isinstance(err, RuntimeUnavailable):
+        return ExitCode.UNAVAILABLE
+    if isinstance(err, (KeyboardInterrupt, Cancelled)):
+        return ExitCode.INTERRUPTED
+    return ExitCode.FAILURE
+
+
+def _csv(value: str) -> list[str]:
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError("expected a comma-separated list, e.g. wasmtime,docker")
+    return items
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description=(
+        "Measure, on this machine, how WebAssembly runtimes compare with containers and native code."))
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    bench = sub.add_parser("bench", help="run a profile's measurements and print the comparison tables")
+    bench.add_argument("--profile", default="quick", help="profile file, or a shipped name: quick, article")
+    bench.add_argument("--runtimes", type=_csv, help="comma-separated runtimes (default: the profile's)")
+    bench.add_argument("--workloads", type=_csv,
+                       help="comma-separated workloads or measurements, e.g. hello,fib or startup")
+    bench.add_argument("--runs", type=int, help="runs per runtime for startup and compute")
+    bench.add_argument("--json", action="store_true", help="print results as JSON on stdout")
+    bench.add_argument("--save", metavar="FILE", help="write the results into this profile file")
+
+    clean = sub.add_parser("clean", help="remove containers and images wasmscope left behind")
+    clean.add_argument("--all", action="store_true", help="also containers of running wasmscope sessions")
+    clean.add_argument("--images", action="store_true", help="also remove wasmscope's workload images")
+
+    build = sub.add_parser("build-workloads", help="rebuild the committed .wasm workloads from C (needs clang)")
+    build.add_argument("--out", help="output directory (default: the package's wasm/ folder)")
+
+    sub.add_parser("runtimes", help="list runtimes with availability, version and mode")
+    return parser
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def cmd_bench(ns: argparse.Namespace) -> ExitCode:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from wasmscope.profiles import load_profile, resolve_profile_path, save_results
+    from wasmscope.workloads.bench import make_plan, run_benchmark
+    from wasmscope.workloads.measure.control import RunControl
+
+    from .report import RENDERERS, machine_line, results_json, runtimes_table
+
+    path = resolve_profile_path(ns.profile)
+    profile = load_profile(path)
+    plan = make_plan(profile, runtimes=ns.runtimes, workloads=ns.workloads, runs=ns.runs)
+    err = _stderr_console()
+    err.print(f"[bold]{PROG}[/] bench: profile {path} — runtimes {', '.join(plan.runtimes)}; "
+              f"measurements {', '.join(plan.measurements)}")
+    if err.is_terminal:
+        progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), console=err, transient=True)
+        task = progress.add_task("starting", total=None)
+
+        def on_progress(message: str, done: int, total: int) -> None:
+            progress.update(task, description=message, completed=done, total=total or None)
+
+        control = RunControl(progress=on_progress, log=lambda m: progress.console.log(m))
+        with progress:
+            results = run_benchmark(profile, plan, control)
+    else:
+        last = {"table": ""}
+
+        def on_plain(message: str, done: int, total: int) -> None:
+            table = message.split(":", 1)[0]
+            if table != last["table"]:
+                last["table"] = table
+                print(f"{PROG}: measuring {table} ({done}/{total})", file=sys.stderr, flush=True)
+
+        control = RunControl(progress=on_plain)
+        results = run_benchmark(profile, plan, control)
+
+    if ns.json:
+        json.dump(results_json(results), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        out = Console()
+        out.print(machine_line(results))
+        out.print(runtimes_table(results))
+        for name in plan.measurements:
+            out.print(RENDERERS[name](results, profile.reference))
+    if ns.save:
+        save_results(ns.save, results.to_dict(), template=path)
+        err.print(f"{PROG}: results saved to {ns.save}")
+    failures = results.failures()
+    for table, runtime, reason in failures:
+        print(f"{PROG}: {table} on {runtime} failed: {reason}", file=sys.stderr)
+    return ExitCode.FAILURE if failures else ExitCode.OK
+
+
+def cmd_clean(ns: argparse.Namespace) -> ExitCode:
+    from wasmscope.workloads.runtimes.docker_engine import DockerAdapter
+    from wasmscope.workloads.sessions import clean
+
+    adapter = DockerAdapter()
+    client = adapter.client()  # first contact already removes dead sessions' containers
+    report = clean(client, include_live=ns.all, images=ns.images)
+    for line in report.lines():
+        print(line)
+    return ExitCode.OK
+
+
+def cmd_build(ns: argparse.Namespace) -> ExitCode:
+    from pathlib import Path
+
+    from wasmscope.workloads.build import build_wasm
+
+    built = build_wasm(Path(ns.out) if ns.out else None)
+    for name, path in built.items():
+        print(f"built {name}: {path} ({path.stat().st_size} bytes)")
+    return ExitCode.OK
+
+
+def cmd_runtimes(ns: argparse.Namespace) -> ExitCode:
+    from rich.console import Console
+
+    from wasmscope.workloads.bench import describe_runtimes
+    from wasmscope.workloads.measure.results import Results
+    from wasmscope.workloads.runtimes import KNOWN_RUNTIMES, create_adapter
+
+    from .report import runtimes_table
+
+    adapters = {n: create_adapter(n) for n in KNOWN_RUNTIMES}
+    try:
+        res = Results(profile="", started_at="", runtimes=describe_runtimes(adapters))
+    finally:
+        for a in adapters.values():
+            a.close()
+    Console().print(runtimes_table(res))
+    for info in res.runtimes.values():
+        if not info.available:
+            print(f"{PROG}: {info.name}: {info.reason} — {info.hint}", file=sys.stderr)
+    return ExitCode.OK
+
+
+COMMANDS = {"bench": cmd_bench, "clean": cmd_clean, "build-workloads": cmd_build, "runtimes": cmd_runtimes}
+
+
+def _sigterm_to_interrupt(signum, frame) -> None:  # so `finally` blocks remove containers
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    ns = parser.parse_args(argv)
+    if ns.command is None:
+        parser.print_help()
+        return ExitCode.OK
+    signal.signal(signal.SIGTERM, _sigterm_to_interrupt)
+    try:
+        return int(COMMANDS[ns.command](ns))
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; containers it started were removed", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
+    except Exception as err:  # every error is one plain line
+        from wasmscope.workloads.errors import WasmscopeError
+
+        if not isinstance(err, WasmscopeError) and not _is_profile_error(err):
+            raise
+        print(f"{PROG}: {err}", file=sys.stderr)
+        return int(exit_code_for(err))
+
+
+def _is_profile_error(err: BaseException) -> bool:
+    from wasmscope.profiles import ProfileError
+
+    return isinstance(err, ProfileError)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""Render `Results` as the reference article's tables (rich) and as JSON.
+
+Every ratio here is computed from rows of one `Results`: figures measured side by side.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table as RichTable
+from rich.text import Text
+
+from wasmscope.workloads.measure.results import OK, Results, Row, Table
+from wasmscope.workloads.measure.stats import median_ratio_ci
+
+ARTICLE_KEYS = {"startup": "startup_ms", "memory": "memory_mib", "compute": "compute_ms"}
+
+
+def fmt_ms(v: float | None) -> str:
+    """Milliseconds with µs resolution where it matters."""
+    if v is None:
+        return "—"
+    if v >= 1000:
+        return f"{v / 1000:.2f} s"
+    if v >= 100:
+        return f"{v:.1f} ms"
+    if v >= 10:
+        return f"{v:.2f} ms"
+    return f"{v:.3f} ms"
+
+
+def fmt_mib(v: float | None) -> str:
+    return "—" if v is None else f"{v:.1f} MiB"
+
+
+def fmt_times(ratio: float | None, better: str, worse: str) -> str:
+    """'340× faster' / '1.3× slower' from a baseline/value ratio."""
+    if ratio is None:
+        return "—"
+    if abs(ratio - 1.0) < 0.005:
+        return "1.00× (same)"
+    if ratio >= 1:
+        return f"{ratio:,.0f}× {better}" if ratio >= 100 else f"{ratio:.2f}× {better}"
+    inv = 1 / ratio
+    return f"{inv:,.0f}× {worse}" if inv >= 100 else f"{inv:.2f}× {worse}"
+
+
+def fmt_pct(p: float | None) -> str:
+    return "—" if p is None else f"{p:+.1f} %"
+
+
+def article_figure(reference: dict | None, table: str, runtime: str) -> str:
+    """The article's published figure for a runtime, matched by its row label."""
+    if not reference:
+        return ""
+    values = reference.get(ARTICLE_KEYS.get(table, ""), {}) or {}
+    for label, value in values.items():
+        if label.lower().startswith(runtime.lower()):
+            unit = "MB" if table == "memory" else "ms"
+            return f"{value:g} {unit} ({label})"
+    return ""
+
+
+def compute_ci(table: Table, runtime: str, baseline: str) -> tuple[float, float, float] | None:
+    """Overhead vs baseline in % with a 95 % bootstrap interval, from the raw samples."""
+    r, b = table.row(runtime), table.row(baseline)
+    if not r or not b or r.status != OK or b.status != OK or not r.samples or not b.samples:
+        return None
+    point, lo, hi = median_ratio_ci(r.samples, b.samples)
+    return (point - 1) * 100, (lo - 1) * 100, (hi - 1) * 100
+
+
+def _status_cell(row: Row) -> Text:
+    return Text(f"{row.status}: {row.reason}", style="dim italic")
+
+
+def _name(results: Results, runtime: str) -> str:
+    info = results.runtimes.get(runtime)
+    return info.display if info else runtime
+
+
+def startup_table(results: Results, reference: dict | None = None) -> RichTable:
+    t = results.tables["startup"]
+    n = int(results.settings.get("startup_runs", 0))
+    out = RichTable(title=f"Startup — {t.workload}: {t.what} (n={n})", title_justify="left")
+    for col in ("Runtime", "Median", "p95", "Min", "Max", "vs Docker", "Phases (median)"):
+        out.add_column(col, justify="left" if col in ("Runtime", "Phases (median)") else "right")
+    if reference:
+        out.add_column("Article (not measured here)", style="dim")
+    for row in t.rows:
+        cells: list[Any]
+        if row.status != OK:
+            cells = [_name(results, row.runtime), _status_cell(row), "", "", "", "", ""]
+        else:
+            s = row.stats
+            phases = ", ".join(f"{k} {fmt_ms(v)}" for k, v in row.phases.items())
+            cells = [_name(results, row.runtime), fmt_ms(s["median"]), fmt_ms(s["p95"]), fmt_ms(s["min"]),
+                     fmt_ms(s["max"]), fmt_times(t.ratio(row.runtime, "docker"), "faster", "slower"), phases]
+        if reference:
+            cells.append(article_figure(reference, "startup", row.runtime))
+        out.add_row(*cells)
+    return out
+
+
+def memory_table(results: Results, reference: dict | None = None) -> RichTable:
+    t = results.tables["memory"]
+    out = RichTable(title=f"Memory — {t.what}", title_justify="left")
+    for col in ("Runtime", "Instance RSS", "USS", "Runtime overhead", "cgroup usage", "vs Docker", "What it counts"):
+        out.add_column(col, justify="left" if col in ("Runtime", "What it counts") else "right")
+    if reference:
+        out.add_column("Article (not measured here)", style="dim")
+    for row in t.rows:
+        if row.status != OK:
+            cells: list[Any] = [_name(results, row.runtime), _status_cell(row), "", "", "", "", ""]
+        else:
+            s = row.stats
+            cells = [_name(results, row.runtime), fmt_mib(s.get("instance_rss_mib")),
+                     fmt_mib(s.get("instance_uss_mib")), fmt_mib(s.get("overhead_rss_mib")),
+                     fmt_mib(s.get("cgroup_mib")),
+                     fmt_times(t.ratio(row.runtime, "docker"), "less", "more"), row.counts]
+        if reference:
+            cells.append(article_figure(reference, "memory", row.runtime))
+        out.add_row(*cells)
+    return out
+
+
+def compute_table(results: Results, reference: dict | None = None) -> RichTable:
+    t = results.tables["compute"]
+    n = int(results.settings.get("compute_runs", 0))
+    out = RichTable(title=f"Compute — {t.what} (n={n})", title_justify="left")
+    for col in ("Runtime", "Median", "Min", "Max", "Overhead vs native", "95 % CI", "Wall (incl. start)"):
+        out.add_column(col, justify="left" if col == "Runtime" else "right")
+    if reference:
+        out.add_column("Article fib(40) (not measured here)", style="dim")
+    for row in t.rows:
+        if row.status != OK:
+            cells: list[Any] = [_name(results, row.runtime), _status_cell(row), "", "", "", "", ""]
+        else:
+            s = row.stats
+            ci = compute_ci(t, row.runtime, "native") if row.runtime != "native" else None
+            cells = [_name(results, row.runtime), fmt_ms(s["median"]), fmt_ms(s["min"]), fmt_ms(s["max"]),
+                     "baseline" if row.runtime == "native" else fmt_pct(t.overhead_pct(row.runtime, "native")),
+                     f"{ci[1]:+.1f} … {ci[2]:+.1f} %" if ci else "", fmt_ms(s.get("wall_median"))]
+        if reference:
+            cells.append(article_figure(reference, "compute", row.runtime))
+        out.add_row(*cells)
+    return out
+
+
+RENDERERS = {"startup": startup_table, "memory": memory_table, "compute": compute_table}
+
+
+def runtimes_table(results: Results) -> RichTable:
+    out = RichTable(title="Runtimes", title_justify="left")
+    for col in ("Runtime", "Version", "Mode"):
+        out.add_column(col)
+    for info in results.runtimes.values():
+        version = info.version if info.available else Text(f"unavailable: {info.reason}", style="dim italic")
+        out.add_row(info.display, version, info.mode if info.available else info.hint)
+    return out
+
+
+def machine_line(results: Results) -> str:
+    m = results.machine
+    return (f"Machine: {m.get('cpu')} ({m.get('cores')} cores, {m.get('memory_gib')} GiB), "
+            f"kernel {m.get('kernel')}, Python {m.get('python')}, wasmtime {m.get('wasmtime')}, "
+            f"Docker {m.get('docker')} — {results.started_at}")
+
+
+def comparisons(results: Results) -> dict[str, dict[str, Any]]:
+    """Same-run ratios for JSON output."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, t in results.tables.items():
+        per: dict[str, Any] = {}
+        for row in t.rows:
+            if row.status != OK:
+                continue
+            entry: dict[str, Any] = {}
+            if (r := t.ratio(row.runtime, "docker")) is not None:
+                entry["docker_over_this"] = round(r, 4)
+            if (p := t.overhead_pct(row.runtime, "native")) is not None:
+                entry["pct_over_native"] = round(p, 3)
+            if name == "compute" and row.runtime != "native" and (ci := compute_ci(t, row.runtime, "native")):
+                entry["pct_over_native_ci95"] = [round(ci[1], 3), round(ci[2], 3)]
+            per[row.runtime] = entry
+        out[name] = per
+    return out
+
+
+def results_json(results: Results) -> dict[str, Any]:
+    data = results.to_dict()
+    data["comparisons"] = comparisons(results)
+    return data

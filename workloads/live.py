@@ -1,0 +1,135 @@
+"""What the live explorer drives: every runtime, what each is running, samples on demand.
+
+Headless and thread-safe: a front end calls these from worker threads (they block: container
+starts, module compiles) and renders what they return.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Sequence
+
+from .bench import describe_runtimes
+from .catalogue import Workload
+from .errors import WasmscopeError, WorkloadError
+from .measure.results import RuntimeInfo
+from .runtimes import KNOWN_RUNTIMES, create_adapter
+from .runtimes.base import Instance, MemoryReading, RunResult, RuntimeAdapter
+
+if TYPE_CHECKING:
+    from wasmscope.profiles import Profile
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One sampling tick for one runtime (bytes); None fields when nothing is running."""
+
+    runtime: str
+    workload: str
+    reading: MemoryReading | None
+    alive: bool
+
+
+class LiveSession:
+    def __init__(self, profile: "Profile", runtimes: Sequence[str] | None = None) -> None:
+        self.profile = profile
+        opts = {"memory_limit_mib": profile.bench.memory_limit_mib}
+        self.adapters: dict[str, RuntimeAdapter] = {
+            name: create_adapter(name, opts) for name in (runtimes or KNOWN_RUNTIMES)}
+        self._instances: dict[str, Instance] = {}
+        self._lock = threading.Lock()
+
+    def describe(self) -> dict[str, RuntimeInfo]:
+        """Availability, version and mode of every runtime (slow: first Docker contact)."""
+        return describe_runtimes(self.adapters)
+
+    def workload(self, name: str) -> Workload:
+        return self.profile.workload(name)
+
+    def default_args(self, runtime: str, workload: Workload) -> list[str]:
+        """The arguments the profile implies for a built-in workload on this runtime."""
+        if workload.name == "fib":
+            return [str(self.profile.compute.n)]
+        if workload.name == "idle":
+            return [str(self.profile.memory.mib)]
+        if workload.name == "http":
+            return ["8080"] if self.adapters[runtime].kind == "container" else ["0"]
+        return list(workload.args)
+
+    def command_line(self, runtime: str, workload_name: str) -> str:
+        w = self.workload(workload_name)
+        return self.adapters[runtime].command_line(w, self.default_args(runtime, w))
+
+    def run_once(self, runtime: str, workload_name: str, args: Sequence[str] | None = None) -> RunResult:
+        w = self.workload(workload_name)
+        adapter = self.adapters[runtime]
+        if (reason := adapter.supports(w)) is not None:
+            raise WorkloadError(f"{runtime} cannot run {w.name}: {reason}")
+        return adapter.run(w, self.default_args(runtime, w) if args is None else args,
+                           timeout_s=self.profile.bench.timeout_s)
+
+    def burst(self, runtime: str, workload_name: str, n: int,
+              on_result: Callable[[RunResult], None] | None = None,
+              cancel: threading.Event | None = None) -> list[RunResult]:
+        """Run a run-to-exit workload n times (a cold-start burst)."""
+        out = []
+        for _ in range(n):
+            if cancel is not None and cancel.is_set():
+                break
+            res = self.run_once(runtime, workload_name)
+            out.append(res)
+            if on_result:
+                on_result(res)
+        return out
+
+    def start(self, runtime: str, workload_name: str) -> Instance:
+        """Start a long-running workload on a runtime (one at a time per runtime)."""
+        w = self.workload(workload_name)
+        if w.kind != "serve":
+            raise WorkloadError(f"{w.name} runs to exit: run it, or start idle/http")
+        adapter = self.adapters[runtime]
+        if (reason := adapter.supports(w)) is not None:
+            raise WorkloadError(f"{runtime} cannot run {w.name}: {reason}")
+        self.stop(runtime)
+        inst = adapter.start(w, self.default_args(runtime, w))
+        with self._lock:
+            self._instances[runtime] = inst
+        return inst
+
+    def stop(self, runtime: str) -> bool:
+        with self._lock:
+            inst = self._instances.pop(runtime, None)
+        if inst is None:
+            return False
+        inst.stop()
+        return True
+
+    def running(self) -> dict[str, str]:
+        with self._lock:
+            return {rt: inst.workload for rt, inst in self._instances.items()}
+
+    def instance(self, runtime: str) -> Instance | None:
+        with self._lock:
+            return self._instances.get(runtime)
+
+    def sample(self) -> list[Sample]:
+        """Memory of every running instance now (cheap: psutil and cgroup files)."""
+        with self._lock:
+            items = list(self._instances.items())
+        out = []
+        for rt, inst in items:
+            alive = inst.alive() if rt != "docker" else True  # docker's alive() is an API call
+            try:
+                reading = inst.memory() if alive else None
+            except WasmscopeError:
+                reading = None
+            out.append(Sample(rt, inst.workload, reading, alive))
+        return out
+
+    def close(self) -> None:
+        """Stop everything and release every adapter (removes containers)."""
+        for rt in list(self.running()):
+            self.stop(rt)
+        for adapter in self.adapters.values():
+            adapter.close()
