@@ -1,0 +1,7 @@
+/* hello: prints one line and exits — the cold-start workload. */
+#include <stdio.h>
+
+int main(void) {
+    puts("hello from wasmscope");
+    return 0;
+}
