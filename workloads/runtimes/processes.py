@@ -46,7 +46,10 @@ def spawn(argv: Sequence[str], *, env: dict[str, str] | None = None, cwd: str | 
 
 
 def wait_for_line(proc: subprocess.Popen, prefix: str, timeout_s: float, what: str) -> str:
-    """Read the child's stdout until a line starting with `prefix`; fail clearly otherwise."""
+    """Read the child's stdout until a line starting with `prefix`; fail clearly otherwise.
+
+    Returns every line read, the ready line last.
+    """
     assert proc.stdout is not None
     deadline = time.monotonic() + timeout_s
     buf = b""
@@ -66,9 +69,10 @@ def wait_for_line(proc: subprocess.Popen, prefix: str, timeout_s: float, what: s
                 last = err.splitlines()[-1] if err else "no output"
                 raise WorkloadError(f"{what} exited with code {proc.returncode} before it was ready: {last}")
             buf += chunk
-            for line in buf.decode(errors="replace").splitlines():
+            lines = buf.decode(errors="replace").splitlines()
+            for i, line in enumerate(lines):
                 if line.startswith(prefix):
-                    return line
+                    return "\n".join(lines[: i + 1])
     finally:
         sel.close()
 
