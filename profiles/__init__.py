@@ -1,0 +1,22 @@
+"""Profiles: TOML files saying what to measure, with optional stored results.
+
+Never imports Textual (nor docker/wasmtime): front ends and the engine both read profiles.
+"""
+
+from .errors import ProfileError
+from .schema import BenchSettings, ComputeSpec, MemorySpec, Profile, StartupSpec
+from .store import (
+    default_profile_path,
+    load_profile,
+    resolve_profile_path,
+    save_results,
+    set_value,
+    shipped_profiles,
+    write_atomic,
+)
+
+__all__ = [
+    "BenchSettings", "ComputeSpec", "MemorySpec", "Profile", "ProfileError", "StartupSpec",
+    "default_profile_path", "load_profile", "resolve_profile_path", "save_results", "set_value",
+    "shipped_profiles", "write_atomic",
+]

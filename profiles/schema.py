@@ -1,0 +1,211 @@
+"""The profile schema: typed settings with defaults, and validation to one-line errors.
+
+Every key is optional; unknown keys are rejected with a suggestion, so a typo never silently
+falls back to a default.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from wasmscope.workloads.catalogue import Workload, builtin_workloads, user_workload
+from wasmscope.workloads.runtimes import KNOWN_RUNTIMES
+
+from .errors import ProfileError, suggestion
+
+MEASUREMENTS = ("startup", "memory", "compute")
+
+
+@dataclass(frozen=True)
+class BenchSettings:
+    runtimes: tuple[str, ...] = ("wasmtime", "native", "docker")
+    measurements: tuple[str, ...] = MEASUREMENTS
+    timeout_s: float = 60.0
+    memory_limit_mib: int = 512
+    sample_hz: float = 4.0
+
+
+@dataclass(frozen=True)
+class StartupSpec:
+    workload: str = "hello"
+    runs: int = 20
+    warmup: int = 3
+
+
+@dataclass(frozen=True)
+class ComputeSpec:
+    workload: str = "fib"
+    n: int = 35
+    runs: int = 5
+    warmup: int = 1
+
+
+@dataclass(frozen=True)
+class MemorySpec:
+    workload: str = "idle"
+    mib: int = 16
+    samples: int = 8
+    interval_s: float = 0.25
+
+
+@dataclass(frozen=True)
+class Profile:
+    path: Path | None
+    name: str = "unnamed"
+    description: str = ""
+    bench: BenchSettings = BenchSettings()
+    startup: StartupSpec = StartupSpec()
+    compute: ComputeSpec = ComputeSpec()
+    memory: MemorySpec = MemorySpec()
+    workloads: dict[str, Workload] = field(default_factory=builtin_workloads)
+    reference: dict | None = None
+    results: dict | None = None
+
+    def workload(self, name: str) -> Workload:
+        try:
+            return self.workloads[name]
+        except KeyError:
+            raise ProfileError(f"{self.path or self.name}: unknown workload {name!r} "
+                               f"(known: {', '.join(sorted(self.workloads))})") from None
+
+
+# -- validators ---------------------------------------------------------------------------------
+
+def _type_name(v: Any) -> str:
+    return type(v).__name__
+
+
+class _Checker:
+    """Validates one file; every error names the file and the dotted key."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, message: str) -> ProfileError:
+        return ProfileError(f"{self.source}: {key}: {message}")
+
+    def table(self, data: Any, key: str) -> dict:
+        if not isinstance(data, dict):
+            raise self.fail(key, f"expected a table, got {data!r} ({_type_name(data)})")
+        return data
+
+    def known_keys(self, data: dict, key: str, allowed: Iterable[str]) -> None:
+        allowed = list(allowed)
+        for k in data:
+            if k not in allowed:
+                full = f"{key}.{k}" if key else k
+                close = difflib.get_close_matches(k, allowed, n=1)
+                if close:
+                    raise self.fail(full, f"unknown key (did you mean '{key + '.' if key else ''}{close[0]}'?)")
+                raise self.fail(full, f"unknown key (expected one of: {', '.join(allowed)})")
+
+    def integer(self, v: Any, key: str, lo: int, hi: int | None = None) -> int:
+        if isinstance(v, bool) or not isinstance(v, int) or v < lo or (hi is not None and v > hi):
+            bounds = f">= {lo}" if hi is None else f"between {lo} and {hi}"
+            raise self.fail(key, f"expected an integer {bounds}, got {v!r} ({_type_name(v)})")
+        return v
+
+    def number(self, v: Any, key: str, lo: float, hi: float | None = None, *, strict_lo: bool = False) -> float:
+        ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+        ok = ok and (v > lo if strict_lo else v >= lo) and (hi is None or v <= hi)
+        if not ok:
+            bounds = (f"> {lo:g}" if strict_lo else f">= {lo:g}") if hi is None else f"between {lo:g} and {hi:g}"
+            raise self.fail(key, f"expected a number {bounds}, got {v!r} ({_type_name(v)})")
+        return float(v)
+
+    def string(self, v: Any, key: str) -> str:
+        if not isinstance(v, str):
+            raise self.fail(key, f"expected a string, got {v!r} ({_type_name(v)})")
+        return v
+
+    def names(self, v: Any, key: str, known: tuple[str, ...], what: str) -> tuple[str, ...]:
+        if not isinstance(v, list) or not v or not all(isinstance(x, str) for x in v):
+            raise self.fail(key, f"expected a non-empty list of {what} names, got {v!r}")
+        for x in v:
+            if x not in known:
+                raise self.fail(key, f"unknown {what} {x!r} (known: {', '.join(known)}{suggestion(x, known)})")
+        if len(set(v)) != len(v):
+            raise self.fail(key, f"lists a {what} twice: {v!r}")
+        return tuple(v)
+
+
+_SECTIONS = ("profile", "bench", "startup", "compute", "memory", "workloads", "reference", "results")
+_WORKLOAD_KEYS = ("module", "image", "args", "kind", "ready", "description")
+
+
+def _section(c: _Checker, data: dict, name: str, keys: dict[str, Callable[[Any, str], Any]]) -> dict:
+    raw = c.table(data.get(name, {}), name)
+    c.known_keys(raw, name, keys)
+    return {k: keys[k](v, f"{name}.{k}") for k, v in raw.items()}
+
+
+def build_profile(data: dict, path: Path | None, source: str) -> Profile:
+    """Validate parsed TOML into a Profile; raises the first ProfileError."""
+    c = _Checker(source)
+    c.known_keys(data, "", _SECTIONS)
+    meta = _section(c, data, "profile", {"name": c.string, "description": c.string})
+    bench = BenchSettings(**_section(c, data, "bench", {
+        "runtimes": lambda v, k: c.names(v, k, KNOWN_RUNTIMES, "runtime"),
+        "measurements": lambda v, k: c.names(v, k, MEASUREMENTS, "measurement"),
+        "timeout_s": lambda v, k: c.number(v, k, 0, strict_lo=True),
+        "memory_limit_mib": lambda v, k: c.integer(v, k, 16),
+        "sample_hz": lambda v, k: c.number(v, k, 0.5, 50),
+    }))
+    startup = StartupSpec(**_section(c, data, "startup", {
+        "workload": c.string, "runs": lambda v, k: c.integer(v, k, 1),
+        "warmup": lambda v, k: c.integer(v, k, 0)}))
+    compute = ComputeSpec(**_section(c, data, "compute", {
+        "workload": c.string, "n": lambda v, k: c.integer(v, k, 1, 50),
+        "runs": lambda v, k: c.integer(v, k, 1), "warmup": lambda v, k: c.integer(v, k, 0)}))
+    memory = MemorySpec(**_section(c, data, "memory", {
+        "workload": c.string, "mib": lambda v, k: c.integer(v, k, 0, 4096),
+        "samples": lambda v, k: c.integer(v, k, 1),
+        "interval_s": lambda v, k: c.number(v, k, 0, strict_lo=True)}))
+    workloads = builtin_workloads()
+    base_dir = path.parent if path else Path.cwd()
+    for name, entry in c.table(data.get("workloads", {}), "workloads").items():
+        workloads[name] = _user_workload(c, name, entry, workloads.get(name), base_dir)
+    for spec, section in ((startup, "startup"), (compute, "compute"), (memory, "memory")):
+        if spec.workload not in workloads:
+            raise c.fail(f"{section}.workload", f"unknown workload {spec.workload!r} "
+                         f"(known: {', '.join(sorted(workloads))}{suggestion(spec.workload, workloads)})")
+    reference = data.get("reference")
+    if reference is not None:
+        c.table(reference, "reference")
+    results = data.get("results")
+    if results is not None:
+        c.table(results, "results")
+    return Profile(path=path, name=meta.get("name", path.stem if path else "unnamed"),
+                   description=meta.get("description", ""), bench=bench, startup=startup,
+                   compute=compute, memory=memory, workloads=workloads, reference=reference,
+                   results=results)
+
+
+def _user_workload(c: _Checker, name: str, entry: Any, base: Workload | None, base_dir: Path) -> Workload:
+    key = f"workloads.{name}"
+    entry = c.table(entry, key)
+    c.known_keys(entry, key, _WORKLOAD_KEYS)
+    module = None
+    if "module" in entry:
+        module = Path(c.string(entry["module"], f"{key}.module")).expanduser()
+        module = module if module.is_absolute() else (base_dir / module)
+        module = module.resolve()
+        if not module.is_file():
+            raise c.fail(f"{key}.module", f"file not found: {module}")
+    image = c.string(entry["image"], f"{key}.image") if "image" in entry else None
+    if base is None and module is None and image is None:
+        raise c.fail(key, "a new workload needs module = \"path.wasm\" and/or image = \"repo:tag\"")
+    args = entry.get("args", [])
+    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        raise c.fail(f"{key}.args", f"expected a list of strings, got {args!r}")
+    kind = entry.get("kind")
+    if kind is not None and kind not in ("run", "serve"):
+        raise c.fail(f"{key}.kind", f"expected 'run' or 'serve', got {kind!r}")
+    ready = c.string(entry["ready"], f"{key}.ready") if "ready" in entry else None
+    desc = c.string(entry["description"], f"{key}.description") if "description" in entry else ""
+    return user_workload(name, base=base, module=module, image=image, args=tuple(args), kind=kind,
+                         ready=ready, description=desc)

@@ -1,0 +1,126 @@
+"""Reading profiles fast (tomllib) and writing them safely (tomlkit, atomic replace).
+
+Writes keep every comment and the key order of the user's file, and go through a temp file
++ rename so a crash never leaves a half-written profile.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+
+from .errors import ProfileError
+from .schema import Profile, build_profile
+
+SHIPPED_DIR = Path(str(resources.files(__package__)))
+
+
+def shipped_profiles() -> dict[str, Path]:
+    return {p.stem: p for p in sorted(SHIPPED_DIR.glob("*.toml"))}
+
+
+def default_profile_path() -> Path:
+    return shipped_profiles()["quick"]
+
+
+def resolve_profile_path(name_or_path: str | Path) -> Path:
+    """An existing file as is; else a shipped profile's name (quick, article)."""
+    path = Path(name_or_path).expanduser()
+    if path.is_file():
+        return path
+    shipped = shipped_profiles()
+    if str(name_or_path) in shipped:
+        return shipped[str(name_or_path)]
+    raise ProfileError(f"{name_or_path}: no such profile file, and not a shipped profile "
+                       f"(shipped: {', '.join(shipped)})")
+
+
+def load_profile(path: str | Path) -> Profile:
+    """Read and validate a profile; raises the first ProfileError."""
+    path = Path(path)
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        raise ProfileError(f"{source}: cannot read: {reason}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ProfileError(f"{source}: not valid TOML: {err}") from None
+    return build_profile(data, path.resolve(), source)
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    """Replace `path` with `text` atomically, keeping its permission bits."""
+    path = Path(path)
+    mode = path.stat().st_mode & 0o7777 if path.exists() else None
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _check_no_none(value: Any, where: str) -> None:
+    if value is None:
+        raise ValueError(f"{where}: None cannot be written to TOML")
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _check_no_none(v, f"{where}.{k}")
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            _check_no_none(v, f"{where}[{i}]")
+
+
+def _read_document(path: Path, template: Path | None) -> tomlkit.TOMLDocument:
+    if path.exists():
+        source = path
+    elif template is not None:
+        source = template
+    else:
+        return tomlkit.document()
+    try:
+        return tomlkit.parse(source.read_text(encoding="utf-8"))
+    except Exception as err:  # tomlkit raises its own ParseError subclasses
+        raise ProfileError(f"{source}: not valid TOML, not overwritten: {err}") from None
+
+
+def save_results(path: str | Path, results: dict, *, template: Path | None = None) -> None:
+    """Write `results` as the profile's [results] table, keeping everything else as it was."""
+    path = Path(path)
+    _check_no_none(results, "results")
+    doc = _read_document(path, template)
+    if "results" in doc:
+        del doc["results"]
+    doc["results"] = results
+    write_atomic(path, tomlkit.dumps(doc))
+
+
+def set_value(path: str | Path, dotted_key: str, value: Any) -> None:
+    """Set one key (e.g. `bench.runtimes`) keeping comments and order."""
+    path = Path(path)
+    _check_no_none(value, dotted_key)
+    doc = _read_document(path, None)
+    *parents, leaf = dotted_key.split(".")
+    node: Any = doc
+    for part in parents:
+        if part not in node:
+            node[part] = tomlkit.table()
+        node = node[part]
+    node[leaf] = value
+    write_atomic(path, tomlkit.dumps(doc))
+

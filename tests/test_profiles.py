@@ -1,0 +1,180 @@
+"""Profiles: shipped files load, bad files give one precise line, saves keep comments atomically."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from wasmscope.profiles import (
+    ProfileError,
+    default_profile_path,
+    load_profile,
+    resolve_profile_path,
+    save_results,
+    set_value,
+)
+
+DATA = Path(__file__).parent / "data" / "profiles"
+
+COMMENTED = """# top comment: my profile
+[profile]
+name = "mine"   # trailing comment
+
+# before bench
+[bench]
+runtimes = ["wasmtime", "native"]  # no docker on this laptop
+measurements = ["startup"]
+
+[startup]
+# inside startup
+runs = 3
+warmup = 0
+"""
+
+RESULTS = {
+    "profile": "mine", "started_at": "2026-11-25T04:00:00+00:00",
+    "machine": {"cpu": "Test CPU", "cores": 2},
+    "tables": {"startup": {"name": "startup", "unit": "ms", "workload": "hello", "args": [],
+                           "rows": [{"runtime": "wasmtime", "status": "ok", "value": 0.42,
+                                     "stats": {"median": 0.42, "p95": 0.5}, "phases": {"load": 0.1},
+                                     "samples": [0.41, 0.42, 0.5]},
+                                    {"runtime": "docker", "status": "unavailable", "reason": "no engine"}]}},
+}
+
+
+def test_shipped_profiles_load():
+    quick = load_profile(resolve_profile_path("quick"))
+    article = load_profile(resolve_profile_path("article"))
+    assert quick.bench.runtimes == ("wasmtime", "native", "docker")
+    assert article.compute.n == 40
+    assert article.reference["startup_ms"]["Docker (Alpine)"] == 300
+    assert "not measured" in article.reference["note"] or "never measured" in article.reference["note"]
+    assert default_profile_path() == resolve_profile_path("quick")
+
+
+def test_empty_profile_gets_defaults(tmp_path):
+    p = tmp_path / "empty.toml"
+    p.write_text("")
+    prof = load_profile(p)
+    assert prof.name == "empty" and prof.startup.runs == 20 and prof.compute.n == 35
+    assert prof.results is None and prof.workload("hello").module.is_file()
+
+
+def test_resolve_unknown_name_lists_shipped():
+    with pytest.raises(ProfileError, match=r"nope: no such profile file.*shipped: article, quick"):
+        resolve_profile_path("nope")
+
+
+def test_user_workload_module_relative_to_profile(tmp_path):
+    (tmp_path / "mods").mkdir()
+    (tmp_path / "mods" / "m.wasm").write_bytes(b"\0asm\1\0\0\0")
+    p = tmp_path / "p.toml"
+    p.write_text('[workloads.mine]\nmodule = "mods/m.wasm"\nargs = ["1"]\n[startup]\nworkload = "mine"\n')
+    w = load_profile(p).workload("mine")
+    assert w.module == (tmp_path / "mods" / "m.wasm").resolve() and w.args == ("1",) and w.source is None
+
+
+@pytest.mark.parametrize("name, key, fragment", [
+    ("not_toml", None, "not valid TOML"),
+    ("unknown_runtime", "bench.runtimes", "unknown runtime 'wasmtme' (known: wasmtime, native, docker; did you mean 'wasmtime'?)"),
+    ("wrong_type", "startup.runs", "expected an integer >= 1, got 'five' (str)"),
+    ("bool_not_int", "startup.runs", "expected an integer >= 1, got True (bool)"),
+    ("missing_module", "workloads.mine.module", "file not found: "),
+    ("unknown_key", "startup.runz", "unknown key (did you mean 'startup.runs'?)"),
+    ("unknown_workload", "startup.workload", "unknown workload 'helo'"),
+    ("out_of_range", "compute.n", "expected an integer between 1 and 50, got 500"),
+])
+def test_bad_profiles_give_one_precise_line(name, key, fragment):
+    path = DATA / f"{name}.toml"
+    with pytest.raises(ProfileError) as err:
+        load_profile(path)
+    msg = str(err.value)
+    assert "\n" not in msg
+    assert msg.startswith(f"{path}: ")
+    if key:
+        assert f": {key}: " in msg
+    assert fragment in msg, msg
+
+
+def test_unknown_key_near_nothing_lists_the_allowed(tmp_path):
+    p = tmp_path / "p.toml"
+    p.write_text("[bench]\nzzzzzz = 1\n")
+    with pytest.raises(ProfileError, match=r"bench.zzzzzz: unknown key \(expected one of: runtimes"):
+        load_profile(p)
+
+
+def test_missing_file_is_one_line(tmp_path):
+    with pytest.raises(ProfileError, match=r"gone.toml: cannot read: No such file or directory"):
+        load_profile(tmp_path / "gone.toml")
+
+
+def test_save_results_keeps_comments_and_order_and_replaces(tmp_path):
+    p = tmp_path / "mine.toml"
+    p.write_text(COMMENTED)
+    save_results(p, RESULTS)
+    text = p.read_text()
+    assert text.startswith(COMMENTED.rstrip("\n"))  # every byte of the user's part kept, in order
+    assert load_profile(p).results == RESULTS
+    changed = dict(RESULTS, profile="again")
+    save_results(p, changed)
+    text2 = p.read_text()
+    assert text2.count("[results]") == 1 and load_profile(p).results["profile"] == "again"
+    assert text2.startswith(COMMENTED.rstrip("\n"))
+
+
+def test_save_results_to_new_path_copies_template(tmp_path):
+    src = tmp_path / "src.toml"
+    src.write_text(COMMENTED)
+    dst = tmp_path / "new.toml"
+    save_results(dst, RESULTS, template=src)
+    assert "# no docker on this laptop" in dst.read_text()
+    assert load_profile(dst).results["tables"]["startup"]["rows"][0]["value"] == 0.42
+    assert src.read_text() == COMMENTED  # the template is untouched
+
+
+def test_save_refuses_none(tmp_path):
+    p = tmp_path / "p.toml"
+    p.write_text(COMMENTED)
+    with pytest.raises(ValueError, match=r"results.machine.cpu: None"):
+        save_results(p, {"machine": {"cpu": None}})
+    assert p.read_text() == COMMENTED
+
+
+def test_set_value_keeps_comments(tmp_path):
+    p = tmp_path / "p.toml"
+    p.write_text(COMMENTED)
+    set_value(p, "bench.runtimes", ["wasmtime"])
+    text = p.read_text()
+    assert "# no docker on this laptop" not in text or 'runtimes = ["wasmtime"]' in text
+    assert "# top comment: my profile" in text and "# inside startup" in text
+    assert load_profile(p).bench.runtimes == ("wasmtime",)
+    set_value(p, "memory.mib", 32)
+    assert load_profile(p).memory.mib == 32
+
+
+def test_failed_write_leaves_the_original_and_no_temp_files(tmp_path, monkeypatch):
+    p = tmp_path / "p.toml"
+    p.write_text(COMMENTED)
+    os.chmod(p, 0o640)
+
+    def boom(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError, match="disk full"):
+        save_results(p, RESULTS)
+    assert p.read_text() == COMMENTED
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["p.toml"]
+    monkeypatch.undo()
+    save_results(p, RESULTS)
+    assert (p.stat().st_mode & 0o777) == 0o640  # permission bits kept across the replace
+
+
+def test_broken_file_is_not_overwritten(tmp_path):
+    p = tmp_path / "p.toml"
+    p.write_text("[bench\n")
+    with pytest.raises(ProfileError, match="not valid TOML, not overwritten"):
+        save_results(p, RESULTS)
+    assert p.read_text() == "[bench\n"
