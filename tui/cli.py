@@ -120,7 +120,7 @@ def cmd_bench(ns: argparse.Namespace) -> ExitCode:
         json.dump(results_json(results), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        out = Console()
+        out = Console(width=None if sys.stdout.isatty() else 132)  # piped: no 80-column wrap
         out.print(machine_line(results))
         out.print(runtimes_table(results))
         for name in plan.measurements:
@@ -140,7 +140,7 @@ def cmd_clean(ns: argparse.Namespace) -> ExitCode:
 
     adapter = DockerAdapter()
     client = adapter.client()  # first contact already removes dead sessions' containers
-    report = clean(client, include_live=ns.all, images=ns.images)
+    report = clean(client, include_live=ns.all, images=ns.images, already=adapter.reaped)
     for line in report.lines():
         print(line)
     return ExitCode.OK

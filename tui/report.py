@@ -51,14 +51,28 @@ def fmt_pct(p: float | None) -> str:
 
 def article_figure(reference: dict | None, table: str, runtime: str) -> str:
     """The article's published figure for a runtime, matched by its row label."""
-    if not reference:
+    label, value = _article_entry(reference, table, runtime)
+    if label is None:
         return ""
-    values = reference.get(ARTICLE_KEYS.get(table, ""), {}) or {}
+    return f"{value:g} {'MB' if table == 'memory' else 'ms'}"
+
+
+def _article_entry(reference: dict | None, table: str, runtime: str) -> tuple[str | None, float]:
+    values = (reference or {}).get(ARTICLE_KEYS.get(table, ""), {}) or {}
     for label, value in values.items():
         if label.lower().startswith(runtime.lower()):
-            unit = "MB" if table == "memory" else "ms"
-            return f"{value:g} {unit} ({label})"
-    return ""
+            return label, value
+    return None, 0.0
+
+
+def _article_caption(results: Results, table: str, reference: dict | None) -> str:
+    labels = [lbl for row in results.tables[table].rows
+              if (lbl := _article_entry(reference, table, row.runtime)[0])]
+    if not labels:
+        return ""
+    extra = " (fib 40)" if table == "compute" else ""
+    return (f"Article column: the reference article's published figures{extra} for "
+            f"{', '.join(labels)} — on its hardware, not measured here.")
 
 
 def compute_ci(table: Table, runtime: str, baseline: str) -> tuple[float, float, float] | None:
@@ -70,80 +84,87 @@ def compute_ci(table: Table, runtime: str, baseline: str) -> tuple[float, float,
     return (point - 1) * 100, (lo - 1) * 100, (hi - 1) * 100
 
 
-def _status_cell(row: Row) -> Text:
-    return Text(f"{row.status}: {row.reason}", style="dim italic")
-
-
 def _name(results: Results, runtime: str) -> str:
     info = results.runtimes.get(runtime)
     return info.display if info else runtime
 
 
+def _new_table(title: str, columns: list[str], reference: dict | None) -> RichTable:
+    out = RichTable(title=title, title_justify="left", caption_justify="left")
+    for i, col in enumerate(columns + (["Article"] if reference else [])):
+        out.add_column(col, justify="left" if i == 0 else "right", style="dim" if col == "Article" else None)
+    return out
+
+
+def _add_row(out: RichTable, results: Results, table: str, row: Row, cells: list[Any],
+             reference: dict | None) -> None:
+    name = _name(results, row.runtime)
+    width = len(out.columns) - 1 - (1 if reference else 0)
+    if row.status != OK:
+        cells = [Text(f"{row.status}: {row.reason}", style="italic")] + [""] * (width - 1)
+    if reference:
+        cells = cells + [article_figure(reference, table, row.runtime)]
+    out.add_row(name, *cells)
+
+
+def _captions(*lines: str) -> str:
+    return "\n".join(line for line in lines if line)
+
+
 def startup_table(results: Results, reference: dict | None = None) -> RichTable:
     t = results.tables["startup"]
     n = int(results.settings.get("startup_runs", 0))
-    out = RichTable(title=f"Startup — {t.workload}: {t.what} (n={n})", title_justify="left")
-    for col in ("Runtime", "Median", "p95", "Min", "Max", "vs Docker", "Phases (median)"):
-        out.add_column(col, justify="left" if col in ("Runtime", "Phases (median)") else "right")
-    if reference:
-        out.add_column("Article (not measured here)", style="dim")
+    out = _new_table(f"Startup — {t.workload}: {t.what} (n={n})",
+                     ["Runtime", "Median", "p95", "Min", "Max", "vs Docker"], reference)
+    phases = []
     for row in t.rows:
-        cells: list[Any]
-        if row.status != OK:
-            cells = [_name(results, row.runtime), _status_cell(row), "", "", "", "", ""]
-        else:
-            s = row.stats
-            phases = ", ".join(f"{k} {fmt_ms(v)}" for k, v in row.phases.items())
-            cells = [_name(results, row.runtime), fmt_ms(s["median"]), fmt_ms(s["p95"]), fmt_ms(s["min"]),
-                     fmt_ms(s["max"]), fmt_times(t.ratio(row.runtime, "docker"), "faster", "slower"), phases]
-        if reference:
-            cells.append(article_figure(reference, "startup", row.runtime))
-        out.add_row(*cells)
+        s = row.stats
+        cells = [] if row.status != OK else [
+            fmt_ms(s["median"]), fmt_ms(s["p95"]), fmt_ms(s["min"]), fmt_ms(s["max"]),
+            fmt_times(t.ratio(row.runtime, "docker"), "faster", "slower")]
+        _add_row(out, results, "startup", row, cells, reference)
+        if row.status == OK and row.phases:
+            phases.append(f"  {_name(results, row.runtime)}: "
+                          + " · ".join(f"{k} {fmt_ms(v)}" for k, v in row.phases.items()))
+    out.caption = _captions("Phases (medians):" if phases else "", *phases,
+                            _article_caption(results, "startup", reference))
     return out
 
 
 def memory_table(results: Results, reference: dict | None = None) -> RichTable:
     t = results.tables["memory"]
-    out = RichTable(title=f"Memory — {t.what}", title_justify="left")
-    for col in ("Runtime", "Instance RSS", "USS", "Runtime overhead", "cgroup usage", "vs Docker", "What it counts"):
-        out.add_column(col, justify="left" if col in ("Runtime", "What it counts") else "right")
-    if reference:
-        out.add_column("Article (not measured here)", style="dim")
+    out = _new_table(f"Memory — {t.what}",
+                     ["Runtime", "Instance RSS", "USS", "Runtime overhead", "cgroup", "vs Docker"], reference)
+    counts = []
     for row in t.rows:
-        if row.status != OK:
-            cells: list[Any] = [_name(results, row.runtime), _status_cell(row), "", "", "", "", ""]
-        else:
-            s = row.stats
-            cells = [_name(results, row.runtime), fmt_mib(s.get("instance_rss_mib")),
-                     fmt_mib(s.get("instance_uss_mib")), fmt_mib(s.get("overhead_rss_mib")),
-                     fmt_mib(s.get("cgroup_mib")),
-                     fmt_times(t.ratio(row.runtime, "docker"), "less", "more"), row.counts]
-        if reference:
-            cells.append(article_figure(reference, "memory", row.runtime))
-        out.add_row(*cells)
+        s = row.stats
+        cells = [] if row.status != OK else [
+            fmt_mib(s.get("instance_rss_mib")), fmt_mib(s.get("instance_uss_mib")),
+            fmt_mib(s.get("overhead_rss_mib")), fmt_mib(s.get("cgroup_mib")),
+            fmt_times(t.ratio(row.runtime, "docker"), "less", "more")]
+        _add_row(out, results, "memory", row, cells, reference)
+        if row.status == OK and row.counts:
+            counts.append(f"  {_name(results, row.runtime)}: {row.counts}")
+    out.caption = _captions("What the numbers count:" if counts else "", *counts,
+                            _article_caption(results, "memory", reference))
     return out
 
 
 def compute_table(results: Results, reference: dict | None = None) -> RichTable:
     t = results.tables["compute"]
     n = int(results.settings.get("compute_runs", 0))
-    out = RichTable(title=f"Compute — {t.what} (n={n})", title_justify="left")
-    for col in ("Runtime", "Median", "Min", "Max", "Overhead vs native", "95 % CI", "Wall (incl. start)"):
-        out.add_column(col, justify="left" if col == "Runtime" else "right")
-    if reference:
-        out.add_column("Article fib(40) (not measured here)", style="dim")
+    out = _new_table(f"Compute — {t.what} (n={n})",
+                     ["Runtime", "Median", "Min", "Max", "vs native", "95 % CI", "Wall incl. start"], reference)
     for row in t.rows:
-        if row.status != OK:
-            cells: list[Any] = [_name(results, row.runtime), _status_cell(row), "", "", "", "", ""]
-        else:
-            s = row.stats
+        s = row.stats
+        cells: list[Any] = []
+        if row.status == OK:
             ci = compute_ci(t, row.runtime, "native") if row.runtime != "native" else None
-            cells = [_name(results, row.runtime), fmt_ms(s["median"]), fmt_ms(s["min"]), fmt_ms(s["max"]),
+            cells = [fmt_ms(s["median"]), fmt_ms(s["min"]), fmt_ms(s["max"]),
                      "baseline" if row.runtime == "native" else fmt_pct(t.overhead_pct(row.runtime, "native")),
                      f"{ci[1]:+.1f} … {ci[2]:+.1f} %" if ci else "", fmt_ms(s.get("wall_median"))]
-        if reference:
-            cells.append(article_figure(reference, "compute", row.runtime))
-        out.add_row(*cells)
+        _add_row(out, results, "compute", row, cells, reference)
+    out.caption = _captions(_article_caption(results, "compute", reference))
     return out
 
 
@@ -164,7 +185,7 @@ def machine_line(results: Results) -> str:
     m = results.machine
     return (f"Machine: {m.get('cpu')} ({m.get('cores')} cores, {m.get('memory_gib')} GiB), "
             f"kernel {m.get('kernel')}, Python {m.get('python')}, wasmtime {m.get('wasmtime')}, "
-            f"Docker {m.get('docker')} — {results.started_at}")
+            f"{m.get('docker')} — {results.started_at}")
 
 
 def comparisons(results: Results) -> dict[str, dict[str, Any]]:

@@ -79,9 +79,15 @@ def remove_containers(client, *, include_live: bool = False) -> CleanReport:
     return report
 
 
-def clean(client, *, include_live: bool = False, images: bool = False) -> CleanReport:
-    """Containers of dead sessions, dangling labelled images, and with `images` every image."""
+def clean(client, *, include_live: bool = False, images: bool = False,
+          already: CleanReport | None = None) -> CleanReport:
+    """Containers of dead sessions, dangling labelled images, and with `images` every image.
+
+    `already` is what an earlier pass (a client's first contact) removed, reported too.
+    """
     report = remove_containers(client, include_live=include_live)
+    if already is not None:
+        report.containers[:0] = already.containers
     for img in client.images.list(filters={"label": f"{LABEL}=1", "dangling": True}):
         client.images.remove(img.id, force=True)
         report.images.append(f"{img.short_id} (dangling)")

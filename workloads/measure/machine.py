@@ -39,5 +39,5 @@ def machine_info(docker_version: str | None = None) -> dict[str, str | int]:
         "wasmtime": _pkg("wasmtime"),
         "wasmscope": _pkg("wasmscope"),
     }
-    info["docker"] = docker_version or "not measured"
+    info["docker"] = docker_version or "Docker not measured"
     return info

@@ -55,6 +55,7 @@ class DockerAdapter(RuntimeAdapter):
         self._live: dict[str, object] = {}  # container id → container, removed on close()
         self._instances: list[DockerInstance] = []
         self._images: dict[str, str] = {}
+        self.reaped = sessions.CleanReport()  # stale containers removed on first contact
 
     # -- client ------------------------------------------------------------------------
     def client(self):
@@ -69,7 +70,7 @@ class DockerAdapter(RuntimeAdapter):
                 except Exception as err:
                     self._client_error = f"Docker engine not reachable at {engine_address()}: {_short(err)}"
                 else:
-                    sessions.remove_containers(client)
+                    self.reaped = sessions.remove_containers(client)
                     self._client = client
             if self._client is None:
                 raise RuntimeUnavailable(self._client_error or "Docker engine not reachable")

@@ -61,7 +61,7 @@ class NativeAdapter(RuntimeAdapter):
     def run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult:
         binary = self._binary(workload)
         t0 = time.perf_counter_ns()
-        proc = processes.spawn([str(binary), *args])
+        proc = processes.spawn([str(binary), *args], die_with_parent=False)
         t1 = time.perf_counter_ns()
         try:
             out, err = proc.communicate(timeout=timeout_s)
