@@ -17,6 +17,18 @@ from wasmscope.workloads.sessions import OWNER_PID
 WASMSCOPE = [sys.executable, "-m", "wasmscope.tui.cli"]
 
 
+# A bench that keeps one container running for ~100 s: long enough to interrupt or kill it.
+LONG_DOCKER_PROFILE = """
+[bench]
+runtimes = ["docker"]
+measurements = ["memory"]
+[memory]
+mib = 1
+samples = 400
+interval_s = 0.25
+"""
+
+
 def run_cli(*args: str, env: dict | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
     full_env = dict(os.environ, **(env or {}))
     full_env.pop("NO_COLOR", None)
@@ -129,15 +141,7 @@ warmup = 0
 
 @pytest.mark.docker
 def test_kill_9_leaves_nothing_after_clean_or_next_start(docker_client, tmp_path):
-    profile = write_profile(tmp_path / "long.toml", """
-[bench]
-runtimes = ["docker"]
-measurements = ["memory"]
-[memory]
-mib = 1
-samples = 400
-interval_s = 0.25
-""")
+    profile = write_profile(tmp_path / "long.toml", LONG_DOCKER_PROFILE)
 
     def start_and_kill() -> None:
         proc = subprocess.Popen([*WASMSCOPE, "bench", "--profile", str(profile)],
@@ -172,15 +176,7 @@ interval_s = 0.25
 
 @pytest.mark.docker
 def test_sigterm_during_bench_removes_its_containers(docker_client, tmp_path):
-    profile = write_profile(tmp_path / "long.toml", """
-[bench]
-runtimes = ["docker"]
-measurements = ["memory"]
-[memory]
-mib = 1
-samples = 400
-interval_s = 0.25
-""")
+    profile = write_profile(tmp_path / "long.toml", LONG_DOCKER_PROFILE)
     proc = subprocess.Popen([*WASMSCOPE, "bench", "--profile", str(profile)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:

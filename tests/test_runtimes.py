@@ -209,3 +209,13 @@ def test_user_workload_without_source_is_unsupported_natively(native_adapter, tm
 def test_dataclass_replace_keeps_workload_usable(wasmtime_adapter, builtin):
     w = dataclasses.replace(builtin["hello"], name="hello2")
     assert wasmtime_adapter.run(w).stdout == "hello from wasmscope\n"
+
+
+@pytest.mark.docker
+def test_docker_runs_a_users_own_local_image_and_never_pulls(docker_adapter, builtin):
+    tag = docker_adapter.image_for(builtin["hello"])  # any local image will do: use ours
+    mine = Workload("mine", "a user's image", image=tag)
+    assert docker_adapter.run(mine).stdout == "hello from wasmscope\n"
+    missing = Workload("gone", "", image="wasmscope-test/not-here:1")
+    with pytest.raises(WorkloadError, match=r"image 'wasmscope-test/not-here:1' is not present locally \(wasmscope never pulls\)"):
+        docker_adapter.run(missing)

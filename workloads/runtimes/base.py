@@ -95,6 +95,12 @@ class RuntimeAdapter(ABC):
 
     def __init__(self, options: dict | None = None) -> None:
         self.options = dict(options or {})
+        self._instances: list[Instance] = []
+
+    def _track(self, instance: Instance) -> Instance:
+        """Remember a started instance so close() stops it."""
+        self._instances.append(instance)
+        return instance
 
     @abstractmethod
     def availability(self) -> Availability: ...
@@ -127,3 +133,6 @@ class RuntimeAdapter(ABC):
 
     def close(self) -> None:
         """Release everything this adapter started (containers, worker processes)."""
+        for inst in self._instances:
+            inst.stop()
+        self._instances.clear()

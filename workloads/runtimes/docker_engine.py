@@ -53,7 +53,6 @@ class DockerAdapter(RuntimeAdapter):
         self._client_error: str | None = None
         self._lock = threading.Lock()
         self._live: dict[str, object] = {}  # container id → container, removed on close()
-        self._instances: list[DockerInstance] = []
         self._images: dict[str, str] = {}
         self.reaped = sessions.CleanReport()  # stale containers removed on first contact
 
@@ -224,13 +223,10 @@ class DockerAdapter(RuntimeAdapter):
         except BaseException:
             inst.stop()
             raise
-        self._instances.append(inst)
-        return inst
+        return self._track(inst)
 
     def close(self) -> None:
-        for inst in self._instances:
-            inst.stop()
-        self._instances.clear()
+        super().close()
         for container in list(self._live.values()):
             self._remove(container)
 

@@ -8,9 +8,9 @@ import time
 from typing import Sequence
 
 from ..catalogue import Workload
-from ..errors import BuildError, GuestFailed, GuestTimeout, WorkloadError
+from ..errors import GuestFailed, GuestTimeout, WorkloadError
 from . import processes
-from .base import Availability, Instance, MemoryReading, RunResult, RuntimeAdapter
+from .base import Availability, Instance, RunResult, RuntimeAdapter
 
 
 class NativeAdapter(RuntimeAdapter):
@@ -18,10 +18,6 @@ class NativeAdapter(RuntimeAdapter):
     display_name = "Native process"
     kind = "native"
     CAN_LISTEN = True
-
-    def __init__(self, options: dict | None = None) -> None:
-        super().__init__(options)
-        self._instances: list[NativeInstance] = []
 
     def availability(self) -> Availability:
         from ..native_build import find_c_compiler
@@ -81,45 +77,8 @@ class NativeAdapter(RuntimeAdapter):
 
     def start(self, workload: Workload, args: Sequence[str] = (), *, ready_timeout_s: float = 30.0) -> Instance:
         binary = self._binary(workload)
-        t0 = time.perf_counter()
-        proc = processes.spawn([str(binary), *args])
-        inst = NativeInstance(proc, workload.name, self.command_line(workload, args))
-        try:
-            text = processes.wait_for_line(proc, workload.ready or "ready", ready_timeout_s,
-                                           f"{workload.name} (native, pid {proc.pid})")
-        except BaseException:
-            inst.stop()
-            raise
-        inst.started_ms = (time.perf_counter() - t0) * 1e3
-        inst.ready_line = text.splitlines()[-1]
-        self._instances.append(inst)
-        return inst
-
-    def close(self) -> None:
-        for inst in self._instances:
-            inst.stop()
-        self._instances.clear()
-
-
-class NativeInstance(Instance):
-    def __init__(self, proc: subprocess.Popen, workload: str, command: str) -> None:
-        self.proc = proc
-        self.runtime = "native"
-        self.workload = workload
-        self._command = command
-
-    def pids(self) -> list[int]:
-        return [self.proc.pid]
-
-    def memory(self) -> MemoryReading:
-        rss, uss = processes.rss_uss([self.proc.pid])
-        return MemoryReading(instance_rss=rss, instance_uss=uss, counts="RSS of the process")
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def stop(self) -> None:
-        processes.terminate(self.proc)
-
-    def command_line(self) -> str:
-        return self._command
+        inst, _ = processes.launch(
+            processes.ProcessInstance, [str(binary), *args], runtime=self.name, workload=workload.name,
+            command=self.command_line(workload, args), ready_prefix=workload.ready or "ready",
+            ready_timeout_s=ready_timeout_s, what=f"{workload.name} (native)")
+        return self._track(inst)

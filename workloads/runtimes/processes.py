@@ -17,6 +17,7 @@ from typing import Sequence
 import psutil
 
 from ..errors import GuestTimeout, WorkloadError
+from .base import Instance, MemoryReading
 
 _PR_SET_PDEATHSIG = 1
 
@@ -132,3 +133,47 @@ def rss_uss(pids: Sequence[int]) -> tuple[int, int | None]:
         except psutil.Error:
             continue
     return rss, (uss if uss_ok else None)
+
+
+class ProcessInstance(Instance):
+    """A long-running workload that is one local child process (and its descendants)."""
+
+    counts = "RSS of the process"
+
+    def __init__(self, proc: subprocess.Popen, runtime: str, workload: str, command: str) -> None:
+        self.proc = proc
+        self.runtime = runtime
+        self.workload = workload
+        self._command = command
+
+    def pids(self) -> list[int]:
+        return [self.proc.pid]
+
+    def memory(self) -> MemoryReading:
+        rss, uss = rss_uss(self.pids())
+        return MemoryReading(instance_rss=rss, instance_uss=uss, counts=self.counts)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self) -> None:
+        terminate(self.proc)
+
+    def command_line(self) -> str:
+        return self._command
+
+
+def launch(instance_cls: type[ProcessInstance], argv: Sequence[str], *, runtime: str, workload: str,
+           command: str, ready_prefix: str, ready_timeout_s: float, what: str) -> tuple[ProcessInstance, str]:
+    """Start a child that dies with us and wait for its ready line; returns it and what it printed."""
+    t0 = time.perf_counter()
+    proc = spawn(argv)
+    inst = instance_cls(proc, runtime, workload, command)
+    try:
+        text = wait_for_line(proc, ready_prefix, ready_timeout_s, f"{what} (pid {proc.pid})")
+    except BaseException:
+        inst.stop()
+        raise
+    inst.started_ms = (time.perf_counter() - t0) * 1e3
+    inst.ready_line = text.splitlines()[-1]
+    return inst, text

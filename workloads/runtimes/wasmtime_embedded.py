@@ -64,7 +64,6 @@ class WasmtimeAdapter(RuntimeAdapter):
         self._linker: wasmtime.Linker | None = None
         self._ticker: _EpochTicker | None = None
         self._lock = threading.Lock()
-        self._instances: list[WasmtimeWorkerInstance] = []
 
     # -- facts -------------------------------------------------------------------------
     def availability(self) -> Availability:
@@ -172,57 +171,29 @@ class WasmtimeAdapter(RuntimeAdapter):
         argv = [sys.executable, "-m", "wasmscope.workloads.runtimes.wasmtime_worker",
                 "--cwasm", str(cwasm), "--memory-limit-mib", str(self.memory_limit_mib),
                 "--name", workload.name, "--", *args]
-        t0 = time.perf_counter()
-        proc = processes.spawn(argv)
-        inst = WasmtimeWorkerInstance(proc, workload.name, self.command_line(workload, args))
-        try:
-            text = processes.wait_for_line(proc, workload.ready or "ready", ready_timeout_s,
-                                           f"{workload.name} on wasmtime (worker pid {proc.pid})")
-        except BaseException:
-            inst.stop()
-            raise
-        inst.started_ms = (time.perf_counter() - t0) * 1e3
-        inst.ready_line = text.splitlines()[-1]
+        inst, text = processes.launch(
+            WasmtimeWorkerInstance, argv, runtime=self.name, workload=workload.name,
+            command=self.command_line(workload, args), ready_prefix=workload.ready or "ready",
+            ready_timeout_s=ready_timeout_s, what=f"{workload.name} on wasmtime (worker)")
         for line in text.splitlines():
             if line.startswith("wasmscope-host "):
                 inst.host_rss = int(json.loads(line.split(" ", 1)[1])["rss"])
-        self._instances.append(inst)
-        return inst
+        return self._track(inst)
 
     def close(self) -> None:
-        for inst in self._instances:
-            inst.stop()
-        self._instances.clear()
+        super().close()
         if self._ticker:
             self._ticker.stop()
 
 
-class WasmtimeWorkerInstance(Instance):
+class WasmtimeWorkerInstance(processes.ProcessInstance):
     """A module running in a worker process (Python host + wasmtime + one instance)."""
 
-    def __init__(self, proc, workload: str, command: str) -> None:
-        self.proc = proc
-        self.runtime = "wasmtime"
-        self.workload = workload
-        self.host_rss = 0  # worker RSS just before instantiation: the Python + wasmtime host
-        self._command = command
-
-    def pids(self) -> list[int]:
-        return [self.proc.pid]
+    host_rss = 0  # worker RSS just before instantiation: the Python + wasmtime host
 
     def memory(self) -> MemoryReading:
-        rss, uss = processes.rss_uss([self.proc.pid])
-        share = max(0, rss - self.host_rss)
+        rss, _ = processes.rss_uss(self.pids())
         return MemoryReading(
-            instance_rss=share, instance_uss=None, overhead_rss=self.host_rss,
+            instance_rss=max(0, rss - self.host_rss), overhead_rss=self.host_rss,
             counts="worker RSS minus the Python+wasmtime host measured just before instantiation",
         )
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def stop(self) -> None:
-        processes.terminate(self.proc)
-
-    def command_line(self) -> str:
-        return self._command
