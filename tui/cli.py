@@ -49,6 +49,12 @@ def _csv(value: str) -> list[str]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description=(
         "Measure, on this machine, how WebAssembly runtimes compare with containers and native code."))
+    parser.add_argument("--profile", default="quick",
+                        help="profile the app opens: a file, or a shipped name (quick, article)")
+    parser.add_argument("--demo", nargs="?", const="", metavar="PROFILE",
+                        help="meetup mode: loop through the profile's benchmark on its own")
+    parser.add_argument("--replay", action="store_true",
+                        help="show the profile's stored results without driving any runtime")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     bench = sub.add_parser("bench", help="run a profile's measurements and print the comparison tables")
@@ -68,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", help="output directory (default: the package's wasm/ folder)")
 
     sub.add_parser("runtimes", help="list runtimes with availability, version and mode")
+
+    serve = sub.add_parser("serve", help="serve the app to a browser (textual-serve)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     return parser
 
 
@@ -179,7 +189,32 @@ def cmd_runtimes(ns: argparse.Namespace) -> ExitCode:
     return ExitCode.OK
 
 
-COMMANDS = {"bench": cmd_bench, "clean": cmd_clean, "build-workloads": cmd_build, "runtimes": cmd_runtimes}
+def cmd_app(ns: argparse.Namespace) -> ExitCode:
+    from wasmscope.profiles import load_profile, resolve_profile_path
+
+    from .app import run_app
+
+    name = ns.demo if ns.demo else ns.profile
+    profile = load_profile(resolve_profile_path(name))
+    return ExitCode(run_app(profile, demo=ns.demo is not None, live=not ns.replay))
+
+
+def cmd_serve(ns: argparse.Namespace) -> ExitCode:
+    import shlex
+
+    from textual_serve.server import Server
+
+    app_cmd = [sys.executable, "-m", "wasmscope.tui.cli", "--profile", ns.profile]
+    if ns.replay:
+        app_cmd.append("--replay")
+    if ns.demo is not None:
+        app_cmd += ["--demo", ns.demo or ns.profile]
+    print(f"{PROG}: serving the app on http://{ns.host}:{ns.port}", file=sys.stderr)
+    Server(shlex.join(app_cmd), host=ns.host, port=ns.port, title="wasmscope").serve()
+    return ExitCode.OK
+
+
+COMMANDS = {"bench": cmd_bench, "serve": cmd_serve, "clean": cmd_clean, "build-workloads": cmd_build, "runtimes": cmd_runtimes}
 
 
 def _sigterm_to_interrupt(signum, frame) -> None:  # so `finally` blocks remove containers
@@ -189,12 +224,9 @@ def _sigterm_to_interrupt(signum, frame) -> None:  # so `finally` blocks remove 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     ns = parser.parse_args(argv)
-    if ns.command is None:
-        parser.print_help()
-        return ExitCode.OK
     signal.signal(signal.SIGTERM, _sigterm_to_interrupt)
     try:
-        return int(COMMANDS[ns.command](ns))
+        return int(COMMANDS[ns.command](ns) if ns.command else cmd_app(ns))
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; containers it started were removed", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)

@@ -1,0 +1,519 @@
+"""The wasmscope Textual app: a live panel per runtime, results, charts and a log.
+
+The UI thread only renders. Every engine call (describe, run, start/stop, sample, benchmark)
+runs in a thread worker and comes back as a message (tui/messages.py).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import ContentSwitcher, Footer, Header, Label, ProgressBar, RichLog
+
+from wasmscope.profiles import Profile, ProfileError, load_profile, save_results, write_atomic
+from wasmscope.workloads.bench import make_plan, run_benchmark
+from wasmscope.workloads.errors import Cancelled, WasmscopeError
+from wasmscope.workloads.live import LiveSession
+from wasmscope.workloads.measure.control import RunControl
+from wasmscope.workloads.measure.results import Results
+from wasmscope.workloads.runtimes import KNOWN_RUNTIMES, adapter_class
+
+from .commands import WasmscopeCommands
+from .messages import (
+    BenchFinished,
+    BenchProgress,
+    EngineFailed,
+    LogLine,
+    RunFinished,
+    RunPoint,
+    RuntimesDescribed,
+    SamplesReady,
+    WorkloadStarted,
+    WorkloadStopped,
+)
+from .screens.help import HelpScreen
+from .screens.path_dialog import PathDialog
+from .widgets.charts import ChartsView
+from .widgets.results_view import ResultsView
+from .widgets.runtime_panel import RuntimePanel
+
+VIEWS = ("live", "results", "charts", "log")
+WINDOW_S = 60.0  # rolling window of the sparklines
+MIB = 1 << 20
+
+
+class WasmscopeApp(App):
+    """`live=False` replays a profile's stored results with no engine at all (tests, talks)."""
+
+    TITLE = "wasmscope"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {WasmscopeCommands}
+    BURST = 20
+    BINDINGS = [
+        Binding("left,shift+tab", "select(-1)", "Prev panel", show=False, id="panel.prev"),
+        Binding("right,tab", "select(1)", "Next panel", show=False, id="panel.next"),
+        Binding("h", "run('hello')", "Cold start", id="run.hello"),
+        Binding("b", "burst", "Burst", id="run.burst"),
+        Binding("f", "run('fib')", "Fib", id="run.fib"),
+        Binding("i", "start('idle')", "Idle", id="start.idle"),
+        Binding("w", "start('http')", "HTTP", id="start.http"),
+        Binding("s", "stop", "Stop", id="workload.stop"),
+        Binding("r", "bench", "Bench", id="bench.run"),
+        Binding("c,escape", "cancel", "Cancel", id="bench.cancel"),
+        Binding("1", "view('live')", "Live", id="view.live"),
+        Binding("2", "view('results')", "Results", id="view.results"),
+        Binding("3", "view('charts')", "Charts", id="view.charts"),
+        Binding("4", "view('log')", "Log", id="view.log"),
+        Binding("ctrl+o", "open_profile", "Open", id="profile.open"),
+        Binding("ctrl+s", "save_profile", "Save", id="profile.save"),
+        Binding("p", "pause", "Pause", id="sampling.pause"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("q,ctrl+c", "quit_app", "Quit", id="app.quit", priority=True),
+    ]
+
+    def __init__(self, profile: Profile, *, live: bool = True, demo: bool = False,
+                 session_factory: Callable[[Profile], LiveSession] | None = None,
+                 runtimes: tuple[str, ...] | None = None) -> None:
+        super().__init__()
+        self.profile = profile
+        self.live = live
+        self.demo = demo
+        self.runtimes = tuple(runtimes or KNOWN_RUNTIMES)
+        self.session: LiveSession | None = (
+            (session_factory or (lambda p: LiveSession(p, self.runtimes)))(profile) if live else None)
+        self.results: Results | None = None
+        self.results_note = ""
+        self.panels: dict[str, RuntimePanel] = {}
+        self.selected = 0
+        self.paused = False
+        self.bench_control: RunControl | None = None
+        self.burst_cancel = threading.Event()
+        self.closing = False
+        hz = profile.bench.sample_hz
+        self.window = max(10, int(WINDOW_S * hz))
+
+    # -- layout --------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with ContentSwitcher(initial="live", id="views"):
+            with Vertical(id="live"):
+                with VerticalScroll(id="live-scroll"):
+                    with Vertical(id="panels"):
+                        for rt in self.runtimes:
+                            panel = RuntimePanel(rt, adapter_class(rt).display_name, self.window)
+                            self.panels[rt] = panel
+                            yield panel
+                yield RichLog(id="recent", max_lines=200, wrap=False, markup=False)
+            yield ResultsView(id="results")
+            yield ChartsView(id="charts")
+            yield RichLog(id="log", max_lines=5000, wrap=True, markup=False, highlight=False)
+        with Horizontal(id="bench-bar"):
+            yield Label("", id="bench-label")
+            yield ProgressBar(id="bench-progress", show_eta=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.sub_title = self.profile_label()
+        self._fit_panels(self.size.width)
+        first = next(iter(self.panels.values()), None)
+        if first is not None:
+            first.focus()
+        if self.profile.results:
+            self._show_stored_results(self.profile)
+        if self.live:
+            self.log_line(f"profile {self.profile_label()}; probing runtimes")
+            self.describe_worker()
+            self.set_interval(1.0 / self.profile.bench.sample_hz, self._tick, name="sampler")
+        else:
+            infos = self.results.runtimes if self.results else {}
+            for rt, panel in self.panels.items():
+                if rt in infos:
+                    panel.set_info(infos[rt])
+                else:
+                    panel.set_status("replay: no stored figures for this runtime")
+            self._replay_cold_starts()
+
+    def on_resize(self, event) -> None:
+        self._fit_panels(event.size.width)
+
+    def _fit_panels(self, width: int) -> None:
+        panels = self.query_one("#panels")
+        columns = 1 if width < 72 else min(3, max(1, len(self.panels)))
+        panels.styles.grid_size_columns = columns
+
+    def profile_label(self) -> str:
+        return f"{self.profile.name} ({self.profile.path})" if self.profile.path else self.profile.name
+
+    # -- helpers -------------------------------------------------------------------------------
+    @property
+    def bench_running(self) -> bool:
+        return self.bench_control is not None
+
+    def selected_runtime(self) -> str:
+        focused = self.focused
+        while focused is not None and not isinstance(focused, RuntimePanel):
+            focused = focused.parent if focused.parent is not self.screen else None
+        if isinstance(focused, RuntimePanel):
+            return focused.runtime
+        return list(self.panels)[self.selected % len(self.panels)]
+
+    def log_line(self, text: str) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        for log_id in ("#log", "#recent"):
+            self.query_one(log_id, RichLog).write(f"{stamp} {text}")
+
+    def _usable(self, runtime: str) -> bool:
+        if self.session is None:
+            self.notify("replay mode: no runtimes are driven", severity="warning")
+            return False
+        if not self.panels[runtime].available:
+            self.notify(f"{runtime} is unavailable here", severity="warning")
+            return False
+        return True
+
+    # -- actions -------------------------------------------------------------------------------
+    def action_select(self, step: int) -> None:
+        names = list(self.panels)
+        current = names.index(self.selected_runtime()) if self.panels else 0
+        self.selected = (current + step) % len(names)
+        self.panels[names[self.selected]].focus()
+
+    def action_run(self, workload: str) -> None:
+        self.run_on(self.selected_runtime(), workload, 1)
+
+    def action_burst(self) -> None:
+        self.run_on(self.selected_runtime(), "hello", self.BURST)
+
+    def action_start(self, workload: str) -> None:
+        self.start_on(self.selected_runtime(), workload)
+
+    def action_stop(self) -> None:
+        self.stop_on(self.selected_runtime())
+
+    def run_on(self, runtime: str, workload: str, n: int) -> None:
+        if not self._usable(runtime):
+            return
+        assert self.session is not None
+        self.burst_cancel.clear()
+        self.log_line(f"{runtime}: {self.session.command_line(runtime, workload)}"
+                      + (f"  × {n}" if n > 1 else ""))
+        self.run_worker_thread(runtime, workload, n)
+
+    def start_on(self, runtime: str, workload: str) -> None:
+        if not self._usable(runtime):
+            return
+        assert self.session is not None
+        self.panels[runtime].set_status(f"starting {workload}…")
+        self.log_line(f"{runtime}: starting {self.session.command_line(runtime, workload)}")
+        self.start_worker(runtime, workload)
+
+    def stop_on(self, runtime: str) -> None:
+        if self.session is None or not self.panels[runtime].running:
+            self.notify(f"nothing is running on {runtime}")
+            return
+        self.log_line(f"{runtime}: stopping {self.panels[runtime].running}")
+        self.stop_worker(runtime)
+
+    def action_bench(self) -> None:
+        if self.session is None:
+            self.notify("replay mode: open the app without --replay to measure", severity="warning")
+            return
+        if self.bench_running:
+            self.notify("a benchmark is already running (c cancels it)")
+            return
+        plan = make_plan(self.profile, runtimes=[r for r in self.profile.bench.runtimes if r in self.panels])
+        post = self.post_message
+        control = RunControl(
+            progress=lambda m, d, t: post(BenchProgress(m, d, t)),
+            on_sample=lambda table, rt, v: post(RunFinished(RunPoint(rt, f"bench:{table}", v))),
+            log=lambda m: post(LogLine(m)),
+        )
+        self.bench_control = control
+        self.query_one("#bench-bar").add_class("-running")
+        self.query_one("#bench-label", Label).update("benchmark: starting")
+        self.log_line(f"benchmark: {', '.join(plan.measurements)} on {', '.join(plan.runtimes)}")
+        self.bench_worker(plan, control)
+
+    def action_cancel(self) -> None:
+        self.burst_cancel.set()
+        if self.bench_control is not None:
+            self.bench_control.cancel.set()
+            self.query_one("#bench-label", Label).update("benchmark: cancelling…")
+            self.log_line("benchmark: cancel requested")
+
+    def action_view(self, view: str) -> None:
+        self.query_one("#views", ContentSwitcher).current = view
+        if view == "charts":
+            self.query_one(ChartsView).show(self.results)
+
+    def action_pause(self) -> None:
+        self.paused = not self.paused
+        self.sub_title = self.profile_label() + (" — sampling paused" if self.paused else "")
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.BINDINGS))
+
+    def action_open_profile(self) -> None:
+        default = str(self.profile.path or "")
+        self.push_screen(PathDialog("Open a profile (TOML)", default, must_exist=True), self._open_profile)
+
+    def _open_profile(self, path: Path | None) -> None:
+        if path is None:
+            return
+        try:
+            profile = load_profile(path)
+        except ProfileError as err:
+            self.notify(str(err), severity="error", timeout=8)
+            self.log_line(f"error: {err}")
+            return
+        self.profile = profile
+        if self.session is not None:
+            self.session.profile = profile
+        self.sub_title = self.profile_label()
+        self.log_line(f"opened profile {path}")
+        if profile.results:
+            self._show_stored_results(profile)
+            self.action_view("results")
+
+    def action_save_profile(self) -> None:
+        default = str(self.profile.path or "wasmscope-profile.toml")
+        self.push_screen(PathDialog("Save the profile with this session's results", default), self._save_profile)
+
+    def _save_profile(self, path: Path | None) -> None:
+        if path is None:
+            return
+        try:
+            if self.results is not None:
+                save_results(path, self.results.to_dict(), template=self.profile.path)
+            elif self.profile.path is not None and path.resolve() != self.profile.path:
+                write_atomic(path, self.profile.path.read_text(encoding="utf-8"))
+            else:
+                self.notify("nothing measured yet: the profile is unchanged")
+                return
+        except (OSError, ValueError, WasmscopeError) as err:
+            self.notify(f"{path}: not saved: {err}", severity="error", timeout=8)
+            self.log_line(f"error: {path}: not saved: {err}")
+            return
+        self.notify(f"saved {path}")
+        self.log_line(f"saved profile {path}" + (" with this session's results" if self.results else ""))
+
+    def action_quit_app(self) -> None:
+        if self.closing:
+            return
+        self.closing = True
+        self.action_cancel()
+        if self.session is None:
+            self.exit()
+            return
+        self.notify("stopping workloads and removing containers…")
+        self.shutdown_worker()
+
+    # -- workers (threads) -----------------------------------------------------------------------
+    @work(thread=True, group="describe", exit_on_error=False)
+    def describe_worker(self) -> None:
+        assert self.session is not None
+        self.post_message(RuntimesDescribed(self.session.describe()))
+
+    @work(thread=True, group="runs", exit_on_error=False)
+    def run_worker_thread(self, runtime: str, workload: str, n: int) -> None:
+        assert self.session is not None
+        try:
+            for _ in range(n):
+                if self.burst_cancel.is_set() or self.closing:
+                    break
+                res = self.session.run_once(runtime, workload)
+                last = res.stdout.strip().splitlines()[-1] if res.stdout.strip() else ""
+                self.post_message(RunFinished(RunPoint(runtime, workload, res.total_ms, last)))
+        except WasmscopeError as err:
+            self.post_message(EngineFailed(runtime, str(err)))
+
+    @work(thread=True, group="control", exit_on_error=False)
+    def start_worker(self, runtime: str, workload: str) -> None:
+        assert self.session is not None
+        try:
+            inst = self.session.start(runtime, workload)
+        except WasmscopeError as err:
+            self.post_message(EngineFailed(runtime, str(err)))
+            return
+        self.post_message(WorkloadStarted(runtime, workload, inst.started_ms))
+
+    @work(thread=True, group="control", exit_on_error=False)
+    def stop_worker(self, runtime: str) -> None:
+        assert self.session is not None
+        self.session.stop(runtime)
+        self.post_message(WorkloadStopped(runtime))
+
+    @work(thread=True, exclusive=True, group="sampler", exit_on_error=False)
+    def sample_worker(self) -> None:
+        assert self.session is not None
+        self.post_message(SamplesReady(tuple(self.session.sample())))
+
+    @work(thread=True, group="bench", exit_on_error=False)
+    def bench_worker(self, plan, control: RunControl) -> None:
+        try:
+            results = run_benchmark(self.profile, plan, control)
+        except Cancelled:
+            self.post_message(BenchFinished(None, cancelled=True))
+        except WasmscopeError as err:
+            self.post_message(BenchFinished(None, error=str(err)))
+        else:
+            self.post_message(BenchFinished(results))
+
+    @work(thread=True, group="shutdown", exit_on_error=False)
+    def shutdown_worker(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and any(
+                w.group in ("bench", "runs", "control") and w.is_running for w in self.workers):
+            time.sleep(0.05)
+        if self.session is not None:
+            self.session.close()
+        self.call_from_thread(self.exit)
+
+    def _tick(self) -> None:
+        if self.paused or self.closing or self.session is None:
+            return
+        if any(p.running for p in self.panels.values()):
+            self.sample_worker()
+
+    # -- message handlers ----------------------------------------------------------------------
+    def on_runtimes_described(self, message: RuntimesDescribed) -> None:
+        for rt, info in message.infos.items():
+            if rt in self.panels:
+                self.panels[rt].set_info(info)
+                state = (f"{info.version}; {info.mode}" if info.available
+                         else f"unavailable: {info.reason} — {info.hint}")
+                self.log_line(f"{rt}: {state}")
+        if self.demo and not self.bench_running:
+            self.action_bench()
+
+    def on_samples_ready(self, message: SamplesReady) -> None:
+        with self.batch_update():
+            for sample in message.samples:
+                panel = self.panels.get(sample.runtime)
+                if panel is None:
+                    continue
+                if not sample.alive:
+                    panel.set_error(f"{sample.workload} exited")
+                    panel.running = None
+                    self.log_line(f"{sample.runtime}: {sample.workload} exited on its own")
+                    if self.session is not None:
+                        self.stop_worker(sample.runtime)
+                elif sample.reading is not None:
+                    panel.push_rss(sample.reading.instance_rss / MIB, _short_counts(sample.runtime))
+
+    def on_run_finished(self, message: RunFinished) -> None:
+        p = message.point
+        panel = self.panels.get(p.runtime)
+        if panel is None:
+            return
+        if p.workload == "bench:memory":
+            panel.push_rss(p.total_ms, _short_counts(p.runtime))  # value is MiB for memory samples
+            return
+        name = p.workload.removeprefix("bench:")
+        panel.push_latency(p.total_ms, "hello" if name == "startup" else name)
+        if p.workload in ("hello", "bench:startup"):
+            panel.set_cold_start(p.total_ms)
+        if not p.workload.startswith("bench:"):
+            self.log_line(f"{p.runtime}: {p.workload} {p.total_ms:.3f} ms  {p.detail}")
+
+    def on_workload_started(self, message: WorkloadStarted) -> None:
+        self.panels[message.runtime].set_running(message.workload)
+        self.log_line(f"{message.runtime}: {message.workload} ready after {message.ready_ms:.1f} ms")
+
+    def on_workload_stopped(self, message: WorkloadStopped) -> None:
+        panel = self.panels[message.runtime]
+        if panel.running:
+            panel.set_running(None)
+        elif panel.available:
+            panel.set_status("ready")
+        self.log_line(f"{message.runtime}: stopped")
+
+    def on_engine_failed(self, message: EngineFailed) -> None:
+        if message.runtime in self.panels:
+            self.panels[message.runtime].set_error(message.text)
+        self.log_line(f"error: {message.text}")
+        self.notify(message.text, severity="error", timeout=6)
+
+    def on_log_line(self, message: LogLine) -> None:
+        self.log_line(message.text)
+
+    def on_bench_progress(self, message: BenchProgress) -> None:
+        self.query_one("#bench-label", Label).update(f"benchmark: {message.text}")
+        self.query_one("#bench-progress", ProgressBar).update(total=message.total or None, progress=message.done)
+
+    def on_bench_finished(self, message: BenchFinished) -> None:
+        self.bench_control = None
+        self.query_one("#bench-bar").remove_class("-running")
+        if message.cancelled:
+            self.log_line("benchmark: cancelled; its containers were removed")
+            self.notify("benchmark cancelled")
+            return
+        if message.error:
+            self.log_line(f"benchmark failed: {message.error}")
+            self.notify(message.error, severity="error", timeout=8)
+            return
+        self.results = message.results
+        self.results_note = "measured in this session"
+        self._refresh_results()
+        for table, runtime, reason in self.results.failures():
+            self.log_line(f"benchmark: {table} on {runtime} failed: {reason}")
+        self.log_line("benchmark: done (ctrl+s saves the results into the profile)")
+        if self.demo and not self.closing:
+            self.action_view("results")
+            self.set_timer(10, lambda: self.action_view("charts"))
+            self.set_timer(20, self._demo_next)
+        else:
+            self.notify("benchmark done: 2 shows the results")
+
+    def _demo_next(self) -> None:
+        if not self.closing:
+            self.action_view("live")
+            self.action_bench()
+
+    # -- results -------------------------------------------------------------------------------
+    def _show_stored_results(self, profile: Profile) -> None:
+        try:
+            self.results = Results.from_dict(profile.results or {})
+        except (TypeError, ValueError) as err:
+            self.notify(f"{profile.path}: [results] cannot be read: {err}", severity="error")
+            return
+        when = self.results.started_at or "unknown time"
+        self.results_note = f"stored results from {profile.path} (measured {when}), not re-run"
+        self.log_line(self.results_note)
+        self._refresh_results()
+
+    def _refresh_results(self) -> None:
+        self.query_one(ResultsView).show(self.results, self.profile.reference, self.results_note)
+        if self.query_one("#views", ContentSwitcher).current == "charts":
+            self.query_one(ChartsView).show(self.results)
+
+    def _replay_cold_starts(self) -> None:
+        table = self.results.tables.get("startup") if self.results else None
+        for row in table.rows if table else []:
+            if row.runtime in self.panels and row.value is not None:
+                self.panels[row.runtime].set_cold_start(row.value)
+
+
+def _short_counts(runtime: str) -> str:
+    return {"docker": "container procs", "wasmtime": "instance share"}.get(runtime, "process")
+
+
+def run_app(profile: Profile, *, demo: bool = False, live: bool = True) -> int:
+    """Run the app; however it ends, every workload is stopped and container removed."""
+    app = WasmscopeApp(profile, demo=demo, live=live)
+    try:
+        app.run()
+    finally:
+        if app.bench_control is not None:
+            app.bench_control.cancel.set()
+        if app.session is not None:
+            app.session.close()
+    return app.return_code or 0
+

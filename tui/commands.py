@@ -1,0 +1,49 @@
+"""Command palette (ctrl+p): every action as 'category: action', shown only when it applies."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, Callable, Iterator
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from .app import WasmscopeApp
+
+
+class WasmscopeCommands(Provider):
+    def _commands(self) -> Iterator[tuple[str, Callable[[], object], str]]:
+        app: "WasmscopeApp" = self.app  # type: ignore[assignment]
+        for rt, panel in app.panels.items():
+            if not panel.available:
+                continue
+            name = panel.display_name
+            yield f"run: cold start (hello) on {name}", partial(app.run_on, rt, "hello", 1), "one run to exit"
+            yield f"run: cold-start burst on {name}", partial(app.run_on, rt, "hello", app.BURST), f"{app.BURST} runs"
+            yield f"run: fib on {name}", partial(app.run_on, rt, "fib", 1), "compute"
+            if panel.running:
+                yield f"workload: stop {panel.running} on {name}", partial(app.stop_on, rt), ""
+            else:
+                for wl in ("idle", "http"):
+                    yield f"workload: start {wl} on {name}", partial(app.start_on, rt, wl), "long-running"
+        if app.bench_running:
+            yield "benchmark: cancel", app.action_cancel, "stop the running benchmark"
+        else:
+            yield "benchmark: run the profile", app.action_bench, app.profile_label()
+        for view in ("live", "results", "charts", "log"):
+            yield f"view: {view}", partial(app.action_view, view), ""
+        yield "profile: open…", app.action_open_profile, "ctrl+o"
+        yield "profile: save (with this session's results)…", app.action_save_profile, "ctrl+s"
+        yield "app: help (keys)", app.action_help, "?"
+        yield "app: quit (stops workloads, removes containers)", app.action_quit_app, "q"
+
+    async def discover(self) -> Hits:
+        for text, callback, help_text in self._commands():
+            yield DiscoveryHit(text, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, callback, help_text in self._commands():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), callback, help=help_text)

@@ -1,0 +1,49 @@
+"""Ask for a profile path (ctrl+o / ctrl+s); returns the path or None when cancelled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label
+
+
+class PathDialog(ModalScreen[Path | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+    DEFAULT_CSS = """
+    PathDialog { align: center middle; }
+    PathDialog > Vertical { width: 76; max-width: 100%; height: auto; border: round $accent;
+                            background: $surface; padding: 0 1; }
+    PathDialog .error { color: $error; height: auto; }
+    """
+
+    def __init__(self, title: str, default: str = "", must_exist: bool = False) -> None:
+        super().__init__()
+        self.title_text, self.default, self.must_exist = title, default, must_exist
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text)
+            yield Input(value=self.default, placeholder="path/to/profile.toml", id="path")
+            yield Label("enter to confirm, escape to cancel", classes="hint")
+            yield Label("", classes="error")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text:
+            self.query_one(".error", Label).update("a path is needed")
+            return
+        path = Path(text).expanduser()
+        if self.must_exist and not path.is_file():
+            self.query_one(".error", Label).update(f"{path}: no such file")
+            return
+        if not self.must_exist and not path.parent.is_dir():
+            self.query_one(".error", Label).update(f"{path.parent}: no such directory")
+            return
+        self.dismiss(path)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,112 @@
+"""One runtime's live panel: identity, status, last cold start, RSS and latency sparklines."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Digits, Label, Sparkline, Static
+
+from wasmscope.workloads.measure.results import RuntimeInfo
+
+
+class RuntimePanel(Vertical, can_focus=True):
+    """Live view of one runtime. Rolling windows are deques; sparklines get a new list each tick."""
+
+    DEFAULT_CSS = """
+    RuntimePanel {
+        border: round $panel-lighten-2;
+        padding: 0 1;
+        height: auto;
+        min-height: 9;
+    }
+    RuntimePanel:focus-within, RuntimePanel:focus, RuntimePanel.-selected {
+        border: double $accent;
+    }
+    RuntimePanel .version { color: $text-muted; height: 1; }
+    RuntimePanel .status { height: auto; }
+    RuntimePanel .status.-running { color: $success; text-style: bold; }
+    RuntimePanel .status.-unavailable { color: $warning; }
+    RuntimePanel .status.-error { color: $error; }
+    RuntimePanel .hint { color: $text-muted; height: auto; }
+    RuntimePanel .caption { color: $text-muted; height: 1; }
+    RuntimePanel Digits { width: auto; color: $accent; }
+    RuntimePanel Sparkline { height: 1; margin: 0 0; }
+    RuntimePanel .rss Sparkline > .sparkline--max-color { color: $success; }
+    """
+
+    def __init__(self, runtime: str, display: str, window: int, **kwargs) -> None:
+        super().__init__(id=f"panel-{runtime}", **kwargs)
+        self.runtime = runtime
+        self.display_name = display
+        self.border_title = display
+        self.rss: deque[float] = deque(maxlen=window)
+        self.latency: deque[float] = deque(maxlen=window)
+        self.running: str | None = None
+        self.available = True
+        self.last_cold_ms: float | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Label("probing…", classes="version")
+        yield Static("status: probing runtime…", classes="status")
+        yield Static("", classes="hint")
+        yield Label("last cold start (ms)", classes="caption")
+        yield Digits("-", id=f"cold-{self.runtime}")
+        yield Label("RSS —", classes="caption rss-label")
+        yield Sparkline([], summary_function=max, classes="rss-spark")
+        yield Label("latency —", classes="caption latency-label")
+        yield Sparkline([], summary_function=max, classes="latency-spark")
+
+    # -- updates from the app ------------------------------------------------------------------
+    def set_info(self, info: RuntimeInfo) -> None:
+        self.available = info.available
+        mode = info.mode.split(";")[0] if info.mode else ""
+        self.query_one(".version", Label).update(
+            f"{info.version} · {mode}" if info.available else "not available here")
+        hint = self.query_one(".hint", Static)
+        if info.available:
+            self.set_status("ready")
+            hint.update("")
+        else:
+            self.set_status(f"unavailable: {info.reason}", "-unavailable")
+            hint.update(f"fix: {info.hint}" if info.hint else "")
+
+    def set_status(self, text: str, css: str = "") -> None:
+        status = self.query_one(".status", Static)
+        status.update(text)
+        status.set_classes(f"status {css}".strip())
+
+    def set_running(self, workload: str | None) -> None:
+        self.running = workload
+        if workload:
+            self.set_status(f"running {workload}", "-running")
+        elif self.available:
+            self.set_status("ready")
+
+    def set_error(self, text: str) -> None:
+        self.set_status(f"error: {text}", "-error")
+
+    def push_rss(self, mib: float, counts: str = "") -> None:
+        self.rss.append(mib)
+        self.query_one(".rss-spark", Sparkline).data = list(self.rss)
+        label = f"RSS {mib:.1f} MiB" + (f" ({counts})" if counts else "")
+        self.query_one(".rss-label", Label).update(label)
+        self.border_subtitle = f"RSS {mib:.1f} MiB"
+
+    def push_latency(self, ms: float, workload: str) -> None:
+        self.latency.append(ms)
+        self.query_one(".latency-spark", Sparkline).data = list(self.latency)
+        self.query_one(".latency-label", Label).update(f"latency {workload}: {_ms(ms)} (last of {len(self.latency)})")
+
+    def set_cold_start(self, ms: float) -> None:
+        self.last_cold_ms = ms
+        self.query_one(Digits).update(_digits(ms))
+
+
+def _ms(v: float) -> str:
+    return f"{v:.3f} ms" if v < 10 else f"{v:.1f} ms"
+
+
+def _digits(v: float) -> str:
+    return f"{v:.3f}" if v < 10 else (f"{v:.1f}" if v < 1000 else f"{v:.0f}")
