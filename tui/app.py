@@ -7,6 +7,7 @@ runs in a thread worker and comes back as a message (tui/messages.py).
 from __future__ import annotations
 
 import threading
+from collections import deque
 import time
 from pathlib import Path
 from typing import Callable
@@ -96,6 +97,7 @@ class WasmscopeApp(App):
         self.bench_control: RunControl | None = None
         self.burst_cancel = threading.Event()
         self.closing = False
+        self.history: deque[str] = deque(maxlen=5000)  # every log line, for the log view and tests
         hz = profile.bench.sample_hz
         self.window = max(10, int(WINDOW_S * hz))
 
@@ -149,7 +151,7 @@ class WasmscopeApp(App):
         panels.styles.grid_size_columns = columns
 
     def profile_label(self) -> str:
-        return f"{self.profile.name} ({self.profile.path})" if self.profile.path else self.profile.name
+        return f"{self.profile.name} ({self.profile.path.name})" if self.profile.path else self.profile.name
 
     # -- helpers -------------------------------------------------------------------------------
     @property
@@ -164,8 +166,13 @@ class WasmscopeApp(App):
             return focused.runtime
         return list(self.panels)[self.selected % len(self.panels)]
 
+    def clock(self) -> str:
+        """Time stamp of log lines (tests freeze it for snapshots)."""
+        return time.strftime("%H:%M:%S")
+
     def log_line(self, text: str) -> None:
-        stamp = time.strftime("%H:%M:%S")
+        stamp = self.clock()
+        self.history.append(text)
         for log_id in ("#log", "#recent"):
             self.query_one(log_id, RichLog).write(f"{stamp} {text}")
 
@@ -485,7 +492,7 @@ class WasmscopeApp(App):
             self.notify(f"{profile.path}: [results] cannot be read: {err}", severity="error")
             return
         when = self.results.started_at or "unknown time"
-        self.results_note = f"stored results from {profile.path} (measured {when}), not re-run"
+        self.results_note = f"stored results from {profile.path.name if profile.path else profile.name} (measured {when}), not re-run"
         self.log_line(self.results_note)
         self._refresh_results()
 

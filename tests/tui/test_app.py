@@ -1,0 +1,203 @@
+"""Pilot tests of the app against the real engine (wasmtime, native; Docker where it runs)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from wasmscope.profiles import load_profile
+from wasmscope.tui.app import WasmscopeApp
+from wasmscope.workloads.sessions import OWNER_PID
+
+DATA = Path(__file__).parent / "data"
+SIZE = (110, 34)
+
+SMALL = """# small profile for the app tests
+[profile]
+name = "small"
+
+[bench]
+runtimes = {runtimes}
+measurements = ["startup"]
+sample_hz = 10.0   # fast sampling so tests see data quickly
+
+[startup]
+runs = {runs}
+warmup = 0
+
+[memory]
+mib = 8
+"""
+
+
+def small_profile(tmp_path: Path, runtimes=("wasmtime", "native"), runs: int = 2) -> Path:
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL.format(runtimes=list(runtimes).__repr__().replace("'", '"'), runs=runs))
+    return path
+
+
+async def wait_for(pilot, condition, timeout: float = 30.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await pilot.pause(0.05)
+
+
+def described(app: WasmscopeApp) -> bool:
+    return all("probing" not in str(p.query_one(".status").render()) for p in app.panels.values())
+
+
+async def quit_and_wait(app: WasmscopeApp, pilot) -> None:
+    await pilot.press("q")
+    await wait_for(pilot, lambda: app.return_code is not None or not app.is_running, 60, "app exit")
+
+
+def make_app(path: Path, runtimes=("wasmtime", "native"), **kw) -> WasmscopeApp:
+    return WasmscopeApp(load_profile(path), runtimes=runtimes, **kw)
+
+
+async def test_start_sample_and_stop_idle_on_wasmtime(tmp_path):
+    app = make_app(small_profile(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: described(app), what="runtimes described")
+        panel = app.panels["wasmtime"]
+        panel.focus()
+        await pilot.press("i")
+        await wait_for(pilot, lambda: panel.running == "idle" and len(panel.rss) >= 3, what="idle sampled")
+        assert "running idle" in str(panel.query_one(".status").render())
+        assert "MiB" in str(panel.query_one(".rss-label").render())
+        assert min(panel.rss) >= 8  # the 8 MiB the instance touched
+        inst = app.session.instance("wasmtime")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: panel.running is None, what="stopped")
+        assert str(panel.query_one(".status").render()) == "ready"
+        assert inst.proc.poll() is not None  # the worker process is gone
+        await quit_and_wait(app, pilot)
+
+
+async def test_cold_start_and_burst_stream_latency(tmp_path):
+    app = make_app(small_profile(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: described(app), what="runtimes described")
+        panel = app.panels["native"]
+        panel.focus()
+        await pilot.press("h")
+        await wait_for(pilot, lambda: panel.last_cold_ms is not None, what="cold start")
+        assert panel.last_cold_ms > 0
+        await pilot.press("b")
+        await wait_for(pilot, lambda: len(panel.latency) >= 1 + app.BURST, what="burst points")
+        assert len(panel.query_one(".latency-spark").data) == len(panel.latency)
+        await quit_and_wait(app, pilot)
+
+
+async def test_benchmark_fills_results_and_save_keeps_comments(tmp_path):
+    path = small_profile(tmp_path)
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: described(app), what="runtimes described")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.results is not None, 60, "benchmark results")
+        rows = {r.runtime: r for r in app.results.tables["startup"].rows}
+        assert rows["wasmtime"].status == rows["native"].status == "ok"
+        await pilot.press("2")
+        assert app.query_one("#views").current == "results"
+        assert app.query("#table-startup")
+        await pilot.press("ctrl+s")
+        await pilot.press("enter")  # default path: the opened profile
+        await wait_for(pilot, lambda: "[results]" in path.read_text(), 10, "saved results")
+        text = path.read_text()
+        assert text.startswith("# small profile for the app tests")
+        assert "# fast sampling so tests see data quickly" in text
+        assert load_profile(path).results["tables"]["startup"]["rows"][0]["status"] == "ok"
+        await quit_and_wait(app, pilot)
+
+
+async def test_cancel_a_running_benchmark(tmp_path):
+    app = make_app(small_profile(tmp_path, runs=5000))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: described(app), what="runtimes described")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.bench_running and app.query_one("#bench-progress").progress > 2,
+                       30, "benchmark progress")
+        await pilot.press("c")
+        await wait_for(pilot, lambda: not app.bench_running, 30, "benchmark cancelled")
+        assert app.results is None
+        assert not any(w.group == "bench" and w.is_running for w in app.workers)
+        await quit_and_wait(app, pilot)
+
+
+async def test_views_switch(tmp_path):
+    app = make_app(small_profile(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        switcher = app.query_one("#views")
+        for key, view in (("2", "results"), ("3", "charts"), ("4", "log"), ("1", "live")):
+            await pilot.press(key)
+            assert switcher.current == view
+        await quit_and_wait(app, pilot)
+
+
+async def test_open_profile_with_stored_results_shows_them_without_running(tmp_path):
+    app = make_app(small_profile(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: described(app), what="runtimes described")
+        await pilot.press("ctrl+o")
+        dialog_input = app.screen.query_one("#path")
+        dialog_input.value = str(DATA / "replay.toml")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.results is not None, 10, "stored results")
+        stored = load_profile(DATA / "replay.toml").results
+        assert app.results.started_at == stored["started_at"]
+        assert app.query_one("#views").current == "results"
+        assert "not re-run" in app.results_note
+        assert not app.bench_running
+        await quit_and_wait(app, pilot)
+
+
+async def test_open_bad_profile_reports_one_line_and_keeps_the_current(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[bench]\nruntimes = ['nope']\n")
+    app = make_app(small_profile(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+o")
+        app.screen.query_one("#path").value = str(bad)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert app.profile.name == "small"
+        errors = [line for line in app.history if "unknown runtime 'nope'" in line]
+        assert len(errors) == 1 and "bad.toml: bench.runtimes:" in errors[0]
+        await quit_and_wait(app, pilot)
+
+
+async def test_unavailable_runtime_is_shown_with_reason_and_hint(tmp_path, monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/none.sock")
+    app = make_app(small_profile(tmp_path), runtimes=("wasmtime", "docker"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: described(app), what="runtimes described")
+        panel = app.panels["docker"]
+        status = str(panel.query_one(".status").render())
+        assert status.startswith(f"unavailable: Docker engine not reachable at unix://{tmp_path}/none.sock")
+        assert "dockerd" in str(panel.query_one(".hint").render())
+        panel.focus()
+        await pilot.press("h")  # refused with a notice, nothing runs
+        await pilot.pause(0.1)
+        assert panel.last_cold_ms is None
+        await quit_and_wait(app, pilot)
+
+
+@pytest.mark.docker
+async def test_idle_on_docker_then_quit_removes_the_container(tmp_path, docker_client):
+    app = make_app(small_profile(tmp_path, runtimes=("wasmtime", "docker")), runtimes=("wasmtime", "docker"))
+    mine = {"label": f"{OWNER_PID}={os.getpid()}"}
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: described(app), 60, "runtimes described")
+        panel = app.panels["docker"]
+        panel.focus()
+        await pilot.press("i")
+        await wait_for(pilot, lambda: panel.running == "idle" and len(panel.rss) >= 2, 60, "docker idle sampled")
+        assert docker_client.containers.list(filters=mine)
+        await quit_and_wait(app, pilot)
+    assert not docker_client.containers.list(all=True, filters=mine)
