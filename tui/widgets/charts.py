@@ -27,19 +27,18 @@ class ChartsView(VerticalScroll, can_focus=True):
 
     def compose(self):
         yield Static("No results to chart yet.", classes="empty")
-        for name, _, _ in CHARTS:
-            yield PlotextPlot(id=f"chart-{name}")
 
     def show(self, results: Results | None) -> None:
-        has = bool(results and results.tables)
-        self.query_one(".empty", Static).display = not has
+        """Rebuild the charts (fresh widgets: no stale sizes or plot state between results)."""
+        self.remove_children()
+        plots = []
         for name, title, log in CHARTS:
-            plot = self.query_one(f"#chart-{name}", PlotextPlot)
             table = results.tables.get(name) if results else None
             rows = [r for r in table.rows if r.status == OK and r.value] if table else []
-            plot.display = bool(rows)
             if not rows:
                 continue
+            plot = PlotextPlot(classes=f"chart-{name}")  # classes: old widgets may still be leaving
+            plots.append(plot)
             labels = [(results.runtimes[r.runtime].display if r.runtime in results.runtimes else r.runtime)
                       .split(" (")[0] for r in rows]
             values = [r.value for r in rows]
@@ -47,17 +46,19 @@ class ChartsView(VerticalScroll, can_focus=True):
             plt.clear_data()
             plt.clear_figure()
             plt.title(title)
+            heights = values
             if log:
                 # plotext bars need a linear axis: plot log10 and label the ticks in ms
                 shown = [math.log10(max(v, 1e-3)) for v in values]
                 lo, hi = math.floor(min(shown + [0])), math.ceil(max(shown))
-                ticks = list(range(lo, hi + 1))
-                plt.bar(labels, [s - lo for s in shown], color=[OKABE_ITO[i % 7] for i in range(len(rows))])
-                plt.yticks([t - lo for t in ticks], [f"{10 ** t:g}" for t in ticks])
-            else:
-                plt.bar(labels, values, color=[OKABE_ITO[i % 7] for i in range(len(rows))])
+                heights = [v - lo for v in shown]
+                plt.yticks([t - lo for t in range(lo, hi + 1)], [f"{10 ** t:g}" for t in range(lo, hi + 1)])
+            for i, height in enumerate(heights):  # one series per runtime, each its own colour
+                plt.bar([i + 1], [height], color=OKABE_ITO[i % len(OKABE_ITO)], width=0.6)
+            plt.xticks(list(range(1, len(labels) + 1)), labels)
+            plt.xlim(0.4, len(labels) + 0.6)
             plt.xlabel("  ".join(f"{lab}: {_fmt(v, name)}" for lab, v in zip(labels, values)))
-            plot.refresh()
+        self.mount_all(plots or [Static("No results to chart yet.", classes="empty")])
 
 
 def _fmt(v: float, table: str) -> str:
