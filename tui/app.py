@@ -159,12 +159,15 @@ class WasmscopeApp(App):
         return self.bench_control is not None
 
     def selected_runtime(self) -> str:
-        focused = self.focused
-        while focused is not None and not isinstance(focused, RuntimePanel):
-            focused = focused.parent if focused.parent is not self.screen else None
-        if isinstance(focused, RuntimePanel):
-            return focused.runtime
         return list(self.panels)[self.selected % len(self.panels)]
+
+    def on_descendant_focus(self, event) -> None:
+        """A click (or tab) on a panel selects it."""
+        node = event.widget
+        while node is not None and not isinstance(node, RuntimePanel):
+            node = node.parent
+        if isinstance(node, RuntimePanel):
+            self.selected = list(self.panels).index(node.runtime)
 
     def clock(self) -> str:
         """Time stamp of log lines (tests freeze it for snapshots)."""
@@ -188,8 +191,7 @@ class WasmscopeApp(App):
     # -- actions -------------------------------------------------------------------------------
     def action_select(self, step: int) -> None:
         names = list(self.panels)
-        current = names.index(self.selected_runtime()) if self.panels else 0
-        self.selected = (current + step) % len(names)
+        self.selected = (self.selected + step) % len(names)
         self.panels[names[self.selected]].focus()
 
     def action_run(self, workload: str) -> None:
@@ -509,7 +511,7 @@ class WasmscopeApp(App):
 
 
 def _short_counts(runtime: str) -> str:
-    return {"docker": "container procs", "wasmtime": "instance share"}.get(runtime, "process")
+    return {"docker": "container", "wasmtime": "instance"}.get(runtime, "process")
 
 
 def run_app(profile: Profile, *, demo: bool = False, live: bool = True) -> int:

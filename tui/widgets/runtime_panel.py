@@ -90,14 +90,14 @@ class RuntimePanel(Vertical, can_focus=True):
     def push_rss(self, mib: float, counts: str = "") -> None:
         self.rss.append(mib)
         self.query_one(".rss-spark", Sparkline).data = list(self.rss)
-        label = f"RSS {mib:.1f} MiB" + (f" ({counts})" if counts else "")
+        label = f"RSS {mib:.1f} MiB" + (f" {counts}" if counts else "")
         self.query_one(".rss-label", Label).update(label)
         self.border_subtitle = f"RSS {mib:.1f} MiB"
 
     def push_latency(self, ms: float, workload: str) -> None:
         self.latency.append(ms)
         self.query_one(".latency-spark", Sparkline).data = list(self.latency)
-        self.query_one(".latency-label", Label).update(f"latency {workload}: {_ms(ms)} (last of {len(self.latency)})")
+        self.query_one(".latency-label", Label).update(f"{workload} {_ms(ms)} · n={len(self.latency)}")
 
     def set_cold_start(self, ms: float) -> None:
         self.last_cold_ms = ms
