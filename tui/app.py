@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from textual import work
+from textual.worker import get_current_worker
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -132,7 +133,7 @@ class WasmscopeApp(App):
         if self.live:
             self.log_line(f"profile {self.profile_label()}; probing runtimes")
             self.describe_worker()
-            self.set_interval(1.0 / self.profile.bench.sample_hz, self._tick, name="sampler")
+            self.sampler_worker(1.0 / self.profile.bench.sample_hz)
         else:
             infos = self.results.runtimes if self.results else {}
             for rt, panel in self.panels.items():
@@ -359,10 +360,18 @@ class WasmscopeApp(App):
         self.session.stop(runtime)
         self.post_message(WorkloadStopped(runtime))
 
-    @work(thread=True, exclusive=True, group="sampler", exit_on_error=False)
-    def sample_worker(self) -> None:
+    @work(thread=True, group="sampler", exit_on_error=False)
+    def sampler_worker(self, interval_s: float) -> None:
+        """One producer thread: sample at the profile's rate, post an immutable snapshot."""
         assert self.session is not None
-        self.post_message(SamplesReady(tuple(self.session.sample())))
+        worker = get_current_worker()
+        next_at = time.monotonic()
+        while not self.closing and not worker.is_cancelled:
+            next_at += interval_s
+            if not self.paused and any(p.running for p in self.panels.values()):
+                self.post_message(SamplesReady(tuple(self.session.sample())))
+            time.sleep(max(0.0, next_at - time.monotonic()))
+            next_at = max(next_at, time.monotonic() - interval_s)  # never burst to catch up
 
     @work(thread=True, group="bench", exit_on_error=False)
     def bench_worker(self, plan, control: RunControl) -> None:
@@ -384,12 +393,6 @@ class WasmscopeApp(App):
         if self.session is not None:
             self.session.close()
         self.call_from_thread(self.exit)
-
-    def _tick(self) -> None:
-        if self.paused or self.closing or self.session is None:
-            return
-        if any(p.running for p in self.panels.values()):
-            self.sample_worker()
 
     # -- message handlers ----------------------------------------------------------------------
     def on_runtimes_described(self, message: RuntimesDescribed) -> None:

@@ -114,14 +114,14 @@ class LiveSession:
             return self._instances.get(runtime)
 
     def sample(self) -> list[Sample]:
-        """Memory of every running instance now (cheap: psutil and cgroup files)."""
+        """Memory of every running instance now (the cheap path: statm and cgroup files)."""
         with self._lock:
             items = list(self._instances.items())
         out = []
         for rt, inst in items:
             alive = inst.alive() if rt != "docker" else True  # docker's alive() is an API call
             try:
-                reading = inst.memory() if alive else None
+                reading = inst.memory(detailed=False) if alive else None
             except WasmscopeError:
                 reading = None
             out.append(Sample(rt, inst.workload, reading, alive))

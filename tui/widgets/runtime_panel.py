@@ -8,6 +8,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Digits, Label, Sparkline, Static
 
+from .readout import Readout
+
 from wasmscope.workloads.measure.results import RuntimeInfo
 
 
@@ -53,9 +55,9 @@ class RuntimePanel(Vertical, can_focus=True):
         yield Static("", classes="hint")
         yield Label("last cold start (ms)", classes="caption")
         yield Digits("-", id=f"cold-{self.runtime}")
-        yield Label("RSS —", classes="caption rss-label")
+        yield Readout("RSS —", classes="caption rss-label")
         yield Sparkline([], summary_function=max, classes="rss-spark")
-        yield Label("latency —", classes="caption latency-label")
+        yield Readout("latency —", classes="caption latency-label")
         yield Sparkline([], summary_function=max, classes="latency-spark")
 
     # -- updates from the app ------------------------------------------------------------------
@@ -91,13 +93,12 @@ class RuntimePanel(Vertical, can_focus=True):
         self.rss.append(mib)
         self.query_one(".rss-spark", Sparkline).data = list(self.rss)
         label = f"RSS {mib:.1f} MiB" + (f" {counts}" if counts else "")
-        self.query_one(".rss-label", Label).update(label)
-        self.border_subtitle = f"RSS {mib:.1f} MiB"
+        self.query_one(".rss-label", Readout).update(label)
 
     def push_latency(self, ms: float, workload: str) -> None:
         self.latency.append(ms)
         self.query_one(".latency-spark", Sparkline).data = list(self.latency)
-        self.query_one(".latency-label", Label).update(f"{workload} {_ms(ms)} · n={len(self.latency)}")
+        self.query_one(".latency-label", Readout).update(f"{workload} {_ms(ms)} · n={len(self.latency)}")
 
     def set_cold_start(self, ms: float) -> None:
         self.last_cold_ms = ms

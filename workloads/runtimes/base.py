@@ -67,8 +67,9 @@ class Instance(ABC):
         return []
 
     @abstractmethod
-    def memory(self) -> MemoryReading:
-        """Sample memory now."""
+    def memory(self, detailed: bool = True) -> MemoryReading:
+        """Sample memory now. `detailed=False` is the cheap path for live sampling: RSS of the
+        known processes only (no USS from smaps, no walk of /proc for descendants)."""
 
     @abstractmethod
     def alive(self) -> bool: ...

@@ -288,8 +288,8 @@ class DockerInstance(Instance):
     def overhead_pids(self) -> list[int]:
         return [self.shim_pid] if self.shim_pid else []
 
-    def memory(self) -> MemoryReading:
-        rss, uss = processes.rss_uss(self.pids())
+    def memory(self, detailed: bool = True) -> MemoryReading:
+        rss, uss = processes.rss_uss(self.pids(), detailed)
         shim_rss = 0
         if self.shim_pid:
             try:

@@ -34,20 +34,40 @@ def _first_line(err: Exception) -> str:
 
 
 class _EpochTicker:
-    """Bumps the engine's epoch every EPOCH_TICK_S so per-store deadlines are wall-clock."""
+    """Bumps the engine's epoch every EPOCH_TICK_S while a run is active, so per-store
+    deadlines are wall-clock; idle otherwise (no wake-ups when nothing runs in-process)."""
 
     def __init__(self, engine: wasmtime.Engine) -> None:
         self._engine = engine
-        self._stop = threading.Event()
+        self._active = 0
+        self._cond = threading.Condition()
+        self._stopped = False
         self._thread = threading.Thread(target=self._loop, name="wasmtime-epoch", daemon=True)
         self._thread.start()
 
     def _loop(self) -> None:
-        while not self._stop.wait(EPOCH_TICK_S):
-            self._engine.increment_epoch()
+        with self._cond:
+            while not self._stopped:
+                if self._active == 0:
+                    self._cond.wait()
+                    continue
+                self._cond.wait(EPOCH_TICK_S)
+                self._engine.increment_epoch()
+
+    def __enter__(self) -> "_EpochTicker":
+        with self._cond:
+            self._active += 1
+            self._cond.notify()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with self._cond:
+            self._active -= 1
 
     def stop(self) -> None:
-        self._stop.set()
+        with self._cond:
+            self._stopped = True
+            self._cond.notify()
 
 
 class WasmtimeAdapter(RuntimeAdapter):
@@ -142,8 +162,10 @@ class WasmtimeAdapter(RuntimeAdapter):
             raise WorkloadError(f"{workload.module}: cannot instantiate: {_first_line(exc)}") from exc
         t2 = time.perf_counter_ns()
         code = 0
+        assert self._ticker is not None
         try:
-            instance.exports(store)["_start"](store)
+            with self._ticker:
+                instance.exports(store)["_start"](store)
         except wasmtime.ExitTrap as exc:
             code = exc.code
         except wasmtime.Trap as exc:
@@ -191,8 +213,8 @@ class WasmtimeWorkerInstance(processes.ProcessInstance):
 
     host_rss = 0  # worker RSS just before instantiation: the Python + wasmtime host
 
-    def memory(self) -> MemoryReading:
-        rss, _ = processes.rss_uss(self.pids())
+    def memory(self, detailed: bool = True) -> MemoryReading:
+        rss, _ = processes.rss_uss(self.pids(), detailed)
         return MemoryReading(
             instance_rss=max(0, rss - self.host_rss), overhead_rss=self.host_rss,
             counts="worker RSS minus the Python+wasmtime host measured just before instantiation",
