@@ -113,7 +113,7 @@ class WasmscopeApp(App):
                             panel = RuntimePanel(rt, adapter_class(rt).display_name, self.window)
                             self.panels[rt] = panel
                             yield panel
-                yield RichLog(id="recent", max_lines=200, wrap=False, markup=False)
+                yield RichLog(id="recent", max_lines=200, wrap=True, markup=False)
             yield ResultsView(id="results")
             yield ChartsView(id="charts")
             yield RichLog(id="log", max_lines=5000, wrap=True, markup=False, highlight=False)

@@ -201,3 +201,27 @@ async def test_idle_on_docker_then_quit_removes_the_container(tmp_path, docker_c
         assert docker_client.containers.list(filters=mine)
         await quit_and_wait(app, pilot)
     assert not docker_client.containers.list(all=True, filters=mine)
+
+
+async def test_demo_mode_runs_the_benchmark_on_its_own(tmp_path):
+    app = make_app(small_profile(tmp_path), demo=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.results is not None, 60, "the demo's benchmark")
+        assert app.query_one("#views").current == "results"
+        await quit_and_wait(app, pilot)
+
+
+@pytest.mark.docker
+async def test_quit_during_a_docker_benchmark_cancels_it_and_removes_containers(tmp_path, docker_client):
+    path = tmp_path / "long.toml"
+    path.write_text('[bench]\nruntimes = ["docker"]\nmeasurements = ["memory"]\n'
+                    '[memory]\nmib = 1\nsamples = 400\ninterval_s = 0.25\n')
+    app = make_app(path, runtimes=("docker",))
+    mine = {"label": f"{OWNER_PID}={os.getpid()}"}
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: described(app), 60, "runtimes described")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: bool(docker_client.containers.list(filters=mine)), 60, "bench container")
+        await quit_and_wait(app, pilot)
+    assert app.results is None
+    assert not docker_client.containers.list(all=True, filters=mine)
