@@ -10,6 +10,7 @@ from .store import (
     load_profile,
     resolve_profile_path,
     save_results,
+    save_table,
     set_value,
     shipped_profiles,
     write_atomic,
@@ -17,6 +18,6 @@ from .store import (
 
 __all__ = [
     "BenchSettings", "ComputeSpec", "MemorySpec", "Profile", "ProfileError", "StartupSpec",
-    "default_profile_path", "load_profile", "resolve_profile_path", "save_results", "set_value",
+    "default_profile_path", "load_profile", "resolve_profile_path", "save_results", "save_table", "set_value",
     "shipped_profiles", "write_atomic",
 ]

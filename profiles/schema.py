@@ -64,6 +64,7 @@ class Profile:
     workloads: dict[str, Workload] = field(default_factory=builtin_workloads)
     reference: dict | None = None
     results: dict | None = None
+    advice: dict | None = None  # the wizard's answers and recommendation (validated by its loader)
 
     def workload(self, name: str) -> Workload:
         try:
@@ -133,7 +134,7 @@ class _Checker:
         return tuple(v)
 
 
-_SECTIONS = ("profile", "bench", "startup", "compute", "memory", "workloads", "reference", "results")
+_SECTIONS = ("profile", "bench", "startup", "compute", "memory", "workloads", "reference", "results", "advice")
 _WORKLOAD_KEYS = ("module", "image", "args", "kind", "ready", "description")
 
 
@@ -179,10 +180,13 @@ def build_profile(data: dict, path: Path | None, source: str) -> Profile:
     results = data.get("results")
     if results is not None:
         c.table(results, "results")
+    advice = data.get("advice")
+    if advice is not None:
+        c.table(advice, "advice")
     return Profile(path=path, name=meta.get("name", path.stem if path else "unnamed"),
                    description=meta.get("description", ""), bench=bench, startup=startup,
                    compute=compute, memory=memory, workloads=workloads, reference=reference,
-                   results=results)
+                   results=results, advice=advice)
 
 
 def _user_workload(c: _Checker, name: str, entry: Any, base: Workload | None, base_dir: Path) -> Workload:

@@ -99,15 +99,23 @@ def _read_document(path: Path, template: Path | None) -> tomlkit.TOMLDocument:
         raise ProfileError(f"{source}: not valid TOML, not overwritten: {err}") from None
 
 
+def save_table(path: str | Path, key: str, table: dict, *, template: Path | None = None) -> None:
+    """Write `table` as the profile's top-level [key] table, keeping everything else as it was.
+
+    A new `path` starts as a copy of `template` (the profile that was run), comments included.
+    """
+    path = Path(path)
+    _check_no_none(table, key)
+    doc = _read_document(path, template)
+    if key in doc:
+        del doc[key]
+    doc[key] = table
+    write_atomic(path, tomlkit.dumps(doc))
+
+
 def save_results(path: str | Path, results: dict, *, template: Path | None = None) -> None:
     """Write `results` as the profile's [results] table, keeping everything else as it was."""
-    path = Path(path)
-    _check_no_none(results, "results")
-    doc = _read_document(path, template)
-    if "results" in doc:
-        del doc["results"]
-    doc["results"] = results
-    write_atomic(path, tomlkit.dumps(doc))
+    save_table(path, "results", results, template=template)
 
 
 def set_value(path: str | Path, dotted_key: str, value: Any) -> None:

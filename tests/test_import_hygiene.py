@@ -13,6 +13,8 @@ HEADLESS = [
     "wasmscope.workloads.runtimes.docker_engine",
     "wasmscope.workloads.measure.memory",
     "wasmscope.profiles",
+    "wasmscope.workloads.advice.evaluate",
+    "wasmscope.workloads.advice.deploy",
     "wasmscope.tui.cli",
     "wasmscope.tui.report",
 ]

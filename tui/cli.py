@@ -30,7 +30,10 @@ def exit_code_for(err: BaseException) -> ExitCode:
     from wasmscope.workloads.bench import UsageError
     from wasmscope.workloads.errors import Cancelled, RuntimeUnavailable
 
-    if isinstance(err, (ProfileError, UsageError)):
+    from wasmscope.workloads.advice.questions import AnswersError
+    from wasmscope.workloads.advice.rules import RulesError
+
+    if isinstance(err, (ProfileError, UsageError, AnswersError, RulesError)):
         return ExitCode.USAGE
     if isinstance(err, RuntimeUnavailable):
         return ExitCode.UNAVAILABLE
@@ -74,6 +77,24 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", help="output directory (default: the package's wasm/ folder)")
 
     sub.add_parser("runtimes", help="list runtimes with availability, version and mode")
+
+    advise = sub.add_parser("advise", help="the decision wizard, headless: Wasm, containers or both?")
+    advise.add_argument("--answers", metavar="FILE", help="answers TOML (keys: the questions below)")
+    for q in _questions():
+        flag = "--" + q.key.replace("_", "-")
+        if q.kind == "bool":
+            advise.add_argument(flag, dest=q.key, choices=["yes", "no"], help=q.prompt)
+        elif q.kind == "choice":
+            advise.add_argument(flag, dest=q.key, choices=[v for v, _ in q.choices], help=q.prompt)
+        else:
+            advise.add_argument(flag, dest=q.key, help=q.prompt)
+    advise.add_argument("--profile", dest="advise_profile", metavar="FILE",
+                        help="profile whose stored results are quoted as evidence")
+    advise.add_argument("--rules", metavar="FILE", help="your own rules file (extends/overrides the shipped one)")
+    advise.add_argument("--json", action="store_true", help="print the recommendation as JSON")
+    advise.add_argument("--write", metavar="DIR", help="write starter deployment files into DIR")
+    advise.add_argument("--force", action="store_true", help="with --write: replace existing files")
+    advise.add_argument("--save", metavar="FILE", help="save answers and recommendation into this profile")
 
     serve = sub.add_parser("serve", help="serve the app to a browser (textual-serve)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -189,6 +210,65 @@ def cmd_runtimes(ns: argparse.Namespace) -> ExitCode:
     return ExitCode.OK
 
 
+def _questions():
+    from wasmscope.workloads.advice.questions import QUESTIONS
+
+    return QUESTIONS
+
+
+def cmd_advise(ns: argparse.Namespace) -> ExitCode:
+    import tomllib
+    from pathlib import Path
+
+    from wasmscope.profiles import ProfileError, load_profile, resolve_profile_path, save_table
+    from wasmscope.workloads.advice.deploy import starter_files, write_files
+    from wasmscope.workloads.advice.evaluate import evaluate
+    from wasmscope.workloads.advice.questions import BY_KEY, AnswersError, parse_answers
+    from wasmscope.workloads.advice.report import recommendation_text
+    from wasmscope.workloads.advice.rules import load_rules
+    from wasmscope.workloads.measure.results import Results
+
+    given: dict = {}
+    source = "command line"
+    if ns.answers:
+        source = ns.answers
+        try:
+            data = tomllib.loads(Path(ns.answers).read_text(encoding="utf-8"))
+        except OSError as err:
+            raise AnswersError(f"{ns.answers}: cannot read: {err.strerror or err}") from None
+        except tomllib.TOMLDecodeError as err:
+            raise AnswersError(f"{ns.answers}: not valid TOML: {err}") from None
+        given.update(data.get("answers", data))
+    for key in BY_KEY:
+        if getattr(ns, key, None) is not None:
+            given[key] = getattr(ns, key)
+    answers = parse_answers(given, source)
+    results = None
+    profile_path = None
+    if ns.advise_profile:
+        profile_path = resolve_profile_path(ns.advise_profile)
+        stored = load_profile(profile_path).results
+        if stored:
+            try:
+                results = Results.from_dict(stored)
+            except (TypeError, ValueError) as err:
+                raise ProfileError(f"{profile_path}: results: cannot be read: {err}") from None
+    rec = evaluate(answers, load_rules(Path(ns.rules) if ns.rules else None), results)
+    if ns.json:
+        json.dump({"answers": answers.to_dict(), "recommendation": rec.to_dict()}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(recommendation_text(rec, language_label=dict(BY_KEY["language"].choices)[answers.language]))
+    if ns.write:
+        written = write_files(Path(ns.write), starter_files(answers, rec.verdict), overwrite=ns.force)
+        print(f"{PROG}: wrote {', '.join(str(p) for p in written)}", file=sys.stderr)
+    if ns.save:
+        save_table(ns.save, "advice", {"answers": answers.to_dict(), "recommendation": rec.to_dict()},
+                   template=profile_path)
+        print(f"{PROG}: answers and recommendation saved to {ns.save} [advice]", file=sys.stderr)
+    return ExitCode.OK
+
+
 def cmd_app(ns: argparse.Namespace) -> ExitCode:
     from wasmscope.profiles import load_profile, resolve_profile_path
 
@@ -214,7 +294,7 @@ def cmd_serve(ns: argparse.Namespace) -> ExitCode:
     return ExitCode.OK
 
 
-COMMANDS = {"bench": cmd_bench, "serve": cmd_serve, "clean": cmd_clean, "build-workloads": cmd_build, "runtimes": cmd_runtimes}
+COMMANDS = {"bench": cmd_bench, "serve": cmd_serve, "advise": cmd_advise, "clean": cmd_clean, "build-workloads": cmd_build, "runtimes": cmd_runtimes}
 
 
 def _sigterm_to_interrupt(signum, frame) -> None:  # so `finally` blocks remove containers

@@ -11,42 +11,10 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from wasmscope.workloads.measure.results import OK, Results, Row, Table
+from wasmscope.workloads.measure.format import fmt_mib, fmt_ms, fmt_pct, fmt_times
 from wasmscope.workloads.measure.stats import median_ratio_ci
 
 ARTICLE_KEYS = {"startup": "startup_ms", "memory": "memory_mib", "compute": "compute_ms"}
-
-
-def fmt_ms(v: float | None) -> str:
-    """Milliseconds with µs resolution where it matters."""
-    if v is None:
-        return "—"
-    if v >= 1000:
-        return f"{v / 1000:.2f} s"
-    if v >= 100:
-        return f"{v:.1f} ms"
-    if v >= 10:
-        return f"{v:.2f} ms"
-    return f"{v:.3f} ms"
-
-
-def fmt_mib(v: float | None) -> str:
-    return "—" if v is None else f"{v:.1f} MiB"
-
-
-def fmt_times(ratio: float | None, better: str, worse: str) -> str:
-    """'340× faster' / '1.3× slower' from a baseline/value ratio."""
-    if ratio is None:
-        return "—"
-    if abs(ratio - 1.0) < 0.005:
-        return "1.00× (same)"
-    if ratio >= 1:
-        return f"{ratio:,.0f}× {better}" if ratio >= 100 else f"{ratio:.2f}× {better}"
-    inv = 1 / ratio
-    return f"{inv:,.0f}× {worse}" if inv >= 100 else f"{inv:.2f}× {worse}"
-
-
-def fmt_pct(p: float | None) -> str:
-    return "—" if p is None else f"{p:+.1f} %"
 
 
 def article_figure(reference: dict | None, table: str, runtime: str) -> str:
