@@ -42,6 +42,7 @@ from .messages import (
 )
 from .screens.help import HelpScreen
 from .screens.path_dialog import PathDialog
+from .screens.wizard import WizardScreen
 from .widgets.charts import ChartsView
 from .widgets.results_view import ResultsView
 from .widgets.runtime_panel import RuntimePanel
@@ -76,8 +77,10 @@ class WasmscopeApp(App):
         Binding("ctrl+o", "open_profile", "Open", id="profile.open"),
         Binding("ctrl+s", "save_profile", "Save", id="profile.save"),
         Binding("p", "pause", "Pause", id="sampling.pause"),
+        Binding("a", "advise", "Advise", id="app.advise"),
         Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("q,ctrl+c", "quit_app", "Quit", id="app.quit", priority=True),
+        Binding("q", "quit_app", "Quit", id="app.quit"),
+        Binding("ctrl+c", "quit_app", "Quit", id="app.quit-now", priority=True, show=False),
     ]
 
     def __init__(self, profile: Profile, *, live: bool = True, demo: bool = False,
@@ -266,6 +269,10 @@ class WasmscopeApp(App):
     def action_pause(self) -> None:
         self.paused = not self.paused
         self.sub_title = self.profile_label() + (" — sampling paused" if self.paused else "")
+
+    def action_advise(self) -> None:
+        stored = (self.profile.advice or {}).get("answers") if self.profile.advice else None
+        self.push_screen(WizardScreen(stored))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.BINDINGS))
@@ -474,6 +481,9 @@ class WasmscopeApp(App):
         self.results = message.results
         self.results_note = "measured in this session"
         self._refresh_results()
+        for screen in self.screen_stack:
+            if isinstance(screen, WizardScreen):
+                screen.results_changed()
         for table, runtime, reason in self.results.failures():
             self.log_line(f"benchmark: {table} on {runtime} failed: {reason}")
         self.log_line("benchmark: done (ctrl+s saves the results into the profile)")

@@ -32,6 +32,7 @@ class WasmscopeCommands(Provider):
             yield "benchmark: run the profile", app.action_bench, app.profile_label()
         for view in ("live", "results", "charts", "log"):
             yield f"view: {view}", partial(app.action_view, view), ""
+        yield "advice: decision wizard (Wasm or containers?)", app.action_advise, "a"
         yield "profile: open…", app.action_open_profile, "ctrl+o"
         yield "profile: save (with this session's results)…", app.action_save_profile, "ctrl+s"
         yield "app: help (keys)", app.action_help, "?"

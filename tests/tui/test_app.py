@@ -225,3 +225,45 @@ async def test_quit_during_a_docker_benchmark_cancels_it_and_removes_containers(
         await quit_and_wait(app, pilot)
     assert app.results is None
     assert not docker_client.containers.list(all=True, filters=mine)
+
+
+async def test_wizard_walk_by_keys_back_keeps_answers_and_save(tmp_path):
+    path = small_profile(tmp_path)
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        wizard = app.screen
+        assert type(wizard).__name__ == "WizardScreen"
+        await pilot.press("enter")  # language: Rust (first)
+        await pilot.press("enter")  # state: stateless (first)
+        await pilot.press("ctrl+b")  # back to state: the answer is kept
+        assert wizard.step == 1 and wizard.answers["state"] == "stateless"
+        await pilot.press("enter")  # state again
+        await pilot.press("enter")  # traffic: spiky (first)
+        await pilot.press("enter")  # kind: edge function (first)
+        await pilot.press("enter")  # tenants: default 0
+        wizard.query_one("#value").value = ""
+        await pilot.press("5", "enter")  # cold-start budget 5 ms
+        await pilot.press("enter")  # container tooling: no (default)
+        name = wizard.query_one("#value")
+        name.value = ""
+        await pilot.press(*"quick-edge", "enter")  # typing 'q' must not quit the app
+        assert wizard.step == len(wizard.answers) and wizard.recommendation is not None
+        assert wizard.recommendation.verdict == "wasm"
+        assert wizard.answers == {"language": "rust", "state": "stateless", "traffic": "spiky",
+                                  "kind": "edge-function", "tenants": 0, "cold_start_budget_ms": 5.0,
+                                  "needs_container_tooling": False, "name": "quick-edge"}
+        assert "Recommendation: Wasm" in str(wizard.query_one("#result").render())
+        await pilot.press("s")
+        await pilot.press("enter")  # default: the opened profile
+        await wait_for(pilot, lambda: "[advice" in path.read_text(), 10, "advice saved")
+        saved = load_profile(path)
+        assert saved.advice["answers"]["name"] == "quick-edge"
+        assert saved.advice["recommendation"]["verdict"] == "wasm"
+        assert path.read_text().startswith("# small profile for the app tests")
+        await pilot.press("w")
+        app.screen.query_one("#path").value = str(tmp_path / "deploy")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: (tmp_path / "deploy" / "spin.toml").exists(), 10, "starter files")
+        await pilot.press("escape")
+        await quit_and_wait(app, pilot)

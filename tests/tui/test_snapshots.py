@@ -38,3 +38,16 @@ def test_charts_view(snap_compare):
 
 def test_help_view(snap_compare):
     assert snap_compare(replay_app(), press=["question_mark"], terminal_size=(100, 40))
+
+
+def test_wizard_result_view(snap_compare):
+    from wasmscope.tui.screens.wizard import WizardScreen
+
+    answers = {"language": "javascript", "state": "persistent-connections", "traffic": "spiky",
+               "kind": "serverless", "name": "shop-api"}
+
+    async def open_result(pilot):
+        await pilot.app.push_screen(WizardScreen(answers, show_result=True))
+        await pilot.pause(0.2)
+
+    assert snap_compare(replay_app(), run_before=open_result, terminal_size=(110, 44))
