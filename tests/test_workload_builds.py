@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
 import signal
 import socket
 import subprocess
-import time
 import tomllib
 from pathlib import Path
 

@@ -6,7 +6,7 @@ Unavailable runtimes become rows that say why; the rest still run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Sequence
 
@@ -37,7 +37,6 @@ class Plan:
     measurements: list[str]
     startup_runs: int
     compute_runs: int
-    extra: dict = field(default_factory=dict)
 
 
 def make_plan(profile: "Profile", *, runtimes: Sequence[str] | None = None,

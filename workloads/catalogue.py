@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -36,7 +36,6 @@ class Workload:
     ready: str | None = None  # stdout line prefix a `serve` workload prints once ready
     network: bool = False
     builtin: bool = False
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     def source_hash(self) -> str:
         """Short content hash of the C source; keys native binaries and image tags."""

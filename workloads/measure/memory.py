@@ -14,8 +14,8 @@ from ..catalogue import Workload
 from ..errors import Cancelled, WasmscopeError
 from ..runtimes.base import MemoryReading, RuntimeAdapter
 from .control import RunControl
-from .results import FAILED, OK, UNSUPPORTED, Row, Table
-from .timing import _prepare
+from .results import FAILED, OK, Row, Table
+from .timing import prepare_runtimes
 
 MIB = 1024 * 1024
 
@@ -44,7 +44,7 @@ def measure_memory(adapters: dict[str, RuntimeAdapter], workload: Workload, mib:
     args = [str(mib)]
     table = Table("memory", "MiB", workload.name, args,
                   what=f"RSS of a running {workload.name} instance that touched {mib} MiB (median of samples)")
-    ready = _prepare(adapters, workload, table, control)
+    ready = prepare_runtimes(adapters, workload, table, control)
     order = list(ready)
     random.Random(seed).shuffle(order)
     for name in order:

@@ -21,7 +21,7 @@ from .stats import summarize
 ELAPSED = re.compile(r"elapsed_ns=(\d+)")
 
 
-def _prepare(adapters: dict[str, RuntimeAdapter], workload: Workload, table: Table,
+def prepare_runtimes(adapters: dict[str, RuntimeAdapter], workload: Workload, table: Table,
              control: RunControl) -> dict[str, RuntimeAdapter]:
     """Build/compile for each runtime; runtimes that cannot run the workload get a row saying why."""
     ready = {}
@@ -45,7 +45,7 @@ def interleaved(adapters: dict[str, RuntimeAdapter], workload: Workload, args: S
                 runs: int, warmup: int, timeout_s: float, table: Table, control: RunControl,
                 seed: int | None = None) -> dict[str, list[RunResult]]:
     """Warm up, then `runs` rounds, each running every runtime once in a shuffled order."""
-    ready = _prepare(adapters, workload, table, control)
+    ready = prepare_runtimes(adapters, workload, table, control)
     results: dict[str, list[RunResult]] = {name: [] for name in ready}
     failed: dict[str, str] = {}
     rng = random.Random(seed)

@@ -89,13 +89,6 @@ class DockerAdapter(RuntimeAdapter):
             return "unknown (engine not reachable)"
         return f"Docker Engine {info.get('Version', '?')}"
 
-    def engine_facts(self) -> dict[str, str]:
-        """Facts that change results: runtime, cgroup driver/version, storage driver."""
-        info = self.client().info()
-        return {"runtime": str(info.get("DefaultRuntime", "runc")),
-                "cgroup": f"{info.get('CgroupDriver', '?')} v{info.get('CgroupVersion', '?')}",
-                "storage": str(info.get("Driver", "?"))}
-
     def mode(self) -> str:
         return (f"runc container per run; FROM scratch image with the static binary; network none "
                 f"(bridge + published port for servers); read-only, cap-drop ALL, no-new-privileges, "

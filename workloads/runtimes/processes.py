@@ -29,12 +29,9 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
         pass
 
 
-def child_env(extra: dict[str, str] | None = None, *, inherit: bool = False) -> dict[str, str]:
-    """A minimal environment for guests: nothing of the user's unless asked for."""
-    env = dict(os.environ) if inherit else {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-    env["RUST_BACKTRACE"] = "0"
-    env.update(extra or {})
-    return env
+def child_env() -> dict[str, str]:
+    """A minimal environment for guests: nothing of the user's (no secrets leak into guests)."""
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "RUST_BACKTRACE": "0"}
 
 
 def spawn(argv: Sequence[str], *, env: dict[str, str] | None = None, cwd: str | None = None,

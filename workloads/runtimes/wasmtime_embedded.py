@@ -125,9 +125,8 @@ class WasmtimeAdapter(RuntimeAdapter):
             return self._engine
 
     def _compiled(self, workload: Workload) -> Path:
-        reason = self.supports(workload) if not workload.network else None
         if workload.module is None:
-            raise WorkloadError(reason or f"workload {workload.name!r} has no .wasm module")
+            raise WorkloadError(f"workload {workload.name!r} has no .wasm module")
         if not workload.module.is_file():
             raise WorkloadError(f"{workload.module}: module file not found")
         engine = self._ensure_engine()
