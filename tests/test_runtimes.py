@@ -219,3 +219,17 @@ def test_docker_runs_a_users_own_local_image_and_never_pulls(docker_adapter, bui
     missing = Workload("gone", "", image="wasmscope-test/not-here:1")
     with pytest.raises(WorkloadError, match=r"image 'wasmscope-test/not-here:1' is not present locally \(wasmscope never pulls\)"):
         docker_adapter.run(missing)
+
+
+@pytest.mark.docker
+def test_a_second_adapter_in_the_same_process_keeps_our_live_containers(docker_adapter, builtin):
+    from wasmscope.workloads.runtimes.docker_engine import DockerAdapter
+
+    inst = docker_adapter.start(builtin["idle"], ["1"])
+    try:
+        other = DockerAdapter()
+        other.client()  # first contact reaps only dead sessions' containers
+        assert other.reaped.containers == []
+        assert inst.alive()
+    finally:
+        inst.stop()
