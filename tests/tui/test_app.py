@@ -267,3 +267,23 @@ async def test_wizard_walk_by_keys_back_keeps_answers_and_save(tmp_path):
         await wait_for(pilot, lambda: (tmp_path / "deploy" / "spin.toml").exists(), 10, "starter files")
         await pilot.press("escape")
         await quit_and_wait(app, pilot)
+
+
+@pytest.mark.docker
+async def test_wizard_measures_on_demand_and_folds_the_evidence_in(tmp_path, docker_client):
+    from wasmscope.tui.screens.wizard import WizardScreen
+
+    app = make_app(small_profile(tmp_path, runtimes=("wasmtime", "docker")), runtimes=("wasmtime", "docker"))
+    answers = {"language": "rust", "state": "stateless", "traffic": "spiky", "kind": "edge-function"}
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: described(app), 60, "runtimes described")
+        await app.push_screen(WizardScreen(answers, show_result=True))
+        wizard = app.screen
+        await pilot.pause(0.1)
+        assert wizard.recommendation.missing_evidence == ["startup"]
+        await pilot.press("m")
+        await wait_for(pilot, lambda: bool(wizard.recommendation.evidence), 90, "evidence folded in")
+        edge = next(r for r in wizard.recommendation.reasons if r.rule == "edge-cold-start")
+        assert edge.evidence.startswith("cold start here: wasmtime ")
+        await pilot.press("escape")
+        await quit_and_wait(app, pilot)

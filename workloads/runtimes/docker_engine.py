@@ -26,6 +26,7 @@ DEFAULT_MEMORY_LIMIT_MIB = 512
 START_HINT = ("start the engine: `sudo dockerd >/tmp/dockerd.log 2>&1 &` "
               "(install it with `sudo apt-get install -y docker.io`)")
 CONTAINER_PORT = "8080/tcp"
+PROBE_TIMEOUT_S = 5
 
 
 def engine_address() -> str:
@@ -64,8 +65,12 @@ class DockerAdapter(RuntimeAdapter):
                 try:
                     import docker
 
+                    probe = docker.from_env(timeout=PROBE_TIMEOUT_S)  # an unreachable host fails fast
+                    try:
+                        probe.ping()
+                    finally:
+                        probe.close()
                     client = docker.from_env(max_pool_size=32, timeout=120)
-                    client.ping()
                 except Exception as err:
                     self._client_error = f"Docker engine not reachable at {engine_address()}: {_short(err)}"
                 else:
