@@ -233,3 +233,17 @@ def test_a_second_adapter_in_the_same_process_keeps_our_live_containers(docker_a
         assert inst.alive()
     finally:
         inst.stop()
+
+
+@pytest.mark.docker
+def test_docker_http_server_answers_on_its_published_loopback_port(docker_adapter, builtin):
+    import urllib.request
+
+    inst = docker_adapter.start(builtin["http"], ["8080"])
+    try:
+        assert inst.container.attrs["HostConfig"]["NetworkMode"] != "none"
+        assert inst.host_port
+        with urllib.request.urlopen(f"http://127.0.0.1:{inst.host_port}/", timeout=5) as resp:
+            assert resp.status == 200 and resp.read() == b"hello from wasmscope\n"
+    finally:
+        inst.stop()
