@@ -58,28 +58,42 @@ def load_profile(path: str | Path) -> Profile:
 
 
 def write_atomic(path: str | Path, text: str) -> None:
-    """Replace `path` with `text` atomically, keeping its permission bits."""
+    """Replace `path` with `text` atomically, keeping its permission bits.
+
+    A symlink is followed (its target is replaced, the link stays); a new file gets the
+    usual umask-derived mode rather than mkstemp's private 0600.
+    """
     path = Path(path)
-    mode = path.stat().st_mode & 0o7777 if path.exists() else None
+    if path.is_symlink():
+        path = path.resolve()
+    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
 def _check_no_none(value: Any, where: str) -> None:
+    """TOML has no null: refuse None (and non-string keys) so the caller fixes its data."""
     if value is None:
         raise ValueError(f"{where}: None cannot be written to TOML")
     if isinstance(value, dict):
         for k, v in value.items():
+            if not isinstance(k, str):
+                raise ValueError(f"{where}: key {k!r} is not a string; TOML keys are strings")
             _check_no_none(v, f"{where}.{k}")
     elif isinstance(value, (list, tuple)):
         for i, v in enumerate(value):
@@ -119,16 +133,31 @@ def save_results(path: str | Path, results: dict, *, template: Path | None = Non
 
 
 def set_value(path: str | Path, dotted_key: str, value: Any) -> None:
-    """Set one key (e.g. `bench.runtimes`) keeping comments and order."""
+    """Set one key (e.g. `bench.runtimes`) keeping comments and order.
+
+    The edited profile is validated before it is written, so a bad value raises ProfileError
+    and leaves the file as it was (a profile that no longer loads is never saved).
+    """
     path = Path(path)
     _check_no_none(value, dotted_key)
     doc = _read_document(path, None)
-    *parents, leaf = dotted_key.split(".")
+    parts = dotted_key.split(".")
+    if not all(parts):
+        raise ValueError(f"{dotted_key!r}: not a dotted key like 'bench.runtimes'")
+    *parents, leaf = parts
     node: Any = doc
-    for part in parents:
+    for i, part in enumerate(parents):
         if part not in node:
             node[part] = tomlkit.table()
         node = node[part]
+        if not isinstance(node, dict):
+            raise ProfileError(f"{path}: {'.'.join(parts[:i + 1])}: expected a table, got {node!r}")
     node[leaf] = value
-    write_atomic(path, tomlkit.dumps(doc))
+    text = tomlkit.dumps(doc)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ProfileError(f"{path}: {dotted_key}: cannot be written as valid TOML: {err}") from None
+    build_profile(data, path.resolve(), str(path))
+    write_atomic(path, text)
 

@@ -14,6 +14,7 @@ from wasmscope.profiles import (
     resolve_profile_path,
     save_results,
     set_value,
+    write_atomic,
 )
 
 DATA = Path(__file__).parent / "data" / "profiles"
@@ -78,13 +79,14 @@ def test_user_workload_module_relative_to_profile(tmp_path):
 
 @pytest.mark.parametrize("name, key, fragment", [
     ("not_toml", None, "not valid TOML"),
-    ("unknown_runtime", "bench.runtimes", "unknown runtime 'wasmtme' (known: wasmtime, native, docker; did you mean 'wasmtime'?)"),
+    ("unknown_runtime", "bench.runtimes", "unknown runtime 'wasmtme' (known: docker, native, wasmtime; did you mean 'wasmtime'?)"),
     ("wrong_type", "startup.runs", "expected an integer >= 1, got 'five' (str)"),
     ("bool_not_int", "startup.runs", "expected an integer >= 1, got True (bool)"),
     ("missing_module", "workloads.mine.module", "file not found: "),
     ("unknown_key", "startup.runz", "unknown key (did you mean 'startup.runs'?)"),
     ("unknown_workload", "startup.workload", "unknown workload 'helo'"),
     ("out_of_range", "compute.n", "expected an integer between 1 and 50, got 500"),
+    ("bad_reference", 'reference.startup_ms."Docker (Alpine)"', "expected a number >= 0, got '300 ms' (str)"),
 ])
 def test_bad_profiles_give_one_precise_line(name, key, fragment):
     path = DATA / f"{name}.toml"
@@ -147,7 +149,8 @@ def test_set_value_keeps_comments(tmp_path):
     p.write_text(COMMENTED)
     set_value(p, "bench.runtimes", ["wasmtime"])
     text = p.read_text()
-    assert "# no docker on this laptop" not in text or 'runtimes = ["wasmtime"]' in text
+    assert 'runtimes = ["wasmtime"]  # no docker on this laptop' in text
+    assert text.replace('["wasmtime"]', '["wasmtime", "native"]', 1) == COMMENTED
     assert "# top comment: my profile" in text and "# inside startup" in text
     assert load_profile(p).bench.runtimes == ("wasmtime",)
     set_value(p, "memory.mib", 32)
@@ -178,3 +181,64 @@ def test_broken_file_is_not_overwritten(tmp_path):
     with pytest.raises(ProfileError, match="not valid TOML, not overwritten"):
         save_results(p, RESULTS)
     assert p.read_text() == "[bench\n"
+
+
+def test_unknown_key_suggests_the_full_dotted_key(tmp_path):
+    p = tmp_path / "p.toml"
+    p.write_text("[bench]\nruns = 3\n")
+    with pytest.raises(ProfileError) as err:
+        load_profile(p)
+    assert str(err.value) == f"{p}: bench.runs: unknown key (did you mean 'bench.runtimes'?)"
+
+
+def test_loaded_results_and_reference_are_plain_python(tmp_path):
+    p = tmp_path / "p.toml"
+    p.write_text(COMMENTED)
+    save_results(p, RESULTS)
+    prof = load_profile(p)
+
+    def plain(v):
+        if isinstance(v, dict):
+            return type(v) is dict and all(type(k) is str and plain(x) for k, x in v.items())
+        if isinstance(v, list):
+            return type(v) is list and all(plain(x) for x in v)
+        return type(v) in (str, int, float, bool)
+
+    assert plain(prof.results)
+    assert plain(load_profile(resolve_profile_path("article")).reference)
+
+
+def test_set_value_refuses_a_value_the_profile_would_reject(tmp_path):
+    p = tmp_path / "p.toml"
+    p.write_text(COMMENTED)
+    with pytest.raises(ProfileError, match=r"p.toml: bench.runtimes: unknown runtime 'wasmtme'"):
+        set_value(p, "bench.runtimes", ["wasmtme"])
+    with pytest.raises(ProfileError, match=r"p.toml: startup.runs: expected an integer >= 1, got 0"):
+        set_value(p, "startup.runs", 0)
+    assert p.read_text() == COMMENTED
+
+
+def test_set_value_adds_a_missing_section(tmp_path):
+    p = tmp_path / "p.toml"
+    p.write_text(COMMENTED)
+    set_value(p, "compute.n", 20)
+    assert p.read_text().startswith(COMMENTED) and load_profile(p).compute.n == 20
+
+
+def test_new_file_gets_the_umask_mode_not_0600(tmp_path):
+    old = os.umask(0o022)
+    try:
+        dst = tmp_path / "new.toml"
+        write_atomic(dst, "[profile]\n")
+    finally:
+        os.umask(old)
+    assert (dst.stat().st_mode & 0o777) == 0o644 and dst.read_text() == "[profile]\n"
+
+
+def test_write_through_a_symlink_keeps_the_link(tmp_path):
+    real = tmp_path / "real.toml"
+    real.write_text(COMMENTED)
+    link = tmp_path / "link.toml"
+    link.symlink_to(real)
+    save_results(link, RESULTS)
+    assert link.is_symlink() and load_profile(real).results == RESULTS
