@@ -1,7 +1,10 @@
-"""Native static binaries of the workloads, built on first use and cached by source hash.
+"""Native static binaries of the workloads, built on first use and cached.
 
 The native baseline uses the same compiler and -O2 as the Wasm build (clang preferred), so
-compute overhead measures runtimes, not compilers (gcc de-recurses fib far more).
+compute overhead measures runtimes, not compilers (gcc de-recurses fib far more). Binaries
+live under `<cache>/native/<name>-<key>/<name>`, key = sha256(source + compiler version line +
+flags)[:12]; a build compiles into a temp file beside the target and renames it into place,
+so concurrent or interrupted builds never leave a half-written binary.
 """
 
 from __future__ import annotations
@@ -14,69 +17,109 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
+from .build import NATIVE_CFLAGS, compiler_env, first_line
 from .catalogue import Workload
 from .errors import BuildError, WorkloadError
 from .paths import cache_dir
 
-NATIVE_CFLAGS = ("-O2", "-static", "-s")
 CANDIDATES = ("clang", "cc", "gcc")
+INSTALL_HINT = "install one, e.g. apt-get install -y clang"
+
+__all__ = ["NATIVE_CFLAGS", "compiler_version", "find_c_compiler", "native_binary",
+           "native_build_key"]
 
 
 def find_c_compiler() -> str | None:
-    """`$WASMSCOPE_CC`, else clang, cc or gcc from PATH (None if none exists)."""
+    """`$WASMSCOPE_CC` if set (only it), else clang, cc or gcc from PATH; None if none found."""
     override = os.environ.get("WASMSCOPE_CC")
     if override:
         return shutil.which(override)
     return next((found for c in CANDIDATES if (found := shutil.which(c))), None)
 
 
-@lru_cache(maxsize=8)
-def _version_of(compiler: str) -> str:
-    out = subprocess.run([compiler, "--version"], capture_output=True, text=True, timeout=30)
-    return next((ln.strip() for ln in out.stdout.splitlines() if ln.strip()), compiler)
-
-
-def compiler_version() -> str | None:
-    cc = find_c_compiler()
-    return _version_of(cc) if cc else None
-
-
 def _require_compiler() -> str:
     cc = find_c_compiler()
     if cc is None:
-        tried = ", ".join(([f"$WASMSCOPE_CC={os.environ['WASMSCOPE_CC']}"] if os.environ.get("WASMSCOPE_CC")
-                           else []) + list(CANDIDATES))
-        raise BuildError(f"no C compiler found (tried {tried}): install one, e.g. apt-get install -y clang")
+        override = os.environ.get("WASMSCOPE_CC")
+        tried = (f"$WASMSCOPE_CC={override}; unset it to try {', '.join(CANDIDATES)}" if override
+                 else ", ".join(("$WASMSCOPE_CC", *CANDIDATES)))
+        raise BuildError(f"no C compiler found (tried {tried}): {INSTALL_HINT}")
     return cc
 
 
-def native_build_key(workload: Workload) -> str:
-    """Hash of source + compiler identity + flags: the binary's cache key and image tag."""
+@lru_cache(maxsize=8)
+def _version_of(compiler: str) -> str:
+    try:
+        out = subprocess.run([compiler, "--version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError) as err:
+        raise BuildError(f"cannot run the C compiler {compiler}: {err}") from None
+    if out.returncode != 0:
+        raise BuildError(f"cannot run the C compiler {compiler}: "
+                         f"{first_line(out.stderr, f'exit code {out.returncode}')}")
+    return first_line(out.stdout, compiler)
+
+
+def compiler_version() -> str | None:
+    """The native compiler's `--version` first line, None if there is none."""
+    cc = find_c_compiler()
+    if cc is None:
+        return None
+    try:
+        return _version_of(cc)
+    except BuildError:
+        return None
+
+
+def _source_bytes(workload: Workload) -> bytes:
     if workload.source is None:
         raise WorkloadError(f"workload {workload.name!r} has no C source to build natively")
-    h = hashlib.sha256(workload.source.read_bytes())
+    try:
+        return workload.source.read_bytes()
+    except OSError as err:
+        raise WorkloadError(f"cannot read the C source of workload {workload.name!r}: "
+                            f"{err.strerror or err}") from None
+
+
+def native_build_key(workload: Workload) -> str:
+    """sha256(source + compiler version line + flags)[:12]: the cache key and image tag."""
+    h = hashlib.sha256(_source_bytes(workload))
     h.update(_version_of(_require_compiler()).encode())
     h.update(" ".join(NATIVE_CFLAGS).encode())
     return h.hexdigest()[:12]
 
 
+def _error_line(stderr: str) -> str:
+    """The most telling line of a failed compile: the first error, else the first line."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    for marker in ("error:", "cannot find", "undefined reference"):
+        hit = next((ln for ln in lines if marker in ln), None)
+        if hit:
+            return hit
+    return lines[0] if lines else "no compiler output"
+
+
 def native_binary(workload: Workload) -> Path:
-    """The workload's static binary, compiled into the cache on first use (atomic rename)."""
+    """The workload's static binary, compiled into the cache on first use."""
     key = native_build_key(workload)
     out_dir = cache_dir() / "native" / f"{workload.name}-{key}"
     out = out_dir / workload.name
-    if out.exists():
+    if out.is_file():
         return out
+    compiler = _require_compiler()
     out_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{workload.name}-")
+    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{workload.name}-", suffix=".tmp")
     os.close(fd)
     try:
-        proc = subprocess.run([_require_compiler(), *NATIVE_CFLAGS, "-o", tmp, str(workload.source)],
-                              capture_output=True, text=True, timeout=300)
+        try:
+            proc = subprocess.run([compiler, *NATIVE_CFLAGS, "-o", tmp, str(workload.source)],
+                                  capture_output=True, text=True, timeout=300, env=compiler_env())
+        except (OSError, subprocess.SubprocessError) as err:
+            raise BuildError(f"building native {workload.name} failed: {err}") from None
         if proc.returncode != 0:
-            first = next((ln for ln in proc.stderr.splitlines() if "error" in ln), proc.stderr.strip()[:200])
-            hint = " (static linking needs libc6-dev's libc.a)" if "-lc" in proc.stderr else ""
-            raise BuildError(f"building native {workload.name} failed: {first.strip()}{hint}")
+            line = _error_line(proc.stderr)
+            if "-lc" in proc.stderr or "crt1.o" in proc.stderr:
+                line += " (static linking needs libc.a: apt-get install -y libc6-dev)"
+            raise BuildError(f"building native {workload.name} failed: {line}")
         os.chmod(tmp, 0o755)
         os.replace(tmp, out)
     finally:

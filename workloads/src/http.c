@@ -1,98 +1,190 @@
 /* http: a minimal keep-alive HTTP/1.1 server answering every request with a fixed 200 body.
- * Native: listens on 0.0.0.0:PORT (argv, default 8080, 0 = ephemeral).
- * Wasm: this wasi-libc has accept() but no socket()/bind()/listen(), so the runtime pre-opens
- * the listening socket as fd 3 (e.g. `wasmtime run -S tcplisten=127.0.0.1:PORT`). */
+ *
+ * Native: listens on 0.0.0.0:PORT (argv[1], default 8080, 0 = ephemeral) and prints
+ * `ready port=N`. Wasm (WASI preview 1): this wasi-libc has accept()/recv()/send() but no
+ * socket()/bind()/listen(), so the runtime pre-opens the listening socket as fd 3
+ * (`wasmtime run -S preview2=n -S tcplisten=127.0.0.1:PORT http.wasm`, wasmtime CLI 36) and
+ * the server prints `ready port=preopened`. Both builds run the same poll() loop: poll() on
+ * the pre-opened listener becomes a WASI poll_oneoff fd_read subscription, which wasmtime
+ * 36 supports (it blocks without spinning).
+ *
+ * HTTP: keep-alive by default for HTTP/1.1, `Connection: close` honoured, HTTP/1.0 closes
+ * unless it asks for keep-alive; pipelined requests are answered in order; request bodies
+ * (Content-Length) are read and discarded; anything malformed gets 400 and a close. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #ifndef __wasi__
 #include <netinet/in.h>
 #include <signal.h>
-static void on_signal(int sig) { (void)sig; _exit(0); }
+static void on_signal(int sig) { (void)sig; _exit(0); } /* PID 1 in a container needs this */
+#define SEND_FLAGS MSG_NOSIGNAL
+#else
+#define SEND_FLAGS 0 /* wasi-libc's send() rejects any flag */
 #endif
 
 #define MAX_CONN 1024
-#define BUF_SIZE 8192
+#define BUF_SIZE 8192 /* a request head must fit in this */
 
 static const char BODY[] = "hello from wasmscope\n";
+static const char BAD_BODY[] = "bad request\n";
 
-struct conn { int fd; size_t len; char buf[BUF_SIZE]; };
+struct conn {
+    int fd;
+    size_t len;             /* bytes buffered */
+    unsigned long long skip; /* request-body bytes still to discard */
+    char *buf;              /* BUF_SIZE bytes, allocated per connection */
+};
 static struct conn conns[MAX_CONN];
 static struct pollfd pfds[MAX_CONN + 1];
 
+static void set_nonblocking(int fd) {
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+/* Sends everything; waits up to 1 s at a time for a full socket buffer (returns -1 then). */
 static int send_all(int fd, const char *p, size_t n) {
     while (n > 0) {
-        ssize_t w = send(fd, p, n, 0);
+        ssize_t w = send(fd, p, n, SEND_FLAGS);
         if (w < 0) {
             if (errno == EINTR) continue;
-            if (errno == EAGAIN) { struct pollfd q = {fd, POLLOUT, 0}; poll(&q, 1, 1000); continue; }
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                struct pollfd q = {fd, POLLOUT, 0};
+                if (poll(&q, 1, 1000) > 0) continue;
+            }
             return -1;
         }
-        p += w; n -= (size_t)w;
+        p += w;
+        n -= (size_t)w;
     }
     return 0;
 }
 
-static int respond(int fd, int status, int keep_alive) {
-    char head[256];
-    const char *reason = status == 200 ? "OK" : "Bad Request";
-    const char *body = status == 200 ? BODY : "bad request\n";
-    int n = snprintf(head, sizeof head,
-                     "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
+static int respond(int fd, int ok, int head_only, int keep_alive) {
+    char out[512];
+    const char *body = ok ? BODY : BAD_BODY;
+    int n = snprintf(out, sizeof out,
+                     "HTTP/1.1 %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
                      "Connection: %s\r\n\r\n%s",
-                     status, reason, strlen(body), keep_alive ? "keep-alive" : "close", body);
-    return send_all(fd, head, (size_t)n);
+                     ok ? "200 OK" : "400 Bad Request", strlen(body),
+                     keep_alive ? "keep-alive" : "close", head_only ? "" : body);
+    return send_all(fd, out, (size_t)n);
 }
 
-static int has_token(const char *headers, const char *name, const char *value) {
-    /* case-insensitive search for "name: ...value..." on one header line */
-    size_t nl = strlen(name);
-    for (const char *p = headers; (p = strchr(p, '\n')) != NULL;) {
-        p++;
-        if (strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
-            const char *eol = strchr(p, '\r');
-            size_t len = eol ? (size_t)(eol - p) : strlen(p);
-            for (size_t i = nl + 1; i + strlen(value) <= len; i++)
-                if (strncasecmp(p + i, value, strlen(value)) == 0) return 1;
+/* Length of the request head including the blank line, or 0 if it is not complete yet. */
+static size_t head_length(const char *b, size_t len) {
+    for (size_t i = 0; i + 3 < len; i++)
+        if (b[i] == '\r' && b[i + 1] == '\n' && b[i + 2] == '\r' && b[i + 3] == '\n') return i + 4;
+    return 0;
+}
+
+static int name_is(const char *p, size_t n, const char *name) {
+    return strlen(name) == n && strncasecmp(p, name, n) == 0;
+}
+
+/* Does the comma-separated header value [p, p+n) hold the token `tok`? */
+static int has_token(const char *p, size_t n, const char *tok) {
+    size_t i = 0;
+    while (i < n) {
+        while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == ',')) i++;
+        size_t s = i;
+        while (i < n && p[i] != ',') i++;
+        size_t e = i;
+        while (e > s && (p[e - 1] == ' ' || p[e - 1] == '\t')) e--;
+        if (name_is(p + s, e - s, tok)) return 1;
+    }
+    return 0;
+}
+
+struct request { int ok, head_only, keep_alive; unsigned long long body; };
+
+/* Parses one complete request head b[0..len) (ending in CRLF CRLF). */
+static struct request parse(const char *b, size_t len) {
+    struct request r = {0, 0, 0, 0};
+    if (memchr(b, '\0', len) != NULL) return r;
+    /* request line: METHOD SP TARGET SP HTTP/1.x CRLF */
+    size_t i = 0;
+    while (i < len && b[i] >= 'A' && b[i] <= 'Z') i++;
+    if (i == 0 || i >= len || b[i] != ' ') return r;
+    r.head_only = i == 4 && memcmp(b, "HEAD", 4) == 0;
+    size_t t = ++i;
+    while (i < len && b[i] > ' ') i++;
+    if (i == t || i + 11 > len || memcmp(b + i, " HTTP/1.", 8) != 0) return r;
+    char minor = b[i + 8];
+    if ((minor != '0' && minor != '1') || b[i + 9] != '\r' || b[i + 10] != '\n') return r;
+    int http10 = minor == '0';
+    int saw_close = 0, saw_keep = 0;
+    i += 11;
+    /* header lines up to the blank line */
+    while (i + 2 <= len && !(b[i] == '\r' && b[i + 1] == '\n')) {
+        size_t s = i;
+        while (i + 1 < len && !(b[i] == '\r' && b[i + 1] == '\n')) i++;
+        const char *line = b + s;
+        size_t n = i - s;
+        i += 2;
+        const char *colon = memchr(line, ':', n);
+        if (colon == NULL || colon == line) return r;
+        size_t name_len = (size_t)(colon - line);
+        const char *v = colon + 1;
+        size_t vn = n - name_len - 1;
+        while (vn > 0 && (*v == ' ' || *v == '\t')) { v++; vn--; }
+        while (vn > 0 && (v[vn - 1] == ' ' || v[vn - 1] == '\t')) vn--;
+        if (name_is(line, name_len, "Connection")) {
+            saw_close |= has_token(v, vn, "close");
+            saw_keep |= has_token(v, vn, "keep-alive");
+        } else if (name_is(line, name_len, "Content-Length")) {
+            if (vn == 0 || vn > 15) return r;
+            unsigned long long cl = 0;
+            for (size_t k = 0; k < vn; k++) {
+                if (v[k] < '0' || v[k] > '9') return r;
+                cl = cl * 10 + (unsigned)(v[k] - '0');
+            }
+            r.body = cl;
+        } else if (name_is(line, name_len, "Transfer-Encoding")) {
+            return r; /* chunked bodies are not supported: 400 rather than misparse */
         }
     }
-    return 0;
+    r.ok = 1;
+    r.keep_alive = saw_close ? 0 : http10 ? saw_keep : 1;
+    return r;
 }
 
-/* Handles every complete request in the buffer; returns 0 to keep the connection, -1 to close. */
+/* Answers every complete request buffered; 0 keeps the connection, -1 closes it. */
 static int serve(struct conn *c) {
     for (;;) {
-        c->buf[c->len] = '\0';
-        char *end = strstr(c->buf, "\r\n\r\n");
-        if (end == NULL) return c->len >= BUF_SIZE - 1 ? (respond(c->fd, 400, 0), -1) : 0;
-        size_t req_len = (size_t)(end - c->buf) + 4;
-        char saved = end[2];
-        end[2] = '\0';
-        int ok = (strncmp(c->buf, "GET ", 4) == 0 || strncmp(c->buf, "HEAD ", 5) == 0 ||
-                  strncmp(c->buf, "POST ", 5) == 0) && strstr(c->buf, " HTTP/1.") != NULL;
-        int http10 = strstr(c->buf, " HTTP/1.0\r\n") != NULL;
-        int keep = ok && (http10 ? has_token(c->buf, "Connection", "keep-alive")
-                                 : !has_token(c->buf, "Connection", "close"));
-        if (ok && has_token(c->buf, "Content-Length", "")) {
-            /* request bodies are not supported: answer and close rather than misparse */
-            keep = 0;
+        if (c->skip > 0) { /* discard the previous request's body */
+            size_t d = c->skip < c->len ? (size_t)c->skip : c->len;
+            memmove(c->buf, c->buf + d, c->len - d);
+            c->len -= d;
+            c->skip -= d;
+            if (c->skip > 0) return 0;
         }
-        end[2] = saved;
-        if (respond(c->fd, ok ? 200 : 400, keep) < 0 || !keep) return -1;
-        memmove(c->buf, c->buf + req_len, c->len - req_len);
-        c->len -= req_len;
+        size_t hl = head_length(c->buf, c->len);
+        if (hl == 0) {
+            if (c->len < BUF_SIZE) return 0; /* wait for the rest of the head */
+            respond(c->fd, 0, 0, 0);         /* head too large */
+            return -1;
+        }
+        struct request r = parse(c->buf, hl);
+        if (respond(c->fd, r.ok, r.head_only, r.keep_alive) < 0 || !r.keep_alive) return -1;
+        memmove(c->buf, c->buf + hl, c->len - hl);
+        c->len -= hl;
+        c->skip = r.body;
     }
 }
 
 static int open_listener(int argc, char **argv) {
 #ifdef __wasi__
-    (void)argc; (void)argv;
-    return 3;
+    (void)argc;
+    (void)argv;
+    return 3; /* the runtime's pre-opened listening socket */
 #else
     char *end = NULL;
     long port = argc > 1 ? strtol(argv[1], &end, 10) : 8080;
@@ -101,13 +193,18 @@ static int open_listener(int argc, char **argv) {
         exit(2);
     }
     int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) {
+        perror("http: socket");
+        exit(1);
+    }
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in addr = {0};
+    struct sockaddr_in addr;
+    memset(&addr, 0, sizeof addr);
     addr.sin_family = AF_INET;
     addr.sin_port = htons((unsigned short)port);
     addr.sin_addr.s_addr = htonl(INADDR_ANY);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(fd, 512) < 0) {
+    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(fd, 511) < 0) {
         perror("http: cannot listen");
         exit(1);
     }
@@ -122,7 +219,10 @@ static void print_ready(int lfd) {
 #else
     struct sockaddr_in addr;
     socklen_t len = sizeof addr;
-    getsockname(lfd, (struct sockaddr *)&addr, &len);
+    if (getsockname(lfd, (struct sockaddr *)&addr, &len) < 0) {
+        perror("http: getsockname");
+        exit(1);
+    }
     printf("ready port=%d\n", ntohs(addr.sin_port));
 #endif
     fflush(stdout);
@@ -135,36 +235,50 @@ int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
 #endif
     int lfd = open_listener(argc, argv);
-    fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK);
+    set_nonblocking(lfd);
     print_ready(lfd);
     int n = 0;
     for (;;) {
         pfds[0].fd = lfd;
         pfds[0].events = POLLIN;
-        for (int i = 0; i < n; i++) { pfds[i + 1].fd = conns[i].fd; pfds[i + 1].events = POLLIN; }
+        pfds[0].revents = 0;
+        for (int i = 0; i < n; i++) {
+            pfds[i + 1].fd = conns[i].fd;
+            pfds[i + 1].events = POLLIN;
+            pfds[i + 1].revents = 0;
+        }
         if (poll(pfds, (nfds_t)n + 1, -1) < 0) {
             if (errno == EINTR) continue;
             perror("http: poll");
             return 1;
         }
+        /* downwards, so moving the last connection into a closed slot skips nothing */
         for (int i = n - 1; i >= 0; i--) {
-            if (!(pfds[i + 1].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            if (!(pfds[i + 1].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) continue;
             struct conn *c = &conns[i];
-            ssize_t r = recv(c->fd, c->buf + c->len, BUF_SIZE - 1 - c->len, 0);
-            if (r < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-            if (r <= 0 || serve((c->len += (size_t)r, c)) < 0) {
+            ssize_t r = recv(c->fd, c->buf + c->len, BUF_SIZE - c->len, 0);
+            if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
+            if (r > 0) c->len += (size_t)r;
+            if (r <= 0 || serve(c) < 0) {
                 close(c->fd);
+                free(c->buf);
                 conns[i] = conns[--n];
             }
         }
         if (pfds[0].revents & POLLIN) {
-            for (;;) {
+            for (;;) { /* drain the accept queue */
                 int cfd = accept(lfd, NULL, NULL);
                 if (cfd < 0) break;
-                if (n == MAX_CONN) { close(cfd); continue; }
-                fcntl(cfd, F_SETFL, fcntl(cfd, F_GETFL) | O_NONBLOCK);
+                char *buf = n < MAX_CONN ? malloc(BUF_SIZE) : NULL;
+                if (buf == NULL) { /* full: refuse rather than queue */
+                    close(cfd);
+                    continue;
+                }
+                set_nonblocking(cfd);
                 conns[n].fd = cfd;
                 conns[n].len = 0;
+                conns[n].skip = 0;
+                conns[n].buf = buf;
                 n++;
             }
         }

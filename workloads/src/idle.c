@@ -1,8 +1,8 @@
-/* idle: touches MiB of memory (argv), reads it back, says ready, then waits until killed.
+/* idle: touches MiB of memory (argv[1], default 16, 0 allowed), reads it all back into a
+ * checksum, says `ready mib=N checksum=X`, then waits until killed (memory/RSS workload).
  * Reading back matters: clang -O2 deletes memory that is written and never read. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 #ifndef __wasi__
 #include <signal.h>
@@ -28,8 +28,8 @@ int main(int argc, char **argv) {
     }
     for (size_t i = 0; i < size; i++) buf[i] = (unsigned char)(i * 31u + 7u);
     unsigned long long checksum = 0;
-    for (size_t i = 0; i < size; i += 64) checksum += buf[i];
+    for (size_t i = 0; i < size; i++) checksum += buf[i]; /* every byte, so none is dead */
     printf("ready mib=%ld checksum=%llu\n", mib, checksum);
     fflush(stdout);
-    for (;;) sleep(3600);
+    for (;;) sleep(3600); /* WASI: poll_oneoff on a clock; natively until SIGTERM/SIGINT */
 }
