@@ -17,9 +17,10 @@ from textual.worker import get_current_worker
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import ContentSwitcher, Footer, Header, Label, ProgressBar, RichLog
+from textual.widgets import ContentSwitcher, Footer, Header, Label, ProgressBar
 
-from wasmscope.profiles import Profile, ProfileError, load_profile, save_results, write_atomic
+from wasmscope.profiles import (Profile, ProfileError, default_profile_path, load_profile,
+                                resolve_profile_path, save_results, write_atomic)
 from wasmscope.workloads.bench import make_plan, run_benchmark
 from wasmscope.workloads.errors import Cancelled, WasmscopeError
 from wasmscope.workloads.live import LiveSession
@@ -44,7 +45,8 @@ from .screens.help import HelpScreen
 from .screens.path_dialog import PathDialog
 from .screens.wizard import WizardScreen
 from .widgets.charts import ChartsView
-from .widgets.results_view import ResultsView
+from .widgets.log_view import LogView
+from .widgets.results_tables import ResultsTables
 from .widgets.runtime_panel import RuntimePanel
 
 VIEWS = ("live", "results", "charts", "log")
@@ -59,37 +61,58 @@ class WasmscopeApp(App):
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {WasmscopeCommands}
     BURST = 20
+    VIEWS_GROUP = Binding.Group("Views", compact=True)
+    # Footer order = importance: at 80 columns the first ones must fit (all are in ? and ctrl+p).
     BINDINGS = [
-        Binding("left,shift+tab", "select(-1)", "Prev panel", show=False, id="panel.prev"),
-        Binding("right,tab", "select(1)", "Next panel", show=False, id="panel.next"),
-        Binding("h", "run('hello')", "Cold start", id="run.hello"),
-        Binding("b", "burst", "Burst", id="run.burst"),
-        Binding("f", "run('fib')", "Fib", id="run.fib"),
-        Binding("i", "start('idle')", "Idle", id="start.idle"),
-        Binding("w", "start('http')", "HTTP", id="start.http"),
-        Binding("s", "stop", "Stop", id="workload.stop"),
-        Binding("r", "bench", "Bench", id="bench.run"),
-        Binding("c,escape", "cancel", "Cancel", id="bench.cancel"),
-        Binding("1", "view('live')", "Live", id="view.live"),
-        Binding("2", "view('results')", "Results", id="view.results"),
-        Binding("3", "view('charts')", "Charts", id="view.charts"),
-        Binding("4", "view('log')", "Log", id="view.log"),
-        Binding("ctrl+o", "open_profile", "Open", id="profile.open"),
-        Binding("ctrl+s", "save_profile", "Save", id="profile.save"),
-        Binding("p", "pause", "Pause", id="sampling.pause"),
-        Binding("a", "advise", "Advise", id="app.advise"),
-        Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("q", "quit_app", "Quit", id="app.quit"),
-        Binding("ctrl+c", "quit_app", "Quit", id="app.quit-now", priority=True, show=False),
+        Binding("left,shift+tab", "select(-1)", "Prev panel", show=False, id="panel.prev",
+                tooltip="select the previous runtime panel"),
+        Binding("right,tab", "select(1)", "Next panel", show=False, id="panel.next",
+                tooltip="select the next runtime panel"),
+        Binding("h", "run('hello')", "Hello", id="run.hello", tooltip="run hello once on the selected runtime (a cold start)"),
+        Binding("b", "burst", "Burst", id="run.burst", tooltip="cold-start burst: 20 hello runs, each a latency point"),
+        Binding("f", "run('fib')", "Fib", id="run.fib", tooltip="run fib on the selected runtime"),
+        Binding("i", "start('idle')", "Idle", id="start.idle", tooltip="start the idle workload (memory sampled live)"),
+        Binding("w", "start('http')", "HTTP", id="start.http", tooltip="start the http server workload"),
+        Binding("s", "stop", "Stop", id="workload.stop", tooltip="stop the selected runtime's workload"),
+        Binding("r", "bench", "Bench", id="bench.run", tooltip="run the profile's whole benchmark"),
+        Binding("c,escape", "cancel", "Cancel", id="bench.cancel", tooltip="cancel the running benchmark (or burst)"),
+        Binding("1", "view('live')", "Live", id="view.live", group=VIEWS_GROUP,
+                tooltip="view: live panels"),
+        Binding("2", "view('results')", "Results", id="view.results", group=VIEWS_GROUP,
+                tooltip="view: results tables"),
+        Binding("3", "view('charts')", "Charts", id="view.charts", group=VIEWS_GROUP,
+                tooltip="view: charts"),
+        Binding("4,l", "view('log')", "Log", id="view.log", group=VIEWS_GROUP,
+                tooltip="view: log of commands and events"),
+        Binding("question_mark", "help", "Help", id="app.help", tooltip="this help"),
+        Binding("q", "quit_app", "Quit", id="app.quit",
+                tooltip="quit: stops every workload, removes every container"),
+        Binding("ctrl+o", "open_profile", "Open", id="profile.open",
+                tooltip="open a profile (stored results show without re-running)"),
+        Binding("ctrl+s", "save_profile", "Save", id="profile.save",
+                tooltip="save the profile with this session's results"),
+        Binding("p", "pause", "Pause", id="sampling.pause", tooltip="pause/resume live sampling"),
+        Binding("a", "advise", "Advise", id="app.advise",
+                tooltip="decision wizard: Wasm, containers or both?"),
+        Binding("ctrl+c", "quit_app", "Quit", id="app.quit-now", priority=True, show=False,
+                tooltip="quit now (cancels a running benchmark)"),
     ]
 
-    def __init__(self, profile: Profile, *, live: bool = True, demo: bool = False,
+    def __init__(self, profile: Profile | None = None, *, profile_path: str | Path | None = None,
+                 live: bool = True, demo: bool = False,
                  session_factory: Callable[[Profile], LiveSession] | None = None,
-                 runtimes: tuple[str, ...] | None = None) -> None:
+                 runtimes: tuple[str, ...] | None = None, autostart_sampling: bool = True) -> None:
+        """`profile` or `profile_path` (a file or shipped name; default: the default profile).
+        `session_factory` builds the LiveSession (tests); `autostart_sampling=False` starts no
+        sampler thread (deterministic pictures); `live=False` drives no runtime at all."""
         super().__init__()
+        if profile is None:
+            path = resolve_profile_path(str(profile_path)) if profile_path else default_profile_path()
+            profile = load_profile(path)
         self.profile = profile
         self.live = live
         self.demo = demo
+        self.autostart_sampling = autostart_sampling
         self.runtimes = tuple(runtimes or KNOWN_RUNTIMES)
         self.session: LiveSession | None = (
             (session_factory or (lambda p: LiveSession(p, self.runtimes)))(profile) if live else None)
@@ -102,6 +125,7 @@ class WasmscopeApp(App):
         self.burst_cancel = threading.Event()
         self.closing = False
         self.history: deque[str] = deque(maxlen=5000)  # every log line, for the log view and tests
+        self._charts_due = False
         hz = profile.bench.sample_hz
         self.window = max(10, int(WINDOW_S * hz))
 
@@ -116,10 +140,10 @@ class WasmscopeApp(App):
                             panel = RuntimePanel(rt, adapter_class(rt).display_name, self.window)
                             self.panels[rt] = panel
                             yield panel
-                yield RichLog(id="recent", max_lines=200, wrap=True, markup=False)
-            yield ResultsView(id="results")
+                yield LogView(id="recent", max_lines=200)
+            yield ResultsTables(id="results")
             yield ChartsView(id="charts")
-            yield RichLog(id="log", max_lines=5000, wrap=True, markup=False, highlight=False)
+            yield LogView(id="log")
         with Horizontal(id="bench-bar"):
             yield Label("", id="bench-label")
             yield ProgressBar(id="bench-progress", show_eta=False)
@@ -127,6 +151,7 @@ class WasmscopeApp(App):
 
     def on_mount(self) -> None:
         self.sub_title = self.profile_label()
+        self.query_one(ResultsTables).set_class(self.demo, "-headline")  # large figures for a room
         self._fit_panels(self.size.width)
         first = next(iter(self.panels.values()), None)
         if first is not None:
@@ -136,7 +161,8 @@ class WasmscopeApp(App):
         if self.live:
             self.log_line(f"profile {self.profile_label()}; probing runtimes")
             self.describe_worker()
-            self.sampler_worker(1.0 / self.profile.bench.sample_hz)
+            if self.autostart_sampling:
+                self.start_sampling()
         else:
             infos = self.results.runtimes if self.results else {}
             for rt, panel in self.panels.items():
@@ -153,6 +179,27 @@ class WasmscopeApp(App):
         panels = self.query_one("#panels")
         columns = 1 if width < 72 else min(3, max(1, len(self.panels)))
         panels.styles.grid_size_columns = columns
+        footer = self.query_one(Footer)
+        if footer.show_command_palette != (width >= 100):  # at 80 columns the keys need the room
+            footer.show_command_palette = width >= 100
+            footer.refresh(recompose=True)
+
+    def start_sampling(self) -> None:
+        """One producer thread at the profile's rate (exclusive: a second call is a no-op)."""
+        if self.session is not None and not any(
+                w.group == "sampler" and w.is_running for w in self.workers):
+            self.sampler_worker(1.0 / self.profile.bench.sample_hz)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Cancel only shows when there is something to cancel; Bench dims while one runs."""
+        if action == "cancel":
+            return self.bench_running or self._burst_running()
+        if action == "bench" and self.bench_running:
+            return None
+        return True
+
+    def _burst_running(self) -> bool:
+        return any(w.group == "runs" and w.is_running for w in self.workers)
 
     def profile_label(self) -> str:
         return f"{self.profile.name} ({self.profile.path.name})" if self.profile.path else self.profile.name
@@ -181,7 +228,7 @@ class WasmscopeApp(App):
         stamp = self.clock()
         self.history.append(text)
         for log_id in ("#log", "#recent"):
-            self.query_one(log_id, RichLog).write(f"{stamp} {text}")
+            self.query_one(log_id, LogView).add(stamp, text)
 
     def _usable(self, runtime: str) -> bool:
         if self.session is None:
@@ -241,7 +288,12 @@ class WasmscopeApp(App):
         if self.bench_running:
             self.notify("a benchmark is already running (c cancels it)")
             return
-        plan = make_plan(self.profile, runtimes=[r for r in self.profile.bench.runtimes if r in self.panels])
+        try:
+            plan = make_plan(self.profile, runtimes=[r for r in self.profile.bench.runtimes if r in self.panels])
+        except WasmscopeError as err:
+            self.notify(str(err), severity="error", timeout=8)
+            self.log_line(f"error: {err}")
+            return
         post = self.post_message
         control = RunControl(
             progress=lambda m, d, t: post(BenchProgress(m, d, t)),
@@ -249,6 +301,8 @@ class WasmscopeApp(App):
             log=lambda m: post(LogLine(m)),
         )
         self.bench_control = control
+        self.query_one(ResultsTables).start_measuring()
+        self.refresh_bindings()
         self.query_one("#bench-bar").add_class("-running")
         self.query_one("#bench-label", Label).update("benchmark: starting")
         self.log_line(f"benchmark: {', '.join(plan.measurements)} on {', '.join(plan.runtimes)}")
@@ -264,7 +318,8 @@ class WasmscopeApp(App):
     def action_view(self, view: str) -> None:
         self.query_one("#views", ContentSwitcher).current = view
         if view == "charts":
-            self.query_one(ChartsView).show(self.results)
+            provisional = self.query_one(ResultsTables).provisional() if self.bench_running else None
+            self.query_one(ChartsView).show(provisional or self.results)
 
     def action_pause(self) -> None:
         self.paused = not self.paused
@@ -434,8 +489,13 @@ class WasmscopeApp(App):
             return
         if p.workload == "bench:memory":
             panel.push_rss(p.total_ms, _short_counts(p.runtime))  # value is MiB for memory samples
+            self.query_one(ResultsTables).add_sample("memory", p.runtime, p.total_ms)
+            self._charts_soon()
             return
         name = p.workload.removeprefix("bench:")
+        if p.workload.startswith("bench:"):
+            self.query_one(ResultsTables).add_sample(name, p.runtime, p.total_ms)
+            self._charts_soon()
         panel.push_latency(p.total_ms, "hello" if name == "startup" else name)
         if p.workload in ("hello", "bench:startup"):
             panel.set_cold_start(p.total_ms)
@@ -469,7 +529,10 @@ class WasmscopeApp(App):
 
     def on_bench_finished(self, message: BenchFinished) -> None:
         self.bench_control = None
+        self.refresh_bindings()
         self.query_one("#bench-bar").remove_class("-running")
+        if message.cancelled or message.error:
+            self._refresh_results()  # provisional figures go; what was shown before comes back
         if message.cancelled:
             self.log_line("benchmark: cancelled; its containers were removed")
             self.notify("benchmark cancelled")
@@ -512,9 +575,27 @@ class WasmscopeApp(App):
         self._refresh_results()
 
     def _refresh_results(self) -> None:
-        self.query_one(ResultsView).show(self.results, self.profile.reference, self.results_note)
+        self.query_one(ResultsTables).show(self.results, self.profile.reference, self.results_note)
         if self.query_one("#views", ContentSwitcher).current == "charts":
             self.query_one(ChartsView).show(self.results)
+
+    def _charts_soon(self) -> None:
+        """Provisional charts while a benchmark streams: at most once a second (plotext redraws
+        cost 7–9 ms), and only while the charts view is shown."""
+        if self._charts_due or self.query_one("#views", ContentSwitcher).current != "charts":
+            return
+        self._charts_due = True
+
+        def redraw() -> None:
+            self._charts_due = False
+            if self.bench_running:
+                self.query_one(ChartsView).show(self.query_one(ResultsTables).provisional())
+
+        self.set_timer(1.0, redraw)
+
+    def on_worker_state_changed(self, event) -> None:
+        if event.worker.group in ("runs", "bench"):
+            self.refresh_bindings()  # Cancel shows only while there is something to cancel
 
     def _replay_cold_starts(self) -> None:
         table = self.results.tables.get("startup") if self.results else None

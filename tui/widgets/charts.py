@@ -34,7 +34,7 @@ class ChartsView(VerticalScroll, can_focus=True):
         plots = []
         for name, title, log in CHARTS:
             table = results.tables.get(name) if results else None
-            rows = [r for r in table.rows if r.status == OK and r.value] if table else []
+            rows = [r for r in table.rows if r.status in (OK, "measuring") and r.value] if table else []
             if not rows:
                 continue
             plot = PlotextPlot(classes=f"chart-{name}")  # classes: old widgets may still be leaving
