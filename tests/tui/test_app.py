@@ -10,10 +10,12 @@ import pytest
 
 from wasmscope.profiles import load_profile
 from wasmscope.tui.app import WasmscopeApp
+from wasmscope.tui.widgets.results_tables import ResultsTables
+from wasmscope.workloads.measure.format import fmt_ms
 from wasmscope.workloads.sessions import OWNER_PID
 
 DATA = Path(__file__).parent / "data"
-SIZE = (110, 34)
+SIZE = (100, 30)
 
 SMALL = """# small profile for the app tests
 [profile]
@@ -105,7 +107,13 @@ async def test_benchmark_fills_results_and_save_keeps_comments(tmp_path):
         assert rows["wasmtime"].status == rows["native"].status == "ok"
         await pilot.press("2")
         assert app.query_one("#views").current == "results"
-        assert app.query("#table-startup")
+        tables = app.query_one(ResultsTables)
+        assert app.query_one("#table-startup").row_count == 2
+        assert tables.cell("startup", "wasmtime", "median") == fmt_ms(rows["wasmtime"].value)
+        assert tables.cell("startup", "native", "vs_native") == "baseline"
+        assert tables.cell("startup", "wasmtime", "vs_native").endswith(" %")
+        assert tables.cell("startup", "wasmtime", "vs_docker") == "—"  # no Docker in this run
+        assert not app.query_one("#table-memory").display  # not measured: not shown
         await pilot.press("ctrl+s")
         await pilot.press("enter")  # default path: the opened profile
         await wait_for(pilot, lambda: "[results]" in path.read_text(), 10, "saved results")
@@ -123,18 +131,27 @@ async def test_cancel_a_running_benchmark(tmp_path):
         await pilot.press("r")
         await wait_for(pilot, lambda: app.bench_running and app.query_one("#bench-progress").progress > 2,
                        30, "benchmark progress")
+        tables = app.query_one(ResultsTables)
+        # the results table fills with provisional medians as samples stream in
+        def provisional() -> bool:
+            shown = app.query_one("#table-startup")
+            return shown.display and shown.row_count > 0 and "measuring" in tables.cell(
+                "startup", shown.coordinate_to_cell_key((0, 0)).row_key.value, "vs_docker")
+
+        await wait_for(pilot, provisional, 10, "provisional rows")
         await pilot.press("c")
         await wait_for(pilot, lambda: not app.bench_running, 30, "benchmark cancelled")
         assert app.results is None
+        assert not app.query_one("#table-startup").display  # provisional figures are gone
         assert not any(w.group == "bench" and w.is_running for w in app.workers)
         await quit_and_wait(app, pilot)
 
 
 async def test_views_switch(tmp_path):
-    app = make_app(small_profile(tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
+    app = WasmscopeApp(profile_path=small_profile(tmp_path), runtimes=("wasmtime", "native"))
+    async with app.run_test(size=(80, 24)) as pilot:
         switcher = app.query_one("#views")
-        for key, view in (("2", "results"), ("3", "charts"), ("4", "log"), ("1", "live")):
+        for key, view in (("2", "results"), ("3", "charts"), ("4", "log"), ("1", "live"), ("l", "log")):
             await pilot.press(key)
             assert switcher.current == view
         await quit_and_wait(app, pilot)
@@ -152,6 +169,11 @@ async def test_open_profile_with_stored_results_shows_them_without_running(tmp_p
         stored = load_profile(DATA / "replay.toml").results
         assert app.results.started_at == stored["started_at"]
         assert app.query_one("#views").current == "results"
+        tables = app.query_one(ResultsTables)
+        wasmtime = next(r for r in stored["tables"]["startup"]["rows"] if r["runtime"] == "wasmtime")
+        assert tables.cell("startup", "wasmtime", "median") == fmt_ms(wasmtime["value"])
+        assert tables.cell("startup", "wasmtime", "article") == "0.8 ms"  # the article's, labelled so
+        assert app.query_one("#table-compute").row_count == 3
         assert "not re-run" in app.results_note
         assert not app.bench_running
         await quit_and_wait(app, pilot)

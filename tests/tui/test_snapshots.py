@@ -6,25 +6,35 @@ from pathlib import Path
 
 import pytest
 
-from wasmscope.profiles import load_profile
 from wasmscope.tui.app import WasmscopeApp
 
 REPLAY = Path(__file__).parent / "data" / "replay.toml"
 
 
 def replay_app() -> WasmscopeApp:
-    app = WasmscopeApp(load_profile(REPLAY), live=False)
+    app = WasmscopeApp(profile_path=REPLAY, live=False)
     app.clock = lambda: "12:00:00"  # frozen log stamps
     return app
 
 
-@pytest.mark.parametrize("size", [(110, 34), (80, 24)], ids=["110x34", "80x24"])
+SIZES = pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=["100x30", "80x24"])
+
+
+@SIZES
 def test_live_view(snap_compare, size):
     assert snap_compare(replay_app(), terminal_size=size)
 
 
-def test_results_view(snap_compare):
-    assert snap_compare(replay_app(), press=["2"], terminal_size=(140, 60))
+@SIZES
+def test_results_view(snap_compare, size):
+    assert snap_compare(replay_app(), press=["2"], terminal_size=size)
+
+
+def test_results_view_wide_with_headline_figures(snap_compare):
+    """Every column at 140 columns; the large cold-start figures of meetup mode."""
+    app = replay_app()
+    app.demo = True
+    assert snap_compare(app, press=["2"], terminal_size=(140, 60))
 
 
 def test_charts_view(snap_compare):
@@ -33,11 +43,15 @@ def test_charts_view(snap_compare):
         await pilot.pause(0.5)  # plotext draws on the next refresh after the view is shown
         await pilot.wait_for_scheduled_animations()
 
-    assert snap_compare(replay_app(), run_before=settle, terminal_size=(110, 44))
+    assert snap_compare(replay_app(), run_before=settle, terminal_size=(100, 30))
 
 
 def test_help_view(snap_compare):
-    assert snap_compare(replay_app(), press=["question_mark"], terminal_size=(100, 40))
+    assert snap_compare(replay_app(), press=["question_mark"], terminal_size=(100, 30))
+
+
+def test_help_view_80x24(snap_compare):
+    assert snap_compare(replay_app(), press=["question_mark"], terminal_size=(80, 24))
 
 
 def test_wizard_result_view(snap_compare):
