@@ -1,0 +1,296 @@
+"""Build wasmscope's Python wasi:http component and serve it with `wasmtime serve`.
+
+The component (`guest/app.py`, world `wit/world.wit`) is built offline by componentize-py,
+with the wasi:* WIT packages the spin-sdk wheel ships, into
+`cache_dir()/components/<key>/hello.wasm`; the key hashes the sources and the
+componentize-py/spin-sdk versions, so a build (~6 s, 18 MB) happens once.
+
+`wasmtime serve` (CLI 36 and 49 both serve it; `-S cli=y` lets the component keep the
+wasi:cli imports componentize-py adds) creates a fresh instance per request by default.
+Modes: "default" (on-demand allocator), "pooling" (`-O pooling-allocator=y,
+pooling-memory-keep-resident=64 MiB`), and, with a CLI that has `--max-instance-reuse-count`
+(49), "reuse" and "pooling+reuse" — instances then serve up to 1000 requests each, so a
+guest's globals survive between requests: the mode is named in every description.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import importlib.metadata
+import importlib.util
+import os
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Iterable
+
+from ..errors import BuildError, RuntimeUnavailable, WasmscopeError, WorkloadError
+from ..paths import cache_dir
+from ..runtimes import processes
+from ..tools import cli_version
+
+PACKAGE_DIR = Path(str(resources.files(__package__)))
+GUEST_DIR = PACKAGE_DIR / "guest"
+WIT_DIR = PACKAGE_DIR / "wit"
+WORLD = "hello"
+APP_MODULE = "app"
+WIT_DEPS = ("cli", "clocks", "filesystem", "http", "io", "random", "sockets")
+WASI_VERSION = "0.2.0"
+COMPONENT_NAME = "hello.wasm"
+BODY = b"hello from wasmscope\n"
+PIP_HINT = "pip install 'wasmscope[http-component]' (componentize-py 0.25 and spin-sdk 5)"
+BUILD_TIMEOUT_S = 300.0
+
+POOLING_FLAGS = ["-O", "pooling-allocator=y,pooling-memory-keep-resident=67108864"]
+REUSE_COUNT = 1000
+MODES = ("default", "pooling", "reuse", "pooling+reuse")
+
+
+# -- building ------------------------------------------------------------------------------------
+
+def _dist_version(name: str) -> str | None:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def componentize_py_version() -> str | None:
+    return _dist_version("componentize-py")
+
+
+def _spin_wit_deps() -> Path:
+    spec = importlib.util.find_spec("spin_sdk")
+    if spec is None or not spec.submodule_search_locations:
+        raise BuildError(f"spin-sdk is not installed (its WIT files describe wasi:http): {PIP_HINT}")
+    deps = Path(list(spec.submodule_search_locations)[0]) / "wit" / "deps"
+    missing = [d for d in WIT_DEPS if not (deps / f"{d}@{WASI_VERSION}").is_dir()]
+    if missing:
+        raise BuildError(f"spin-sdk {_dist_version('spin-sdk')} lacks the WIT packages "
+                         f"{', '.join(f'wasi:{m}@{WASI_VERSION}' for m in missing)} in {deps}: {PIP_HINT}")
+    return deps
+
+
+def _sources() -> list[Path]:
+    return sorted([*GUEST_DIR.glob("*.py"), *WIT_DIR.glob("*.wit")])
+
+
+def component_key() -> str:
+    """Hash of the component's sources and the tool versions that turn them into Wasm."""
+    h = hashlib.sha256()
+    for path in _sources():
+        h.update(path.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0")
+        h.update(path.read_bytes() + b"\0")
+    h.update(f"componentize-py {componentize_py_version()}\0spin-sdk {_dist_version('spin-sdk')}".encode())
+    return h.hexdigest()[:16]
+
+
+def _componentize(wit: Path, app_dir: Path, out: Path, workdir: Path) -> None:
+    empty_env = workdir / "no-site-packages"  # componentize-py would otherwise read every
+    (empty_env / "site-packages").mkdir(parents=True)  # site-package's WIT (spin-sdk's clash)
+    code = ("import sys; from componentize_py import script; "
+            "sys.argv[0] = 'componentize-py'; sys.exit(script())")
+    argv = [sys.executable, "-c", code, "-d", str(wit), "-w", WORLD, "componentize",
+            "-p", str(app_dir), "-o", str(out), APP_MODULE]
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "RUST_BACKTRACE": "0",
+           "VIRTUAL_ENV": str(empty_env), "HOME": str(workdir)}
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S,
+                              cwd=workdir, env=env, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise BuildError(f"componentize-py took more than {BUILD_TIMEOUT_S:g} s") from None
+    if proc.returncode != 0 or not out.is_file():
+        lines = [ln.strip() for ln in (proc.stderr + "\n" + proc.stdout).splitlines() if ln.strip()]
+        why = next((ln for ln in lines if "Error" in ln or "error" in ln), lines[-1] if lines else "no output")
+        raise BuildError(f"componentize-py failed (exit {proc.returncode}): {why}")
+
+
+def build_component(*, force: bool = False) -> Path:
+    """The built component, `cache_dir()/components/<key>/hello.wasm` (built if missing).
+
+    Raises BuildError (one line, with the pip hint) when componentize-py or spin-sdk is
+    missing or the build fails.
+    """
+    version = componentize_py_version()
+    if version is None or importlib.util.find_spec("componentize_py") is None:
+        raise BuildError(f"componentize-py is not installed: {PIP_HINT}")
+    deps = _spin_wit_deps()
+    target_dir = cache_dir() / "components" / component_key()
+    target = target_dir / COMPONENT_NAME
+    if target.is_file() and not force:
+        return target
+    target_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="build.", dir=target_dir) as tmp:
+        work = Path(tmp)
+        wit = work / "wit"
+        (wit / "deps").mkdir(parents=True)
+        for src in WIT_DIR.glob("*.wit"):
+            shutil.copy2(src, wit / src.name)
+        for dep in WIT_DEPS:
+            shutil.copytree(deps / f"{dep}@{WASI_VERSION}", wit / "deps" / f"{dep}@{WASI_VERSION}")
+        app_dir = work / "app"
+        app_dir.mkdir()
+        for src in GUEST_DIR.glob("*.py"):
+            shutil.copy2(src, app_dir / src.name)
+        out = work / COMPONENT_NAME
+        _componentize(wit, app_dir, out, work)
+        os.replace(out, target)  # atomic: a reader sees the whole component or none
+    return target
+
+
+# -- serving -------------------------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _cli_major(version: str) -> int:
+    head = version.split(".")[0]
+    return int(head) if head.isdigit() else 0
+
+
+def serve_flags(mode: str, cli_major: int) -> list[str]:
+    """`wasmtime serve` flags for a mode; WasmscopeError if this CLI cannot do it."""
+    if mode not in MODES:
+        raise WasmscopeError(f"unknown serve mode {mode!r} (known: {', '.join(MODES)})")
+    flags: list[str] = []
+    if "pooling" in mode:
+        flags += POOLING_FLAGS
+    if "reuse" in mode:
+        if cli_major < 49:
+            raise WasmscopeError(f"serve mode {mode!r} needs --max-instance-reuse-count, which "
+                                 f"wasmtime CLI {cli_major} lacks (49 has it)")
+        flags += ["--max-instance-reuse-count", str(REUSE_COUNT)]
+    return flags
+
+
+def describe_mode(mode: str, cli_version_text: str, component: Path) -> str:
+    size_mb = component.stat().st_size / 1e6
+    instances = (f"instances reused for up to {REUSE_COUNT} requests (guest globals survive between them)"
+                 if "reuse" in mode else "a fresh instance per request")
+    alloc = ("pooling allocator (64 MiB kept resident per memory)" if "pooling" in mode
+             else "on-demand allocator (no pooling)")
+    return (f"wasmtime serve {cli_version_text}, mode {mode}: {instances}, {alloc}; "
+            f"component in Python (componentize-py {componentize_py_version()}), {size_mb:.1f} MB")
+
+
+def _get(port: int, timeout: float) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", "/")
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+class ServeInstance(processes.ProcessInstance):
+    """A running `wasmtime serve` of the component: one process, host and guests together."""
+
+    counts = ("RSS of the wasmtime serve process — the host with its compiled component and "
+              "every live instance")
+
+    def __init__(self, proc: subprocess.Popen, runtime: str, workload: str, command: str) -> None:
+        super().__init__(proc, runtime, workload, command)
+        self.host_port = 0
+        self.mode = "default"
+        self.mode_description = ""
+        self.component: Path | None = None
+        self._log: Path | None = None
+
+    def stop(self) -> None:
+        super().stop()
+        if self._log is not None:
+            self._log.unlink(missing_ok=True)
+            self._log = None
+
+
+def _preexec(cpus: list[int] | None):
+    def run() -> None:
+        processes._die_with_parent()
+        if cpus:
+            os.sched_setaffinity(0, cpus)
+    return run
+
+
+def serve_component(cli: Path, *, port: int = 0, cpus: Iterable[int] | None = None,
+                    mode: str = "default", ready_timeout_s: float = 60.0,
+                    component: Path | None = None) -> ServeInstance:
+    """Start `wasmtime serve -S cli=y --addr 127.0.0.1:PORT hello.wasm` and wait until it answers.
+
+    `port=0` picks a free port; `cpus` pins the server (and its threads) to those CPUs. The
+    first start of a component compiles it (~5 s) unless wasmtime's compile cache has it.
+    """
+    version = cli_version(cli)
+    flags = serve_flags(mode, _cli_major(version))
+    wasm = component or build_component()
+    if not wasm.is_file():
+        raise WorkloadError(f"{wasm}: component file not found")
+    port = port or _free_port()
+    args = ["serve", "-S", "cli=y", *flags, "--addr", f"127.0.0.1:{port}", str(wasm)]
+    cpu_list = sorted(set(cpus)) if cpus is not None else None
+    command = shlex.join(["wasmtime", *args[:-1], wasm.name])
+    if cpu_list:
+        command = f"taskset -c {','.join(map(str, cpu_list))} {command}"
+    log_fd, log_name = tempfile.mkstemp(prefix="wasmtime-serve.", suffix=".log")
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.Popen([str(cli), *args], stdin=subprocess.DEVNULL, stdout=log_fd,
+                                stderr=log_fd, env=processes.child_env(),
+                                preexec_fn=_preexec(cpu_list), start_new_session=True)
+    except OSError as err:
+        os.close(log_fd)
+        os.unlink(log_name)
+        raise RuntimeUnavailable(f"cannot start {cli}: {err}") from None
+    os.close(log_fd)  # the child holds its own copy; nobody has to drain a pipe
+    inst = ServeInstance(proc, "wasmtime-serve", "http", command)
+    inst._log = Path(log_name)
+    inst.host_port, inst.mode, inst.component = port, mode, wasm
+    inst.mode_description = describe_mode(mode, version, wasm)
+    try:
+        _wait_until_answering(inst, ready_timeout_s)
+    except BaseException:
+        inst.stop()
+        raise
+    inst.started_ms = (time.perf_counter() - t0) * 1e3
+    return inst
+
+
+def _log_tail(inst: ServeInstance) -> str:
+    if inst._log is None:
+        return ""
+    lines = [ln.strip() for ln in inst._log.read_text(errors="replace").splitlines() if ln.strip()]
+    return lines[-1] if lines else ""
+
+
+def _wait_until_answering(inst: ServeInstance, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if inst.proc.poll() is not None:
+            raise WorkloadError(f"wasmtime serve exited with code {inst.proc.returncode} before it "
+                                f"answered: {_log_tail(inst) or 'no output'}")
+        try:
+            status, body = _get(inst.host_port, timeout=max(0.5, min(5.0, deadline - time.monotonic())))
+        except OSError:
+            status, body = 0, b""
+        if status:
+            if status != 200 or body != BODY:
+                raise WorkloadError(f"wasmtime serve answered {status} {body[:80]!r} instead of "
+                                    f"200 {BODY!r}: {_log_tail(inst)}")
+            text = inst._log.read_text(errors="replace") if inst._log else ""
+            inst.ready_line = next((ln for ln in text.splitlines() if ln.startswith("Serving HTTP")),
+                                   f"answering on 127.0.0.1:{inst.host_port}")
+            return
+        if time.monotonic() >= deadline:
+            raise WorkloadError(f"wasmtime serve did not answer on 127.0.0.1:{inst.host_port} "
+                                f"within {timeout_s:g} s")
+        time.sleep(0.05)
