@@ -192,11 +192,22 @@ def test_front_serves_keep_alive_and_writes_stats(name, phases):
     assert stats is front.stop()  # idempotent
     assert not front.alive()
     assert (stats.spawner, stats.requests, stats.errors, stats.workers) == (name, 30, 0, 2)
+    assert stats.concurrency == ("inline" if name == "none" else "threads")
     assert stats.mode
     assert set(stats.phases_ms) == phases
     for summary in stats.phases_ms.values():
         assert summary["count"] == 30
         assert 0 <= summary["median"] <= summary["p90"] <= summary["p99"]
+
+
+def test_front_native_with_asyncio_subprocesses():
+    front = start_front("native", workers=2, options={"async": "1"})
+    try:
+        keep_alive_requests(front, 10)
+    finally:
+        stats = front.stop()
+    assert (stats.requests, stats.errors, stats.concurrency) == (10, 0, "asyncio")
+    assert "asyncio subprocess" in stats.mode and set(stats.phases_ms) == {"spawn", "exited", "total"}
 
 
 def test_front_connection_close_http10_and_unframeable_requests():

@@ -4,14 +4,17 @@
         --stats FILE [--workers K] [--option KEY=VALUE ...]
 
 The front frames requests itself (head up to the blank line, then a Content-Length body) and
-hands each complete request to `spawner.handle()`: blocking spawners in a pool of K threads.
+hands each complete request to `spawner.handle()`: blocking spawners in a pool of K threads
+(native with `--option async=1`: asyncio subprocesses on the loop, at most K at a time).
 It owns the connection: the handler's response gets `Connection: keep-alive` or `close`
 added here. Requests it cannot frame (oversized head, chunked or bad Content-Length) get 400
 and a close without reaching a spawner; a spawner error gets 502 with a one-line reason and
 is counted. Prints `ready port=N` once listening, loopback only.
 
 On SIGTERM/SIGINT: stop accepting, close idle connections, finish in-flight requests, close
-the spawner (containers removed), write JSON stats to FILE, exit 0.
+the spawner (containers removed), write JSON stats to FILE, exit 0. Stats: spawner, mode,
+requests, errors (502s), bad_requests (400s the front gave itself), and per phase the
+isolation cost's count / median / p90 / p99 / min / max in ms (HdrHistogram, 3 digits).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ PROG = "wasmscope-front"
 MAX_HEAD = 8192  # same limit as the handler
 MAX_BODY = 1 << 20
 DEFAULT_TIMEOUT_S = 30.0
-DRAIN_TIMEOUT_S = 30.0
+DRAIN_TIMEOUT_S = 7.0  # below launch.STOP_GRACE_S, so containers are still removed
 
 
 def default_workers(spawner: str) -> int:
@@ -50,17 +53,28 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def percentiles(samples: list[float]) -> dict[str, float]:
-    """median / p90 / p99 by nearest rank over the exact samples (ms)."""
-    if not samples:
-        return {"count": 0}
-    s = sorted(samples)
+class PhaseHistogram:
+    """Per-request cost of one phase: HdrHistogram in ns (3 significant digits, bounded memory)."""
 
-    def rank(q: float) -> float:
-        return s[min(len(s) - 1, max(0, int(q * len(s) + 0.999999) - 1))]
+    HIGHEST_NS = 3_600 * 10**9
 
-    return {"count": len(s), **{k: round(v, 4) for k, v in (
-        ("median", rank(0.5)), ("p90", rank(0.9)), ("p99", rank(0.99)), ("min", s[0]), ("max", s[-1]))}}
+    def __init__(self) -> None:
+        from hdrh.histogram import HdrHistogram
+
+        self.h = HdrHistogram(1, self.HIGHEST_NS, 3)
+
+    def record(self, ms: float) -> None:
+        self.h.record_value(min(self.HIGHEST_NS, max(1, int(ms * 1e6))))
+
+    def summary(self) -> dict[str, float]:
+        """count, median / p90 / p99 / min / max in ms (0.001 ms = 1 µs floor)."""
+        n = self.h.get_total_count()
+        if n == 0:
+            return {"count": 0}
+        ms = lambda ns: round(ns / 1e6, 4)  # noqa: E731
+        return {"count": n, "median": ms(self.h.get_value_at_percentile(50)),
+                "p90": ms(self.h.get_value_at_percentile(90)), "p99": ms(self.h.get_value_at_percentile(99)),
+                "min": ms(self.h.get_min_value()), "max": ms(self.h.get_max_value())}
 
 
 class BadRequest(Exception):
@@ -119,11 +133,14 @@ class Front:
         self.spawner = spawner
         self.workers = workers
         self.timeout_s = timeout_s
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="spawn") if spawner.BLOCKING else None
+        self.use_async = bool(getattr(spawner, "use_async", False))
+        self.pool = (ThreadPoolExecutor(max_workers=workers, thread_name_prefix="spawn")
+                     if spawner.BLOCKING and not self.use_async else None)
+        self.slots = asyncio.Semaphore(workers)  # bounds async spawners like the thread pool
         self.requests = 0
         self.errors = 0
         self.bad_requests = 0
-        self.phases: dict[str, list[float]] = {}
+        self.phases: dict[str, PhaseHistogram] = {}
         self.first_error: str | None = None
         self.t_first: float | None = None
         self.t_last: float | None = None
@@ -131,6 +148,9 @@ class Front:
         self.stopping = False
 
     async def _call(self, request: bytes) -> tuple[bytes, dict[str, float]]:
+        if self.use_async:
+            async with self.slots:
+                return await self.spawner.handle_async(request, self.timeout_s)
         if self.pool is None:
             return self.spawner.handle(request, self.timeout_s)
         loop = asyncio.get_running_loop()
@@ -152,7 +172,10 @@ class Front:
             response = _simple("502 Bad Gateway", reason)
         else:
             for phase, ms in phases.items():
-                self.phases.setdefault(phase, []).append(ms)
+                hist = self.phases.get(phase)
+                if hist is None:
+                    hist = self.phases[phase] = PhaseHistogram()
+                hist.record(ms)
         self.t_last = time.monotonic()
         return response
 
@@ -210,15 +233,21 @@ class Front:
         elapsed = (self.t_last - self.t_first) if self.t_first is not None and self.t_last else 0.0
         return {
             "spawner": self.spawner.name, "mode": self.spawner.mode(), "workers": self.workers,
+            "concurrency": ("asyncio" if self.use_async else "inline" if self.pool is None else "threads"),
             "requests": self.requests, "errors": self.errors, "bad_requests": self.bad_requests,
             "first_error": self.first_error, "elapsed_s": round(elapsed, 6),
-            "phases_ms": {k: percentiles(v) for k, v in sorted(self.phases.items())},
+            "phases_ms": {k: v.summary() for k, v in sorted(self.phases.items())},
         }
 
 
 async def serve(spawner: Spawner, host: str, port: int, workers: int, stats_path: str | None) -> int:
-    front = Front(spawner, workers)
     loop = asyncio.get_running_loop()
+    if getattr(spawner, "use_async", False) and sys.version_info < (3, 12) and hasattr(asyncio, "PidfdChildWatcher"):
+        # 3.11's default child watcher starts one thread per child; pidfd waits on the loop itself
+        watcher = asyncio.PidfdChildWatcher()
+        asyncio.set_child_watcher(watcher)
+        watcher.attach_loop(loop)
+    front = Front(spawner, workers)
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
@@ -230,13 +259,13 @@ async def serve(spawner: Spawner, host: str, port: int, workers: int, stats_path
     server.close()  # stop accepting
     await front.drain()
     await loop.run_in_executor(None, spawner.close)
-    if front.pool is not None:
-        front.pool.shutdown(wait=True)
     if stats_path:
         tmp = f"{stats_path}.tmp"
         with open(tmp, "w") as fh:
             json.dump(front.stats(), fh, indent=2)
         os.replace(tmp, stats_path)
+    if front.pool is not None:  # a request past the drain timeout may still hold a thread
+        front.pool.shutdown(wait=True, cancel_futures=True)
     return 0
 
 

@@ -33,6 +33,7 @@ class FrontStats:
     spawner: str
     mode: str
     workers: int = 0
+    concurrency: str = ""  # "threads" (K worker threads), "asyncio" (subprocesses on the loop), "inline"
     requests: int = 0
     errors: int = 0
     bad_requests: int = 0

@@ -102,11 +102,15 @@ class NativeSpawner(Spawner):
         super().__init__(options)
         self.binary: Path | None = Path(self.options["binary"]) if self.options.get("binary") else None
         self._env = child_env()
+        # async=1: asyncio subprocesses on the front's event loop instead of K threads
+        self.use_async = str(self.options.get("async", "0")).lower() in ("1", "true", "yes", "y")
 
     def mode(self) -> str:
         what = f"{self.binary}" if self.options.get("binary") else "the static handler binary (clang -O2 -static)"
-        return (f"fork/exec of {what} per request (subprocess, vfork path: no preexec hook), "
-                "request on a stdin pipe, response from a stdout pipe, process reaped before answering")
+        how = ("asyncio subprocess on the event loop, pidfd child watcher" if self.use_async
+               else "subprocess.Popen in a worker thread, vfork path: no preexec hook")
+        return (f"fork/exec of {what} per request ({how}), request on a stdin pipe, response from "
+                "a stdout pipe, process reaped before answering")
 
     def prepare(self) -> None:
         if self.binary is None:
@@ -131,6 +135,32 @@ class NativeSpawner(Spawner):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
+            raise SpawnerError(f"handler (native) timed out after {timeout_s:g} s (killed)") from None
+        t2 = time.perf_counter_ns()
+        if proc.returncode != 0:
+            last = err.decode(errors="replace").strip().splitlines()[-1:] or ["no stderr"]
+            raise SpawnerError(f"handler (native) exited with code {proc.returncode}: {last[0]}")
+        return out, {"spawn": _ms(t0, t1), "exited": _ms(t1, t2), "total": _ms(t0, t2)}
+
+    async def handle_async(self, request: bytes, timeout_s: float) -> tuple[bytes, dict[str, float]]:
+        """The same on the caller's event loop (used by the front when `use_async`)."""
+        import asyncio
+
+        if self.binary is None:
+            self.prepare()
+        t0 = time.perf_counter_ns()
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                str(self.binary), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, env=self._env)
+        except OSError as err:
+            raise SpawnerError(f"cannot start {self.binary}: {err.strerror or err}") from None
+        t1 = time.perf_counter_ns()
+        try:
+            out, err = await asyncio.wait_for(proc.communicate(request), timeout_s)
+        except asyncio.TimeoutError:
+            proc.kill()
+            await proc.wait()
             raise SpawnerError(f"handler (native) timed out after {timeout_s:g} s (killed)") from None
         t2 = time.perf_counter_ns()
         if proc.returncode != 0:
