@@ -262,7 +262,7 @@ class WasmscopeApp(App):
             return
         assert self.session is not None
         self.burst_cancel.clear()
-        self.log_line(f"{runtime}: {self.session.command_line(runtime, workload)}"
+        self.log_line(f"{runtime}: {workload}: $ {self.session.command_line(runtime, workload)}"
                       + (f"  × {n}" if n > 1 else ""))
         self.run_worker_thread(runtime, workload, n)
 
@@ -271,7 +271,7 @@ class WasmscopeApp(App):
             return
         assert self.session is not None
         self.panels[runtime].set_status(f"starting {workload}…")
-        self.log_line(f"{runtime}: starting {self.session.command_line(runtime, workload)}")
+        self.log_line(f"{runtime}: starting {workload}: $ {self.session.command_line(runtime, workload)}")
         self.start_worker(runtime, workload)
 
     def stop_on(self, runtime: str) -> None:

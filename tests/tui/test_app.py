@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import time
 from pathlib import Path
@@ -90,6 +91,9 @@ async def test_cold_start_and_burst_stream_latency(tmp_path):
         await pilot.press("h")
         await wait_for(pilot, lambda: panel.last_cold_ms is not None, what="cold start")
         assert panel.last_cold_ms > 0
+        digits = str(panel.query_one("Digits").value)
+        assert float(digits) == pytest.approx(panel.last_cold_ms, rel=1e-2, abs=1e-3)
+        assert any(line.startswith("native: hello: $ ") for line in app.history)  # the shell equivalent
         await pilot.press("b")
         await wait_for(pilot, lambda: len(panel.latency) >= 1 + app.BURST, what="burst points")
         assert len(panel.query_one(".latency-spark").data) == len(panel.latency)
@@ -308,4 +312,36 @@ async def test_wizard_measures_on_demand_and_folds_the_evidence_in(tmp_path, doc
         edge = next(r for r in wizard.recommendation.reasons if r.rule == "edge-cold-start")
         assert edge.evidence.startswith("cold start here: wasmtime ")
         await pilot.press("escape")
+        await quit_and_wait(app, pilot)
+
+
+async def test_help_lists_every_key_and_palette_names_actions(tmp_path):
+    from textual.command import CommandPalette
+
+    from wasmscope.tui.commands import WasmscopeCommands
+
+    app = make_app(small_profile(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: described(app), what="runtimes described")
+        await pilot.press("question_mark")
+        from rich.console import Console
+
+        console = Console(width=84, record=True, file=io.StringIO())
+        console.print(app.screen.query("Static")[1].content)
+        text = console.export_text()
+        for binding in app.BINDINGS:
+            assert binding.id and binding.id in text
+        await pilot.press("escape")
+        names = [name for name, _, _ in WasmscopeCommands(app.screen)._commands()]
+        assert "workload: start idle on Wasmtime (embedded)" in names
+        assert "benchmark: run the profile" in names
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"start idle on wasm")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        panel = app.panels["wasmtime"]
+        await wait_for(pilot, lambda: panel.running == "idle", what="idle started from the palette")
+        await wait_for(pilot, lambda: len(panel.rss) >= 2, what="idle sampled")
+        assert panel.border_subtitle.endswith(" MiB")
         await quit_and_wait(app, pilot)

@@ -26,7 +26,7 @@ class RuntimePanel(Vertical, can_focus=True):
     RuntimePanel:focus-within, RuntimePanel:focus, RuntimePanel.-selected {
         border: double $accent;
     }
-    RuntimePanel .version { color: $text-muted; height: 1; }
+    RuntimePanel .version { color: $text-muted; height: auto; width: 1fr; }
     RuntimePanel .status { height: auto; }
     RuntimePanel .status.-running { color: $success; text-style: bold; }
     RuntimePanel .status.-unavailable { color: $warning; }
@@ -81,6 +81,8 @@ class RuntimePanel(Vertical, can_focus=True):
 
     def set_running(self, workload: str | None) -> None:
         self.running = workload
+        if not workload:
+            self.border_subtitle = ""
         if workload:
             self.set_status(f"running {workload}", "-running")
         elif self.available:
@@ -94,6 +96,7 @@ class RuntimePanel(Vertical, can_focus=True):
         self.query_one(".rss-spark", Sparkline).data = list(self.rss)
         label = f"RSS {mib:.1f} MiB" + (f" {counts}" if counts else "")
         self.query_one(".rss-label", Readout).update(label)
+        self.border_subtitle = f"{mib:.1f} MiB"  # the current value with its unit (memray's graph)
 
     def push_latency(self, ms: float, workload: str) -> None:
         self.latency.append(ms)
