@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -245,7 +244,9 @@ def test_fixed_rate_counts_a_stall_that_closed_loop_hides(serve):
     assert f.mode == "fixed-rate" and f.rate == rate and f.generator == "builtin (asyncio)"
     # the stall delayed ~rate x 1 s requests by up to 1 s, measured from their intended time
     assert f.p99_ms >= 900, f
-    assert f.p50_ms < f.p90_ms
+    # about half the requests were due during the stall, waiting 0..1 s: p90 is high too
+    # (latency from the actual send time would give only one slow request per connection)
+    assert f.p90_ms >= 500, f
     assert f.requests == pytest.approx(rate * duration, rel=0.05), f
     assert f.errors == 0 and f.timeouts == 0
 
@@ -464,3 +465,10 @@ def test_summary_round_trips_through_json_and_toml():
     assert LoadSummary.from_dict(tomllib.loads(tomlkit.dumps(d))) == s
     with pytest.raises(ValueError, match="unknown field"):
         LoadSummary.from_dict({**d, "bogus": 1})
+
+
+def test_load_package_does_not_import_textual():
+    code = ("import sys, wasmscope.workloads.load, wasmscope.workloads.load.builtin; "
+            "assert 'textual' not in sys.modules")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
