@@ -129,3 +129,17 @@ def test_port_in_use_fails_in_one_line(cli36, component):
         port = taken.getsockname()[1]
         with pytest.raises(WasmscopeError, match="wasmtime serve exited with code"):
             components.serve_component(cli36, component=component, port=port, ready_timeout_s=20)
+
+
+def test_reuse_mode_on_cli_49_when_present(component):
+    cli49 = tools.find_wasmtime_cli(49)
+    if cli49 is None:
+        pytest.skip("no wasmtime CLI 49.x here (optional: reuse modes need --max-instance-reuse-count)")
+    inst = components.serve_component(cli49, component=component, mode="reuse")
+    try:
+        assert "instances reused for up to 1000 requests" in inst.mode_description
+        assert "--max-instance-reuse-count 1000" in inst.command_line()
+        assert get(inst.host_port) == (200, b"hello from wasmscope\n")
+    finally:
+        inst.stop()
+    assert not inst.alive()

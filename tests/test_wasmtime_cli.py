@@ -68,7 +68,8 @@ def test_env_var_comes_first(cli36, monkeypatch):
     monkeypatch.setenv(tools.ENV_VAR, str(cli36))
     found = tools.locate_wasmtime_cli()
     assert found is not None and found.path == cli36 and found.source == f"${tools.ENV_VAR}"
-    assert tools.locate_wasmtime_cli(major=1) is None or tools.locate_wasmtime_cli(major=1).major == 1
+    assert tools.find_wasmtime_cli(major=36) == cli36
+    assert tools.locate_wasmtime_cli(major=1) is None  # `major` filters: no wasmtime 1.x here
 
 
 def test_cli_version_rejects_a_binary_that_is_not_wasmtime(tmp_path):
@@ -112,6 +113,9 @@ def test_nothing_found_anywhere(tmp_path, monkeypatch):
     monkeypatch.setattr(tools.importlib.util, "find_spec", lambda name: None)
     a = WasmtimeCliAdapter()
     assert not a.availability().ok and "no wasmtime CLI found" in a.availability().reason
+    monkeypatch.setenv(tools.ENV_VAR, str(tmp_path / "broken"))
+    reason = WasmtimeCliAdapter().availability().reason
+    assert f"${tools.ENV_VAR}: " in reason and "broken" in reason
 
 
 def test_cli_49_cannot_listen(tmp_path, builtin):

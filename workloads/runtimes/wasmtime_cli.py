@@ -14,6 +14,7 @@ Options: `cli` (path to the binary), `major` (only that major version), `cache` 
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import socket
@@ -24,7 +25,7 @@ from typing import Sequence
 
 from ..catalogue import Workload
 from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
-from ..tools import INSTALL_HINT, FoundCli, cli_version, locate_wasmtime_cli
+from ..tools import ENV_VAR, INSTALL_HINT, FoundCli, cli_version, locate_wasmtime_cli
 from . import processes
 from .base import Availability, Instance, RunResult, RuntimeAdapter
 
@@ -105,6 +106,12 @@ class WasmtimeCliAdapter(RuntimeAdapter):
             found = locate_wasmtime_cli(PREFERRED_MAJOR) or locate_wasmtime_cli()
             if found is None:
                 self._find_error = "no wasmtime CLI found"
+                env = os.environ.get(ENV_VAR)
+                if env:
+                    try:
+                        cli_version(env)
+                    except RuntimeUnavailable as err:
+                        self._find_error += f" (${ENV_VAR}: {err})"
                 return None
         self._found = found
         return found
