@@ -225,6 +225,17 @@ def test_http_honours_a_port_argument(adapter, builtin):
         inst.stop()
 
 
+def test_http_on_a_taken_port_fails_in_one_line(adapter, builtin):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(WorkloadError, match="exited with code 1 before it was ready: +Address already in use"):
+            adapter.start(builtin["http"], [str(port)], ready_timeout_s=20)
+
+
 def test_idle_is_sampled_and_closed_by_the_adapter(adapter, builtin):
     inst = adapter.start(builtin["idle"], ["16"])
     assert inst.ready_line.startswith("ready mib=16")

@@ -248,17 +248,25 @@ class WasmtimeCliAdapter(RuntimeAdapter):
     def start(self, workload: Workload, args: Sequence[str] = (), *, ready_timeout_s: float = 30.0) -> Instance:
         module = self._module(workload)
         cli = str(self.cli().path)
-        port: int | None = None
+        wanted: int | None = None
         guest_args = list(args)
         if workload.network:
             wanted, guest_args = self._port_from(args)
-            port = wanted or free_port()
-        argv = self._serve_argv(cli, str(module), port, guest_args)
-        command = shlex.join(self._serve_argv("wasmtime", module.name, port, guest_args))
-        inst, _ = processes.launch(
-            WasmtimeCliInstance, argv, runtime=self.name, workload=workload.name,
-            command=command, ready_prefix=workload.ready or "ready",
-            ready_timeout_s=ready_timeout_s, what=f"{workload.name} on wasmtime CLI")
+        for attempt in range(3):
+            port = (wanted or free_port()) if workload.network else None
+            argv = self._serve_argv(cli, str(module), port, guest_args)
+            command = shlex.join(self._serve_argv("wasmtime", module.name, port, guest_args))
+            try:
+                inst, _ = processes.launch(
+                    WasmtimeCliInstance, argv, runtime=self.name, workload=workload.name,
+                    command=command, ready_prefix=workload.ready or "ready",
+                    ready_timeout_s=ready_timeout_s, what=f"{workload.name} on wasmtime CLI")
+            except WorkloadError as err:
+                # a port picked here can be taken before wasmtime binds it: pick another
+                if port is None or wanted or "Address already in use" not in str(err) or attempt == 2:
+                    raise
+                continue
+            break
         assert isinstance(inst, WasmtimeCliInstance)
         inst.host_port = port
         return self._track(inst)
