@@ -62,19 +62,21 @@ class CleanReport:
 def remove_containers(client, *, include_live: bool = False) -> CleanReport:
     """Remove labelled containers of dead sessions (or all of them with include_live)."""
     report = CleanReport()
-    for c in client.containers.list(all=True, filters={"label": f"{LABEL}=1"}):
-        labels = c.labels or {}
+    # The low-level list: the high-level one inspects each container and fails on any that
+    # its owner removes meanwhile (a per-request front removes one every few hundred ms).
+    for c in client.api.containers(all=True, filters={"label": f"{LABEL}=1"}):
+        labels = c.get("Labels") or {}
         if not include_live and owner_alive(labels):  # ours included: another adapter may own it
             report.kept_live += 1
             continue
-        image = (c.attrs.get("Config") or {}).get("Image", "?")
         try:
-            c.remove(force=True)
+            client.api.remove_container(c["Id"], force=True)
         except Exception as err:  # already gone (raced with its owner): nothing left to do
-            if "No such container" not in str(err):
+            if "No such container" not in str(err) and "404" not in str(err):
                 raise
             continue
-        report.containers.append(f"{c.name} ({c.short_id}, {image})")
+        name = (c.get("Names") or ["?"])[0].lstrip("/")
+        report.containers.append(f"{name} ({c['Id'][:12]}, {c.get('Image', '?')})")
     return report
 
 
