@@ -67,7 +67,6 @@ def builtin_workloads() -> dict[str, Workload]:
     return out
 
 
-BUILTIN_NAMES = ("hello", "fib", "http", "idle")
 
 
 def user_workload(name: str, *, base: Workload | None, module: Path | None, image: str | None,

@@ -1,6 +1,7 @@
 /* http: a minimal keep-alive HTTP/1.1 server answering every request with a fixed 200 body.
  *
- * Native: listens on 0.0.0.0:PORT (argv[1], default 8080, 0 = ephemeral) and prints
+ * Native: listens on ADDR:PORT (argv[1] = PORT, default 8080, 0 = ephemeral; argv[2] = an IPv4
+ * ADDR, default 0.0.0.0 as a container needs, 127.0.0.1 for a process on the host) and prints
  * `ready port=N`. Wasm (WASI preview 1): this wasi-libc has accept()/recv()/send() but no
  * socket()/bind()/listen(), so the runtime pre-opens the listening socket as fd 3
  * (`wasmtime run -S preview2=n -S tcplisten=127.0.0.1:PORT http.wasm`, wasmtime CLI 36) and
@@ -21,6 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #ifndef __wasi__
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
 static void on_signal(int sig) { (void)sig; _exit(0); } /* PID 1 in a container needs this */
@@ -204,6 +206,10 @@ static int open_listener(int argc, char **argv) {
     addr.sin_family = AF_INET;
     addr.sin_port = htons((unsigned short)port);
     addr.sin_addr.s_addr = htonl(INADDR_ANY);
+    if (argc > 2 && inet_pton(AF_INET, argv[2], &addr.sin_addr) != 1) {
+        fprintf(stderr, "http: expected an IPv4 address to listen on, got '%s'\n", argv[2]);
+        exit(2);
+    }
     if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(fd, 511) < 0) {
         perror("http: cannot listen");
         exit(1);
