@@ -50,6 +50,12 @@ class DockerAdapter(RuntimeAdapter):
     def __init__(self, options: dict | None = None) -> None:
         super().__init__(options)
         self.memory_limit_mib = int(self.options.get("memory_limit_mib", DEFAULT_MEMORY_LIMIT_MIB))
+        # How a serving workload is reached: "publish" (a loopback port through Docker's port
+        # proxy, what users do) or "host" (the host's network stack, no proxy in the path).
+        self.network = str(self.options.get("network", "publish"))
+        if self.network not in ("publish", "host"):
+            raise WorkloadError(f"docker option network: expected 'publish' or 'host', got {self.network!r}")
+        self.cpuset = self.options.get("cpus")  # e.g. "0": pin containers to these cores
         self._client = None
         self._client_error: str | None = None
         self._lock = threading.Lock()
@@ -96,7 +102,7 @@ class DockerAdapter(RuntimeAdapter):
 
     def mode(self) -> str:
         return (f"runc container per run; FROM scratch image with the static binary; network none "
-                f"(bridge + published port for servers); read-only, cap-drop ALL, no-new-privileges, "
+                f"({'host network' if self.network == 'host' else 'bridge + published loopback port'} for servers); read-only, cap-drop ALL, no-new-privileges, "
                 f"memory limit {self.memory_limit_mib} MiB")
 
     def supports(self, workload: Workload) -> str | None:
@@ -130,14 +136,19 @@ class DockerAdapter(RuntimeAdapter):
             read_only=True, cap_drop=["ALL"], security_opt=["no-new-privileges"],
             mem_limit=f"{self.memory_limit_mib}m", detach=True,
         )
-        if workload.network:
+        if self.cpuset:
+            kw["cpuset_cpus"] = str(self.cpuset)
+        if workload.network and self.network == "host":
+            kw["network_mode"] = "host"
+        elif workload.network:
             kw["ports"] = {CONTAINER_PORT: ("127.0.0.1", None)}
         else:
             kw["network_mode"] = "none"
         return kw
 
     def command_line(self, workload: Workload, args: Sequence[str] = ()) -> str:
-        net = "-p 127.0.0.1::8080" if workload.network else "--network none"
+        net = ("--network host" if self.network == "host" else "-p 127.0.0.1::8080") \
+            if workload.network else "--network none"
         image = workload.image or f"wasmscope/{workload.name}:<key>"
         return (f"docker run --rm {net} --read-only --cap-drop ALL --security-opt no-new-privileges "
                 f"--memory {self.memory_limit_mib}m --label wasmscope=1 {image} {' '.join(args)}").strip()
@@ -279,6 +290,21 @@ class DockerInstance(Instance):
         bound = ports.get(CONTAINER_PORT) or []
         if bound:
             self.host_port = int(bound[0]["HostPort"])
+        elif self.adapter.network == "host" and "port=" in self.ready_line:
+            self.host_port = int(self.ready_line.split("port=", 1)[1].split()[0])
+
+    def port_proxy(self) -> str:
+        """Who carries the published port: Docker's userland proxy (a docker-proxy process,
+        which costs throughput on loopback) or the kernel's NAT alone (userland-proxy off)."""
+        if self.adapter.network == "host":
+            return "none (host network)"
+        if self.host_port is None:
+            return "no published port"
+        for proc in psutil.process_iter(["name", "cmdline"]):
+            cmd = proc.info.get("cmdline") or []
+            if proc.info.get("name") == "docker-proxy" and str(self.host_port) in cmd:
+                return f"docker-proxy (userland-proxy on, pid {proc.pid})"
+        return "iptables NAT (userland-proxy off)"
 
     def pids(self) -> list[int]:
         return [self.init_pid] if self.init_pid else []
