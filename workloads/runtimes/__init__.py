@@ -16,6 +16,7 @@ REGISTRY: dict[str, str] = {
     "wasmtime": "wasmtime_embedded:WasmtimeAdapter",
     "native": "native:NativeAdapter",
     "docker": "docker_engine:DockerAdapter",
+    "wasmtime-cli": "wasmtime_cli:WasmtimeCliAdapter",
 }
 
 KNOWN_RUNTIMES: tuple[str, ...] = tuple(REGISTRY)
