@@ -18,13 +18,14 @@ from wasmscope.workloads.runtimes import KNOWN_RUNTIMES
 
 from .errors import ProfileError, suggestion
 
-MEASUREMENTS = ("startup", "memory", "compute")
+MEASUREMENTS = ("startup", "memory", "compute", "io")
+IO_MODELS = ("server", "per-request")
 
 
 @dataclass(frozen=True)
 class BenchSettings:
     runtimes: tuple[str, ...] = ("wasmtime", "native", "docker")
-    measurements: tuple[str, ...] = MEASUREMENTS
+    measurements: tuple[str, ...] = ("startup", "memory", "compute")  # io on demand: it takes minutes
     timeout_s: float = 60.0
     memory_limit_mib: int = 512
     sample_hz: float = 4.0
@@ -54,6 +55,27 @@ class MemorySpec:
 
 
 @dataclass(frozen=True)
+class IoSpec:
+    """HTTP I/O: which serving models, and the load each target gets."""
+
+    server_workload: str = "http"  # long-running server (serving model 1)
+    handler_workload: str = "handler"  # one fresh instance per request (serving model 2)
+    models: tuple[str, ...] = IO_MODELS
+    mode: str = "closed"  # closed (max throughput) | fixed-rate (open loop at `rate`)
+    connections: int = 32
+    per_request_connections: int = 4
+    duration_s: float = 5.0
+    warmup_s: float = 1.0
+    rate: float = 0.0
+    rounds: int = 1
+    generator: str = "auto"  # auto | wrk | builtin
+    timeout_s: float = 5.0
+    sweep: tuple[float, ...] = ()  # connections (closed) or rates (fixed-rate), server model
+    sweep_duration_s: float = 2.0
+    serve_component: bool = True  # add a `wasmtime serve` row where the wasmtime CLI is measured
+
+
+@dataclass(frozen=True)
 class Profile:
     path: Path | None
     name: str = "unnamed"
@@ -62,6 +84,7 @@ class Profile:
     startup: StartupSpec = StartupSpec()
     compute: ComputeSpec = ComputeSpec()
     memory: MemorySpec = MemorySpec()
+    io: IoSpec = IoSpec()
     workloads: dict[str, Workload] = field(default_factory=builtin_workloads)
     reference: dict | None = None
     results: dict | None = None
@@ -137,7 +160,7 @@ class _Checker:
 
 
 REFERENCE_TABLES = ("startup_ms", "memory_mib", "compute_ms", "http_rps", "http_p99_ms")
-_SECTIONS = ("profile", "bench", "startup", "compute", "memory", "workloads", "reference", "results", "advice")
+_SECTIONS = ("profile", "bench", "startup", "compute", "memory", "io", "workloads", "reference", "results", "advice")
 _WORKLOAD_KEYS = ("module", "image", "args", "kind", "ready", "description")
 
 
@@ -169,6 +192,7 @@ def build_profile(data: dict, path: Path | None, source: str) -> Profile:
         "workload": c.string, "mib": lambda v, k: c.integer(v, k, 0, 4096),
         "samples": lambda v, k: c.integer(v, k, 1),
         "interval_s": lambda v, k: c.number(v, k, 0, strict_lo=True)}))
+    io = _io(c, data)
     workloads = builtin_workloads()
     base_dir = path.parent if path else Path.cwd()
     for name, entry in c.table(data.get("workloads", {}), "workloads").items():
@@ -177,6 +201,11 @@ def build_profile(data: dict, path: Path | None, source: str) -> Profile:
         if spec.workload not in workloads:
             raise c.fail(f"{section}.workload", f"unknown workload {spec.workload!r} "
                          f"(known: {', '.join(sorted(workloads))}{suggestion(spec.workload, workloads)})")
+    for key in ("server_workload", "handler_workload"):
+        name = getattr(io, key)
+        if name not in workloads:
+            raise c.fail(f"io.{key}", f"unknown workload {name!r} "
+                         f"(known: {', '.join(sorted(workloads))}{suggestion(name, workloads)})")
     reference = _reference(c, data["reference"]) if "reference" in data else None
     results = data.get("results")
     if results is not None:
@@ -186,8 +215,50 @@ def build_profile(data: dict, path: Path | None, source: str) -> Profile:
         c.table(advice, "advice")
     return Profile(path=path, name=meta.get("name", path.stem if path else "unnamed"),
                    description=meta.get("description", ""), bench=bench, startup=startup,
-                   compute=compute, memory=memory, workloads=workloads, reference=reference,
+                   compute=compute, memory=memory, io=io, workloads=workloads, reference=reference,
                    results=results, advice=advice)
+
+
+def _io(c: _Checker, data: dict) -> IoSpec:
+    def choice(options: tuple[str, ...]) -> Callable[[Any, str], str]:
+        def check(v: Any, k: str) -> str:
+            if v not in options:
+                raise c.fail(k, f"expected one of {', '.join(options)}, got {v!r}")
+            return v
+        return check
+
+    def sweep(v: Any, k: str) -> tuple[float, ...]:
+        if not isinstance(v, list) or not all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                                              and x > 0 for x in v):
+            raise c.fail(k, f"expected a list of numbers > 0 (connections or rates), got {v!r}")
+        return tuple(v)
+
+    def flag(v: Any, k: str) -> bool:
+        if not isinstance(v, bool):
+            raise c.fail(k, f"expected true or false, got {v!r} ({_type_name(v)})")
+        return v
+
+    io = IoSpec(**_section(c, data, "io", {
+        "server_workload": c.string, "handler_workload": c.string,
+        "models": lambda v, k: c.names(v, k, IO_MODELS, "serving model"),
+        "mode": choice(("closed", "fixed-rate")),
+        "connections": lambda v, k: c.integer(v, k, 1, 10000),
+        "per_request_connections": lambda v, k: c.integer(v, k, 1, 256),
+        "duration_s": lambda v, k: c.number(v, k, 0, 3600, strict_lo=True),
+        "warmup_s": lambda v, k: c.number(v, k, 0, 600),
+        "rate": lambda v, k: c.number(v, k, 0, 10_000_000),
+        "rounds": lambda v, k: c.integer(v, k, 1, 100),
+        "generator": choice(("auto", "wrk", "builtin")),
+        "timeout_s": lambda v, k: c.number(v, k, 0, 600, strict_lo=True),
+        "sweep": sweep,
+        "sweep_duration_s": lambda v, k: c.number(v, k, 0, 600, strict_lo=True),
+        "serve_component": flag,
+    }))
+    if io.mode == "fixed-rate" and io.rate <= 0:
+        raise c.fail("io.rate", f"mode 'fixed-rate' needs a rate > 0 (requests/s), got {io.rate:g}")
+    if io.generator == "wrk" and io.mode == "fixed-rate":
+        raise c.fail("io.generator", "wrk has no fixed-rate mode (use 'builtin' or 'auto')")
+    return io
 
 
 def _user_workload(c: _Checker, name: str, entry: Any, base: Workload | None, base_dir: Path) -> Workload:

@@ -66,6 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--workloads", type=_csv,
                        help="comma-separated workloads or measurements, e.g. hello,fib or startup")
     bench.add_argument("--runs", type=int, help="runs per runtime for startup and compute")
+    bench.add_argument("--connections", type=_csv,
+                       help="HTTP: connections of the closed-loop load; several (1,8,32,128) = a sweep")
+    bench.add_argument("--rate", type=_csv,
+                       help="HTTP: fixed-rate load at R req/s (open loop); several (500,1000,2000) = a sweep")
+    bench.add_argument("--duration", type=float, help="HTTP: seconds of load per target and round")
     bench.add_argument("--json", action="store_true", help="print results as JSON on stdout")
     bench.add_argument("--save", metavar="FILE", help="write the results into this profile file")
 
@@ -110,16 +115,19 @@ def _stderr_console():
 
 def cmd_bench(ns: argparse.Namespace) -> ExitCode:
     from rich.console import Console
+    from rich.text import Text
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from wasmscope.profiles import load_profile, resolve_profile_path, save_results
-    from wasmscope.workloads.bench import make_plan, run_benchmark
+    from wasmscope.workloads.bench import make_plan, override_io, run_benchmark
     from wasmscope.workloads.measure.control import RunControl
 
-    from .report import RENDERERS, machine_line, results_json, runtimes_table
+    from .report import RENDERERS, io_sweep_table, machine_line, results_json, runtimes_table
+    from .sweep_plot import sweep_text
 
     path = resolve_profile_path(ns.profile)
-    profile = load_profile(path)
+    profile = override_io(load_profile(path), connections=ns.connections, rates=ns.rate,
+                          duration_s=ns.duration)
     plan = make_plan(profile, runtimes=ns.runtimes, workloads=ns.workloads, runs=ns.runs)
     err = _stderr_console()
     err.print(f"[bold]{PROG}[/] bench: profile {path} — runtimes {', '.join(plan.runtimes)}; "
@@ -155,7 +163,11 @@ def cmd_bench(ns: argparse.Namespace) -> ExitCode:
         out.print(machine_line(results))
         out.print(runtimes_table(results))
         for name in plan.measurements:
-            out.print(RENDERERS[name](results, profile.reference))
+            if name in results.tables:
+                out.print(RENDERERS[name](results, profile.reference))
+        if "io" in results.tables and (sweep := io_sweep_table(results)) is not None:
+            out.print(sweep)
+            out.print(Text.from_ansi(sweep_text(results, width=min(out.width, 110), height=22)))
     if ns.save:
         save_results(ns.save, results.to_dict(), template=path)
         err.print(f"{PROG}: results saved to {ns.save}")

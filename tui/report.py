@@ -11,7 +11,7 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from wasmscope.workloads.measure.results import OK, Results, Row, Table
-from wasmscope.workloads.measure.format import fmt_mib, fmt_ms, fmt_pct, fmt_times
+from wasmscope.workloads.measure.format import fmt_mib, fmt_ms, fmt_pct, fmt_rps, fmt_share, fmt_times
 from wasmscope.workloads.measure.stats import median_ratio_ci
 
 ARTICLE_KEYS = {"startup": "startup_ms", "memory": "memory_mib", "compute": "compute_ms"}
@@ -136,7 +136,107 @@ def compute_table(results: Results, reference: dict | None = None) -> RichTable:
     return out
 
 
-RENDERERS = {"startup": startup_table, "memory": memory_table, "compute": compute_table}
+# The article's I/O rows: its native server, its Docker (Alpine) server, and its Wasmtime
+# figure (a wasi:http server under `wasmtime serve`), matched to the rows measured here.
+IO_ARTICLE = {("native", ""): "Native", ("docker", ""): "Docker", ("wasmtime-cli", "wasmtime serve"): "Wasmtime",
+              ("wasmtime-cli", ""): "Wasmtime"}
+
+
+def io_article_figure(reference: dict | None, row: Row) -> str:
+    """The article's published req/s and p99 for the row's counterpart (server model only)."""
+    prefix = IO_ARTICLE.get((row.runtime, row.variant)) if row.model == "server" else None
+    if not prefix or not reference:
+        return ""
+    rps = next((v for k, v in (reference.get("http_rps") or {}).items() if k.startswith(prefix)), None)
+    p99 = next((v for k, v in (reference.get("http_p99_ms") or {}).items() if k.startswith(prefix)), None)
+    if rps is None:
+        return ""
+    return f"{rps:,.0f}" + (f" · p99 {p99:g} ms" if p99 is not None else "")
+
+
+def row_label(results: Results, row: Row) -> str:
+    """A row's name: the runtime's display name, and the variant where a table has several."""
+    if row.runtime == "front":
+        return "wasmscope front alone"
+    return _name(results, row.runtime) + (f" — {row.variant}" if row.variant else "")
+
+
+def io_table(results: Results, reference: dict | None = None) -> RichTable:
+    t = results.tables["io"]
+    out = _new_table(f"HTTP I/O — {t.what}",
+                     ["Runtime", "Model", "req/s", "p50", "p99", "p99.9", "Errors", "vs native", "vs Docker"],
+                     reference)
+    notes, costs, bound, missing = [], [], [], []
+    for row in t.rows:
+        s = row.stats
+        label = row_label(results, row)
+        if row.status != OK:
+            cells: list[Any] = [row.model, Text(row.status, style="italic")] + [""] * 6
+            missing.append(f"  {label} ({row.model or 'all models'}): {row.reason}")
+        else:
+            errors = int(s.get("errors", 0) + s.get("timeouts", 0))
+            cells = [row.model, fmt_rps(row.value), fmt_ms(s.get("p50_ms")), fmt_ms(s.get("p99_ms")),
+                     fmt_ms(s.get("p999_ms")), f"{errors:,}", *_io_versus(t, row)]
+            if row.facts.get("generator_bound"):
+                label += " ⚠"
+                bound.append(row_label(results, row))
+            if row.phases:
+                costs.append(f"  {row_label(results, row)}: "
+                             + " · ".join(f"{k} {fmt_ms(v)}" for k, v in row.phases.items()))
+            if row.facts.get("port_proxy"):
+                notes.append(f"  {row_label(results, row)}: port carried by {row.facts['port_proxy']}")
+        if reference:
+            cells.append(io_article_figure(reference, row))
+        out.add_row(label, *cells)
+    first = next((r for r in t.rows if r.status == OK), None)
+    gen = (f"Load: {first.facts.get('generator')}; {first.facts.get('pinning')}." if first else "")
+    out.caption = _captions(
+        gen,
+        ("⚠ generator-bound (its core was saturated; the server may be faster than shown): "
+         + ", ".join(bound)) if bound else "",
+        "Per-request isolation cost inside the front (medians):" if costs else "", *costs, *notes,
+        "Not measured:" if missing else "", *missing,
+        "vs native: share of the native row's req/s in the same model; vs Docker: × Docker's req/s; "
+        "p99.9 '—' where wrk cannot tell (it prints no p99.9).",
+        ("Article column: the reference article's published wrk figures (req/s · p99) — on its "
+         "hardware, not measured here.") if reference and any(io_article_figure(reference, r) for r in t.rows) else "")
+    return out
+
+
+def io_sweep_table(results: Results) -> RichTable | None:
+    """Latency against throughput: one row per server, one column per load level."""
+    t = results.tables["io"]
+    rows = [r for r in t.rows if r.status == OK and r.sweep]
+    if not rows:
+        return None
+    levels = sorted({p["x"] for r in rows for p in r.sweep})
+    mode = results.settings.get("io", {}).get("mode", "closed")
+    unit = "req/s offered" if mode == "fixed-rate" else "connections"
+    out = RichTable(title=f"Latency against throughput — sweep over {unit}", title_justify="left")
+    out.add_column("Runtime")
+    for x in levels:
+        out.add_column(f"{x:g}", justify="right")
+    for r in rows:
+        by_x = {p["x"]: p for p in r.sweep}
+        out.add_row(row_label(results, r), *[
+            f"{fmt_rps(by_x[x]['rps'])} · p99 {fmt_ms(by_x[x]['p99_ms'])}" if x in by_x else "—" for x in levels])
+    out.caption = "Each cell: req/s · p99 latency at that load level."
+    return out
+
+
+def _io_versus(t: Table, row: Row) -> list[str]:
+    """The two comparison cells of an I/O row; the front alone is the ceiling, not a runtime."""
+    if row.runtime == "front":
+        return ["ceiling", "ceiling"]
+    return ["baseline" if (row.runtime, row.variant) == ("native", "") else fmt_share(t.versus(row, "native")),
+            "baseline" if (row.runtime, row.variant) == ("docker", "") else _times(t.versus(row, "docker"))]
+
+
+def _times(ratio: float | None) -> str:
+    return "—" if ratio is None else (f"{ratio:.2f}×" if ratio < 100 else f"{ratio:,.0f}×")
+
+
+RENDERERS = {"startup": startup_table, "memory": memory_table, "compute": compute_table, "io": io_table}
 
 
 def runtimes_table(results: Results) -> RichTable:
@@ -165,6 +265,13 @@ def comparisons(results: Results) -> dict[str, dict[str, Any]]:
             if row.status != OK:
                 continue
             entry: dict[str, Any] = {}
+            if t.higher_is_better:  # I/O: throughput shares within the same serving model
+                if (v := t.versus(row, "native")) is not None:
+                    entry["share_of_native"] = round(v, 4)
+                if (v := t.versus(row, "docker")) is not None:
+                    entry["times_docker"] = round(v, 4)
+                per[row.key] = entry
+                continue
             if (r := t.ratio(row.runtime, "docker")) is not None:
                 entry["docker_over_this"] = round(r, 4)
             if (p := t.overhead_pct(row.runtime, "native")) is not None:

@@ -6,12 +6,14 @@ Unavailable runtimes become rows that say why; the rest still run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Sequence
 
 from .errors import WasmscopeError
 from .measure.control import RunControl
+from .measure.io import PER_REQUEST, SERVER, measure_io
+from .measure.io import steps as io_steps
 from .measure.machine import machine_info
 from .measure.memory import measure_memory
 from .measure.results import UNAVAILABLE, Results, Row, RuntimeInfo, Table
@@ -22,7 +24,7 @@ from .runtimes.base import RuntimeAdapter
 if TYPE_CHECKING:
     from wasmscope.profiles import Profile
 
-MEASUREMENTS = ("startup", "memory", "compute")
+MEASUREMENTS = ("startup", "memory", "compute", "io")
 
 
 class UsageError(WasmscopeError):
@@ -37,6 +39,7 @@ class Plan:
     measurements: list[str]
     startup_runs: int
     compute_runs: int
+    io_models: list[str] = field(default_factory=lambda: [SERVER, PER_REQUEST])
 
 
 def make_plan(profile: "Profile", *, runtimes: Sequence[str] | None = None,
@@ -46,20 +49,57 @@ def make_plan(profile: "Profile", *, runtimes: Sequence[str] | None = None,
     for name in chosen:
         if name not in KNOWN_RUNTIMES:
             raise UsageError(f"--runtimes: unknown runtime {name!r} (known: {', '.join(KNOWN_RUNTIMES)})")
-    by_workload = {getattr(profile, m).workload: m for m in MEASUREMENTS}
+    by_workload = {getattr(profile, m).workload: m for m in ("startup", "memory", "compute")}
+    io_models = {profile.io.server_workload: SERVER, profile.io.handler_workload: PER_REQUEST}
+    by_workload.update({w: "io" for w in io_models})
     measurements = list(profile.bench.measurements)
+    models = list(profile.io.models)
     if workloads:
-        picked = []
+        picked, picked_models = [], []
         for w in workloads:
             m = w if w in MEASUREMENTS else by_workload.get(w)
             if m is None:
                 known = ", ".join(sorted(set(by_workload) | set(MEASUREMENTS)))
                 raise UsageError(f"--workloads: {w!r} is not measured by this profile (known: {known})")
             picked.append(m)
+            picked_models += [io_models[w]] if w in io_models else (list(profile.io.models) if w == "io" else [])
         measurements = [m for m in MEASUREMENTS if m in picked]
+        models = [m for m in (SERVER, PER_REQUEST) if m in picked_models]
     if runs is not None and runs < 1:
         raise UsageError(f"--runs: expected an integer >= 1, got {runs}")
-    return Plan(chosen, measurements, runs or profile.startup.runs, runs or profile.compute.runs)
+    return Plan(chosen, measurements, runs or profile.startup.runs, runs or profile.compute.runs, models)
+
+
+def override_io(profile: "Profile", *, connections: Sequence[str] | None = None,
+                rates: Sequence[str] | None = None, duration_s: float | None = None) -> "Profile":
+    """The profile with the command line's HTTP load settings: one value sets the load, several
+    make a sweep (latency against throughput); a rate switches to the fixed-rate mode."""
+    from dataclasses import replace
+
+    io = profile.io
+    if connections:
+        conns = [_positive(v, "--connections", int) for v in connections]
+        io = replace(io, connections=conns[0]) if len(conns) == 1 else replace(io, sweep=tuple(conns))
+    if rates:
+        if connections and len(connections) > 1:
+            raise UsageError("--rate and a --connections sweep: sweep one of them, not both")
+        values = [_positive(v, "--rate", float) for v in rates]
+        io = replace(io, mode="fixed-rate", rate=values[0], sweep=tuple(values) if len(values) > 1 else ())
+    if duration_s is not None:
+        if not duration_s > 0:
+            raise UsageError(f"--duration: expected seconds > 0, got {duration_s:g}")
+        io = replace(io, duration_s=duration_s)
+    return replace(profile, io=io)
+
+
+def _positive(text: str, flag: str, kind: type) -> float:
+    try:
+        value = kind(text)
+    except ValueError:
+        value = 0
+    if not value > 0:
+        raise UsageError(f"{flag}: expected {'an integer' if kind is int else 'a number'} > 0, got {text!r}")
+    return value
 
 
 def describe_runtimes(adapters: dict[str, RuntimeAdapter]) -> dict[str, RuntimeInfo]:
@@ -98,7 +138,8 @@ def run_benchmark(profile: "Profile", plan: Plan, control: RunControl | None = N
                 if not info.available:
                     table.rows.append(Row(name, UNAVAILABLE, info.reason))
             order = {n: i for i, n in enumerate(plan.runtimes)}
-            table.rows.sort(key=lambda r: order.get(r.runtime, len(order)))
+            models = {SERVER: 0, PER_REQUEST: 1}
+            table.rows.sort(key=lambda r: (models.get(r.model, -1), order.get(r.runtime, -1), r.variant))
             results.tables[m] = table
     finally:
         results.finished_at = _now()
@@ -119,6 +160,8 @@ def _measure(m: str, profile: "Profile", plan: Plan, live: dict[str, RuntimeAdap
         c = profile.compute
         return measure_compute(live, profile.workload(c.workload), c.n, runs=plan.compute_runs,
                                warmup=c.warmup, timeout_s=timeout, control=control)
+    if m == "io":
+        return measure_io(live, profile, plan.io_models, control)
     mem = profile.memory
     return measure_memory(live, profile.workload(mem.workload), mem.mib, samples=mem.samples,
                           interval_s=mem.interval_s, control=control)
@@ -132,6 +175,9 @@ def _settings(profile: "Profile", plan: Plan) -> dict:
         "fib_n": profile.compute.n, "idle_mib": profile.memory.mib,
         "memory_samples": profile.memory.samples, "timeout_s": profile.bench.timeout_s,
         "memory_limit_mib": profile.bench.memory_limit_mib,
+        **({"io": {**{k: v for k, v in asdict(profile.io).items() if k != "sweep"},
+                   "sweep": list(profile.io.sweep), "models": plan.io_models}}
+           if "io" in plan.measurements else {}),
     }
 
 
@@ -143,7 +189,20 @@ def _total_steps(profile: "Profile", plan: Plan, n: int) -> int:
         total += (plan.compute_runs + profile.compute.warmup) * n
     if "memory" in plan.measurements:
         total += n
+    if "io" in plan.measurements:
+        total += io_steps(profile.io, _io_targets(plan, n))
     return total
+
+
+def _io_targets(plan: Plan, n: int) -> int:
+    """Roughly how many I/O targets: each runtime once per model, Docker's host-network and
+    `wasmtime serve` rows, and the front's ceiling."""
+    count = 0
+    if SERVER in plan.io_models:
+        count += n + ("docker" in plan.runtimes) + ("wasmtime-cli" in plan.runtimes)
+    if PER_REQUEST in plan.io_models:
+        count += 1 + len([r for r in plan.runtimes if r in ("native", "wasmtime", "docker")])
+    return count
 
 
 def _now() -> str:

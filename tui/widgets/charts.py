@@ -10,13 +10,13 @@ from textual_plotext import PlotextPlot
 
 from wasmscope.workloads.measure.results import OK, Results
 
-# Okabe–Ito: distinguishable with the common colour-vision deficiencies.
-OKABE_ITO = [(230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66), (0, 114, 178),
-             (213, 94, 0), (204, 121, 167)]
+from ..report import row_label
+from ..sweep_plot import OKABE_ITO, draw_sweep, sweep_rows
 
 CHARTS = (("startup", "Startup: median cold start (ms, log scale)", True),
           ("memory", "Memory: instance RSS (MiB)", False),
-          ("compute", "Compute: guest time (ms)", False))
+          ("compute", "Compute: guest time (ms)", False),
+          ("io", "HTTP I/O: requests/s (log scale, higher is better)", True))
 
 
 class ChartsView(VerticalScroll, can_focus=True):
@@ -39,8 +39,7 @@ class ChartsView(VerticalScroll, can_focus=True):
                 continue
             plot = PlotextPlot(classes=f"chart-{name}")  # classes: old widgets may still be leaving
             plots.append(plot)
-            labels = [(results.runtimes[r.runtime].display if r.runtime in results.runtimes else r.runtime)
-                      .split(" (")[0] for r in rows]
+            labels = [_short(row_label(results, r)) for r in rows]
             values = [r.value for r in rows]
             plt = plot.plt
             plt.clear_data()
@@ -58,9 +57,21 @@ class ChartsView(VerticalScroll, can_focus=True):
             plt.xticks(list(range(1, len(labels) + 1)), labels)
             plt.xlim(0.4, len(labels) + 0.6)
             plt.xlabel("  ".join(f"{lab}: {_fmt(v, name)}" for lab, v in zip(labels, values)))
+        if sweep_rows(results):
+            plot = PlotextPlot(classes="chart-sweep")
+            draw_sweep(plot.plt, results)
+            plots.append(plot)
         self.mount_all(plots or [Static("No results to chart yet.", classes="empty")])
 
 
+def _short(label: str) -> str:
+    """'Docker (runc) — host network' → 'Docker host network': fits under a bar."""
+    name, _, variant = label.partition(" — ")
+    return (name.split(" (")[0] + (f" {variant}" if variant else "")).replace("wasmscope front alone", "front")
+
+
 def _fmt(v: float, table: str) -> str:
+    if table == "io":
+        return f"{v:,.0f} req/s"
     unit = "MiB" if table == "memory" else "ms"
     return f"{v:.3g} {unit}" if v < 100 else f"{v:.0f} {unit}"

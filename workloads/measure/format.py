@@ -34,3 +34,15 @@ def fmt_times(ratio: float | None, better: str, worse: str) -> str:
 
 def fmt_pct(p: float | None) -> str:
     return "—" if p is None else f"{p:+.1f} %"
+
+
+def fmt_rps(v: float | None) -> str:
+    """Requests per second, readable from 3 to 300,000."""
+    if v is None:
+        return "—"
+    return f"{v:,.0f}" if v >= 100 else f"{v:.1f}"
+
+
+def fmt_share(ratio: float | None) -> str:
+    """A throughput as a share of a baseline's: '62 %' of native."""
+    return "—" if ratio is None else f"{ratio * 100:.0f} %"

@@ -36,6 +36,17 @@ class Row:
     phases: dict[str, float] = field(default_factory=dict)
     samples: list[float] = field(default_factory=list)
     counts: str = ""
+    # The I/O table has several rows per runtime: a serving model and a variant tell them apart.
+    model: str = ""  # "server" | "per-request" (I/O only)
+    variant: str = ""  # e.g. "host network", "wasmtime serve"; "" = the runtime's usual way
+    facts: dict[str, Any] = field(default_factory=dict)  # plain facts behind the figure (generator, pinning, proxy)
+    load: list[dict[str, Any]] = field(default_factory=list)  # one load summary per round (I/O)
+    sweep: list[dict[str, float]] = field(default_factory=list)  # latency against throughput points (I/O)
+
+    @property
+    def key(self) -> str:
+        """Unique within a table: the runtime, plus model and variant where a table has them."""
+        return "/".join(x for x in (self.runtime, self.model, self.variant) if x)
 
 
 @dataclass
@@ -48,9 +59,20 @@ class Table:
     args: list[str] = field(default_factory=list)
     what: str = ""  # plain words: what the headline figure counts
     rows: list[Row] = field(default_factory=list)
+    higher_is_better: bool = False  # req/s: more is better; ms and MiB: less is better
 
-    def row(self, runtime: str) -> Row | None:
-        return next((r for r in self.rows if r.runtime == runtime), None)
+    def row(self, runtime: str, model: str | None = None, variant: str = "") -> Row | None:
+        """The runtime's row (in the I/O table: of that serving model and variant)."""
+        return next((r for r in self.rows if r.runtime == runtime
+                     and (model is None or (r.model == model and r.variant == variant))), None)
+
+    def versus(self, row: Row, baseline: str) -> float | None:
+        """`row`'s figure over the baseline runtime's usual row in the same serving model:
+        for req/s how many times the baseline's throughput, else how many times smaller."""
+        base = self.row(baseline, row.model if row.model else None)
+        if row.status != OK or base is None or base.status != OK or not row.value or not base.value:
+            return None
+        return row.value / base.value if self.higher_is_better else base.value / row.value
 
     def ok_value(self, runtime: str) -> float | None:
         r = self.row(runtime)

@@ -1,0 +1,323 @@
+"""HTTP I/O: requests/s and tail latency per runtime, in two serving models.
+
+Server model: the `http` C server runs long in every runtime that can listen (native; Docker
+with a published port and with host networking; the wasmtime CLI on a pre-opened socket; and
+`wasmtime serve` running a wasi:http component). Per-request model: wasmscope's own front starts
+a fresh `handler` instance for every request (embedded wasmtime, fork/exec, a container), beside
+the front's ceiling (no instance at all). Every target is started first, then loaded in
+interleaved rounds by a generator pinned away from the servers, then stopped.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Callable
+
+from ..errors import Cancelled, WasmscopeError
+from ..load import LoadSpec, LoadSummary, run_load
+from ..load.pinning import pin_process_tree, split_cores
+from ..runtimes import create_adapter
+from ..runtimes.base import RuntimeAdapter
+from ..runtimes.processes import rss_uss
+from .control import RunControl
+from .results import FAILED, OK, UNSUPPORTED, Row, Table
+
+if TYPE_CHECKING:
+    from wasmscope.profiles.schema import IoSpec, Profile
+
+SERVER, PER_REQUEST = "server", "per-request"
+FRONT = "front"  # the row of the front's own ceiling: not a runtime
+MIB = 1024 * 1024
+SPAWNERS = {"native": "native", "wasmtime": "wasmtime", "docker": "docker"}  # runtime -> spawner
+
+
+@dataclass
+class Served:
+    """A target that answers HTTP on loopback until `stop()`."""
+
+    url: str
+    mode: str
+    pids: Callable[[], list[int]]
+    stop: Callable[[], dict[str, Any]]  # returns facts learnt on the way out (front stats)
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Target:
+    runtime: str
+    model: str
+    variant: str
+    start: Callable[[], Served]
+    served: Served | None = None
+    rounds: list[LoadSummary] = field(default_factory=list)
+    sweep: list[dict[str, float]] = field(default_factory=list)
+    rss: list[int] = field(default_factory=list)
+    row: Row | None = None  # set when the target failed
+
+    @property
+    def key(self) -> str:
+        return "/".join(x for x in (self.runtime, self.model, self.variant) if x)
+
+
+def load_spec(io: "IoSpec", model: str) -> LoadSpec:
+    """The load a profile asks for in one serving model (per-request uses fewer connections:
+    a container per request cannot take 32 at once)."""
+    connections = io.connections if model == SERVER else io.per_request_connections
+    return LoadSpec(mode=io.mode, connections=connections, duration_s=io.duration_s,
+                    warmup_s=io.warmup_s, rate=io.rate if io.mode == "fixed-rate" else None,
+                    generator=io.generator, timeout_s=io.timeout_s)
+
+
+def measure_io(adapters: dict[str, RuntimeAdapter], profile: "Profile", models: list[str],
+               control: RunControl) -> Table:
+    """Start every target, load them in interleaved rounds, stop them; one row per target."""
+    io = profile.io
+    cores = split_cores()
+    server_cpus, generator_cpus = cores if cores else (None, None)
+    spec = load_spec(io, SERVER)
+    what = (f"requests/s, {_load_words(spec)}, median of {io.rounds} interleaved round(s); "
+            f"latency percentiles from the same runs")
+    table = Table("io", "req/s", f"{io.server_workload},{io.handler_workload}", [], what=what,
+                  higher_is_better=True)
+    extra: list[RuntimeAdapter] = []
+    targets, rows = _targets(adapters, profile, models, server_cpus, extra)
+    table.rows.extend(rows)
+    pinning = (f"servers on cores {_cores(server_cpus)}, generator on cores {_cores(generator_cpus)}"
+               if cores else "not pinned (fewer than 2 usable cores)")
+    try:
+        for t in targets:
+            control.check()
+            control.note(f"io: starting {t.key}")
+            try:
+                t.served = t.start()
+                if server_cpus:
+                    for pid in t.served.pids():
+                        pin_process_tree(pid, server_cpus)
+            except Cancelled:
+                raise
+            except WasmscopeError as err:
+                t.row = _failed(t, f"did not start: {err}")
+            except Exception as err:  # noqa: BLE001 - one target failing must not sink the table
+                t.row = _failed(t, f"did not start: {type(err).__name__}: {err}")
+            control.step(f"io: started {t.key}")
+        live = [t for t in targets if t.served is not None and t.row is None]
+        for r in range(io.rounds):
+            order = live[r % len(live):] + live[:r % len(live)] if live else []
+            for t in order:
+                if t.row is not None:
+                    continue
+                control.check()
+                _one_load(t, load_spec(io, t.model), generator_cpus, control, f"round {r + 1}/{io.rounds}")
+        for x in io.sweep:
+            for t in live:
+                if t.row is not None or t.model != SERVER:
+                    continue
+                control.check()
+                s = _sweep_spec(io, x)
+                summary = _load(t, s, generator_cpus, control)
+                if summary is not None:
+                    t.sweep.append({"x": float(x), "rps": summary.rps, "p99_ms": summary.p99_ms or 0.0,
+                                    "errors": float(summary.errors)})
+                control.step(f"io: sweep {x} on {t.key}")
+    finally:
+        for t in targets:
+            if t.served is None:
+                continue
+            try:
+                t.served.facts.update(t.served.stop() or {})
+            except Exception as err:  # noqa: BLE001 - stopping must reach every target
+                t.served.facts["stop_error"] = str(err)
+                control.note(f"io: stopping {t.key} failed: {err}")
+        for a in extra:
+            a.close()
+    for t in targets:
+        table.rows.append(t.row or _row(t, pinning))
+    return table
+
+
+def _targets(adapters: dict[str, RuntimeAdapter], profile: "Profile", models: list[str],
+             server_cpus: set[int] | None, extra: list[RuntimeAdapter]) -> tuple[list[Target], list[Row]]:
+    io = profile.io
+    targets: list[Target] = []
+    rows: list[Row] = []
+    if SERVER in models:
+        http = profile.workload(io.server_workload)
+        for name, adapter in adapters.items():
+            reason = adapter.supports(http)
+            if reason is None and not adapter.CAN_LISTEN:
+                reason = "cannot serve a listening socket"
+            if reason is not None:
+                rows.append(Row(name, UNSUPPORTED, reason, model=SERVER))
+                continue
+            if adapter.kind == "container":
+                targets.append(Target(name, SERVER, "", _server(adapter, http, ["8080"])))
+                host = create_adapter(name, {**adapter.options, "network": "host"})
+                extra.append(host)
+                targets.append(Target(name, SERVER, "host network",
+                                      _server(host, http, ["0", "127.0.0.1"])))
+            elif adapter.kind == "native":
+                targets.append(Target(name, SERVER, "", _server(adapter, http, ["0", "127.0.0.1"])))
+            else:
+                targets.append(Target(name, SERVER, "", _server(adapter, http, [])))
+        cli = adapters.get("wasmtime-cli")
+        if cli is not None and io.serve_component:
+            targets.append(Target("wasmtime-cli", SERVER, "wasmtime serve",
+                                  _serve_component(cli, server_cpus)))
+    if PER_REQUEST in models:
+        targets.append(Target(FRONT, PER_REQUEST, "no instance", _front("none", io, server_cpus)))
+        for name, adapter in adapters.items():
+            spawner = SPAWNERS.get(name)
+            if spawner is None:
+                rows.append(Row(name, UNSUPPORTED, "the per-request front has spawners for native, embedded wasmtime and Docker only",
+                                model=PER_REQUEST))
+                continue
+            targets.append(Target(name, PER_REQUEST, "", _front(spawner, io, server_cpus)))
+    return targets, rows
+
+
+def _server(adapter: RuntimeAdapter, workload, args: list[str]) -> Callable[[], Served]:
+    def start() -> Served:
+        adapter.prepare(workload)
+        inst = adapter.start(workload, args)
+        port = getattr(inst, "host_port", None) or _port_of(inst.ready_line)
+        if not port:
+            inst.stop()
+            raise WasmscopeError(f"{adapter.name} started {workload.name} but no port is known "
+                                 f"(ready line {inst.ready_line!r})")
+        facts: dict[str, Any] = {"command": inst.command_line() or adapter.command_line(workload, args)}
+        proxy = getattr(inst, "port_proxy", None)
+        if proxy is not None:
+            facts["port_proxy"] = proxy()
+
+        def stop() -> dict[str, Any]:
+            inst.stop()
+            return {}
+
+        return Served(f"http://127.0.0.1:{port}/", adapter.mode(),
+                      lambda: inst.pids() + inst.overhead_pids(), stop, facts)
+    return start
+
+
+def _serve_component(cli_adapter: RuntimeAdapter, cpus: set[int] | None) -> Callable[[], Served]:
+    def start() -> Served:
+        from ..components.builder import serve_component
+
+        inst = serve_component(cli_adapter.cli().path, cpus=cpus)  # type: ignore[attr-defined]
+
+        def stop() -> dict[str, Any]:
+            inst.stop()
+            return {}
+
+        return Served(f"http://127.0.0.1:{inst.host_port}/", inst.mode_description, inst.pids, stop,
+                      {"command": inst.command_line()})
+    return start
+
+
+def _front(spawner: str, io: "IoSpec", cpus: set[int] | None) -> Callable[[], Served]:
+    def start() -> Served:
+        from ..serving.launch import start_front
+
+        workers = io.per_request_connections
+        front = start_front(spawner, cpus=cpus, workers=workers)
+
+        def stop() -> dict[str, Any]:
+            stats = front.stop()
+            return {"front": {"spawner": stats.spawner, "concurrency": stats.concurrency,
+                              "workers": stats.workers, "requests": stats.requests,
+                              "errors": stats.errors, "first_error": stats.first_error},
+                    "isolation_ms": stats.phases_ms}
+
+        mode = f"wasmscope front (asyncio), {workers} worker(s), spawner {spawner}"
+        return Served(front.url, mode, front.pids, stop, {})
+    return start
+
+
+def _one_load(t: Target, spec: LoadSpec, cpus: set[int] | None, control: RunControl, what: str) -> None:
+    summary = _load(t, spec, cpus, control)
+    if summary is not None:
+        t.rounds.append(summary)
+        control.sample("io", t.key, summary.rps)
+    control.step(f"io: {what} {t.key}")
+
+
+def _load(t: Target, spec: LoadSpec, cpus: set[int] | None, control: RunControl) -> LoadSummary | None:
+    assert t.served is not None
+    try:
+        summary = run_load(t.served.url, spec, cpus=cpus, cancel=control.cancel,
+                           on_tick=lambda tick: control.sample("io-tick", t.key, tick.rps))
+    except Cancelled:
+        raise
+    except WasmscopeError as err:
+        t.row = _failed(t, f"load failed: {err}")
+        return None
+    t.rss.append(_rss(t.served))
+    return summary
+
+
+def _rss(served: Served) -> int:
+    try:
+        return rss_uss(served.pids(), detailed=False)[0]
+    except Exception:  # noqa: BLE001 - memory is a side figure; a vanished pid must not fail the run
+        return 0
+
+
+def _row(t: Target, pinning: str) -> Row:
+    served = t.served
+    assert served is not None
+    if not t.rounds:
+        return _failed(t, "no load round completed")
+    rps = [s.rps for s in t.rounds]
+    stats: dict[str, float] = {}
+    for key in ("p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "generator_cpu_pct"):
+        vals = [getattr(s, key) for s in t.rounds if getattr(s, key) is not None]
+        if vals:
+            stats[key] = round(statistics.median(vals), 3)
+    stats["requests"] = float(sum(s.requests for s in t.rounds))
+    stats["errors"] = float(sum(s.errors for s in t.rounds))
+    stats["timeouts"] = float(sum(s.timeouts for s in t.rounds))
+    rss = [r for r in t.rss if r]
+    if rss:
+        stats["server_rss_mib"] = round(statistics.median(rss) / MIB, 2)
+    facts = {k: v for k, v in served.facts.items() if k not in ("isolation_ms",)}
+    facts.update({"generator": t.rounds[0].generator, "pinning": pinning,
+                  "generator_bound": any(s.generator_bound for s in t.rounds)})
+    phases = {phase: round(v["median"], 4) for phase, v in (served.facts.get("isolation_ms") or {}).items()
+              if isinstance(v, dict) and "median" in v}
+    return Row(t.runtime, OK, value=round(statistics.median(rps), 1), stats=stats, phases=phases,
+               samples=[round(x, 1) for x in rps], counts=served.mode, model=t.model, variant=t.variant,
+               facts=facts, load=[s.to_dict() for s in t.rounds], sweep=t.sweep)
+
+
+def _failed(t: Target, reason: str) -> Row:
+    return Row(t.runtime, FAILED, reason.splitlines()[0][:300], model=t.model, variant=t.variant)
+
+
+def _sweep_spec(io: "IoSpec", x: float) -> LoadSpec:
+    base = replace(load_spec(io, SERVER), duration_s=io.sweep_duration_s, warmup_s=min(io.warmup_s, 0.5))
+    if io.mode == "fixed-rate":
+        return replace(base, rate=float(x))
+    return replace(base, connections=int(x))
+
+
+def _load_words(spec: LoadSpec) -> str:
+    if spec.mode == "fixed-rate":
+        return (f"fixed rate {spec.rate:g} req/s over {spec.connections} connections for "
+                f"{spec.duration_s:g} s (latency from each request's intended send time)")
+    return f"closed loop, {spec.connections} connections for {spec.duration_s:g} s after {spec.warmup_s:g} s warm-up"
+
+
+def _port_of(ready_line: str) -> int | None:
+    if "port=" in ready_line:
+        head = ready_line.split("port=", 1)[1].split()[0]
+        return int(head) if head.isdigit() else None
+    return None
+
+
+def _cores(cpus: set[int] | None) -> str:
+    return ",".join(str(c) for c in sorted(cpus or ()))
+
+
+def steps(io: "IoSpec", n_targets: int) -> int:
+    """Progress steps of one I/O measurement with `n_targets` targets."""
+    return n_targets * (1 + io.rounds + len(io.sweep))
