@@ -169,6 +169,7 @@ class WasmscopeApp(App):
                 if rt in infos:
                     panel.set_info(infos[rt])
                 else:
+                    panel.query_one(".version").update("not part of the replayed run")
                     panel.set_status("replay: no stored figures for this runtime")
             self._replay_cold_starts()
 
@@ -177,7 +178,10 @@ class WasmscopeApp(App):
 
     def _fit_panels(self, width: int) -> None:
         panels = self.query_one("#panels")
-        columns = 1 if width < 72 else min(3, max(1, len(self.panels)))
+        n = max(1, len(self.panels))
+        columns = 1 if width < 72 else min(3, n)
+        if n == 4:  # 2×2 rather than 3 + 1, four across where they fit
+            columns = 1 if width < 72 else (4 if width >= 140 else 2)
         panels.styles.grid_size_columns = columns
         footer = self.query_one(Footer)
         if footer.show_command_palette != (width >= 100):  # at 80 columns the keys need the room
