@@ -33,6 +33,8 @@ from .messages import (
     BenchFinished,
     BenchProgress,
     EngineFailed,
+    IoPoint,
+    LoadFinished,
     LogLine,
     RunFinished,
     RunPoint,
@@ -72,7 +74,10 @@ class WasmscopeApp(App):
         Binding("b", "burst", "Burst", id="run.burst", tooltip="cold-start burst: 20 hello runs, each a latency point"),
         Binding("f", "run('fib')", "Fib", id="run.fib", tooltip="run fib on the selected runtime"),
         Binding("i", "start('idle')", "Idle", id="start.idle", tooltip="start the idle workload (memory sampled live)"),
-        Binding("w", "start('http')", "HTTP", id="start.http", tooltip="start the http server workload"),
+        Binding("w", "start('http')", "HTTP", id="start.http", show=False,
+                tooltip="start the http server workload (g also loads it)"),
+        Binding("g", "load", "Load", id="http.load",
+                tooltip="HTTP load on the selected runtime's server (starts http first): req/s and p99 stream"),
         Binding("s", "stop", "Stop", id="workload.stop", tooltip="stop the selected runtime's workload"),
         Binding("r", "bench", "Bench", id="bench.run", tooltip="run the profile's whole benchmark"),
         Binding("c,escape", "cancel", "Cancel", id="bench.cancel", tooltip="cancel the running benchmark (or burst)"),
@@ -123,6 +128,7 @@ class WasmscopeApp(App):
         self.paused = False
         self.bench_control: RunControl | None = None
         self.burst_cancel = threading.Event()
+        self.load_cancel = threading.Event()
         self.closing = False
         self.history: deque[str] = deque(maxlen=5000)  # every log line, for the log view and tests
         self._charts_due = False
@@ -197,13 +203,16 @@ class WasmscopeApp(App):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Cancel only shows when there is something to cancel; Bench dims while one runs."""
         if action == "cancel":
-            return self.bench_running or self._burst_running()
+            return self.bench_running or self._burst_running() or self._load_running()
         if action == "bench" and self.bench_running:
             return None
         return True
 
     def _burst_running(self) -> bool:
         return any(w.group == "runs" and w.is_running for w in self.workers)
+
+    def _load_running(self) -> bool:
+        return any(w.group == "load" and w.is_running for w in self.workers)
 
     def profile_label(self) -> str:
         return f"{self.profile.name} ({self.profile.path.name})" if self.profile.path else self.profile.name
@@ -261,6 +270,24 @@ class WasmscopeApp(App):
     def action_stop(self) -> None:
         self.stop_on(self.selected_runtime())
 
+    def action_load(self) -> None:
+        self.load_on(self.selected_runtime())
+
+    def load_on(self, runtime: str) -> None:
+        """An HTTP load against the runtime's server, started first if it is not running."""
+        if not self._usable(runtime):
+            return
+        if self._load_running():
+            self.notify("an HTTP load is already running (c cancels it)")
+            return
+        assert self.session is not None
+        io = self.profile.io
+        self.load_cancel.clear()
+        self.panels[runtime].set_status("HTTP load…", "-running")
+        self.log_line(f"{runtime}: HTTP load, {io.connections} connections for {io.duration_s:g} s "
+                      f"(built-in generator; c cancels)")
+        self.load_worker(runtime)
+
     def run_on(self, runtime: str, workload: str, n: int) -> None:
         if not self._usable(runtime):
             return
@@ -301,7 +328,9 @@ class WasmscopeApp(App):
         post = self.post_message
         control = RunControl(
             progress=lambda m, d, t: post(BenchProgress(m, d, t)),
-            on_sample=lambda table, rt, v: post(RunFinished(RunPoint(rt, f"bench:{table}", v))),
+            on_sample=lambda table, rt, v: post(
+                IoPoint(table.removeprefix("io-") if table != "io" else "round", rt, v) if table.startswith("io")
+                else RunFinished(RunPoint(rt, f"bench:{table}", v))),
             log=lambda m: post(LogLine(m)),
         )
         self.bench_control = control
@@ -314,6 +343,7 @@ class WasmscopeApp(App):
 
     def action_cancel(self) -> None:
         self.burst_cancel.set()
+        self.load_cancel.set()
         if self.bench_control is not None:
             self.bench_control.cancel.set()
             self.query_one("#bench-label", Label).update("benchmark: cancelling…")
@@ -420,6 +450,26 @@ class WasmscopeApp(App):
             return
         self.post_message(WorkloadStarted(runtime, workload, inst.started_ms))
 
+    @work(thread=True, group="load", exit_on_error=False)
+    def load_worker(self, runtime: str) -> None:
+        assert self.session is not None
+        post = self.post_message
+        try:
+            inst = self.session.instance(runtime)
+            if inst is None or inst.workload != self.profile.io.server_workload:
+                inst = self.session.start(runtime, self.profile.io.server_workload)
+                post(WorkloadStarted(runtime, inst.workload, inst.started_ms))
+            summary = self.session.load(
+                runtime, cancel=self.load_cancel,
+                on_tick=lambda t: (post(IoPoint("rps", runtime, t.rps)),
+                                   t.p99_ms is not None and post(IoPoint("p99", runtime, t.p99_ms))))
+        except Cancelled:
+            post(LoadFinished(runtime, error="cancelled"))
+        except WasmscopeError as err:
+            post(LoadFinished(runtime, error=str(err)))
+        else:
+            post(LoadFinished(runtime, summary))
+
     @work(thread=True, group="control", exit_on_error=False)
     def stop_worker(self, runtime: str) -> None:
         assert self.session is not None
@@ -454,7 +504,7 @@ class WasmscopeApp(App):
     def shutdown_worker(self) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and any(
-                w.group in ("bench", "runs", "control") and w.is_running for w in self.workers):
+                w.group in ("bench", "runs", "control", "load") and w.is_running for w in self.workers):
             time.sleep(0.05)
         if self.session is not None:
             self.session.close()
@@ -505,6 +555,38 @@ class WasmscopeApp(App):
             panel.set_cold_start(p.total_ms)
         if not p.workload.startswith("bench:"):
             self.log_line(f"{p.runtime}: {p.workload} {p.total_ms:.3f} ms  {p.detail}")
+
+    def on_io_point(self, message: IoPoint) -> None:
+        """HTTP load figures: a benchmark round's req/s feeds the results table; interval
+        figures (benchmark or interactive) stream into the runtime's panel."""
+        if message.kind == "round":
+            self.query_one(ResultsTables).add_sample("io", message.key, message.value)
+            self._charts_soon()
+            return
+        runtime, _, rest = message.key.partition("/")
+        panel = self.panels.get(runtime)
+        if panel is None:
+            return
+        if message.kind == "rps":
+            panel.push_rps(message.value, rest.replace("/", " ") if rest else "")
+        elif message.kind == "p99":
+            panel.push_p99(message.value)
+
+    def on_load_finished(self, message: LoadFinished) -> None:
+        panel = self.panels[message.runtime]
+        s = message.summary
+        if s is None:
+            self.log_line(f"{message.runtime}: HTTP load {'cancelled' if message.error == 'cancelled' else 'failed: ' + message.error}")
+            if message.error != "cancelled":
+                panel.set_error(message.error)
+        else:
+            p99 = f"{s.p99_ms:.2f} ms" if s.p99_ms is not None else "—"
+            bound = "; generator-bound" if s.generator_bound else ""
+            self.log_line(f"{message.runtime}: HTTP {s.rps:,.0f} req/s, p99 {p99}, {s.errors} errors, "
+                          f"{s.connections} connections × {s.duration_s:.1f} s ({s.generator}{bound})")
+        if panel.running:
+            panel.set_running(panel.running)
+        self.refresh_bindings()
 
     def on_workload_started(self, message: WorkloadStarted) -> None:
         self.panels[message.runtime].set_running(message.workload)

@@ -21,6 +21,8 @@ class WasmscopeCommands(Provider):
             yield f"run: cold start (hello) on {name}", partial(app.run_on, rt, "hello", 1), "one run to exit"
             yield f"run: cold-start burst on {name}", partial(app.run_on, rt, "hello", app.BURST), f"{app.BURST} runs"
             yield f"run: fib on {name}", partial(app.run_on, rt, "fib", 1), "compute"
+            yield (f"http: load the server on {name}", partial(app.load_on, rt),
+                   "starts http if needed; streams req/s and p99")
             if panel.running:
                 yield f"workload: stop {panel.running} on {name}", partial(app.stop_on, rt), ""
             else:

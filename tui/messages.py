@@ -84,3 +84,20 @@ class BenchFinished(Message):
     def __init__(self, results: Results | None, error: str = "", cancelled: bool = False) -> None:
         super().__init__()
         self.results, self.error, self.cancelled = results, error, cancelled
+
+
+class IoPoint(Message):
+    """A figure of a running HTTP load: `kind` is "rps" or "p99" (one 0.5 s interval), or
+    "round" (a finished benchmark round's req/s). `key` is runtime[/model[/variant]]."""
+
+    def __init__(self, kind: str, key: str, value: float) -> None:
+        super().__init__()
+        self.kind, self.key, self.value = kind, key, value
+
+
+class LoadFinished(Message):
+    """An interactive load run ended: its summary, or why it did not finish."""
+
+    def __init__(self, runtime: str, summary=None, error: str = "") -> None:
+        super().__init__()
+        self.runtime, self.summary, self.error = runtime, summary, error

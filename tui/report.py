@@ -161,45 +161,66 @@ def row_label(results: Results, row: Row) -> str:
     return _name(results, row.runtime) + (f" — {row.variant}" if row.variant else "")
 
 
-def io_table(results: Results, reference: dict | None = None) -> RichTable:
+def io_cells(t: Table, row: Row) -> dict[str, str]:
+    """An OK I/O row's figures by column key, as both front ends show them."""
+    s = row.stats
+    vs_native, vs_docker = _io_versus(t, row)
+    return {"model": row.model, "rps": fmt_rps(row.value), "p50": fmt_ms(s.get("p50_ms")),
+            "p99": fmt_ms(s.get("p99_ms")), "p999": fmt_ms(s.get("p999_ms")),
+            "errors": f"{int(s.get('errors', 0) + s.get('timeouts', 0)):,}",
+            "vs_native": vs_native, "vs_docker": vs_docker}
+
+
+def io_caption_lines(results: Results, reference: dict | None) -> list[str]:
+    """What sits under the I/O table: load and pinning, generator-bound rows, isolation cost
+    inside the front, who carries Docker's port, rows not measured and why."""
     t = results.tables["io"]
-    out = _new_table(f"HTTP I/O — {t.what}",
-                     ["Runtime", "Model", "req/s", "p50", "p99", "p99.9", "Errors", "vs native", "vs Docker"],
-                     reference)
-    notes, costs, bound, missing = [], [], [], []
+    costs, notes, bound, missing = [], [], [], []
     for row in t.rows:
-        s = row.stats
         label = row_label(results, row)
         if row.status != OK:
+            missing.append(f"  {label} ({row.model or 'all models'}): {row.status}: {row.reason}")
+            continue
+        if row.facts.get("generator_bound"):
+            bound.append(label)
+        if row.phases:
+            costs.append(f"  {label}: " + " · ".join(f"{k} {fmt_ms(v)}" for k, v in row.phases.items()))
+        if row.facts.get("port_proxy"):
+            notes.append(f"  {label}: port carried by {row.facts['port_proxy']}")
+    first = next((r for r in t.rows if r.status == OK), None)
+    lines = [f"Load: {first.facts.get('generator')}; {first.facts.get('pinning')}." if first else ""]
+    if bound:
+        lines.append("⚠ generator-bound (its core was saturated; the server may be faster than shown): "
+                     + ", ".join(bound))
+    lines += (["Per-request isolation cost inside the front (medians):"] + costs) if costs else []
+    lines += notes
+    lines += (["Not measured:"] + missing) if missing else []
+    lines.append("vs native: share of the native row's req/s in the same model; vs Docker: × Docker's "
+                 "req/s; p99.9 '—' where wrk cannot tell (it prints no p99.9).")
+    if reference and any(io_article_figure(reference, r) for r in t.rows):
+        lines.append("Article column: the reference article's published wrk figures (req/s · p99) — "
+                     "on its hardware, not measured here.")
+    return [line for line in lines if line]
+
+
+IO_COLUMNS = [("Model", "model"), ("req/s", "rps"), ("p50", "p50"), ("p99", "p99"), ("p99.9", "p999"),
+              ("Errors", "errors"), ("vs native", "vs_native"), ("vs Docker", "vs_docker")]
+
+
+def io_table(results: Results, reference: dict | None = None) -> RichTable:
+    t = results.tables["io"]
+    out = _new_table(f"HTTP I/O — {t.what}", ["Runtime"] + [label for label, _ in IO_COLUMNS], reference)
+    for row in t.rows:
+        label = row_label(results, row) + (" ⚠" if row.facts.get("generator_bound") else "")
+        if row.status != OK:
             cells: list[Any] = [row.model, Text(row.status, style="italic")] + [""] * 6
-            missing.append(f"  {label} ({row.model or 'all models'}): {row.reason}")
         else:
-            errors = int(s.get("errors", 0) + s.get("timeouts", 0))
-            cells = [row.model, fmt_rps(row.value), fmt_ms(s.get("p50_ms")), fmt_ms(s.get("p99_ms")),
-                     fmt_ms(s.get("p999_ms")), f"{errors:,}", *_io_versus(t, row)]
-            if row.facts.get("generator_bound"):
-                label += " ⚠"
-                bound.append(row_label(results, row))
-            if row.phases:
-                costs.append(f"  {row_label(results, row)}: "
-                             + " · ".join(f"{k} {fmt_ms(v)}" for k, v in row.phases.items()))
-            if row.facts.get("port_proxy"):
-                notes.append(f"  {row_label(results, row)}: port carried by {row.facts['port_proxy']}")
+            by_key = io_cells(t, row)
+            cells = [by_key[k] for _, k in IO_COLUMNS]
         if reference:
             cells.append(io_article_figure(reference, row))
         out.add_row(label, *cells)
-    first = next((r for r in t.rows if r.status == OK), None)
-    gen = (f"Load: {first.facts.get('generator')}; {first.facts.get('pinning')}." if first else "")
-    out.caption = _captions(
-        gen,
-        ("⚠ generator-bound (its core was saturated; the server may be faster than shown): "
-         + ", ".join(bound)) if bound else "",
-        "Per-request isolation cost inside the front (medians):" if costs else "", *costs, *notes,
-        "Not measured:" if missing else "", *missing,
-        "vs native: share of the native row's req/s in the same model; vs Docker: × Docker's req/s; "
-        "p99.9 '—' where wrk cannot tell (it prints no p99.9).",
-        ("Article column: the reference article's published wrk figures (req/s · p99) — on its "
-         "hardware, not measured here.") if reference and any(io_article_figure(reference, r) for r in t.rows) else "")
+    out.caption = _captions(*io_caption_lines(results, reference))
     return out
 
 

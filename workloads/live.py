@@ -20,6 +20,8 @@ from .runtimes.base import Instance, MemoryReading, RunResult, RuntimeAdapter
 if TYPE_CHECKING:
     from wasmscope.profiles import Profile
 
+    from .load import LoadSummary, Tick
+
 
 @dataclass(frozen=True)
 class Sample:
@@ -53,8 +55,11 @@ class LiveSession:
             return [str(self.profile.compute.n)]
         if workload.name == "idle":
             return [str(self.profile.memory.mib)]
-        if workload.name == "http":
-            return ["8080"] if self.adapters[runtime].kind == "container" else ["0"]
+        if workload.network:
+            kind = self.adapters[runtime].kind
+            # a container listens on its own 8080 (published on loopback); a host process binds
+            # loopback only; a Wasm CLI gets a pre-opened loopback socket of the adapter's choosing
+            return ["8080"] if kind == "container" else (["0", "127.0.0.1"] if kind == "native" else [])
         return list(workload.args)
 
     def command_line(self, runtime: str, workload_name: str) -> str:
@@ -112,6 +117,33 @@ class LiveSession:
     def instance(self, runtime: str) -> Instance | None:
         with self._lock:
             return self._instances.get(runtime)
+
+    def http_url(self, runtime: str) -> str | None:
+        """Where the runtime's running server answers, or None when none runs."""
+        from .measure.io import served_port
+
+        inst = self.instance(runtime)
+        if inst is None or not self.workload(inst.workload).network:
+            return None
+        port = served_port(inst)
+        return f"http://127.0.0.1:{port}/" if port else None
+
+    def load(self, runtime: str, on_tick: Callable[["Tick"], None] | None = None,
+             cancel: threading.Event | None = None) -> "LoadSummary":
+        """Load the runtime's running server with the profile's [io] load, streaming ticks
+        (the built-in generator: wrk reports nothing until it ends), pinned apart where it can."""
+        from dataclasses import replace
+
+        from .load import run_load
+        from .load.pinning import split_cores
+        from .measure.io import SERVER, load_spec
+
+        url = self.http_url(runtime)
+        if url is None:
+            raise WorkloadError(f"{runtime}: no HTTP server is running to load (start http first)")
+        cores = split_cores()
+        spec = replace(load_spec(self.profile.io, SERVER), generator="builtin")
+        return run_load(url, spec, cpus=cores[1] if cores else None, on_tick=on_tick, cancel=cancel)
 
     def sample(self) -> list[Sample]:
         """Memory of every running instance now (the cheap path: statm and cgroup files)."""

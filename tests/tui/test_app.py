@@ -345,3 +345,25 @@ async def test_help_lists_every_key_and_palette_names_actions(tmp_path):
         await wait_for(pilot, lambda: len(panel.rss) >= 2, what="idle sampled")
         assert panel.border_subtitle.endswith(" MiB")
         await quit_and_wait(app, pilot)
+
+
+async def test_http_load_streams_rps_and_p99_into_the_panel(tmp_path):
+    """g on the native panel starts the http server, loads it from the built-in generator and
+    streams req/s and p99 per 0.5 s; the log gets the run's summary; q stops the server."""
+    path = small_profile(tmp_path, runtimes=("native",))
+    path.write_text(path.read_text() + "\n[io]\nconnections = 4\nduration_s = 2.0\nwarmup_s = 0.2\n")
+    app = make_app(path, runtimes=("native",))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: described(app), what="runtimes described")
+        panel = app.panels["native"]
+        assert not panel.has_class("-io")  # the I/O sparklines only show once a load runs
+        await pilot.press("g")
+        await wait_for(pilot, lambda: len(panel.rps) >= 2 and len(panel.p99) >= 2, what="load ticks")
+        assert panel.has_class("-io") and panel.running == "http"
+        assert min(panel.rps) > 0
+        assert str(panel.query_one(".rps-label").render()).startswith("req/s ")
+        await wait_for(pilot, lambda: any(" req/s, p99 " in line for line in app.history), what="summary")
+        server = app.session.instance("native")
+        assert server is not None and server.alive()
+        await quit_and_wait(app, pilot)
+        assert not server.alive()

@@ -23,16 +23,17 @@ from textual.widgets import DataTable, Digits, Label, Static
 from wasmscope.workloads.measure.format import fmt_mib, fmt_ms, fmt_pct, fmt_times
 from wasmscope.workloads.measure.results import OK, Results, Row, Table
 
-from ..report import _article_caption, article_figure, compute_ci, machine_line
+from ..report import (IO_COLUMNS, _article_caption, article_figure, compute_ci, io_article_figure,
+                      io_caption_lines, io_cells, machine_line, row_label)
 
-TABLES = ("startup", "memory", "compute")
-UNITS = {"startup": "ms", "memory": "MiB", "compute": "ms"}
+TABLES = ("startup", "memory", "compute", "io")
+UNITS = {"startup": "ms", "memory": "MiB", "compute": "ms", "io": "req/s"}
 ARTICLE = "Article (published)"
 MEASURING = "measuring"
 
 # (label, key) pairs: keys let tests and updates address cells. Under 140 columns only the
 # ESSENTIAL ones show (and the runtime's short name), so 80x24 needs no sideways scrolling.
-ESSENTIAL = {"runtime", "median", "rss", "vs_docker", "vs_native", "article"}
+ESSENTIAL = {"runtime", "median", "rss", "vs_docker", "vs_native", "article", "rps", "p99"}
 COLUMNS: dict[str, list[tuple[str, str]]] = {
     "startup": [("Runtime", "runtime"), ("Median", "median"), ("p95", "p95"), ("Min", "min"),
                 ("Max", "max"), ("× vs Docker", "vs_docker"), ("% vs native", "vs_native")],
@@ -42,6 +43,7 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
     "compute": [("Runtime", "runtime"), ("Median", "median"), ("Min", "min"), ("Max", "max"),
                 ("× vs Docker", "vs_docker"), ("% vs native", "vs_native"), ("95 % CI", "ci"),
                 ("Wall incl. start", "wall")],
+    "io": [("Runtime", "runtime"), *IO_COLUMNS],
 }
 BETTER_WORSE = {"startup": ("faster", "slower"), "memory": ("less", "more"), "compute": ("faster", "slower")}
 EMPTY = ("No results yet: press r to run the profile's benchmark, or ctrl+o to open a profile "
@@ -52,6 +54,17 @@ def row_cells(results: Results, table: Table, row: Row, reference: dict | None) 
     """The cells of one runtime's row by column key (without the runtime name)."""
     keys = [k for _, k in COLUMNS[table.name][1:]]
     s = row.stats
+    if table.name == "io":
+        if row.status == MEASURING:
+            cells = {"model": row.model, "rps": Text(f"{row.value:,.0f}", style="italic"),
+                     "vs_docker": Text(f"measuring… n={len(row.samples)}", style="italic")}
+        elif row.status != OK:
+            cells = {"model": row.model, "rps": Text(f"{row.status}: {row.reason}", style="italic")}
+        else:
+            cells = dict(io_cells(table, row))
+        if reference:
+            cells["article"] = Text(io_article_figure(reference, row), style="dim")
+        return cells
     if row.status == MEASURING:
         fmt = fmt_mib if table.name == "memory" else fmt_ms
         first = "rss" if table.name == "memory" else "median"
@@ -90,8 +103,14 @@ def provisional_results(samples: dict[str, dict[str, list[float]]], base: Result
     """A `Results` of provisional medians from streamed samples (rows with status 'measuring')."""
     res = Results(profile=base.profile if base else "", started_at="", runtimes=dict(runtimes))
     for name, per in samples.items():
-        table = Table(name=name, unit=UNITS.get(name, ""), workload="", what="measuring…")
+        table = Table(name=name, unit=UNITS.get(name, ""), workload="", what="measuring…",
+                      higher_is_better=name == "io")
         for rt, vals in per.items():
+            if name == "io":  # keyed runtime/model/variant: one row per I/O target
+                runtime, model, variant = (rt.split("/", 2) + ["", ""])[:3]
+                table.rows.append(Row(runtime=runtime, status=MEASURING, value=statistics.median(vals),
+                                      samples=list(vals), model=model, variant=variant))
+                continue
             ordered = sorted(vals)
             p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
             table.rows.append(Row(runtime=rt, status=MEASURING, value=statistics.median(vals),
@@ -215,17 +234,17 @@ class ResultsTables(VerticalScroll, can_focus=False):
         cursor = dt.cursor_row
         dt.clear()
         for row in table.rows:
-            info = results.runtimes.get(row.runtime)
-            name = info.display if info else row.runtime
+            name = row_label(results, row)
             if self.compact:
-                name = name.split(" (")[0]
+                base, _, variant = name.partition(" — ")
+                name = base.split(" (")[0] + (f" — {variant}" if variant else "")
             cells = row_cells(results, table, row, self.reference)
-            dt.add_row(name, *(right(cells.get(key, "")) for _, key in columns[1:]), key=row.runtime)
+            dt.add_row(name, *(right(cells.get(key, "")) for _, key in columns[1:]), key=row.key)
         if dt.row_count:
             dt.move_cursor(row=min(cursor, dt.row_count - 1), animate=False)
         what = table.what or ""
         n = int(results.settings.get(f"{table.name}_runs", 0)) if table.name != "memory" else 0
-        title = {"startup": "Startup", "memory": "Memory", "compute": "Compute"}[table.name]
+        title = {"startup": "Startup", "memory": "Memory", "compute": "Compute", "io": "HTTP I/O"}[table.name]
         wl = f"{table.workload}: " if table.workload else ""
         self.query_one(f"#title-{table.name}", Label).update(
             f"{title} — {wl}{what}" + (f" (n={n})" if n else ""))
@@ -251,6 +270,8 @@ class ResultsTables(VerticalScroll, can_focus=False):
 
 
 def _caption(results: Results, table: Table, reference: dict | None) -> str:
+    if table.name == "io":
+        return "\n".join(io_caption_lines(results, reference))
     lines: list[str] = []
     name = lambda rt: results.runtimes[rt].display if rt in results.runtimes else rt  # noqa: E731
     if table.name == "startup":

@@ -36,6 +36,8 @@ class RuntimePanel(Vertical, can_focus=True):
     RuntimePanel Digits { width: auto; color: $accent; }
     RuntimePanel Sparkline { height: 1; margin: 0 0; }
     RuntimePanel .rss Sparkline > .sparkline--max-color { color: $success; }
+    RuntimePanel .io { display: none; }
+    RuntimePanel.-io .io { display: block; }
     """
 
     def __init__(self, runtime: str, display: str, window: int, **kwargs) -> None:
@@ -45,6 +47,8 @@ class RuntimePanel(Vertical, can_focus=True):
         self.border_title = display
         self.rss: deque[float] = deque(maxlen=window)
         self.latency: deque[float] = deque(maxlen=window)
+        self.rps: deque[float] = deque(maxlen=window)
+        self.p99: deque[float] = deque(maxlen=window)
         self.running: str | None = None
         self.available = True
         self.last_cold_ms: float | None = None
@@ -59,6 +63,10 @@ class RuntimePanel(Vertical, can_focus=True):
         yield Sparkline([], summary_function=max, classes="rss-spark")
         yield Readout("latency —", classes="caption latency-label")
         yield Sparkline([], summary_function=max, classes="latency-spark")
+        yield Readout("req/s —", classes="caption io rps-label")  # shown once HTTP load runs
+        yield Sparkline([], summary_function=max, classes="io rps-spark")
+        yield Readout("p99 —", classes="caption io p99-label")
+        yield Sparkline([], summary_function=max, classes="io p99-spark")
 
     # -- updates from the app ------------------------------------------------------------------
     def set_info(self, info: RuntimeInfo) -> None:
@@ -102,6 +110,19 @@ class RuntimePanel(Vertical, can_focus=True):
         self.latency.append(ms)
         self.query_one(".latency-spark", Sparkline).data = list(self.latency)
         self.query_one(".latency-label", Readout).update(f"{workload} {_ms(ms)} · n={len(self.latency)}")
+
+    def push_rps(self, rps: float, what: str = "") -> None:
+        """Requests/s of the last load interval (an HTTP load on this runtime's server)."""
+        self.add_class("-io")
+        self.rps.append(rps)
+        self.query_one(".rps-spark", Sparkline).data = list(self.rps)
+        self.query_one(".rps-label", Readout).update(f"req/s {rps:,.0f}" + (f" · {what}" if what else ""))
+
+    def push_p99(self, ms: float) -> None:
+        self.add_class("-io")
+        self.p99.append(ms)
+        self.query_one(".p99-spark", Sparkline).data = list(self.p99)
+        self.query_one(".p99-label", Readout).update(f"p99 {_ms(ms)} (last 0.5 s)")
 
     def set_cold_start(self, ms: float) -> None:
         self.last_cold_ms = ms

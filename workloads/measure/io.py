@@ -180,7 +180,7 @@ def _server(adapter: RuntimeAdapter, workload, args: list[str]) -> Callable[[], 
     def start() -> Served:
         adapter.prepare(workload)
         inst = adapter.start(workload, args)
-        port = getattr(inst, "host_port", None) or _port_of(inst.ready_line)
+        port = served_port(inst)
         if not port:
             inst.stop()
             raise WasmscopeError(f"{adapter.name} started {workload.name} but no port is known "
@@ -245,7 +245,7 @@ def _load(t: Target, spec: LoadSpec, cpus: set[int] | None, control: RunControl)
     assert t.served is not None
     try:
         summary = run_load(t.served.url, spec, cpus=cpus, cancel=control.cancel,
-                           on_tick=lambda tick: control.sample("io-tick", t.key, tick.rps))
+                           on_tick=lambda tick: _tick(control, t.key, tick))
     except Cancelled:
         raise
     except WasmscopeError as err:
@@ -253,6 +253,13 @@ def _load(t: Target, spec: LoadSpec, cpus: set[int] | None, control: RunControl)
         return None
     t.rss.append(_rss(t.served))
     return summary
+
+
+def _tick(control: RunControl, key: str, tick) -> None:
+    """Stream a running load's interval figures (the app's req/s and p99 sparklines)."""
+    control.sample("io-rps", key, tick.rps)
+    if tick.p99_ms is not None:
+        control.sample("io-p99", key, tick.p99_ms)
 
 
 def _rss(served: Served) -> int:
@@ -307,9 +314,15 @@ def _load_words(spec: LoadSpec) -> str:
     return f"closed loop, {spec.connections} connections for {spec.duration_s:g} s after {spec.warmup_s:g} s warm-up"
 
 
-def _port_of(ready_line: str) -> int | None:
-    if "port=" in ready_line:
-        head = ready_line.split("port=", 1)[1].split()[0]
+def served_port(inst) -> int | None:
+    """The loopback port a started server answers on: the adapter's published port, else the
+    `ready port=N` line the server printed."""
+    port = getattr(inst, "host_port", None)
+    if port:
+        return int(port)
+    line = getattr(inst, "ready_line", "") or ""
+    if "port=" in line:
+        head = line.split("port=", 1)[1].split()[0]
         return int(head) if head.isdigit() else None
     return None
 
