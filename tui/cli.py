@@ -10,6 +10,7 @@ import argparse
 import json
 import signal
 import sys
+from pathlib import Path
 from enum import IntEnum
 from typing import Sequence
 
@@ -82,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", help="output directory (default: the package's wasm/ folder)")
 
     sub.add_parser("runtimes", help="list runtimes with availability, version and mode")
+
+    report = sub.add_parser("report", help="a profile's stored results as four tables with the "
+                                           "article's claims checked (Markdown for slides, or JSON)")
+    report.add_argument("--profile", default="quick", help="profile file with [results], or a shipped name")
+    report.add_argument("--format", choices=("md", "json"), default="md", help="output format (default md)")
+    report.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
 
     advise = sub.add_parser("advise", help="the decision wizard, headless: Wasm, containers or both?")
     advise.add_argument("--answers", metavar="FILE", help="answers TOML (keys: the questions below)")
@@ -175,6 +182,34 @@ def cmd_bench(ns: argparse.Namespace) -> ExitCode:
     for table, runtime, reason in failures:
         print(f"{PROG}: {table} on {runtime} failed: {reason}", file=sys.stderr)
     return ExitCode.FAILURE if failures else ExitCode.OK
+
+
+def cmd_report(ns: argparse.Namespace) -> ExitCode:
+    from wasmscope.profiles import ProfileError, load_profile, resolve_profile_path
+    from wasmscope.profiles.store import write_atomic
+    from wasmscope.workloads.measure.results import Results
+
+    from .markdown_report import report_json, report_markdown
+
+    path = resolve_profile_path(ns.profile)
+    profile = load_profile(path)
+    if not profile.results:
+        raise ProfileError(f"{path}: no [results] to report: run `wasmscope bench --profile "
+                           f"{ns.profile} --save {path}` first")
+    try:
+        results = Results.from_dict(profile.results)
+    except (TypeError, ValueError, KeyError) as err:
+        raise ProfileError(f"{path}: results: not a wasmscope results table ({err})") from None
+    if ns.format == "json":
+        text = json.dumps(report_json(results, profile.reference), indent=2) + "\n"
+    else:
+        text = report_markdown(results, profile.reference, path.name)
+    if ns.output:
+        write_atomic(Path(ns.output), text)
+        print(f"{PROG}: report written to {ns.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return ExitCode.OK
 
 
 def cmd_clean(ns: argparse.Namespace) -> ExitCode:
@@ -306,7 +341,8 @@ def cmd_serve(ns: argparse.Namespace) -> ExitCode:
     return ExitCode.OK
 
 
-COMMANDS = {"bench": cmd_bench, "serve": cmd_serve, "advise": cmd_advise, "clean": cmd_clean, "build-workloads": cmd_build, "runtimes": cmd_runtimes}
+COMMANDS = {"bench": cmd_bench, "serve": cmd_serve, "advise": cmd_advise, "clean": cmd_clean, "build-workloads": cmd_build, "runtimes": cmd_runtimes,
+            "report": cmd_report}
 
 
 def _sigterm_to_interrupt(signum, frame) -> None:  # so `finally` blocks remove containers
