@@ -138,8 +138,7 @@ def compute_table(results: Results, reference: dict | None = None) -> RichTable:
 
 # The article's I/O rows: its native server, its Docker (Alpine) server, and its Wasmtime
 # figure (a wasi:http server under `wasmtime serve`), matched to the rows measured here.
-IO_ARTICLE = {("native", ""): "Native", ("docker", ""): "Docker", ("wasmtime-cli", "wasmtime serve"): "Wasmtime",
-              ("wasmtime-cli", ""): "Wasmtime"}
+IO_ARTICLE = {("native", ""): "Native", ("docker", ""): "Docker", ("wasmtime-cli", "wasmtime serve"): "Wasmtime"}
 
 
 def io_article_figure(reference: dict | None, row: Row) -> str:
@@ -175,12 +174,14 @@ def io_caption_lines(results: Results, reference: dict | None) -> list[str]:
     """What sits under the I/O table: load and pinning, generator-bound rows, isolation cost
     inside the front, who carries Docker's port, rows not measured and why."""
     t = results.tables["io"]
-    costs, notes, bound, missing = [], [], [], []
+    costs, notes, bound, missing, modes = [], [], [], [], []
     for row in t.rows:
         label = row_label(results, row)
         if row.status != OK:
             missing.append(f"  {label} ({row.model or 'all models'}): {row.status}: {row.reason}")
             continue
+        if row.counts and (row.variant or row.model == "per-request"):  # the usual rows are in Runtimes
+            modes.append(f"  {label} ({row.model}): {row.counts}")
         if row.facts.get("generator_bound"):
             bound.append(label)
         if row.phases:
@@ -194,6 +195,7 @@ def io_caption_lines(results: Results, reference: dict | None) -> list[str]:
                      + ", ".join(bound))
     lines += (["Per-request isolation cost inside the front (medians):"] + costs) if costs else []
     lines += notes
+    lines += (["How these rows serve:"] + modes) if modes else []
     lines += (["Not measured:"] + missing) if missing else []
     lines.append("vs native: share of the native row's req/s in the same model; vs Docker: × Docker's "
                  "req/s; p99.9 '—' where wrk cannot tell (it prints no p99.9).")

@@ -11,7 +11,7 @@ from textual_plotext import PlotextPlot
 from wasmscope.workloads.measure.results import OK, Results
 
 from ..report import row_label
-from ..sweep_plot import OKABE_ITO, draw_sweep, sweep_rows
+from ..sweep_plot import OKABE_ITO, draw_sweep, private_axes, sweep_rows
 
 CHARTS = (("startup", "Startup: median cold start (ms, log scale)", True),
           ("memory", "Memory: instance RSS (MiB)", False),
@@ -22,6 +22,7 @@ CHARTS = (("startup", "Startup: median cold start (ms, log scale)", True),
 class ChartsView(VerticalScroll, can_focus=True):
     DEFAULT_CSS = """
     ChartsView PlotextPlot { height: 12; min-height: 8; }
+    ChartsView PlotextPlot.chart-sweep { height: 22; }
     ChartsView .empty { color: $text-muted; padding: 1 2; }
     """
 
@@ -39,11 +40,12 @@ class ChartsView(VerticalScroll, can_focus=True):
                 continue
             plot = PlotextPlot(classes=f"chart-{name}")  # classes: old widgets may still be leaving
             plots.append(plot)
-            labels = [_short(row_label(results, r)) for r in rows]
+            labels = [_io_short(r) if name == "io" else _short(row_label(results, r)) for r in rows]
             values = [r.value for r in rows]
             plt = plot.plt
             plt.clear_data()
             plt.clear_figure()
+            private_axes(plt)
             plt.title(title)
             heights = values
             if log:
@@ -54,14 +56,31 @@ class ChartsView(VerticalScroll, can_focus=True):
                 plt.yticks([t - lo for t in range(lo, hi + 1)], [f"{10 ** t:g}" for t in range(lo, hi + 1)])
             for i, height in enumerate(heights):  # one series per runtime, each its own colour
                 plt.bar([i + 1], [height], color=OKABE_ITO[i % len(OKABE_ITO)], width=0.6)
-            plt.xticks(list(range(1, len(labels) + 1)), labels)
             plt.xlim(0.4, len(labels) + 0.6)
-            plt.xlabel("  ".join(f"{lab}: {_fmt(v, name)}" for lab, v in zip(labels, values)))
+            if name == "io":
+                # up to a dozen bars: numbers under them (names would collide, and plotext then
+                # places them by set order, which changes from run to run), names in the legend
+                plt.xticks(list(range(1, len(labels) + 1)), [str(i) for i in range(1, len(labels) + 1)])
+                plt.xlabel("  ".join(f"{i} {lab}" for i, lab in enumerate(labels, 1)))
+            else:
+                plt.xticks(list(range(1, len(labels) + 1)), labels)
+                plt.xlabel("  ".join(f"{lab}: {_fmt(v, name)}" for lab, v in zip(labels, values)))
         if sweep_rows(results):
             plot = PlotextPlot(classes="chart-sweep")
             draw_sweep(plot.plt, results)
             plots.append(plot)
         self.mount_all(plots or [Static("No results to chart yet.", classes="empty")])
+
+
+IO_SHORT = {"wasmtime": "wt", "wasmtime-cli": "wt-cli", "host network": "host", "wasmtime serve": "serve"}
+
+
+def _io_short(row) -> str:
+    """A label under an I/O bar (≤ 12 characters): runtime, variant, ·req for per-request."""
+    words = [IO_SHORT.get(row.runtime, row.runtime)]
+    if row.variant and row.runtime != "front":
+        words.append(IO_SHORT.get(row.variant, row.variant))
+    return " ".join(words) + ("·req" if row.model == "per-request" and row.runtime != "front" else "")
 
 
 def _short(label: str) -> str:
