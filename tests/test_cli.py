@@ -192,3 +192,57 @@ def test_sigterm_during_bench_removes_its_containers(docker_client, tmp_path):
     assert proc.returncode == 130
     assert "interrupted" in err
     assert not docker_client.containers.list(all=True, filters={"label": f"{OWNER_PID}={proc.pid}"})
+
+
+def test_bench_http_rows_in_json_and_table():
+    """The I/O table from the CLI: native in both serving models, the front's ceiling beside."""
+    proc = run_cli("bench", "--profile", "quick", "--runtimes", "native", "--workloads", "http,handler",
+                   "--duration", "1", "--json", timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    rows = {"/".join(x for x in (r["runtime"], r.get("model", ""), r.get("variant", "")) if x): r
+            for r in data["tables"]["io"]["rows"]}
+    assert set(rows) == {"native/server", "front/per-request/no instance", "native/per-request"}
+    assert all(r["status"] == "ok" and r["value"] > 0 for r in rows.values())
+    assert data["comparisons"]["io"]["native/per-request"]["share_of_native"] == pytest.approx(1.0)
+    assert data["settings"]["io"]["duration_s"] == 1.0
+    table = run_cli("bench", "--profile", "quick", "--runtimes", "native", "--workloads", "http",
+                    "--duration", "1", "--connections", "1,4", timeout=120)
+    assert table.returncode == 0, table.stderr
+    assert "HTTP I/O" in table.stdout and "Latency against throughput" in table.stdout
+    assert "p99 ms (log)" in table.stdout  # the plotext chart of the sweep
+
+
+def test_bench_rejects_a_bad_rate_in_one_line():
+    proc = run_cli("bench", "--workloads", "http", "--rate", "fast")
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "wasmscope: --rate: expected a number > 0, got 'fast'"
+
+
+REPORT_PROFILE = Path(__file__).parent / "tui" / "data" / "replay.toml"
+REPORT_GOLDEN = Path(__file__).parent / "data" / "report" / "replay.md"
+
+
+def test_report_markdown_of_a_stored_profile_is_stable():
+    """Deterministic: the same stored results give the same Markdown, byte for byte (set
+    WASMSCOPE_UPDATE_GOLDEN=1 to rewrite the expected file after an intended change)."""
+    proc = run_cli("report", "--profile", str(REPORT_PROFILE))
+    assert proc.returncode == 0, proc.stderr
+    if os.environ.get("WASMSCOPE_UPDATE_GOLDEN") == "1":
+        REPORT_GOLDEN.write_text(proc.stdout)
+    assert proc.stdout == REPORT_GOLDEN.read_text()
+    for heading in ("### Startup", "### Memory", "### Compute", "### HTTP I/O", "## The article's claims"):
+        assert heading in proc.stdout
+    assert "| Wasm cold start under 5 ms |" in proc.stdout
+
+
+def test_report_json_and_errors(tmp_path):
+    proc = run_cli("report", "--profile", str(REPORT_PROFILE), "--format", "json", "-o", str(tmp_path / "r.json"))
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert {c["verdict"] for c in data["claims"]} <= {"holds", "does not hold", "not measured"}
+    assert set(data["results"]["tables"]) >= {"startup", "memory", "compute"}
+    empty = write_profile(tmp_path / "empty.toml", "[profile]\nname = 'empty'\n")
+    proc = run_cli("report", "--profile", str(empty))
+    assert proc.returncode == 2
+    assert proc.stderr.strip().startswith(f"wasmscope: {empty}: no [results] to report: run ")

@@ -20,12 +20,6 @@ pytestmark = pytest.mark.timeout(60)  # the build (~6-10 s) and a cold serve (~5
 
 
 @pytest.fixture(scope="session")
-def cli36() -> Path:
-    found = tools.find_wasmtime_cli(36)
-    return found if found is not None else tools.install_wasmtime_cli("36.0.9")
-
-
-@pytest.fixture(scope="session")
 def component() -> Path:
     return components.build_component()
 

@@ -48,7 +48,7 @@ RESULTS = {
 def test_shipped_profiles_load():
     quick = load_profile(resolve_profile_path("quick"))
     article = load_profile(resolve_profile_path("article"))
-    assert quick.bench.runtimes == ("wasmtime", "native", "docker")
+    assert quick.bench.runtimes == ("wasmtime", "native", "docker", "wasmtime-cli")
     assert article.compute.n == 40
     assert article.reference["startup_ms"]["Docker (Alpine)"] == 300
     assert "not measured" in article.reference["note"] or "never measured" in article.reference["note"]

@@ -21,12 +21,6 @@ pytestmark = pytest.mark.timeout(60)
 MIB = 1 << 20
 
 
-@pytest.fixture(scope="session")
-def cli36() -> Path:
-    found = tools.find_wasmtime_cli(36)
-    return found if found is not None else tools.install_wasmtime_cli("36.0.9")
-
-
 @pytest.fixture
 def adapter(cli36):
     a = WasmtimeCliAdapter({"cli": str(cli36)})

@@ -177,7 +177,13 @@ async def test_open_profile_with_stored_results_shows_them_without_running(tmp_p
         wasmtime = next(r for r in stored["tables"]["startup"]["rows"] if r["runtime"] == "wasmtime")
         assert tables.cell("startup", "wasmtime", "median") == fmt_ms(wasmtime["value"])
         assert tables.cell("startup", "wasmtime", "article") == "0.8 ms"  # the article's, labelled so
-        assert app.query_one("#table-compute").row_count == 3
+        assert app.query_one("#table-compute").row_count == len(stored["tables"]["compute"]["rows"]) == 4
+        io_rows = {"/".join(x for x in (r["runtime"], r.get("model", ""), r.get("variant", "")) if x): r
+                   for r in stored["tables"]["io"]["rows"]}
+        native = io_rows["native/server"]
+        assert tables.cell("io", "native/server", "rps") == f"{native['value']:,.0f}"
+        assert tables.cell("io", "docker/per-request", "vs_docker") == "baseline"
+        assert tables.cell("io", "docker/server", "article").startswith("49,500")
         assert "not re-run" in app.results_note
         assert not app.bench_running
         await quit_and_wait(app, pilot)

@@ -65,3 +65,23 @@ def test_wizard_result_view(snap_compare):
         await pilot.pause(0.2)
 
     assert snap_compare(replay_app(), run_before=open_result, terminal_size=(110, 44))
+
+
+def test_charts_view_http_and_sweep(snap_compare):
+    """The bottom of the charts view: req/s per I/O row (log scale) and latency against
+    throughput from the connection sweep."""
+    from wasmscope.tui.widgets.charts import ChartsView
+
+    async def settle(pilot):
+        await pilot.press("3")
+        view = pilot.app.query_one(ChartsView)
+        for _ in range(100):  # until the charts are mounted and laid out
+            await pilot.pause(0.05)
+            if view.query(".chart-sweep") and view.max_scroll_y > 0:
+                break
+        await pilot.pause(0.3)
+        view.scroll_end(animate=False, immediate=True)
+        await pilot.pause(0.5)
+        await pilot.wait_for_scheduled_animations()
+
+    assert snap_compare(replay_app(), run_before=settle, terminal_size=(120, 40))
