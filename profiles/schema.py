@@ -89,6 +89,7 @@ class Profile:
     reference: dict | None = None
     results: dict | None = None
     advice: dict | None = None  # the wizard's answers and recommendation (validated by its loader)
+    density: dict | None = None  # a `wasmscope density` run (Results with one "density" table)
 
     def workload(self, name: str) -> Workload:
         try:
@@ -160,7 +161,8 @@ class _Checker:
 
 
 REFERENCE_TABLES = ("startup_ms", "memory_mib", "compute_ms", "http_rps", "http_p99_ms")
-_SECTIONS = ("profile", "bench", "startup", "compute", "memory", "io", "workloads", "reference", "results", "advice")
+_SECTIONS = ("profile", "bench", "startup", "compute", "memory", "io", "workloads", "reference", "results",
+             "density", "advice")
 _WORKLOAD_KEYS = ("module", "image", "args", "kind", "ready", "description")
 
 
@@ -213,10 +215,13 @@ def build_profile(data: dict, path: Path | None, source: str) -> Profile:
     advice = data.get("advice")
     if advice is not None:
         c.table(advice, "advice")
+    density = data.get("density")
+    if density is not None:
+        c.table(density, "density")
     return Profile(path=path, name=meta.get("name", path.stem if path else "unnamed"),
                    description=meta.get("description", ""), bench=bench, startup=startup,
                    compute=compute, memory=memory, io=io, workloads=workloads, reference=reference,
-                   results=results, advice=advice)
+                   results=results, advice=advice, density=density)
 
 
 def _io(c: _Checker, data: dict) -> IoSpec:

@@ -54,6 +54,7 @@ def test_io_table_has_both_serving_models_on_every_runtime(docker_client):
         assert r.load and r.load[0]["connections"] == (4 if r.model == "server" else 2)
     # the per-request model: isolation cost measured inside the front, by phase
     assert {"instantiate", "run", "total"} <= set(rows["wasmtime/per-request"].phases)
+    assert "InstancePre" in rows["wasmtime/per-request"].counts  # the spawner says how it instantiates
     assert {"spawn", "total"} <= set(rows["native/per-request"].phases)
     assert {"create", "start", "remove", "total"} <= set(rows["docker/per-request"].phases)
     assert rows["docker/per-request"].phases["total"] > rows["wasmtime/per-request"].phases["total"]

@@ -84,6 +84,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("runtimes", help="list runtimes with availability, version and mode")
 
+    density = sub.add_parser("density", help="how many instances fit in 1 GiB, per runtime and hosting model")
+    density.add_argument("--profile", default="quick", help="profile file, or a shipped name (its runtimes)")
+    density.add_argument("--runtimes", type=_csv, help="comma-separated runtimes (default: the profile's)")
+    density.add_argument("--max", type=int, default=1000, help="most instances per runtime (default 1000)")
+    density.add_argument("--kib", type=int, default=64, help="KiB each instance touches (default 64)")
+    density.add_argument("--floor-pct", type=float, default=25.0,
+                         help="stop before available memory falls below this %% of RAM (default 25)")
+    density.add_argument("--json", action="store_true", help="print results as JSON on stdout")
+    density.add_argument("--save", metavar="FILE", help="write the run into this profile's [density] table")
+
     report = sub.add_parser("report", help="a profile's stored results as four tables with the "
                                            "article's claims checked (Markdown for slides, or JSON)")
     report.add_argument("--profile", default="quick", help="profile file with [results], or a shipped name")
@@ -184,6 +194,47 @@ def cmd_bench(ns: argparse.Namespace) -> ExitCode:
     return ExitCode.FAILURE if failures else ExitCode.OK
 
 
+def cmd_density(ns: argparse.Namespace) -> ExitCode:
+    from rich.console import Console
+    from rich.text import Text
+
+    from wasmscope.profiles import load_profile, resolve_profile_path, save_table
+    from wasmscope.workloads.bench import run_density
+    from wasmscope.workloads.measure.control import RunControl
+    from wasmscope.workloads.measure.density import DensitySpec
+
+    from .report import density_table, machine_line, results_json
+    from .sweep_plot import density_text
+
+    path = resolve_profile_path(ns.profile)
+    profile = load_profile(path)
+    spec = DensitySpec(max_instances=ns.max, kib=ns.kib, floor_pct=ns.floor_pct)
+    last = {"name": ""}
+
+    def on_progress(message: str, done: int, total: int) -> None:
+        name = message.split()[1] if len(message.split()) > 1 else message
+        if name != last["name"]:
+            last["name"] = name
+            print(f"{PROG}: density of {name}", file=sys.stderr, flush=True)
+
+    results = run_density(profile, ns.runtimes, spec, RunControl(progress=on_progress))
+    if ns.json:
+        json.dump(results_json(results), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        out = Console(width=None if sys.stdout.isatty() else 132)
+        out.print(machine_line(results))
+        out.print(density_table(results))
+        out.print(Text.from_ansi(density_text(results, width=min(out.width, 110))))
+    if ns.save:
+        save_table(ns.save, "density", results.to_dict(), template=path)
+        print(f"{PROG}: density saved to {ns.save} [density]", file=sys.stderr)
+    failures = results.failures()
+    for table, runtime, reason in failures:
+        print(f"{PROG}: {table} on {runtime} failed: {reason}", file=sys.stderr)
+    return ExitCode.FAILURE if failures else ExitCode.OK
+
+
 def cmd_report(ns: argparse.Namespace) -> ExitCode:
     from wasmscope.profiles import ProfileError, load_profile, resolve_profile_path
     from wasmscope.profiles.store import write_atomic
@@ -198,6 +249,10 @@ def cmd_report(ns: argparse.Namespace) -> ExitCode:
                            f"{ns.profile} --save {path}` first")
     try:
         results = Results.from_dict(profile.results)
+        if profile.density:  # a `wasmscope density --save` run: its table joins the report
+            density = Results.from_dict(profile.density)
+            results.tables.update(density.tables)
+            results.runtimes = {**density.runtimes, **results.runtimes}
     except (TypeError, ValueError, KeyError) as err:
         raise ProfileError(f"{path}: results: not a wasmscope results table ({err})") from None
     if ns.format == "json":
@@ -342,7 +397,7 @@ def cmd_serve(ns: argparse.Namespace) -> ExitCode:
 
 
 COMMANDS = {"bench": cmd_bench, "serve": cmd_serve, "advise": cmd_advise, "clean": cmd_clean, "build-workloads": cmd_build, "runtimes": cmd_runtimes,
-            "report": cmd_report}
+            "report": cmd_report, "density": cmd_density}
 
 
 def _sigterm_to_interrupt(signum, frame) -> None:  # so `finally` blocks remove containers

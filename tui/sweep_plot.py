@@ -77,3 +77,38 @@ def sweep_text(results: Results, width: int = 100, height: int = 24) -> str:
     text = plt.build()
     plt.clear_figure()
     return text
+
+
+def draw_density(plt: Any, results: Results) -> bool:
+    """Memory (PSS, MiB) against live instances, one line per runtime and model, log-log."""
+    table = results.tables.get("density")
+    rows = [r for r in table.rows if r.status == OK and len(r.sweep) > 1] if table else []
+    if not rows:
+        return False
+    plt.clear_data()
+    plt.clear_figure()
+    private_axes(plt._core._figure if isinstance(plt, ModuleType) else plt)
+    plt.title("Density: memory (PSS of every process involved) against live instances")
+    plt.xlabel("instances (log)")
+    plt.ylabel("MiB (log)")
+    plt.xscale("log")
+    plt.yscale("log")
+    for i, row in enumerate(rows):
+        pts = [p for p in row.sweep if p["x"] >= 1]
+        xs, ys = [p["x"] for p in pts], [max(p["pss_mib"], 0.01) for p in pts]
+        color = OKABE_ITO[i % len(OKABE_ITO)]
+        plt.plot(xs, ys, marker="dot", color=color)
+        plt.text(f"{row_label(results, row)}", x=xs[-1], y=ys[-1], color=color, alignment="right")
+    return True
+
+
+def density_text(results: Results, width: int = 100, height: int = 22) -> str:
+    import plotext as plt
+
+    if not draw_density(plt, results):
+        return ""
+    plt.plotsize(width, height)
+    plt.theme("clear")
+    text = plt.build()
+    plt.clear_figure()
+    return text

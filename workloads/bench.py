@@ -24,6 +24,8 @@ from .runtimes.base import RuntimeAdapter
 if TYPE_CHECKING:
     from wasmscope.profiles import Profile
 
+    from .measure.density import DensitySpec
+
 MEASUREMENTS = ("startup", "memory", "compute", "io")
 
 
@@ -146,6 +148,42 @@ def run_benchmark(profile: "Profile", plan: Plan, control: RunControl | None = N
         if own:
             for adapter in adapters.values():
                 adapter.close()
+    return results
+
+
+def run_density(profile: "Profile", runtimes: Sequence[str] | None, spec: "DensitySpec",
+                control: RunControl | None = None) -> Results:
+    """A density run over the profile's runtimes (or `runtimes`); containers removed however it ends."""
+    from .measure.density import measure_density
+
+    control = control or RunControl()
+    names = list(runtimes) if runtimes else list(profile.bench.runtimes)
+    for name in names:
+        if name not in KNOWN_RUNTIMES:
+            raise UsageError(f"--runtimes: unknown runtime {name!r} (known: {', '.join(KNOWN_RUNTIMES)})")
+    if spec.max_instances < 1 or spec.kib < 0 or not 0 <= spec.floor_pct < 100:
+        raise UsageError(f"density: expected --max >= 1, --kib >= 0 and 0 <= --floor-pct < 100, got "
+                         f"{spec.max_instances}, {spec.kib}, {spec.floor_pct:g}")
+    adapters = {name: create_adapter(name, {"memory_limit_mib": profile.bench.memory_limit_mib}) for name in names}
+    results = Results(profile=profile.name, started_at=_now())
+    try:
+        results.runtimes = describe_runtimes(adapters)
+        docker_info = results.runtimes.get("docker")
+        results.machine = machine_info(docker_info.version if docker_info and docker_info.available else None)
+        live = {n: a for n, a in adapters.items() if results.runtimes[n].available}
+        results.settings = {"density": {"max_instances": spec.max_instances, "kib": spec.kib,
+                                        "floor_pct": spec.floor_pct, "runtimes": names}}
+        table = measure_density(live, profile.workload(profile.memory.workload), spec, control)
+        for name, info in results.runtimes.items():
+            if not info.available:
+                table.rows.append(Row(name, UNAVAILABLE, info.reason))
+        order = {n: i for i, n in enumerate(names)}
+        table.rows.sort(key=lambda r: order.get(r.runtime, len(order)))
+        results.tables["density"] = table
+    finally:
+        results.finished_at = _now()
+        for adapter in adapters.values():
+            adapter.close()
     return results
 
 

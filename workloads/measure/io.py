@@ -226,7 +226,7 @@ def _front(spawner: str, io: "IoSpec", cpus: set[int] | None) -> Callable[[], Se
             return {"front": {"spawner": stats.spawner, "concurrency": stats.concurrency,
                               "workers": stats.workers, "requests": stats.requests,
                               "errors": stats.errors, "first_error": stats.first_error},
-                    "isolation_ms": stats.phases_ms}
+                    "isolation_ms": stats.phases_ms, "instance_mode": stats.mode}
 
         mode = f"wasmscope front (asyncio), {workers} worker(s), spawner {spawner}"
         return Served(front.url, mode, front.pids, stop, {})
@@ -286,13 +286,14 @@ def _row(t: Target, pinning: str) -> Row:
     rss = [r for r in t.rss if r]
     if rss:
         stats["server_rss_mib"] = round(statistics.median(rss) / MIB, 2)
-    facts = {k: v for k, v in served.facts.items() if k not in ("isolation_ms",)}
+    facts = {k: v for k, v in served.facts.items() if k not in ("isolation_ms", "instance_mode")}
     facts.update({"generator": t.rounds[0].generator, "pinning": pinning,
                   "generator_bound": any(s.generator_bound for s in t.rounds)})
     phases = {phase: round(v["median"], 4) for phase, v in (served.facts.get("isolation_ms") or {}).items()
               if isinstance(v, dict) and "median" in v}
+    mode = served.mode + (f"; {served.facts['instance_mode']}" if served.facts.get("instance_mode") else "")
     return Row(t.runtime, OK, value=round(statistics.median(rps), 1), stats=stats, phases=phases,
-               samples=[round(x, 1) for x in rps], counts=served.mode, model=t.model, variant=t.variant,
+               samples=[round(x, 1) for x in rps], counts=mode, model=t.model, variant=t.variant,
                facts=facts, load=[s.to_dict() for s in t.rounds], sweep=t.sweep)
 
 
