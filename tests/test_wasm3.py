@@ -1,0 +1,188 @@
+"""The wasm3 adapter against the real pywasm3 (skipped with the pip hint when it is missing):
+its WASI layer, the warm worker, deadlines by killing the worker, and long-running instances."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+import wasmtime
+
+from wasmscope.workloads.catalogue import Workload
+from wasmscope.workloads.errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
+from wasmscope.workloads.runtimes import wasm3 as wasm3_module
+from wasmscope.workloads.runtimes.wasm3 import PIP_HINT, Wasm3Adapter
+
+pytestmark = pytest.mark.timeout(60)
+MIB = 1 << 20
+
+_AVAIL = Wasm3Adapter().availability()
+needs_wasm3 = pytest.mark.skipif(not _AVAIL.ok, reason=f"{_AVAIL.reason}; {_AVAIL.hint}")
+
+
+@pytest.fixture
+def adapter():
+    a = Wasm3Adapter()
+    yield a
+    pid = a.worker_pid()
+    a.close()
+    assert pid is None or not psutil.pid_exists(pid), "the warm worker outlived close()"
+
+
+def wat_workload(tmp_path: Path, name: str, wat: str) -> Workload:
+    path = tmp_path / f"{name}.wasm"
+    path.write_bytes(wasmtime.wat2wasm(wat))
+    return Workload(name, f"test module {name}", module=path)
+
+
+# -- facts ----------------------------------------------------------------------------------------
+
+def test_unavailable_without_pywasm3_says_why_and_how(monkeypatch, builtin):
+    monkeypatch.setattr(wasm3_module, "_pywasm3_version", lambda: None)
+    a = Wasm3Adapter()
+    avail = a.availability()
+    assert not avail.ok and avail.reason == "the pywasm3 package is not installed"
+    assert avail.hint == PIP_HINT and "pip install" in avail.hint and "\n" not in avail.hint
+    assert a.version() == "pywasm3 not installed"
+    with pytest.raises(RuntimeUnavailable, match="pywasm3 package is not installed; pip install"):
+        a.run(builtin["hello"])
+
+
+def test_cannot_listen(builtin):
+    a = Wasm3Adapter()
+    assert a.CAN_LISTEN is False and Wasm3Adapter.CAN_LISTEN is False
+    assert "no WASI sockets" in a.supports(builtin["http"])
+    assert a.supports(builtin["hello"]) is None
+    with pytest.raises(WorkloadError, match="wasm3 cannot run http: pywasm3 has no WASI sockets"):
+        a.run(builtin["http"])
+
+
+@needs_wasm3
+def test_facts(adapter):
+    assert adapter.name == "wasm3" and adapter.display_name == "wasm3 (interpreter)"
+    assert adapter.availability().ok
+    assert adapter.version().startswith("pywasm3 0.") and "(wasm3 " in adapter.version()
+    assert adapter.mode().startswith("interpreter")
+    assert adapter.IN_PROCESS and adapter.SUPPORTS_DEADLINE
+
+
+# -- run to exit ----------------------------------------------------------------------------------
+
+@needs_wasm3
+def test_hello_and_fib(adapter, builtin):
+    adapter.prepare(builtin["hello"])
+    res = adapter.run(builtin["hello"])
+    assert res.stdout == "hello from wasmscope\n" and res.exit_code == 0
+    assert set(res.phases) == {"parse", "load", "run"}
+    assert res.total_ms == pytest.approx(sum(res.phases.values()), rel=0.01)
+    assert adapter.run(builtin["fib"], ["20"]).stdout.startswith("fib(20) = 6765 elapsed_ns=")
+    assert adapter.command_line(builtin["fib"], ["20"]) == "wasm3 --stack-size 1048576 fib.wasm 20"
+
+
+@needs_wasm3
+def test_runs_share_one_warm_worker(adapter, builtin):
+    adapter.run(builtin["hello"])
+    pid = adapter.worker_pid()
+    assert pid is not None
+    for _ in range(3):
+        adapter.run(builtin["hello"])
+    assert adapter.worker_pid() == pid
+
+
+@needs_wasm3
+def test_a_worker_grown_too_large_is_replaced(adapter, builtin, monkeypatch):
+    from wasmscope.workloads.runtimes import wasm3_worker
+
+    monkeypatch.setattr(wasm3_worker, "MAX_WORKER_RSS", 1)  # pywasm3 leaks each Runtime
+    adapter.run(builtin["hello"])
+    assert adapter.worker_pid() is None  # retired after its reply
+    assert adapter.run(builtin["hello"]).stdout == "hello from wasmscope\n"
+
+
+@needs_wasm3
+def test_guest_exit_code_is_the_guests_fault(adapter, builtin):
+    with pytest.raises(GuestFailed, match=r"^fib on wasm3 exited with code 2: fib: expected N") as info:
+        adapter.run(builtin["fib"], ["not-a-number"])
+    assert info.value.exit_code == 2
+
+
+@needs_wasm3
+def test_proc_exit_ends_the_run_with_its_code(adapter, tmp_path):
+    bye = wat_workload(tmp_path, "bye", """(module
+        (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+        (memory (export "memory") 1)
+        (func (export "_start") (call $exit (i32.const 3)) unreachable))""")
+    with pytest.raises(GuestFailed, match=r"^bye on wasm3 exited with code 3: no stderr$") as info:
+        adapter.run(bye)
+    assert info.value.exit_code == 3
+    zero = wat_workload(tmp_path, "zero", """(module
+        (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+        (memory (export "memory") 1)
+        (func (export "_start") (call $exit (i32.const 0)) unreachable))""")
+    assert adapter.run(zero).exit_code == 0  # unreachable after proc_exit(0) is never reached
+
+
+@needs_wasm3
+def test_trap_is_guest_failed_in_one_line(adapter, tmp_path):
+    crash = wat_workload(tmp_path, "crash", '(module (func (export "_start") unreachable))')
+    with pytest.raises(GuestFailed) as info:
+        adapter.run(crash)
+    assert str(info.value) == "crash on wasm3 trapped: unreachable executed"
+    assert info.value.exit_code == 134
+
+
+@needs_wasm3
+def test_runaway_guest_is_stopped_by_killing_the_worker(adapter, builtin, tmp_path):
+    spin = wat_workload(tmp_path, "spin", '(module (func (export "_start") (loop br 0)))')
+    adapter.run(builtin["hello"])
+    old = adapter.worker_pid()
+    t0 = time.monotonic()
+    with pytest.raises(GuestTimeout, match=r"^spin on wasm3 timed out after 0.5 s \(worker process killed: "
+                                           r"wasm3 has no interrupt\)$"):
+        adapter.run(spin, timeout_s=0.5)
+    assert time.monotonic() - t0 < 5
+    assert adapter.worker_pid() is None and not psutil.pid_exists(old)
+    assert adapter.run(builtin["hello"]).stdout == "hello from wasmscope\n"  # a fresh worker
+    assert adapter.worker_pid() not in (None, old)
+
+
+@needs_wasm3
+def test_missing_module_file(adapter, tmp_path):
+    with pytest.raises(WorkloadError, match="module file not found"):
+        adapter.run(Workload("gone", "", module=tmp_path / "gone.wasm"))
+
+
+@needs_wasm3
+def test_a_module_that_does_not_parse_is_a_workload_error(adapter, tmp_path):
+    bad = tmp_path / "bad.wasm"
+    bad.write_bytes(b"\0asm\x01\0\0\0\x99garbage")
+    with pytest.raises(WorkloadError, match=r"^bad on wasm3: RuntimeError: "):
+        adapter.run(Workload("bad", "", module=bad))
+
+
+# -- long-running ---------------------------------------------------------------------------------
+
+@needs_wasm3
+def test_idle_is_sampled_and_stopped(adapter, builtin):
+    inst = adapter.start(builtin["idle"], ["16"])
+    pid = inst.pids()[0]
+    try:
+        assert inst.ready_line.startswith("ready mib=16 checksum=")
+        assert inst.alive()
+        reading = inst.memory()
+        assert reading.instance_rss >= 16 * MIB
+        assert reading.overhead_rss > 5 * MIB  # the Python + wasm3 host
+        assert "Python+wasm3 host" in reading.counts
+        assert inst.memory(detailed=False).instance_rss >= 16 * MIB
+    finally:
+        inst.stop()
+    assert not inst.alive() and not psutil.pid_exists(pid)
+
+
+@needs_wasm3
+def test_close_stops_what_the_adapter_started(adapter, builtin):
+    inst = adapter.start(builtin["idle"], ["0"])
+    adapter.close()
+    assert not inst.alive()

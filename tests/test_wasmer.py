@@ -1,0 +1,167 @@
+"""The Wasmer adapter against the real wasmer-sdk (skipped with the pip hint when it is missing):
+offline runs of local modules, the artifact cache, traps, deadlines by killing the worker, and
+long-running instances."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+import wasmtime
+
+from wasmscope.workloads.catalogue import Workload
+from wasmscope.workloads.errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
+from wasmscope.workloads.runtimes import wasmer_sdk
+from wasmscope.workloads.runtimes.wasmer_sdk import PIP_HINT, WasmerSdkAdapter, trap_line
+
+pytestmark = pytest.mark.timeout(60)
+MIB = 1 << 20
+
+_AVAIL = WasmerSdkAdapter().availability()
+needs_wasmer = pytest.mark.skipif(not _AVAIL.ok, reason=f"{_AVAIL.reason}; {_AVAIL.hint}")
+
+
+def _close_and_check(a: WasmerSdkAdapter) -> None:
+    pid = a.worker_pid()
+    a.close()
+    assert pid is None or not psutil.pid_exists(pid), "the warm worker outlived close()"
+
+
+@pytest.fixture
+def adapter():
+    a = WasmerSdkAdapter()
+    yield a
+    _close_and_check(a)
+
+
+def wat_workload(tmp_path: Path, name: str, wat: str) -> Workload:
+    path = tmp_path / f"{name}.wasm"
+    path.write_bytes(wasmtime.wat2wasm(wat))
+    return Workload(name, f"test module {name}", module=path)
+
+
+# -- pure parts and facts -------------------------------------------------------------------------
+
+def test_trap_line():
+    assert trap_line("command execution failed: RuntimeError: unreachable\n    at <unnamed> (<module>[0]:0x31)") \
+        == "unreachable"
+    assert trap_line("") == "trap"
+
+
+def test_unavailable_without_the_sdk_says_why_and_how(monkeypatch, builtin):
+    monkeypatch.setattr(wasmer_sdk, "_sdk_version", lambda: None)
+    a = WasmerSdkAdapter()
+    avail = a.availability()
+    assert not avail.ok and avail.reason == "the wasmer-sdk package is not installed"
+    assert avail.hint == PIP_HINT and "pip install" in avail.hint
+    assert a.version() == "wasmer-sdk not installed"
+    with pytest.raises(RuntimeUnavailable, match="wasmer-sdk package is not installed; pip install"):
+        a.run(builtin["hello"])
+
+
+def test_cannot_listen(builtin):
+    a = WasmerSdkAdapter()
+    assert a.CAN_LISTEN is False
+    assert "cannot pre-open a listening socket" in a.supports(builtin["http"])
+    with pytest.raises(WorkloadError, match="Wasmer cannot run http: wasmer-sdk cannot pre-open"):
+        a.start(builtin["http"])
+
+
+@needs_wasmer
+def test_facts(adapter):
+    assert adapter.name == "wasmer" and adapter.display_name == "Wasmer (wasmer-sdk)"
+    assert adapter.version().startswith("wasmer-sdk 0.5") and "Cranelift" in adapter.version()
+    assert "Cranelift" in adapter.mode() and "cached" in adapter.mode()
+    assert "compiles every run" in WasmerSdkAdapter({"cache": "no"}).mode()
+
+
+# -- run to exit ----------------------------------------------------------------------------------
+
+@needs_wasmer
+def test_hello_and_fib_offline(adapter, builtin):
+    adapter.prepare(builtin["hello"])
+    res = adapter.run(builtin["hello"])
+    assert res.stdout == "hello from wasmscope\n"
+    assert set(res.phases) == {"load", "sandbox", "run"}
+    assert res.total_ms == pytest.approx(sum(res.phases.values()), rel=0.01)
+    assert adapter.run(builtin["fib"], ["20"]).stdout.startswith("fib(20) = 6765 elapsed_ns=")
+    assert adapter.command_line(builtin["fib"], ["20"]) == "wasmer run fib.wasm -- 20"
+
+
+@needs_wasmer
+def test_prepare_fills_the_artifact_cache(adapter, builtin):
+    adapter.prepare(builtin["fib"])
+    compiled = list((wasmer_sdk.cache_root() / "cache-v1" / "compiled").rglob("*.bin"))
+    assert compiled, "no compiled artifact in the cache root"
+
+
+@needs_wasmer
+def test_cache_off_compiles_every_run(builtin):
+    a = WasmerSdkAdapter({"cache": False})
+    try:
+        runs = [a.run(builtin["fib"], ["5"]).phases["run"] for _ in range(2)]
+        assert all(r > 2.0 for r in runs)  # Cranelift compile (~30 ms here) in every run
+    finally:
+        _close_and_check(a)
+
+
+@needs_wasmer
+def test_guest_exit_code_is_the_guests_fault(adapter, builtin):
+    with pytest.raises(GuestFailed, match=r"^fib on Wasmer exited with code 2: fib: expected N") as info:
+        adapter.run(builtin["fib"], ["not-a-number"])
+    assert info.value.exit_code == 2
+
+
+@needs_wasmer
+def test_trap_is_guest_failed_in_one_line(adapter, tmp_path):
+    crash = wat_workload(tmp_path, "crash", '(module (memory (export "memory") 1) (func (export "_start") unreachable))')
+    with pytest.raises(GuestFailed) as info:
+        adapter.run(crash)
+    assert str(info.value) == "crash on Wasmer trapped: unreachable"
+    assert info.value.exit_code == 134
+
+
+@needs_wasmer
+def test_a_module_it_cannot_start_is_a_workload_error(adapter, tmp_path):
+    nomem = wat_workload(tmp_path, "nomem", '(module (func (export "_start")))')
+    with pytest.raises(WorkloadError, match=r"^nomem on Wasmer: .*memory"):
+        adapter.run(nomem)
+
+
+@needs_wasmer
+def test_runaway_guest_is_stopped_and_its_worker_killed(adapter, builtin, tmp_path):
+    spin = wat_workload(tmp_path, "spin", '(module (memory (export "memory") 1) (func (export "_start") (loop br 0)))')
+    adapter.run(builtin["hello"])
+    old = adapter.worker_pid()
+    t0 = time.monotonic()
+    with pytest.raises(GuestTimeout, match=r"^spin on Wasmer timed out after 0.5 s \("):
+        adapter.run(spin, timeout_s=0.5)
+    assert time.monotonic() - t0 < 5
+    # the SDK's timeout leaves the guest spinning on a thread: the worker must be gone
+    assert adapter.worker_pid() is None and not psutil.pid_exists(old)
+    assert adapter.run(builtin["hello"]).stdout == "hello from wasmscope\n"
+
+
+# -- long-running ---------------------------------------------------------------------------------
+
+@needs_wasmer
+def test_idle_is_sampled_and_stopped(adapter, builtin):
+    inst = adapter.start(builtin["idle"], ["16"])
+    pid = inst.pids()[0]
+    try:
+        assert inst.ready_line.startswith("ready mib=16 checksum=")
+        reading = inst.memory()
+        assert reading.instance_rss >= 16 * MIB
+        assert reading.overhead_rss > 10 * MIB and "Python+Wasmer host" in reading.counts
+    finally:
+        inst.stop()
+    assert not inst.alive() and not psutil.pid_exists(pid)
+
+
+@needs_wasmer
+def test_close_stops_what_the_adapter_started(adapter, builtin):
+    inst = adapter.start(builtin["idle"], ["0"])
+    adapter.close()
+    assert not inst.alive()

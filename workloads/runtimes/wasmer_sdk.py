@@ -1,0 +1,317 @@
+"""Wasmer through PyPI `wasmer-sdk` (0.5.x): a raw WASI module run in a Wasmer sandbox, in process.
+
+Not the old `wasmer` package (no Python 3.11 build). The SDK is async; its native library
+(~100 MB) embeds Wasmer with the Cranelift compiler (no Singlepass or LLVM in this wheel) and
+WASIX. A raw `.wasm` given as bytes becomes a package with one command; `cache_root` keeps
+compiled artifacts on disk (wasmscope's cache dir), so after the first run a module is loaded,
+not compiled. Everything runs offline: nothing is fetched from the Wasmer registry.
+
+The SDK's own timeout returns control but leaves the guest spinning on one of its threads, so
+runs happen in a warm worker process (started once, untimed) that is killed at the deadline;
+phases load (package from the module bytes: compile or cached artifact) / sandbox / run are
+timed inside it. Long-running instances get their own worker process.
+
+Options: `cache` (bool, default true: compiled artifacts reused across runs).
+
+    python -m wasmscope.workloads.runtimes.wasmer_sdk serve --cache-root DIR
+    python -m wasmscope.workloads.runtimes.wasmer_sdk run --module M --cache-root DIR -- ARGS
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import tempfile
+import time
+from importlib.metadata import PackageNotFoundError, version as _dist_version
+from pathlib import Path
+from typing import Sequence
+
+from ..catalogue import Workload
+from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
+from . import processes
+from .base import Availability, Instance, MemoryReading, RunResult, RuntimeAdapter
+from .wasm3_worker import WarmWorker, WorkerTimeout, serve_requests
+
+PIP_HINT = "pip install 'wasmscope[wasmer]'  (or: pip install 'wasmer-sdk>=0.5,<0.6')"
+MODULE = "wasmscope.workloads.runtimes.wasmer_sdk"
+GRACE_S = 2.0  # past the SDK's own timeout before the worker is killed from outside
+
+
+def _sdk_version() -> str | None:
+    try:
+        return _dist_version("wasmer-sdk")
+    except PackageNotFoundError:
+        return None
+
+
+def _as_bool(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() not in {"0", "false", "no", "off", "n"}
+    return bool(value)
+
+
+def trap_line(message: str) -> str:
+    """'command execution failed: RuntimeError: unreachable\\n    at ...' → 'unreachable'."""
+    line = message.strip().splitlines()[0] if message.strip() else "trap"
+    for prefix in ("command execution failed:", "RuntimeError:"):
+        line = line.strip()
+        if line.startswith(prefix):
+            line = line[len(prefix):]
+    return line.strip() or "trap"
+
+
+def cache_root() -> Path:
+    """Where compiled artifacts live: `wasmer-sdk/` in wasmscope's cache dir."""
+    from ..paths import cache_dir
+
+    path = cache_dir() / "wasmer-sdk"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# -- worker side (runs in the child process) ------------------------------------------------------
+
+class _Host:
+    """The Wasmer client(s) of one worker process, on one event loop.
+
+    With the cache on, one client for the worker's life (its artifact cache on disk and in
+    memory). With it off, a fresh client on a fresh, empty cache root per request (created
+    before the clock starts), so every run compiles.
+    """
+
+    def __init__(self, root: str | None) -> None:
+        import asyncio
+
+        from wasmer_sdk import Wasmer
+
+        self.loop = asyncio.new_event_loop()
+        self.wasmer = Wasmer(cache_root=root) if root else None
+
+    def handle(self, req: dict) -> dict:
+        if self.wasmer is not None:
+            return self.loop.run_until_complete(self._run(self.wasmer, req))
+        import shutil
+
+        from wasmer_sdk import Wasmer
+
+        root = tempfile.mkdtemp(prefix="wasmscope-wasmer-nocache-")
+        wasmer = Wasmer(cache_root=root)
+        try:
+            return self.loop.run_until_complete(self._run(wasmer, req))
+        finally:
+            if not req.get("keep"):
+                self.loop.run_until_complete(wasmer.close())
+            shutil.rmtree(root, ignore_errors=True)
+
+    async def _run(self, wasmer, req: dict) -> dict:
+        from wasmer_sdk import ExitReason, WasmerError
+
+        t0 = time.perf_counter_ns()
+        pkg = await wasmer.packages.load(Path(req["module"]).read_bytes())
+        t1 = time.perf_counter_ns()
+        sandbox = await wasmer.sandboxes.create(packages=[pkg])
+        t2 = time.perf_counter_ns()
+        try:
+            out = await sandbox.command(pkg, req["args"]).run(check=False, timeout=req["timeout_s"])
+        except WasmerError as err:  # a trap, or a module it cannot start
+            await sandbox.close()
+            if "unable to spawn the command" in str(err):
+                return {"error": trap_line(str(err)).replace("unable to spawn the command: ", "")}
+            return {"trap": trap_line(str(err)), "code": 134, "stdout": "", "stderr": ""}
+        t3 = time.perf_counter_ns()
+        if out.reason is ExitReason.TIMEOUT:
+            req["keep"] = True  # the guest still spins on a thread: the parent kills this worker
+        else:
+            await sandbox.close()
+        ms = 1e-6
+        return {"code": out.exit_code, "reason": out.reason.value,
+                "stdout": out.stdout.bytes.decode(errors="replace"),
+                "stderr": out.stderr.bytes.decode(errors="replace"),
+                "phases": {"load": (t1 - t0) * ms, "sandbox": (t2 - t1) * ms, "run": (t3 - t2) * ms}}
+
+
+async def _run_instance(root: str, module: str, args: list[str]) -> int:
+    """Long-running: announce the host's RSS, then forward the guest's stdout line by line."""
+    import psutil
+    from wasmer_sdk import Wasmer
+
+    wasmer = Wasmer(cache_root=root)
+    pkg = await wasmer.packages.load(Path(module).read_bytes())
+    sandbox = await wasmer.sandboxes.create(packages=[pkg])
+    print("wasmscope-host " + json.dumps({"rss": psutil.Process().memory_info().rss}), flush=True)
+    proc = await sandbox.command(pkg, args).spawn(stdout="pipe", stderr="pipe")
+    assert proc.stdout is not None
+    async for chunk in proc.stdout:
+        sys.stdout.buffer.write(chunk)
+        sys.stdout.flush()
+    out = await proc.wait()
+    sys.stderr.buffer.write(out.stderr.bytes)
+    return out.exit_code
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="wasmscope-wasmer-worker")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    serve = sub.add_parser("serve", help="a warm run worker (JSON lines)")
+    serve.add_argument("--cache-root", help="artifact cache; without it, every run compiles")
+    run = sub.add_parser("run", help="run one long-running module, stdout forwarded")
+    run.add_argument("--module", required=True)
+    run.add_argument("--cache-root", required=True)
+    run.add_argument("args", nargs="*")
+    ns = parser.parse_args(argv)
+    if ns.cmd == "serve":
+        host: list[_Host] = []
+        return serve_requests(lambda req: host[0].handle(req), lambda: host.append(_Host(ns.cache_root)))
+    import asyncio
+
+    return asyncio.run(_run_instance(ns.cache_root, ns.module, list(ns.args)))
+
+
+# -- the adapter ---------------------------------------------------------------------------------
+
+class WasmerWorkerInstance(processes.ProcessInstance):
+    """A module running in its own worker process (Python host + Wasmer + one sandbox)."""
+
+    host_rss = 0
+
+    def memory(self, detailed: bool = True) -> MemoryReading:
+        rss, _ = processes.rss_uss(self.pids(), detailed)
+        return MemoryReading(
+            instance_rss=max(0, rss - self.host_rss), overhead_rss=self.host_rss,
+            counts="worker RSS minus the Python+Wasmer host measured just before the guest was spawned",
+        )
+
+
+class WasmerSdkAdapter(RuntimeAdapter):
+    name = "wasmer"
+    display_name = "Wasmer (wasmer-sdk)"
+    kind = "wasm"
+    CAN_LISTEN = False
+    SUPPORTS_DEADLINE = True  # the SDK's timeout, then the worker process is killed
+    IN_PROCESS = True
+
+    def __init__(self, options: dict | None = None) -> None:
+        super().__init__(options)
+        self.cache = _as_bool(self.options.get("cache", True))
+        self._worker: WarmWorker | None = None
+
+    def _run_worker(self) -> WarmWorker:
+        if self._worker is None:
+            cache = ["--cache-root", str(cache_root())] if self.cache else []
+            self._worker = WarmWorker([sys.executable, "-m", MODULE, "serve", *cache], "wasmer-sdk")
+        return self._worker
+
+    # -- facts -----------------------------------------------------------------------------
+    def availability(self) -> Availability:
+        if _sdk_version() is None:
+            return Availability(False, "the wasmer-sdk package is not installed", PIP_HINT)
+        try:
+            import wasmer_sdk  # noqa: F401
+        except Exception as err:  # its native library needs glibc 2.35 and x86_64/arm64
+            return Availability(False, f"wasmer-sdk is installed but does not import: {err}",
+                                "pip install --force-reinstall 'wasmer-sdk>=0.5,<0.6'")
+        return Availability(True)
+
+    def version(self) -> str:
+        v = _sdk_version()
+        return f"wasmer-sdk {v} (Wasmer with Cranelift)" if v else "wasmer-sdk not installed"
+
+    def mode(self) -> str:
+        cache = ("compiled artifacts cached on disk (cache_root) and in memory, reused across runs"
+                 if self.cache else "no artifact cache (a fresh client and cache_root per run: "
+                 "Cranelift compiles every run)")
+        return (f"compiled with Cranelift when a command first runs (Wasmer's sys backend), {cache}; "
+                "a sandbox per run; in a warm worker process, killed at the deadline")
+
+    def supports(self, workload: Workload) -> str | None:
+        if workload.module is None:
+            return f"workload {workload.name!r} has no .wasm module"
+        if workload.network:
+            return ("wasmer-sdk cannot pre-open a listening socket for a WASI preview 1 module "
+                    "(its sandbox networking is WASIX sockets, which our http module does not use)")
+        return None
+
+    def command_line(self, workload: Workload, args: Sequence[str] = ()) -> str:
+        module = workload.module.name if workload.module else "?"
+        return shlex.join(["wasmer", "run", module, *(["--", *args] if args else [])])
+
+    def _module(self, workload: Workload) -> Path:
+        reason = self.supports(workload)
+        if reason:
+            raise WorkloadError(f"Wasmer cannot run {workload.name}: {reason}")
+        avail = self.availability()
+        if not avail.ok:
+            raise RuntimeUnavailable(f"wasmer: {avail.reason}; {avail.hint}")
+        assert workload.module is not None
+        if not workload.module.is_file():
+            raise WorkloadError(f"{workload.module}: module file not found")
+        return workload.module
+
+    def prepare(self, workload: Workload) -> None:
+        """Start the worker and, with the cache on, fill it: Wasmer compiles when a command
+        first runs, so run the module once without arguments (outcome ignored, 10 s at most)."""
+        module = self._module(workload)
+        worker = self._run_worker()
+        if self.cache and workload.kind == "run":
+            try:
+                reply = worker.call({"module": str(module), "args": [], "timeout_s": 10.0}, 10.0 + GRACE_S)
+                if reply.get("reason") == "timeout":
+                    worker.kill()
+            except WorkerTimeout:
+                pass
+        worker.ensure()
+
+    # -- run to exit -----------------------------------------------------------------------
+    def run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult:
+        module = self._module(workload)
+        what = f"{workload.name} on Wasmer"
+        worker = self._run_worker()
+        timed_out = f"{what} timed out after {timeout_s:g} s"
+        try:
+            reply = worker.call({"module": str(module), "args": list(args), "timeout_s": timeout_s},
+                                timeout_s + GRACE_S)
+        except WorkerTimeout:
+            raise GuestTimeout(f"{timed_out} (worker process killed)") from None
+        if "error" in reply:
+            raise WorkloadError(f"{what}: {reply['error']}")
+        if reply.get("reason") == "timeout":
+            worker.kill()  # the SDK left the guest running on a thread
+            raise GuestTimeout(f"{timed_out} (wasmer-sdk timeout; worker process killed)")
+        stdout, stderr, code = reply["stdout"], reply["stderr"], int(reply["code"])
+        if reply.get("trap"):
+            raise GuestFailed(f"{what} trapped: {reply['trap']}", exit_code=134, output=stdout + stderr)
+        if code != 0 or reply.get("reason") != "exited":
+            last = stderr.strip().splitlines()[-1] if stderr.strip() else "no stderr"
+            why = f"exited with code {code}" if reply.get("reason") == "exited" else f"was {reply.get('reason')}"
+            raise GuestFailed(f"{what} {why}: {last}", exit_code=code, output=stdout + stderr)
+        phases = {k: float(v) for k, v in reply["phases"].items()}
+        return RunResult(0, stdout, stderr, sum(phases.values()), phases)
+
+    # -- long-running ----------------------------------------------------------------------
+    def start(self, workload: Workload, args: Sequence[str] = (), *, ready_timeout_s: float = 30.0) -> Instance:
+        module = self._module(workload)
+        argv = [sys.executable, "-m", MODULE, "run", "--module", str(module),
+                "--cache-root", str(cache_root()), "--", *args]
+        inst, text = processes.launch(
+            WasmerWorkerInstance, argv, runtime=self.name, workload=workload.name,
+            command=self.command_line(workload, args), ready_prefix=workload.ready or "ready",
+            ready_timeout_s=ready_timeout_s, what=f"{workload.name} on Wasmer (worker)")
+        for line in text.splitlines():
+            if line.startswith("wasmscope-host "):
+                inst.host_rss = int(json.loads(line.split(" ", 1)[1])["rss"])
+        return self._track(inst)
+
+    def worker_pid(self) -> int | None:
+        return self._worker.pid() if self._worker is not None else None
+
+    def close(self) -> None:
+        super().close()
+        if self._worker is not None:
+            self._worker.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
