@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import ContentSwitcher, Footer, Header, Label, ProgressBar
 
 from wasmscope.profiles import (Profile, ProfileError, default_profile_path, load_profile,
-                                resolve_profile_path, save_results, write_atomic)
+                                resolve_profile_path, save_results, save_table, write_atomic)
 from wasmscope.workloads.bench import make_plan, run_benchmark
 from wasmscope.workloads.errors import Cancelled, WasmscopeError
 from wasmscope.workloads.live import LiveSession
@@ -47,6 +47,7 @@ from .screens.help import HelpScreen
 from .screens.path_dialog import PathDialog
 from .screens.wizard import WizardScreen
 from .widgets.charts import ChartsView
+from .widgets.density_view import DensityView
 from .widgets.log_view import LogView
 from .widgets.results_tables import ResultsTables
 from .widgets.runtime_panel import RuntimePanel
@@ -89,6 +90,10 @@ class WasmscopeApp(App):
                 tooltip="view: charts"),
         Binding("4,l", "view('log')", "Log", id="view.log", group=VIEWS_GROUP,
                 tooltip="view: log of commands and events"),
+        Binding("5", "view('density')", "Density", id="view.density", group=VIEWS_GROUP,
+                tooltip="view: density (instances per GiB)"),
+        Binding("d", "density", "Density run", id="density.run", show=False,
+                tooltip="measure density: how many idle instances of each runtime fit in 1 GiB"),
         Binding("question_mark", "help", "Help", id="app.help", tooltip="this help"),
         Binding("q", "quit_app", "Quit", id="app.quit",
                 tooltip="quit: stops every workload, removes every container"),
@@ -130,6 +135,7 @@ class WasmscopeApp(App):
         self.burst_cancel = threading.Event()
         self.load_cancel = threading.Event()
         self.closing = False
+        self.density: Results | None = None  # a density run (measured here or stored)
         self.history: deque[str] = deque(maxlen=5000)  # every log line, for the log view and tests
         self._charts_due = False
         hz = profile.bench.sample_hz
@@ -150,6 +156,7 @@ class WasmscopeApp(App):
             yield ResultsTables(id="results")
             yield ChartsView(id="charts")
             yield LogView(id="log")
+            yield DensityView(id="density")
         with Horizontal(id="bench-bar"):
             yield Label("", id="bench-label")
             yield ProgressBar(id="bench-progress", show_eta=False)
@@ -341,6 +348,26 @@ class WasmscopeApp(App):
         self.log_line(f"benchmark: {', '.join(plan.measurements)} on {', '.join(plan.runtimes)}")
         self.bench_worker(plan, control)
 
+    def action_density(self) -> None:
+        """A density run of the profile's runtimes (defaults of `wasmscope density`, --max 200 so
+        it fits a demo), in a worker; progress in the bench bar, c cancels."""
+        if self.session is None:
+            self.notify("replay mode: open the app without --replay to measure", severity="warning")
+            return
+        if self.bench_running:
+            self.notify("a benchmark is already running (c cancels it)")
+            return
+        post = self.post_message
+        control = RunControl(progress=lambda m, d, t: post(BenchProgress(m, d, t)), log=lambda m: post(LogLine(m)))
+        self.bench_control = control
+        self.refresh_bindings()
+        self.query_one("#bench-bar").add_class("-running")
+        self.query_one("#bench-label", Label).update("density: starting")
+        runtimes = [r for r in self.profile.bench.runtimes if r in self.panels]
+        self.log_line(f"density: {', '.join(runtimes)} (up to 200 instances each; c cancels)")
+        self.action_view("density")
+        self.density_worker(runtimes, control)
+
     def action_cancel(self) -> None:
         self.burst_cancel.set()
         self.load_cancel.set()
@@ -396,8 +423,12 @@ class WasmscopeApp(App):
         if path is None:
             return
         try:
-            if self.results is not None:
-                save_results(path, self.results.to_dict(), template=self.profile.path)
+            if self.results is not None or self.density is not None:
+                if self.results is not None:
+                    save_results(path, self.results.to_dict(), template=self.profile.path)
+                if self.density is not None:
+                    save_table(path, "density", self.density.to_dict(),
+                               template=None if self.results is not None else self.profile.path)
             elif self.profile.path is not None and path.resolve() != self.profile.path:
                 write_atomic(path, self.profile.path.read_text(encoding="utf-8"))
             else:
@@ -493,6 +524,20 @@ class WasmscopeApp(App):
     def bench_worker(self, plan, control: RunControl) -> None:
         try:
             results = run_benchmark(self.profile, plan, control)
+        except Cancelled:
+            self.post_message(BenchFinished(None, cancelled=True))
+        except WasmscopeError as err:
+            self.post_message(BenchFinished(None, error=str(err)))
+        else:
+            self.post_message(BenchFinished(results))
+
+    @work(thread=True, group="bench", exit_on_error=False)
+    def density_worker(self, runtimes: list[str], control: RunControl) -> None:
+        from wasmscope.workloads.bench import run_density
+        from wasmscope.workloads.measure.density import DensitySpec
+
+        try:
+            results = run_density(self.profile, runtimes, DensitySpec(max_instances=200), control)
         except Cancelled:
             self.post_message(BenchFinished(None, cancelled=True))
         except WasmscopeError as err:
@@ -627,6 +672,11 @@ class WasmscopeApp(App):
             self.log_line(f"benchmark failed: {message.error}")
             self.notify(message.error, severity="error", timeout=8)
             return
+        if message.results is not None and set(message.results.tables) == {"density"}:
+            self.density = message.results
+            self.query_one(DensityView).show(self.density, "measured in this session")
+            self.log_line("density: done (ctrl+s saves it into the profile's [density])")
+            return
         self.results = message.results
         self.results_note = "measured in this session"
         self._refresh_results()
@@ -650,6 +700,12 @@ class WasmscopeApp(App):
 
     # -- results -------------------------------------------------------------------------------
     def _show_stored_results(self, profile: Profile) -> None:
+        if profile.density:
+            try:
+                self.density = Results.from_dict(profile.density)
+                self.query_one(DensityView).show(self.density, "stored, not re-run")
+            except (TypeError, ValueError) as err:
+                self.notify(f"{profile.path}: [density] cannot be read: {err}", severity="error")
         try:
             self.results = Results.from_dict(profile.results or {})
         except (TypeError, ValueError) as err:

@@ -373,3 +373,22 @@ async def test_http_load_streams_rps_and_p99_into_the_panel(tmp_path):
         assert server is not None and server.alive()
         await quit_and_wait(app, pilot)
         assert not server.alive()
+
+
+async def test_density_run_fills_the_density_view_and_saves(tmp_path):
+    app = make_app(small_profile(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: described(app), what="runtimes described")
+        await pilot.press("d")
+        assert app.query_one("#views").current == "density"
+        await wait_for(pilot, lambda: app.density is not None, 120, "density run")
+        view = app.query_one("DensityView")
+        rows = {r.runtime: r for r in app.density.tables["density"].rows}
+        assert rows["wasmtime"].model == "one host, many instances" and rows["native"].model == "process per instance"
+        assert view.cell("wasmtime", "per_gib") == f"{rows['wasmtime'].value:,.0f}"
+        assert view.cell("native", "reached") == f"{int(rows['native'].stats['instances']):,}"
+        assert rows["native"].stats["instances"] >= 50
+        app._save_profile(tmp_path / "saved.toml")
+        saved = load_profile(tmp_path / "saved.toml")
+        assert saved.density["tables"]["density"]["rows"][0]["runtime"] == "wasmtime"
+        await quit_and_wait(app, pilot)
