@@ -25,8 +25,12 @@ from .paths import cache_dir
 CANDIDATES = ("clang", "cc", "gcc")
 INSTALL_HINT = "install one, e.g. apt-get install -y clang"
 
-__all__ = ["NATIVE_CFLAGS", "compiler_version", "find_c_compiler", "native_binary",
-           "native_build_key"]
+__all__ = ["NATIVE_CFLAGS", "NATIVE_DYNAMIC_CFLAGS", "compiler_version", "find_c_compiler",
+           "native_binary", "native_build_key", "native_dynamic_binary", "native_dynamic_build_key"]
+
+# The same build linked dynamically against the host's glibc (the Debian-base container row:
+# a distro userland with its shared libraries, as most real images ship binaries).
+NATIVE_DYNAMIC_CFLAGS = tuple(f for f in NATIVE_CFLAGS if f != "-static")
 
 
 def find_c_compiler() -> str | None:
@@ -120,6 +124,41 @@ def native_binary(workload: Workload) -> Path:
             if "-lc" in proc.stderr or "crt1.o" in proc.stderr:
                 line += " (static linking needs libc.a: apt-get install -y libc6-dev)"
             raise BuildError(f"building native {workload.name} failed: {line}")
+        os.chmod(tmp, 0o755)
+        os.replace(tmp, out)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return out
+
+
+def native_dynamic_build_key(workload: Workload) -> str:
+    """Like native_build_key, for the dynamically linked build."""
+    h = hashlib.sha256(_source_bytes(workload))
+    h.update(_version_of(_require_compiler()).encode())
+    h.update(" ".join(NATIVE_DYNAMIC_CFLAGS).encode())
+    return h.hexdigest()[:12]
+
+
+def native_dynamic_binary(workload: Workload) -> Path:
+    """The workload's dynamically linked binary (host compiler and glibc), cached like the
+    static one under `<cache>/native/<name>-dyn-<key>/<name>`."""
+    key = native_dynamic_build_key(workload)
+    out_dir = cache_dir() / "native" / f"{workload.name}-dyn-{key}"
+    out = out_dir / workload.name
+    if out.is_file():
+        return out
+    compiler = _require_compiler()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{workload.name}-", suffix=".tmp")
+    os.close(fd)
+    try:
+        try:
+            proc = subprocess.run([compiler, *NATIVE_DYNAMIC_CFLAGS, "-o", tmp, str(workload.source)],
+                                  capture_output=True, text=True, timeout=300, env=compiler_env())
+        except (OSError, subprocess.SubprocessError) as err:
+            raise BuildError(f"building dynamic native {workload.name} failed: {err}") from None
+        if proc.returncode != 0:
+            raise BuildError(f"building dynamic native {workload.name} failed: {_error_line(proc.stderr)}")
         os.chmod(tmp, 0o755)
         os.replace(tmp, out)
     finally:

@@ -3,6 +3,12 @@
 Cold start is reported as the total `docker run` → exit and split into create / start /
 exited. Containers are hardened: no network unless the workload serves, read-only root,
 all capabilities dropped, no-new-privileges, a memory limit.
+
+Options: `network` ("publish" | "host"), `cpus` (a cpuset), `memory_limit_mib`,
+`oci_runtime` (an OCI runtime the engine knows, e.g. "crun"; default None = the engine's
+default, runc) and `base` ("scratch": the static binary alone; "debian": a Debian minbase
+userland built with mmdebstrap plus the dynamically linked binary). The variants registered
+as their own rows (docker-crun, docker-debian, podman) are small subclasses.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import psutil
 from .. import sessions
 from ..catalogue import Workload
 from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
-from ..images import ensure_builtin_image, ensure_user_image
+from ..images import ensure_builtin_image, ensure_user_image, host_suite
 from . import processes
 from .base import Availability, Instance, MemoryReading, RunResult, RuntimeAdapter
 
@@ -27,6 +33,41 @@ START_HINT = ("start the engine: `sudo dockerd >/tmp/dockerd.log 2>&1 &` "
               "(install it with `sudo apt-get install -y docker.io`)")
 CONTAINER_PORT = "8080/tcp"
 PROBE_TIMEOUT_S = 5
+BASES = ("scratch", "debian")
+CRUN_HINT = ("`sudo apt-get install -y crun`, add {\"runtimes\": {\"crun\": {\"path\": \"/usr/bin/crun\"}}} "
+             "to /etc/docker/daemon.json and reload dockerd: `sudo kill -HUP $(pidof dockerd)`")
+HYBRID_HINT = ("crun refuses a cgroup v1 host whose cgroup2 hierarchy holds controllers; "
+               "move hugetlb to v1: `sudo mkdir -p /sys/fs/cgroup/hugetlb && sudo mount -t cgroup "
+               "-o hugetlb cgroup /sys/fs/cgroup/hugetlb`")
+
+
+def hybrid_cgroup_trap() -> str | None:
+    """Controllers in the cgroup2 hierarchy of a cgroup v1 ("hybrid") host, which crun
+    rejects with "cgroups in hybrid mode not supported"; None when there are none."""
+    unified = Path("/sys/fs/cgroup/unified/cgroup.controllers")
+    try:
+        held = unified.read_text().split()
+    except OSError:
+        return None
+    return " ".join(held) if held and Path("/sys/fs/cgroup/memory").is_dir() else None
+
+
+def oci_runtime_version(client, runtime: str) -> str:
+    """`crun 1.8.1`: the first line of `<path> --version` for a runtime the engine lists."""
+    import shutil
+    import subprocess
+
+    try:
+        path = ((client.info().get("Runtimes") or {}).get(runtime) or {}).get("path") or runtime
+    except Exception:
+        path = runtime
+    exe = shutil.which(path) or path
+    try:
+        out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=10)
+        line = out.stdout.strip().splitlines()[0] if out.stdout.strip() else ""
+    except (OSError, subprocess.SubprocessError):
+        line = ""
+    return line.replace(" version ", " ") if line else f"{runtime} (version unknown)"
 
 
 def engine_address() -> str:
@@ -46,6 +87,7 @@ class DockerAdapter(RuntimeAdapter):
     display_name = "Docker (runc)"
     kind = "container"
     CAN_LISTEN = True
+    CLI = "docker"  # the command users would type, for the log
 
     def __init__(self, options: dict | None = None) -> None:
         super().__init__(options)
@@ -56,6 +98,11 @@ class DockerAdapter(RuntimeAdapter):
         if self.network not in ("publish", "host"):
             raise WorkloadError(f"docker option network: expected 'publish' or 'host', got {self.network!r}")
         self.cpuset = self.options.get("cpus")  # e.g. "0": pin containers to these cores
+        # The OCI runtime containers are created with (`docker run --runtime`); None = default.
+        self.oci_runtime = self.options.get("oci_runtime") or None
+        self.base = str(self.options.get("base", "scratch"))
+        if self.base not in BASES:
+            raise WorkloadError(f"{self.name} option base: expected one of {', '.join(BASES)}, got {self.base!r}")
         self._client = None
         self._client_error: str | None = None
         self._lock = threading.Lock()
@@ -63,22 +110,35 @@ class DockerAdapter(RuntimeAdapter):
         self._images: dict[str, str] = {}
         self.reaped = sessions.CleanReport()  # stale containers removed on first contact
 
+    # Name of the per-container helper process that parents the container's init
+    # (containerd-shim for Docker, conmon for Podman): reported as overhead.
+    SHIM_NAMES: tuple[str, ...] = ("shim",)
+    SHIM_WORDS = "containerd-shim"
+    INSTANCE_CLASS: type | None = None  # None = DockerInstance; a variant may subclass it
+
     # -- client ------------------------------------------------------------------------
+    def _open_client(self):
+        """Connect to the engine (raises when it does not answer)."""
+        import docker
+
+        probe = docker.from_env(timeout=PROBE_TIMEOUT_S)  # an unreachable host fails fast
+        try:
+            probe.ping()
+        finally:
+            probe.close()
+        return docker.from_env(max_pool_size=32, timeout=120)
+
+    def _unreachable(self, err: BaseException) -> str:
+        return f"Docker engine not reachable at {engine_address()}: {_short(err)}"
+
     def client(self):
         """The SDK client; on first contact, containers of dead sessions are removed."""
         with self._lock:
             if self._client is None and self._client_error is None:
                 try:
-                    import docker
-
-                    probe = docker.from_env(timeout=PROBE_TIMEOUT_S)  # an unreachable host fails fast
-                    try:
-                        probe.ping()
-                    finally:
-                        probe.close()
-                    client = docker.from_env(max_pool_size=32, timeout=120)
+                    client = self._open_client()
                 except Exception as err:
-                    self._client_error = f"Docker engine not reachable at {engine_address()}: {_short(err)}"
+                    self._client_error = self._unreachable(err)
                 else:
                     self.reaped = sessions.remove_containers(client)
                     self._client = client
@@ -98,10 +158,29 @@ class DockerAdapter(RuntimeAdapter):
             info = self.client().version()
         except RuntimeUnavailable:
             return "unknown (engine not reachable)"
-        return f"Docker Engine {info.get('Version', '?')}"
+        text = f"Docker Engine {info.get('Version', '?')}"
+        if self.oci_runtime:
+            text += f" + {oci_runtime_version(self.client(), self.oci_runtime)}"
+        return text
+
+    def _image_words(self) -> str:
+        if self.base == "debian":
+            from ..images import debian_base_size
+
+            size = None
+            try:
+                size = debian_base_size(self.client())
+            except RuntimeUnavailable:
+                pass
+            built = (f"{size / 1e6:.0f} MB" if size is not None
+                     else "not built yet: prepare builds it once with mmdebstrap")
+            return (f"Debian {host_suite()} minbase image ({built}) plus the dynamically linked "
+                    "binary")
+        return "FROM scratch image with the static binary"
 
     def mode(self) -> str:
-        return (f"runc container per run; FROM scratch image with the static binary; network none "
+        runtime = self.oci_runtime or "runc"
+        return (f"{runtime} container per run; {self._image_words()}; network none "
                 f"({'host network' if self.network == 'host' else 'bridge + published loopback port'} for servers); read-only, cap-drop ALL, no-new-privileges, "
                 f"memory limit {self.memory_limit_mib} MiB")
 
@@ -117,6 +196,18 @@ class DockerAdapter(RuntimeAdapter):
         reason = self.supports(workload)
         if reason:
             raise WorkloadError(reason)
+        if self.base == "debian":
+            from ..images import ensure_debian_workload_image
+            from ..native_build import native_dynamic_binary, native_dynamic_build_key
+
+            key = "debian-" + native_dynamic_build_key(workload)
+            cached = self._images.get(key)
+            if cached:
+                return cached
+            tag = ensure_debian_workload_image(self.client(), workload,
+                                               Path(native_dynamic_binary(workload)), key)
+            self._images[key] = tag
+            return tag
         from ..native_build import native_binary, native_build_key
 
         key = native_build_key(workload)
@@ -138,6 +229,8 @@ class DockerAdapter(RuntimeAdapter):
         )
         if self.cpuset:
             kw["cpuset_cpus"] = str(self.cpuset)
+        if self.oci_runtime:
+            kw["runtime"] = self.oci_runtime
         if workload.network and self.network == "host":
             kw["network_mode"] = "host"
         elif workload.network:
@@ -149,9 +242,44 @@ class DockerAdapter(RuntimeAdapter):
     def command_line(self, workload: Workload, args: Sequence[str] = ()) -> str:
         net = ("--network host" if self.network == "host" else "-p 127.0.0.1::8080") \
             if workload.network else "--network none"
-        image = workload.image or f"wasmscope/{workload.name}:<key>"
-        return (f"docker run --rm {net} --read-only --cap-drop ALL --security-opt no-new-privileges "
+        image = workload.image or (f"wasmscope/{workload.name}:debian-<key>" if self.base == "debian"
+                                   else f"wasmscope/{workload.name}:<key>")
+        if self.oci_runtime:
+            net = f"--runtime {self.oci_runtime} {net}"
+        return (f"{self.CLI} run --rm {net} --read-only --cap-drop ALL --security-opt no-new-privileges "
                 f"--memory {self.memory_limit_mib}m --label wasmscope=1 {image} {' '.join(args)}").strip()
+
+    def _create(self, client, image: str, kw: dict):
+        try:
+            return client.containers.create(image, **kw)
+        except Exception as err:
+            hint = self._create_failure_hint(str(err))
+            if hint:
+                raise RuntimeUnavailable(f"{self.name}: creating the container failed: "
+                                         f"{_short(err)} ({hint})") from None
+            raise
+
+    def _wait(self, container, timeout_s: float) -> dict:
+        """Block until the container exits: {"StatusCode": code}."""
+        return container.wait(timeout=timeout_s)
+
+    def _start(self, container) -> None:
+        try:
+            container.start()
+        except Exception as err:
+            hint = self._create_failure_hint(str(err))
+            if hint:
+                raise RuntimeUnavailable(f"{self.name}: starting the container failed: "
+                                         f"{_short(err)} ({hint})") from None
+            raise
+
+    def _create_failure_hint(self, message: str) -> str:
+        """Plain advice for a known engine-side failure, else ''."""
+        if "unknown or invalid runtime name" in message or "Unknown runtime specified" in message:
+            return f"the engine lists no {self.oci_runtime!r} runtime: {CRUN_HINT}"
+        if "hybrid mode not supported" in message:
+            return HYBRID_HINT
+        return ""
 
     def _remove(self, container) -> None:
         try:
@@ -168,17 +296,17 @@ class DockerAdapter(RuntimeAdapter):
         client = self.client()
         kw = self._create_kwargs(workload, args)
         t0 = time.perf_counter_ns()
-        container = client.containers.create(image, **kw)
+        container = self._create(client, image, kw)
         self._live[container.id] = container
         try:
             t1 = time.perf_counter_ns()
-            container.start()
+            self._start(container)
             t2 = time.perf_counter_ns()
             try:
-                status = container.wait(timeout=timeout_s)
+                status = self._wait(container, timeout_s)
             except Exception as err:  # requests' ReadTimeout: the deadline passed
                 if "timed out" in str(err).lower() or "timeout" in type(err).__name__.lower():
-                    raise GuestTimeout(f"{workload.name} on docker timed out after {timeout_s:g} s "
+                    raise GuestTimeout(f"{workload.name} on {self.name} timed out after {timeout_s:g} s "
                                        "(container killed)") from None
                 raise
             t3 = time.perf_counter_ns()
@@ -192,7 +320,7 @@ class DockerAdapter(RuntimeAdapter):
                 else:
                     why = f"exited with code {code}"
                 last = stderr.strip().splitlines()[-1] if stderr.strip() else "no stderr"
-                raise GuestFailed(f"{workload.name} on docker {why}: {last}", exit_code=code,
+                raise GuestFailed(f"{workload.name} on {self.name} {why}: {last}", exit_code=code,
                                   output=stdout + stderr)
         finally:
             self._remove(container)
@@ -204,11 +332,11 @@ class DockerAdapter(RuntimeAdapter):
     def start(self, workload: Workload, args: Sequence[str] = (), *, ready_timeout_s: float = 30.0) -> Instance:
         image = self.image_for(workload)
         t0 = time.perf_counter()
-        container = self.client().containers.create(image, **self._create_kwargs(workload, args))
+        container = self._create(self.client(), image, self._create_kwargs(workload, args))
         self._live[container.id] = container
-        inst = DockerInstance(self, container, workload.name, self.command_line(workload, args))
+        inst = (self.INSTANCE_CLASS or DockerInstance)(self, container, workload.name, self.command_line(workload, args))
         try:
-            container.start()
+            self._start(container)
             prefix = workload.ready or "ready"
             deadline = time.monotonic() + ready_timeout_s
             while True:
@@ -219,10 +347,10 @@ class DockerAdapter(RuntimeAdapter):
                 container.reload()
                 if container.status not in ("created", "running"):
                     err = container.logs(stdout=False, stderr=True).decode(errors="replace").strip()
-                    raise WorkloadError(f"{workload.name} on docker exited before it was ready: "
+                    raise WorkloadError(f"{workload.name} on {self.name} exited before it was ready: "
                                         f"{err.splitlines()[-1] if err else container.status}")
                 if time.monotonic() > deadline:
-                    raise GuestTimeout(f"{workload.name} on docker printed no '{prefix}' line "
+                    raise GuestTimeout(f"{workload.name} on {self.name} printed no '{prefix}' line "
                                        f"within {ready_timeout_s:g} s")
                 time.sleep(0.01)
             inst.started_ms = (time.perf_counter() - t0) * 1e3
@@ -266,7 +394,7 @@ class DockerInstance(Instance):
     def __init__(self, adapter: DockerAdapter, container, workload: str, command: str) -> None:
         self.adapter = adapter
         self.container = container
-        self.runtime = "docker"
+        self.runtime = adapter.name
         self.workload = workload
         self._command = command
         self.init_pid = 0
@@ -281,7 +409,7 @@ class DockerInstance(Instance):
         if self.init_pid:
             try:
                 parent = psutil.Process(self.init_pid).parent()
-                if parent and "shim" in parent.name():
+                if parent and any(n in parent.name() for n in self.adapter.SHIM_NAMES):
                     self.shim_pid = parent.pid
             except psutil.Error:
                 pass
@@ -328,7 +456,7 @@ class DockerInstance(Instance):
                 usage = None
         return MemoryReading(instance_rss=rss, instance_uss=uss, overhead_rss=shim_rss,
                              cgroup_usage=usage,
-                             counts="RSS of the container's processes; overhead = containerd-shim RSS")
+                             counts=f"RSS of the container's processes; overhead = {self.adapter.SHIM_WORDS} RSS")
 
     def alive(self) -> bool:
         try:
