@@ -17,6 +17,14 @@ REGISTRY: dict[str, str] = {
     "native": "native:NativeAdapter",
     "docker": "docker_engine:DockerAdapter",
     "wasmtime-cli": "wasmtime_cli:WasmtimeCliAdapter",
+    "wamr": "wamr:WamrAdapter",
+    "wasmer": "wasmer_sdk:WasmerSdkAdapter",
+    "wasm3": "wasm3:Wasm3Adapter",
+    "node": "node_wasi:NodeWasiAdapter",
+    "wasmedge": "wasmedge:WasmEdgeAdapter",
+    "docker-crun": "docker_crun:DockerCrunAdapter",
+    "docker-debian": "docker_debian:DockerDebianAdapter",
+    "podman": "podman:PodmanAdapter",
 }
 
 KNOWN_RUNTIMES: tuple[str, ...] = tuple(REGISTRY)
