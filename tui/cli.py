@@ -271,11 +271,21 @@ def cmd_clean(ns: argparse.Namespace) -> ExitCode:
     from wasmscope.workloads.runtimes.docker_engine import DockerAdapter
     from wasmscope.workloads.sessions import clean
 
+    from wasmscope.workloads.runtimes.podman import PodmanAdapter
+
     adapter = DockerAdapter()
     client = adapter.client()  # first contact already removes dead sessions' containers
     report = clean(client, include_live=ns.all, images=ns.images, already=adapter.reaped)
     for line in report.lines():
         print(line)
+    podman = PodmanAdapter()  # its own store: containers and images Docker cannot see
+    try:
+        if podman.executable() is not None and podman.availability().ok:
+            extra = clean(podman.client(), include_live=ns.all, images=ns.images, already=podman.reaped)
+            for line in extra.lines():
+                print(f"podman: {line}")
+    finally:
+        podman.close()
     return ExitCode.OK
 
 
