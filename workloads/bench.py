@@ -127,10 +127,7 @@ def run_benchmark(profile: "Profile", plan: Plan, control: RunControl | None = N
         adapters = {name: create_adapter(name, opts) for name in plan.runtimes}
     results = Results(profile=profile.name, started_at=_now())
     try:
-        results.runtimes = describe_runtimes(adapters)
-        docker_info = results.runtimes.get("docker")
-        results.machine = machine_info(docker_info.version if docker_info and docker_info.available else None)
-        live = {n: a for n, a in adapters.items() if results.runtimes[n].available}
+        live = _describe(adapters, results)
         results.settings = _settings(profile, plan)
         control.total = _total_steps(profile, plan, len(live))
         for m in plan.measurements:
@@ -141,7 +138,7 @@ def run_benchmark(profile: "Profile", plan: Plan, control: RunControl | None = N
                     table.rows.append(Row(name, UNAVAILABLE, info.reason))
             order = {n: i for i, n in enumerate(plan.runtimes)}
             models = {SERVER: 0, PER_REQUEST: 1}
-            table.rows.sort(key=lambda r: (models.get(r.model, -1), order.get(r.runtime, -1), r.variant))
+            table.rows.sort(key=lambda r: (models.get(r.model, len(models)), order.get(r.runtime, -1), r.variant))
             results.tables[m] = table
     finally:
         results.finished_at = _now()
@@ -167,10 +164,7 @@ def run_density(profile: "Profile", runtimes: Sequence[str] | None, spec: "Densi
     adapters = {name: create_adapter(name, {"memory_limit_mib": profile.bench.memory_limit_mib}) for name in names}
     results = Results(profile=profile.name, started_at=_now())
     try:
-        results.runtimes = describe_runtimes(adapters)
-        docker_info = results.runtimes.get("docker")
-        results.machine = machine_info(docker_info.version if docker_info and docker_info.available else None)
-        live = {n: a for n, a in adapters.items() if results.runtimes[n].available}
+        live = _describe(adapters, results)
         results.settings = {"density": {"max_instances": spec.max_instances, "kib": spec.kib,
                                         "floor_pct": spec.floor_pct, "runtimes": names}}
         table = measure_density(live, profile.workload(profile.memory.workload), spec, control)
@@ -185,6 +179,14 @@ def run_density(profile: "Profile", runtimes: Sequence[str] | None, spec: "Densi
         for adapter in adapters.values():
             adapter.close()
     return results
+
+
+def _describe(adapters: dict[str, RuntimeAdapter], results: Results) -> dict[str, RuntimeAdapter]:
+    """Record every runtime and the machine in `results`; return the available adapters."""
+    results.runtimes = describe_runtimes(adapters)
+    docker_info = results.runtimes.get("docker")
+    results.machine = machine_info(docker_info.version if docker_info and docker_info.available else None)
+    return {n: a for n, a in adapters.items() if results.runtimes[n].available}
 
 
 def _measure(m: str, profile: "Profile", plan: Plan, live: dict[str, RuntimeAdapter],

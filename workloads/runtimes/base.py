@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Literal, Sequence
 
 from ..catalogue import Workload
+from ..errors import WorkloadError
 
 RuntimeKind = Literal["wasm", "native", "container"]
 
@@ -137,3 +138,29 @@ class RuntimeAdapter(ABC):
         for inst in self._instances:
             inst.stop()
         self._instances.clear()
+
+
+class WasmModuleAdapter(RuntimeAdapter):
+    """A runtime that runs a workload's .wasm module; `NO_LISTEN` says why it cannot serve the
+    http workload ("" when it can), `SHORT_NAME` names it in one-line errors."""
+
+    kind: ClassVar[RuntimeKind] = "wasm"
+    SHORT_NAME: ClassVar[str] = ""
+    NO_LISTEN: ClassVar[str] = ""
+
+    def supports(self, workload: Workload) -> str | None:
+        if workload.module is None:
+            return f"workload {workload.name!r} has no .wasm module"
+        if workload.network and self.NO_LISTEN:
+            return self.NO_LISTEN
+        return None
+
+    def module_path(self, workload: Workload):
+        """The module to run; WorkloadError (one line) when this runtime cannot run it."""
+        reason = self.supports(workload)
+        if reason:
+            raise WorkloadError(f"{self.SHORT_NAME or self.display_name} cannot run {workload.name}: {reason}")
+        assert workload.module is not None
+        if not workload.module.is_file():
+            raise WorkloadError(f"{workload.module}: module file not found")
+        return workload.module

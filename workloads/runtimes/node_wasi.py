@@ -34,7 +34,7 @@ from typing import Sequence
 from ..catalogue import Workload
 from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
 from . import processes
-from .base import Availability, Instance, RunResult, RuntimeAdapter
+from .base import Availability, Instance, RunResult, WasmModuleAdapter
 
 RUNNER = Path(__file__).with_name("node_runner.mjs")
 REPORT_MARK = "wasmscope-node-runner "
@@ -115,8 +115,10 @@ class NodeInstance(processes.ProcessInstance):
               "the guest's linear memory together")
 
 
-class NodeWasiAdapter(RuntimeAdapter):
+class NodeWasiAdapter(WasmModuleAdapter):
     name = "node"
+    SHORT_NAME = "Node.js"
+    NO_LISTEN = NO_LISTEN_REASON
     display_name = "Node.js (V8)"
     kind = "wasm"
     CAN_LISTEN = False
@@ -183,22 +185,9 @@ class NodeWasiAdapter(RuntimeAdapter):
         return (f"{v8}, {TIERS[self.tier][1]}; a node process per run, no code cache; "
                 "no fuel or epoch deadline (killed past the deadline)")
 
-    def supports(self, workload: Workload) -> str | None:
-        if workload.module is None:
-            return f"workload {workload.name!r} has no .wasm module"
-        if workload.network:
-            return NO_LISTEN_REASON
-        return None
-
     # -- command lines -------------------------------------------------------------------------
     def _module(self, workload: Workload) -> Path:
-        reason = self.supports(workload)
-        if reason:
-            raise WorkloadError(f"Node.js cannot run {workload.name}: {reason}")
-        assert workload.module is not None
-        if not workload.module.is_file():
-            raise WorkloadError(f"{workload.module}: module file not found")
-        return workload.module
+        return self.module_path(workload)
 
     def _argv(self, node: str, runner: str, module: str, args: Sequence[str]) -> list[str]:
         found = self._found

@@ -34,7 +34,7 @@ from ..paths import cache_dir
 from ..tools import (WAMR_BIN, WAMR_ENV_VAR, WAMR_INSTALL_HINT, FoundWamr, locate_wamr,
                      wamr_pair)
 from . import processes
-from .base import Availability, Instance, RunResult, RuntimeAdapter
+from .base import Availability, Instance, RunResult, WasmModuleAdapter
 
 _COMPILE_TIMEOUT_S = 300.0
 
@@ -57,8 +57,10 @@ class WamrInstance(processes.ProcessInstance):
               "linear memory together")
 
 
-class WamrAdapter(RuntimeAdapter):
+class WamrAdapter(WasmModuleAdapter):
     name = "wamr"
+    SHORT_NAME = "WAMR"
+    NO_LISTEN = NO_LISTEN_REASON
     display_name = "WAMR (AOT)"
     kind = "wasm"
     CAN_LISTEN = False
@@ -123,22 +125,9 @@ class WamrAdapter(RuntimeAdapter):
         return ("AOT: wamrc compiles each module once, untimed (cached by module hash and wamrc "
                 f"version); {runner}; no fuel or epoch deadline (killed past the deadline)")
 
-    def supports(self, workload: Workload) -> str | None:
-        if workload.module is None:
-            return f"workload {workload.name!r} has no .wasm module"
-        if workload.network:
-            return NO_LISTEN_REASON
-        return None
-
     # -- artifacts -----------------------------------------------------------------------------
     def _module(self, workload: Workload) -> Path:
-        reason = self.supports(workload)
-        if reason:
-            raise WorkloadError(f"WAMR cannot run {workload.name}: {reason}")
-        assert workload.module is not None
-        if not workload.module.is_file():
-            raise WorkloadError(f"{workload.module}: module file not found")
-        return workload.module
+        return self.module_path(workload)
 
     def artifact_path(self, workload: Workload) -> Path:
         """Where this module's AOT artifact lives (it may not exist yet)."""

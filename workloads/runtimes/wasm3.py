@@ -29,7 +29,7 @@ from typing import Callable, Sequence
 from ..catalogue import Workload
 from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
 from . import processes
-from .base import Availability, Instance, MemoryReading, RunResult, RuntimeAdapter
+from .base import Availability, Instance, MemoryReading, RunResult, WasmModuleAdapter
 from .wasm3_worker import WarmWorker, WorkerTimeout
 
 PIP_HINT = "pip install 'wasmscope[wasm3]'  (or: pip install pywasm3 — builds from source, needs a C compiler)"
@@ -299,8 +299,10 @@ class Wasm3WorkerInstance(processes.ProcessInstance):
         )
 
 
-class Wasm3Adapter(RuntimeAdapter):
+class Wasm3Adapter(WasmModuleAdapter):
     name = "wasm3"
+    SHORT_NAME = "wasm3"
+    NO_LISTEN = "pywasm3 has no WASI sockets: it cannot give a module a listening socket"
     display_name = "wasm3 (interpreter)"
     kind = "wasm"
     CAN_LISTEN = False
@@ -340,28 +342,16 @@ class Wasm3Adapter(RuntimeAdapter):
                 "preview 1 written in Python; in a warm worker process, killed at the deadline "
                 "(wasm3 has no interrupt)")
 
-    def supports(self, workload: Workload) -> str | None:
-        if workload.module is None:
-            return f"workload {workload.name!r} has no .wasm module"
-        if workload.network:
-            return "pywasm3 has no WASI sockets: it cannot give a module a listening socket"
-        return None
-
     def command_line(self, workload: Workload, args: Sequence[str] = ()) -> str:
         module = workload.module.name if workload.module else "?"
         return shlex.join(["wasm3", "--stack-size", str(self.stack_kib << 10), module, *args])
 
     def _module(self, workload: Workload) -> Path:
-        reason = self.supports(workload)
-        if reason:
-            raise WorkloadError(f"wasm3 cannot run {workload.name}: {reason}")
+        module = self.module_path(workload)
         avail = self.availability()
         if not avail.ok:
             raise RuntimeUnavailable(f"wasm3: {avail.reason}; {avail.hint}")
-        assert workload.module is not None
-        if not workload.module.is_file():
-            raise WorkloadError(f"{workload.module}: module file not found")
-        return workload.module
+        return module
 
     def prepare(self, workload: Workload) -> None:
         self._module(workload)

@@ -31,7 +31,7 @@ from typing import Literal, Mapping, Sequence
 from ..catalogue import Workload
 from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
 from . import processes
-from .base import Availability, Instance, RunResult, RuntimeAdapter
+from .base import Availability, Instance, RunResult, WasmModuleAdapter
 
 ENV_VAR = "WASMSCOPE_WASMEDGE"
 INSTALLER_URL = "https://raw.githubusercontent.com/WasmEdge/WasmEdge/master/utils/install.sh"
@@ -174,8 +174,11 @@ class WasmEdgeInstance(processes.ProcessInstance):
               "guest's linear memory together")
 
 
-class WasmEdgeAdapter(RuntimeAdapter):
+class WasmEdgeAdapter(WasmModuleAdapter):
     name = "wasmedge"
+    SHORT_NAME = "WasmEdge"
+    NO_LISTEN = ("the wasmedge CLI cannot pre-open a listening socket for a WASI preview 1 "
+                    "module (its sockets are the WasmEdge socket extension)")
     display_name = "WasmEdge"
     kind = "wasm"
     CAN_LISTEN = False
@@ -235,23 +238,9 @@ class WasmEdgeAdapter(RuntimeAdapter):
                     "a wasmedge process per run; --time-limit deadline")
         return "interpreter (WasmEdge's default for a plain .wasm); a wasmedge process per run; --time-limit deadline"
 
-    def supports(self, workload: Workload) -> str | None:
-        if workload.module is None:
-            return f"workload {workload.name!r} has no .wasm module"
-        if workload.network:
-            return ("the wasmedge CLI cannot pre-open a listening socket for a WASI preview 1 "
-                    "module (its sockets are the WasmEdge socket extension)")
-        return None
-
     # -- artifacts -------------------------------------------------------------------------
     def _module(self, workload: Workload) -> Path:
-        reason = self.supports(workload)
-        if reason:
-            raise WorkloadError(f"WasmEdge cannot run {workload.name}: {reason}")
-        assert workload.module is not None
-        if not workload.module.is_file():
-            raise WorkloadError(f"{workload.module}: module file not found")
-        return workload.module
+        return self.module_path(workload)
 
     def _aot_path(self, module: Path) -> Path:
         from ..paths import cache_dir

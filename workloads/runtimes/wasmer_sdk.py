@@ -32,7 +32,7 @@ from typing import Sequence
 from ..catalogue import Workload
 from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
 from . import processes
-from .base import Availability, Instance, MemoryReading, RunResult, RuntimeAdapter
+from .base import Availability, Instance, MemoryReading, RunResult, WasmModuleAdapter
 from .wasm3_worker import WarmWorker, WorkerTimeout, serve_requests
 
 PIP_HINT = "pip install 'wasmscope[wasmer]'  (or: pip install 'wasmer-sdk>=0.5,<0.6')"
@@ -185,8 +185,11 @@ class WasmerWorkerInstance(processes.ProcessInstance):
         )
 
 
-class WasmerSdkAdapter(RuntimeAdapter):
+class WasmerSdkAdapter(WasmModuleAdapter):
     name = "wasmer"
+    SHORT_NAME = "Wasmer"
+    NO_LISTEN = ("wasmer-sdk cannot pre-open a listening socket for a WASI preview 1 module "
+                    "(its sandbox networking is WASIX sockets, which our http module does not use)")
     display_name = "Wasmer (wasmer-sdk)"
     kind = "wasm"
     CAN_LISTEN = False
@@ -226,29 +229,16 @@ class WasmerSdkAdapter(RuntimeAdapter):
         return (f"compiled with Cranelift when a command first runs (Wasmer's sys backend), {cache}; "
                 "a sandbox per run; in a warm worker process, killed at the deadline")
 
-    def supports(self, workload: Workload) -> str | None:
-        if workload.module is None:
-            return f"workload {workload.name!r} has no .wasm module"
-        if workload.network:
-            return ("wasmer-sdk cannot pre-open a listening socket for a WASI preview 1 module "
-                    "(its sandbox networking is WASIX sockets, which our http module does not use)")
-        return None
-
     def command_line(self, workload: Workload, args: Sequence[str] = ()) -> str:
         module = workload.module.name if workload.module else "?"
         return shlex.join(["wasmer", "run", module, *(["--", *args] if args else [])])
 
     def _module(self, workload: Workload) -> Path:
-        reason = self.supports(workload)
-        if reason:
-            raise WorkloadError(f"Wasmer cannot run {workload.name}: {reason}")
+        module = self.module_path(workload)
         avail = self.availability()
         if not avail.ok:
             raise RuntimeUnavailable(f"wasmer: {avail.reason}; {avail.hint}")
-        assert workload.module is not None
-        if not workload.module.is_file():
-            raise WorkloadError(f"{workload.module}: module file not found")
-        return workload.module
+        return module
 
     def prepare(self, workload: Workload) -> None:
         """Start the worker and, with the cache on, fill it: Wasmer compiles when a command
