@@ -16,6 +16,7 @@ from wasmscope.profiles import (
     set_value,
     write_atomic,
 )
+from wasmscope.workloads.runtimes import KNOWN_RUNTIMES
 
 DATA = Path(__file__).parent / "data" / "profiles"
 
@@ -79,7 +80,8 @@ def test_user_workload_module_relative_to_profile(tmp_path):
 
 @pytest.mark.parametrize("name, key, fragment", [
     ("not_toml", None, "not valid TOML"),
-    ("unknown_runtime", "bench.runtimes", "unknown runtime 'wasmtme' (known: docker, docker-crun, docker-debian, native, node, podman, wamr, wasm3, wasmedge, wasmer, wasmtime, wasmtime-cli; did you mean 'wasmtime'?)"),
+    ("unknown_runtime", "bench.runtimes",
+     f"unknown runtime 'wasmtme' (known: {', '.join(sorted(KNOWN_RUNTIMES))}; did you mean 'wasmtime'?)"),
     ("wrong_type", "startup.runs", "expected an integer >= 1, got 'five' (str)"),
     ("bool_not_int", "startup.runs", "expected an integer >= 1, got True (bool)"),
     ("missing_module", "workloads.mine.module", "file not found: "),

@@ -237,3 +237,30 @@ def test_idle_is_sampled_and_closed_by_the_adapter(adapter, builtin):
     assert inst.memory().instance_rss >= 16 * MIB
     adapter.close()  # stops what the adapter started
     assert not inst.alive()
+
+
+def test_the_cli_modes_as_rows_of_their_own(builtin):
+    """No cache: Cranelift on every run; precompiled: `wasmtime compile` once (with epoch
+    interruption, as `-W timeout` needs), runs load the .cwasm; both still stop a runaway."""
+    from wasmscope.workloads.runtimes import create_adapter
+
+    nocache, aot = create_adapter("wasmtime-cli-nocache"), create_adapter("wasmtime-cli-aot")
+    try:
+        assert "-C cache=n" in nocache.mode() and "precompiled" in aot.mode()
+        assert nocache.command_line(builtin["fib"], ["20"]).startswith("wasmtime run -C cache=n ")
+        aot.prepare(builtin["fib"])
+        artifact = aot.artifact(builtin["fib"], epoch=True)
+        assert artifact.is_file() and artifact.suffix == ".cwasm"
+        for adapter in (nocache, aot):
+            res = adapter.run(builtin["fib"], ["20"])
+            assert "fib(20) = 6765" in res.stdout
+        with pytest.raises(GuestTimeout):
+            aot.run(builtin["fib"], ["45"], timeout_s=0.5)
+        inst = aot.start(builtin["idle"], ["1"])  # long-running: the artifact without epochs
+        try:
+            assert inst.ready_line.startswith("ready mib=1")
+        finally:
+            inst.stop()
+    finally:
+        nocache.close()
+        aot.close()

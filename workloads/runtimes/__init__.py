@@ -17,6 +17,8 @@ REGISTRY: dict[str, str] = {
     "native": "native:NativeAdapter",
     "docker": "docker_engine:DockerAdapter",
     "wasmtime-cli": "wasmtime_cli:WasmtimeCliAdapter",
+    "wasmtime-cli-nocache": "wasmtime_cli_variants:WasmtimeCliNoCacheAdapter",
+    "wasmtime-cli-aot": "wasmtime_cli_variants:WasmtimeCliPrecompiledAdapter",
     "wamr": "wamr:WamrAdapter",
     "wasmer": "wasmer_sdk:WasmerSdkAdapter",
     "wasm3": "wasm3:Wasm3Adapter",
@@ -25,6 +27,7 @@ REGISTRY: dict[str, str] = {
     "docker-crun": "docker_crun:DockerCrunAdapter",
     "docker-debian": "docker_debian:DockerDebianAdapter",
     "podman": "podman:PodmanAdapter",
+    "docker-wasm": "docker_wasm:DockerWasmAdapter",
 }
 
 KNOWN_RUNTIMES: tuple[str, ...] = tuple(REGISTRY)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..catalogue import Workload
+from ..paths import cache_dir
 from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
 from ..tools import ENV_VAR, INSTALL_HINT, FoundCli, cli_version, locate_wasmtime_cli
 from . import processes
@@ -80,6 +81,8 @@ class WasmtimeCliAdapter(RuntimeAdapter):
         major = self.options.get("major")
         self.major: int | None = int(major) if major not in (None, "") else None
         self.cache = _as_bool(self.options.get("cache", True))
+        # `wasmtime compile` once (untimed), then every run loads the .cwasm (--allow-precompiled)
+        self.precompiled = _as_bool(self.options.get("precompiled", False))
         self._found: FoundCli | None = None
         self._find_error = ""
 
@@ -142,6 +145,8 @@ class WasmtimeCliAdapter(RuntimeAdapter):
     def mode(self) -> str:
         cache = ("compile cache on (wasmtime's ~/.cache/wasmtime: compiled code reused across runs)"
                  if self.cache else "compile cache off (-C cache=n: Cranelift compiles on every run)")
+        if self.precompiled:
+            cache = "precompiled (wasmtime compile once, untimed; each run loads the .cwasm with --allow-precompiled)"
         return f"Cranelift, {cache}; a wasmtime process per run; epoch deadline (-W timeout)"
 
     def supports(self, workload: Workload) -> str | None:
@@ -158,7 +163,33 @@ class WasmtimeCliAdapter(RuntimeAdapter):
 
     # -- command lines -----------------------------------------------------------------------
     def _flags(self) -> list[str]:
+        if self.precompiled:
+            return ["--allow-precompiled"]
         return [] if self.cache else ["-C", "cache=n"]
+
+    def artifact(self, workload: Workload, *, epoch: bool) -> Path:
+        """The module compiled by `wasmtime compile` (cached by module hash, CLI version and the
+        epoch-interruption setting, which must match the run's: `-W timeout` needs it on)."""
+        module = self._module(workload)
+        found = self.cli()
+        out_dir = cache_dir() / "wasmtime-cli" / found.version
+        out = out_dir / f"{module.stem}-{workload.module_hash()[:16]}-{'epoch' if epoch else 'plain'}.cwasm"
+        if out.is_file():
+            return out
+        out_dir.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_suffix(f".{os.getpid()}.tmp")
+        argv = [str(found.path), "compile", *(["-W", "epoch-interruption=y"] if epoch else []), "-o", str(tmp), str(module)]
+        proc = subprocess.run(argv, capture_output=True, text=True, env=processes.child_env(),
+                              stdin=subprocess.DEVNULL, timeout=300)
+        if proc.returncode != 0:
+            tmp.unlink(missing_ok=True)
+            last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+            raise WorkloadError(f"wasmtime compile {module.name} failed: {last}")
+        os.replace(tmp, out)
+        return out
+
+    def _runnable(self, workload: Workload, *, epoch: bool) -> Path:
+        return self.artifact(workload, epoch=epoch) if self.precompiled else self._module(workload)
 
     def _module(self, workload: Workload) -> Path:
         reason = self.supports(workload)
@@ -200,6 +231,9 @@ class WasmtimeCliAdapter(RuntimeAdapter):
         use `-W timeout` (epoch interruption) while long-running instances do not.
         """
         module = self._module(workload)
+        if self.precompiled:
+            self.artifact(workload, epoch=workload.kind == "run")
+            return
         if not self.cache or workload.kind != "run":
             return
         # `wasmtime compile` does not fill the cache; a run with a 1 ms deadline does (the
@@ -209,7 +243,7 @@ class WasmtimeCliAdapter(RuntimeAdapter):
                        timeout=300)
 
     def run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult:
-        module = self._module(workload)
+        module = self._runnable(workload, epoch=True)
         argv = self._run_argv(str(self.cli().path), str(module), args, timeout_s)
         what = f"{workload.name} on wasmtime CLI"
         t0 = time.perf_counter_ns()
@@ -246,7 +280,7 @@ class WasmtimeCliAdapter(RuntimeAdapter):
         return None, list(args)
 
     def start(self, workload: Workload, args: Sequence[str] = (), *, ready_timeout_s: float = 30.0) -> Instance:
-        module = self._module(workload)
+        module = self._runnable(workload, epoch=False)
         cli = str(self.cli().path)
         wanted: int | None = None
         guest_args = list(args)
