@@ -39,7 +39,7 @@ def test_density_of_embedded_wasmtime_and_docker(docker_client):
     assert (wasm.model, box.model) == (IN_HOST, PER_CONTAINER)
     assert [p["x"] for p in wasm.sweep] == [0, 1, 10] and [p["x"] for p in box.sweep] == [0, 1, 5, 10]
     assert wasm.stats["instances"] == box.stats["instances"] == 10
-    assert wasm.facts["stopped_by"] == "--max 10"
+    assert wasm.facts["stopped_by"] == "--max 10 reached"
     # each instance touched 64 KiB: the in-host slope is at least that, a container far more
     assert 64 <= wasm.stats["pss_kib_per_instance"] < 2048
     assert box.stats["pss_kib_per_instance"] > wasm.stats["pss_kib_per_instance"]

@@ -281,8 +281,8 @@ def density_table(results: Results, reference: dict | None = None) -> RichTable:
                     _kib(s.get("pss_kib_per_instance")), _kib(s.get("uss_kib_per_instance")),
                     _kib(s.get("kernel_kib_per_instance")), _kib(s.get("cgroup_kib_per_instance")),
                     fmt_ms(s.get("start_ms_per_instance")), f"{int(s.get('instances', 0)):,}")
-        stops.append(f"  {_name(results, row.runtime)}: stopped by {row.facts.get('stopped_by', '?')}; "
-                     f"{row.counts}")
+        stops.append(f"  {_name(results, row.runtime)}: ended: {row.facts.get('stopped_by', '?')}; "
+                     f"counts {row.counts}")
     out.caption = _captions(
         "per GiB = 1 GiB / PSS slope (shared pages split fairly); USS: pages only these processes hold; "
         "kernel: /proc/meminfo AnonPages+Slab+KernelStack+PageTables, system-wide, noisy; cgroup: "

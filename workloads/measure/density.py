@@ -253,7 +253,7 @@ def _one(name: str, adapter: RuntimeAdapter, workload: Workload, spec: DensitySp
     base_kernel = kernel_bytes(before)
     target: Target | None = None
     points: list[dict[str, float]] = []
-    stopped_by = "the step list ended"
+    stopped_by = "its step list ended"
     try:
         adapter.prepare(workload)
         target = make_target(adapter, workload, spec.kib)
@@ -294,7 +294,7 @@ def _one(name: str, adapter: RuntimeAdapter, workload: Workload, spec: DensitySp
                 break
         else:
             if target.count() >= spec.max_instances:
-                stopped_by = f"--max {spec.max_instances}"
+                stopped_by = f"--max {spec.max_instances} reached"
     except Cancelled:
         raise
     except WasmscopeError as err:
@@ -329,4 +329,5 @@ def _row(name: str, target: Target | None, points: list[dict[str, float]], stopp
                sweep=[{k: round(v, 4) for k, v in p.items()} for p in points],
                counts=("PSS of the host process: engine, compiled module and every live instance"
                        if model == IN_HOST else
-                       "PSS of every instance process" + (" and its containerd-shim" if model == PER_CONTAINER else "")))
+                       "PSS of every instance process" + (" and its runtime helper (containerd-shim, conmon)"
+                                                          if model == PER_CONTAINER else "")))
