@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import platform
-import subprocess
-import time
 from typing import Sequence
 
 from ..catalogue import Workload
-from ..errors import GuestFailed, GuestTimeout, WorkloadError
+from ..errors import GuestFailed, WorkloadError
 from . import processes
 from .base import Availability, Instance, RunResult, RuntimeAdapter
 
@@ -56,24 +54,15 @@ class NativeAdapter(RuntimeAdapter):
 
     def run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult:
         binary = self._binary(workload)
-        t0 = time.perf_counter_ns()
-        proc = processes.spawn([str(binary), *args], die_with_parent=False)
-        t1 = time.perf_counter_ns()
-        try:
-            out, err = proc.communicate(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            processes.terminate(proc, grace_s=0.5)
-            raise GuestTimeout(f"{workload.name} (native) timed out after {timeout_s:g} s (killed)") from None
-        t2 = time.perf_counter_ns()
-        stdout, stderr = out.decode(errors="replace"), err.decode(errors="replace")
-        if proc.returncode != 0:
-            why = (f"killed by signal {-proc.returncode}" if proc.returncode < 0
-                   else f"exited with code {proc.returncode}")
-            last = stderr.strip().splitlines()[-1] if stderr.strip() else "no stderr"
+        res = processes.run_to_exit([str(binary), *args], timeout_s=timeout_s,
+                                    timeout_message=f"{workload.name} (native) timed out after {timeout_s:g} s (killed)")
+        if res.returncode != 0:
+            why = (f"killed by signal {-res.returncode}" if res.returncode < 0
+                   else f"exited with code {res.returncode}")
+            last = res.stderr.strip().splitlines()[-1] if res.stderr.strip() else "no stderr"
             raise GuestFailed(f"{workload.name} (native) {why}: {last}",
-                              exit_code=proc.returncode, output=stdout + stderr)
-        return RunResult(0, stdout, stderr, (t2 - t0) * 1e-6,
-                         {"spawn": (t1 - t0) * 1e-6, "exited": (t2 - t1) * 1e-6})
+                              exit_code=res.returncode, output=res.stdout + res.stderr)
+        return RunResult(0, res.stdout, res.stderr, res.total_ms, {"spawn": res.spawn_ms, "exited": res.exited_ms})
 
     def start(self, workload: Workload, args: Sequence[str] = (), *, ready_timeout_s: float = 30.0) -> Instance:
         binary = self._binary(workload)

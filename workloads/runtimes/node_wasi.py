@@ -26,13 +26,12 @@ import json
 import shlex
 import shutil
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 from ..catalogue import Workload
-from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
+from ..errors import GuestFailed, RuntimeUnavailable, WorkloadError
 from . import processes
 from .base import Availability, Instance, RunResult, WasmModuleAdapter
 
@@ -204,26 +203,15 @@ class NodeWasiAdapter(WasmModuleAdapter):
         module = self._module(workload)
         argv = self._argv(str(self.node().path), str(RUNNER), str(module), args)
         what = f"{workload.name} on {self.display_name}"
-        t0 = time.perf_counter_ns()
-        proc = processes.spawn(argv, die_with_parent=False)
-        t1 = time.perf_counter_ns()
-        try:
-            out, err = proc.communicate(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            processes.terminate(proc, grace_s=0.5)
-            raise GuestTimeout(f"{what} timed out after {timeout_s:g} s (killed: node:wasi has no "
-                               "deadline of its own)") from None
-        t2 = time.perf_counter_ns()
-        stdout = out.decode(errors="replace")
-        report, stderr = split_report(err.decode(errors="replace"))
-        if proc.returncode != 0 or report is None or "error" in report:
-            raise GuestFailed(self._failure(what, proc.returncode, report, stderr),
-                              exit_code=proc.returncode, output=stdout + stderr)
-        ms = 1e-6
+        res = processes.run_to_exit(argv, timeout_s=timeout_s, timeout_message=(
+            f"{what} timed out after {timeout_s:g} s (killed: node:wasi has no deadline of its own)"))
+        report, stderr = split_report(res.stderr)
+        if res.returncode != 0 or report is None or "error" in report:
+            raise GuestFailed(self._failure(what, res.returncode, report, stderr),
+                              exit_code=res.returncode, output=res.stdout + stderr)
         inside = {k: float(report.get(f"{k}_ms", 0.0)) for k in ("compile", "instantiate", "run")}
-        host = max(0.0, (t2 - t1) * ms - sum(inside.values()))
-        return RunResult(0, stdout, stderr, (t2 - t0) * ms,
-                         {"spawn": (t1 - t0) * ms, "host": host, **inside})
+        host = max(0.0, res.exited_ms - sum(inside.values()))
+        return RunResult(0, res.stdout, stderr, res.total_ms, {"spawn": res.spawn_ms, "host": host, **inside})
 
     @staticmethod
     def _failure(what: str, code: int, report: dict | None, stderr: str) -> str:

@@ -12,6 +12,7 @@ import selectors
 import signal
 import subprocess
 import time
+from dataclasses import dataclass
 from typing import Sequence
 
 import psutil
@@ -47,6 +48,38 @@ def spawn(argv: Sequence[str], *, env: dict[str, str] | None = None, cwd: str | 
         env=env if env is not None else child_env(), cwd=cwd,
         preexec_fn=_die_with_parent if die_with_parent else None, start_new_session=True,
     )
+
+
+@dataclass(frozen=True)
+class Exited:
+    """A process run to exit: its code, output and the two timed phases (ms)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    spawn_ms: float  # fork/exec until the child exists
+    exited_ms: float  # from then until it exited and its pipes were drained
+
+    @property
+    def total_ms(self) -> float:
+        return self.spawn_ms + self.exited_ms
+
+
+def run_to_exit(argv: Sequence[str], *, timeout_s: float, timeout_message: str,
+                env: dict[str, str] | None = None) -> Exited:
+    """Spawn, wait with a deadline and time it. Past the deadline the process group is killed
+    and GuestTimeout(timeout_message) raised; the caller reads the exit code its own way."""
+    t0 = time.perf_counter_ns()
+    proc = spawn(argv, env=env, die_with_parent=False)
+    t1 = time.perf_counter_ns()
+    try:
+        out, err = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        terminate(proc, grace_s=0.5)
+        raise GuestTimeout(timeout_message) from None
+    t2 = time.perf_counter_ns()
+    return Exited(proc.returncode, out.decode(errors="replace"), err.decode(errors="replace"),
+                  (t1 - t0) * 1e-6, (t2 - t1) * 1e-6)
 
 
 def wait_for_line(proc: subprocess.Popen, prefix: str, timeout_s: float, what: str) -> str:

@@ -24,12 +24,11 @@ import os
 import shlex
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 from typing import Sequence
 
 from ..catalogue import Workload
-from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
+from ..errors import GuestFailed, RuntimeUnavailable, WorkloadError
 from ..paths import cache_dir
 from ..tools import (WAMR_BIN, WAMR_ENV_VAR, WAMR_INSTALL_HINT, FoundWamr, locate_wamr,
                      wamr_pair)
@@ -197,23 +196,12 @@ class WamrAdapter(WasmModuleAdapter):
         found = self.found()
         argv = self._run_argv(found, str(found.runtime), str(artifact), args)
         what = f"{workload.name} on {self.display_name}"
-        t0 = time.perf_counter_ns()
-        proc = processes.spawn(argv, die_with_parent=False)
-        t1 = time.perf_counter_ns()
-        try:
-            out, err = proc.communicate(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            processes.terminate(proc, grace_s=0.5)
-            raise GuestTimeout(f"{what} timed out after {timeout_s:g} s (killed: WAMR has no "
-                               "deadline of its own)") from None
-        t2 = time.perf_counter_ns()
-        stdout, stderr = out.decode(errors="replace"), err.decode(errors="replace")
-        if proc.returncode != 0:
-            raise GuestFailed(self._failure(what, proc.returncode, stdout, stderr),
-                              exit_code=proc.returncode, output=stdout + stderr)
-        ms = 1e-6
-        return RunResult(0, stdout, stderr, (t2 - t0) * ms,
-                         {"spawn": (t1 - t0) * ms, "exited": (t2 - t1) * ms})
+        res = processes.run_to_exit(argv, timeout_s=timeout_s, timeout_message=(
+            f"{what} timed out after {timeout_s:g} s (killed: WAMR has no deadline of its own)"))
+        if res.returncode != 0:
+            raise GuestFailed(self._failure(what, res.returncode, res.stdout, res.stderr),
+                              exit_code=res.returncode, output=res.stdout + res.stderr)
+        return RunResult(0, res.stdout, res.stderr, res.total_ms, {"spawn": res.spawn_ms, "exited": res.exited_ms})
 
     @staticmethod
     def _failure(what: str, code: int, stdout: str, stderr: str) -> str:

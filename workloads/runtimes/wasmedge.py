@@ -23,7 +23,6 @@ import re
 import shlex
 import shutil
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Mapping, Sequence
@@ -282,21 +281,11 @@ class WasmEdgeAdapter(WasmModuleAdapter):
         artifact = self._artifact(workload)
         argv = run_argv(str(self.cli()), str(artifact), args, timeout_s=timeout_s)
         what = f"{workload.name} on WasmEdge"
-        env = self._env()
-        t0 = time.perf_counter_ns()
-        proc = processes.spawn(argv, env=env, die_with_parent=False)
-        t1 = time.perf_counter_ns()
-        try:
-            out, err = proc.communicate(timeout=timeout_s + KILL_GRACE_S)
-        except subprocess.TimeoutExpired:
-            processes.terminate(proc, grace_s=0.5)
-            raise GuestTimeout(f"{what} timed out after {timeout_s:g} s (killed)") from None
-        t2 = time.perf_counter_ns()
-        stdout, stderr = out.decode(errors="replace"), err.decode(errors="replace")
-        outcome = classify(proc.returncode, stderr, elapsed_s=(t2 - t0) * 1e-9, timeout_s=timeout_s)
-        raise_for(outcome, what, timeout_s, stdout + stderr)
-        ms = 1e-6
-        return RunResult(0, stdout, stderr, (t2 - t0) * ms, {"spawn": (t1 - t0) * ms, "exited": (t2 - t1) * ms})
+        res = processes.run_to_exit(argv, env=self._env(), timeout_s=timeout_s + KILL_GRACE_S,
+                                    timeout_message=f"{what} timed out after {timeout_s:g} s (killed)")
+        outcome = classify(res.returncode, res.stderr, elapsed_s=res.total_ms * 1e-3, timeout_s=timeout_s)
+        raise_for(outcome, what, timeout_s, res.stdout + res.stderr)
+        return RunResult(0, res.stdout, res.stderr, res.total_ms, {"spawn": res.spawn_ms, "exited": res.exited_ms})
 
     # -- long-running ----------------------------------------------------------------------
     def start(self, workload: Workload, args: Sequence[str] = (), *, ready_timeout_s: float = 30.0) -> Instance:

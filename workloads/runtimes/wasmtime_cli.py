@@ -19,7 +19,6 @@ import re
 import shlex
 import socket
 import subprocess
-import time
 from pathlib import Path
 from typing import Sequence
 
@@ -246,29 +245,19 @@ class WasmtimeCliAdapter(RuntimeAdapter):
         module = self._runnable(workload, epoch=True)
         argv = self._run_argv(str(self.cli().path), str(module), args, timeout_s)
         what = f"{workload.name} on wasmtime CLI"
-        t0 = time.perf_counter_ns()
-        proc = processes.spawn(argv, die_with_parent=False)
-        t1 = time.perf_counter_ns()
-        try:
-            # the CLI's own deadline stops the guest; the kill is for a CLI that hangs itself
-            out, err = proc.communicate(timeout=timeout_s + 5.0)
-        except subprocess.TimeoutExpired:
-            processes.terminate(proc, grace_s=0.5)
-            raise GuestTimeout(f"{what} timed out after {timeout_s:g} s (killed)") from None
-        t2 = time.perf_counter_ns()
-        stdout, stderr = out.decode(errors="replace"), err.decode(errors="replace")
-        if proc.returncode != 0:
+        # the CLI's own deadline stops the guest; the kill is for a CLI that hangs itself
+        res = processes.run_to_exit(argv, timeout_s=timeout_s + 5.0,
+                                    timeout_message=f"{what} timed out after {timeout_s:g} s (killed)")
+        if res.returncode != 0:
             # wasmtime's error chain numbers its causes ("2: wasm trap: ..."): drop the number
-            lines = [re.sub(r"^\d+:\s+", "", ln.strip()) for ln in stderr.splitlines() if ln.strip()]
-            if proc.returncode == 134 and any("wasm trap: interrupt" in ln for ln in lines):
+            lines = [re.sub(r"^\d+:\s+", "", ln.strip()) for ln in res.stderr.splitlines() if ln.strip()]
+            if res.returncode == 134 and any("wasm trap: interrupt" in ln for ln in lines):
                 raise GuestTimeout(f"{what} timed out after {timeout_s:g} s (stopped by -W timeout)")
-            why = (f"killed by signal {-proc.returncode}" if proc.returncode < 0 else
-                   "trapped" if proc.returncode == 134 else f"exited with code {proc.returncode}")
+            why = (f"killed by signal {-res.returncode}" if res.returncode < 0 else
+                   "trapped" if res.returncode == 134 else f"exited with code {res.returncode}")
             last = lines[-1] if lines else "no stderr"
-            raise GuestFailed(f"{what} {why}: {last}", exit_code=proc.returncode, output=stdout + stderr)
-        ms = 1e-6
-        return RunResult(0, stdout, stderr, (t2 - t0) * ms,
-                         {"spawn": (t1 - t0) * ms, "exited": (t2 - t1) * ms})
+            raise GuestFailed(f"{what} {why}: {last}", exit_code=res.returncode, output=res.stdout + res.stderr)
+        return RunResult(0, res.stdout, res.stderr, res.total_ms, {"spawn": res.spawn_ms, "exited": res.exited_ms})
 
     # -- long-running ------------------------------------------------------------------------
     @staticmethod
