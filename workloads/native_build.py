@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 from functools import lru_cache
 from pathlib import Path
+from typing import Sequence
 
 from .build import NATIVE_CFLAGS, compiler_env, first_line
 from .catalogue import Workload
@@ -104,31 +105,7 @@ def _error_line(stderr: str) -> str:
 
 def native_binary(workload: Workload) -> Path:
     """The workload's static binary, compiled into the cache on first use."""
-    key = native_build_key(workload)
-    out_dir = cache_dir() / "native" / f"{workload.name}-{key}"
-    out = out_dir / workload.name
-    if out.is_file():
-        return out
-    compiler = _require_compiler()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{workload.name}-", suffix=".tmp")
-    os.close(fd)
-    try:
-        try:
-            proc = subprocess.run([compiler, *NATIVE_CFLAGS, "-o", tmp, str(workload.source)],
-                                  capture_output=True, text=True, timeout=300, env=compiler_env())
-        except (OSError, subprocess.SubprocessError) as err:
-            raise BuildError(f"building native {workload.name} failed: {err}") from None
-        if proc.returncode != 0:
-            line = _error_line(proc.stderr)
-            if "-lc" in proc.stderr or "crt1.o" in proc.stderr:
-                line += " (static linking needs libc.a: apt-get install -y libc6-dev)"
-            raise BuildError(f"building native {workload.name} failed: {line}")
-        os.chmod(tmp, 0o755)
-        os.replace(tmp, out)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return out
+    return _build(workload, NATIVE_CFLAGS, f"{workload.name}-{native_build_key(workload)}", "native")
 
 
 def native_dynamic_build_key(workload: Workload) -> str:
@@ -142,8 +119,13 @@ def native_dynamic_build_key(workload: Workload) -> str:
 def native_dynamic_binary(workload: Workload) -> Path:
     """The workload's dynamically linked binary (host compiler and glibc), cached like the
     static one under `<cache>/native/<name>-dyn-<key>/<name>`."""
-    key = native_dynamic_build_key(workload)
-    out_dir = cache_dir() / "native" / f"{workload.name}-dyn-{key}"
+    return _build(workload, NATIVE_DYNAMIC_CFLAGS, f"{workload.name}-dyn-{native_dynamic_build_key(workload)}",
+                  "dynamic native")
+
+
+def _build(workload: Workload, cflags: Sequence[str], folder: str, what: str) -> Path:
+    """Compile into `<cache>/native/<folder>/<name>` unless there; atomic (temp file, rename)."""
+    out_dir = cache_dir() / "native" / folder
     out = out_dir / workload.name
     if out.is_file():
         return out
@@ -153,12 +135,15 @@ def native_dynamic_binary(workload: Workload) -> Path:
     os.close(fd)
     try:
         try:
-            proc = subprocess.run([compiler, *NATIVE_DYNAMIC_CFLAGS, "-o", tmp, str(workload.source)],
+            proc = subprocess.run([compiler, *cflags, "-o", tmp, str(workload.source)],
                                   capture_output=True, text=True, timeout=300, env=compiler_env())
         except (OSError, subprocess.SubprocessError) as err:
-            raise BuildError(f"building dynamic native {workload.name} failed: {err}") from None
+            raise BuildError(f"building {what} {workload.name} failed: {err}") from None
         if proc.returncode != 0:
-            raise BuildError(f"building dynamic native {workload.name} failed: {_error_line(proc.stderr)}")
+            line = _error_line(proc.stderr)
+            if "-static" in cflags and ("-lc" in proc.stderr or "crt1.o" in proc.stderr):
+                line += " (static linking needs libc.a: apt-get install -y libc6-dev)"
+            raise BuildError(f"building {what} {workload.name} failed: {line}")
         os.chmod(tmp, 0o755)
         os.replace(tmp, out)
     finally:
