@@ -235,6 +235,22 @@ async def test_idle_on_docker_then_quit_removes_the_container(tmp_path, docker_c
     assert not docker_client.containers.list(all=True, filters=mine)
 
 
+@pytest.mark.docker
+async def test_a_container_killed_behind_the_apps_back_shows_as_exited(tmp_path, docker_client):
+    app = make_app(small_profile(tmp_path, runtimes=("docker",)), runtimes=("docker",))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: described(app), 60, "runtimes described")
+        panel = app.panels["docker"]
+        await pilot.press("i")
+        await wait_for(pilot, lambda: panel.running == "idle" and len(panel.rss) >= 1, 60, "docker idle sampled")
+        container = app.session.instance("docker").container
+        docker_client.api.kill(container.id)  # as `docker kill` from another terminal would
+        await wait_for(pilot, lambda: panel.running is None, 10, "the exit noticed")
+        assert "idle exited" in str(panel.query_one(".status").render())
+        assert any("docker: idle exited on its own" in line for line in app.history)
+        await quit_and_wait(app, pilot)
+
+
 async def test_demo_mode_runs_the_benchmark_on_its_own(tmp_path):
     app = make_app(small_profile(tmp_path), demo=True)
     async with app.run_test(size=SIZE) as pilot:

@@ -75,6 +75,10 @@ class Instance(ABC):
     @abstractmethod
     def alive(self) -> bool: ...
 
+    def alive_cheap(self) -> bool:
+        """`alive()` without a slow call (e.g. an engine API round trip), for live sampling."""
+        return self.alive()
+
     @abstractmethod
     def stop(self) -> None:
         """Stop the instance and release everything it holds (idempotent)."""

@@ -458,6 +458,16 @@ class DockerInstance(Instance):
                              cgroup_usage=usage,
                              counts=f"RSS of the container's processes; overhead = {self.adapter.SHIM_WORDS} RSS")
 
+    def alive_cheap(self) -> bool:
+        """The container's init process still runs (no API call): a container that exited or
+        was removed behind wasmscope's back shows as gone at the next sample."""
+        if not self.init_pid:
+            return self.alive()
+        try:
+            return psutil.Process(self.init_pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            return False
+
     def alive(self) -> bool:
         try:
             self.container.reload()
