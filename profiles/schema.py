@@ -18,7 +18,7 @@ from wasmscope.workloads.runtimes import KNOWN_RUNTIMES
 
 from .errors import ProfileError, suggestion
 
-MEASUREMENTS = ("startup", "memory", "compute", "io")
+MEASUREMENTS = ("startup", "memory", "compute", "io", "platforms")
 IO_MODELS = ("server", "per-request")
 
 

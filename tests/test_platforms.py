@@ -48,11 +48,6 @@ def runner_for(answers: dict[str, Ran]):
 
 # -- wash: install / find ------------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
-def wash() -> tools.FoundWash:
-    return tools.locate_wash() or tools.install_wash()
-
-
 @pytest.mark.timeout(120)
 def test_install_wash_is_idempotent_executable_and_found(wash, monkeypatch, capsys):
     found = tools.install_wash()  # into this session's cache (a second call: returned as is)

@@ -53,8 +53,9 @@ def report_markdown(results: Results, reference: dict | None, source: str) -> st
         else:
             out += [f"### {name.capitalize() if name != 'io' else 'HTTP I/O'}", "",
                     "_Not measured in this profile's results._", ""]
-    if "density" in results.tables:
-        out += [rich_to_markdown(RENDERERS["density"](results, reference)), ""]
+    for extra in ("platforms", "density"):
+        if extra in results.tables:
+            out += [rich_to_markdown(RENDERERS[extra](results, reference)), ""]
     out += ["## The article's claims on this machine", "",
             "| Claim | Article | Here | Verdict |", "|---|---|---|---|"]
     for v in check_claims(results):

@@ -157,6 +157,8 @@ def row_label(results: Results, row: Row) -> str:
     """A row's name: the runtime's display name, and the variant where a table has several."""
     if row.runtime == "front":
         return "wasmscope front alone"
+    if row.facts.get("display"):  # platform hosts are not runtimes of this run
+        return str(row.facts["display"])
     return _name(results, row.runtime) + (f" — {row.variant}" if row.variant else "")
 
 
@@ -292,8 +294,29 @@ def density_table(results: Results, reference: dict | None = None) -> RichTable:
     return out
 
 
+def platforms_table(results: Results, reference: dict | None = None) -> RichTable:
+    t = results.tables["platforms"]
+    out = _new_table(f"Platforms — {t.what}", ["Host", "first 200", "after idle", "req/s", "p99",
+                                              "fixed req/s", "fixed p99", "RSS"], None)
+    modes = []
+    for row in t.rows:
+        s = row.stats
+        if row.status != OK:
+            out.add_row(row_label(results, row), Text(f"{row.status}: {row.reason}", style="italic"), *[""] * 6)
+            continue
+        out.add_row(row_label(results, row) + (" ⚠" if row.facts.get("generator_bound") else ""),
+                    fmt_ms(s.get("first_200_ms")), fmt_ms(s.get("after_idle_ms")), fmt_rps(row.value),
+                    fmt_ms(s.get("p99_ms")), fmt_rps(s.get("fixed_rps")), fmt_ms(s.get("fixed_p99_ms")),
+                    fmt_mib(s.get("rss_mib")))
+        modes.append(f"  {row_label(results, row)}: {row.counts}")
+    out.caption = _captions("first 200: from starting the host to its first 200 (a platform's cold start); "
+                            "after idle: one request on a fresh connection after the host sat idle; "
+                            "RSS: the host's whole process tree after the loads.", "How each host serves:", *modes)
+    return out
+
+
 RENDERERS = {"startup": startup_table, "memory": memory_table, "compute": compute_table, "io": io_table,
-             "density": density_table}
+             "density": density_table, "platforms": platforms_table}
 
 
 def runtimes_table(results: Results) -> RichTable:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from .measure.density import DensitySpec
 
-MEASUREMENTS = ("startup", "memory", "compute", "io")
+MEASUREMENTS = ("startup", "memory", "compute", "io", "platforms")
 
 
 class UsageError(WasmscopeError):
@@ -54,6 +54,7 @@ def make_plan(profile: "Profile", *, runtimes: Sequence[str] | None = None,
     by_workload = {getattr(profile, m).workload: m for m in ("startup", "memory", "compute")}
     io_models = {profile.io.server_workload: SERVER, profile.io.handler_workload: PER_REQUEST}
     by_workload.update({w: "io" for w in io_models})
+    by_workload["component-http"] = "platforms"
     measurements = list(profile.bench.measurements)
     models = list(profile.io.models)
     if workloads:
@@ -202,6 +203,10 @@ def _measure(m: str, profile: "Profile", plan: Plan, live: dict[str, RuntimeAdap
                                warmup=c.warmup, timeout_s=timeout, control=control)
     if m == "io":
         return measure_io(live, profile, plan.io_models, control)
+    if m == "platforms":
+        from .measure.platforms import measure_platforms
+
+        return measure_platforms(live, profile, control)
     mem = profile.memory
     return measure_memory(live, profile.workload(mem.workload), mem.mib, samples=mem.samples,
                           interval_s=mem.interval_s, control=control)
@@ -231,6 +236,8 @@ def _total_steps(profile: "Profile", plan: Plan, n: int) -> int:
         total += n
     if "io" in plan.measurements:
         total += io_steps(profile.io, _io_targets(plan, n))
+    if "platforms" in plan.measurements:
+        total += 2 * 5
     return total
 
 

@@ -124,8 +124,8 @@ def host_suite() -> str:
     return "bookworm"
 
 
-def debian_base_tag(suite: str | None = None) -> str:
-    return f"{DEBIAN_BASE_REPO}:{suite or host_suite()}-minbase"
+def debian_base_tag(suite: str | None = None, include: tuple[str, ...] = ()) -> str:
+    return f"{DEBIAN_BASE_REPO}:{suite or host_suite()}-minbase" + "".join(f"-{pkg}" for pkg in include)
 
 
 def debian_base_size(client, suite: str | None = None) -> int | None:
@@ -138,11 +138,12 @@ def debian_base_size(client, suite: str | None = None) -> int | None:
         return None
 
 
-def ensure_debian_base(client, suite: str | None = None) -> str:
-    """The Debian minbase image, built once with mmdebstrap (untimed: prepare) and reused by tag."""
+def ensure_debian_base(client, suite: str | None = None, include: tuple[str, ...] = ()) -> str:
+    """The Debian minbase image (plus `include`d packages, e.g. python3-minimal), built once
+    with mmdebstrap (untimed: prepare) and reused by tag."""
     import docker.errors
 
-    tag = debian_base_tag(suite)
+    tag = debian_base_tag(suite, include)
     with _debian_lock:
         try:
             client.images.get(tag)
@@ -156,11 +157,12 @@ def ensure_debian_base(client, suite: str | None = None) -> str:
 
         work = cache_dir() / "debian-base"
         work.mkdir(parents=True, exist_ok=True)
-        codename = tag.split(":", 1)[1].removesuffix("-minbase")
+        codename = suite or host_suite()
         with tempfile.TemporaryDirectory(dir=work, prefix="build-") as tmp:
             rootfs = Path(tmp) / "rootfs.tar"
             try:
-                proc = subprocess.run([exe, "--variant=minbase", "--quiet", codename, str(rootfs)],
+                extra = [f"--include={','.join(include)}"] if include else []
+                proc = subprocess.run([exe, "--variant=minbase", "--quiet", *extra, codename, str(rootfs)],
                                       capture_output=True, text=True, timeout=900)
             except (OSError, subprocess.SubprocessError) as err:
                 raise BuildError(f"mmdebstrap {codename} failed: {err}") from None
@@ -174,7 +176,7 @@ def ensure_debian_base(client, suite: str | None = None) -> str:
                 out = client.api.import_image_from_file(
                     str(rootfs), repository=repo, tag=version,
                     changes=['CMD ["/bin/sh"]', "LABEL wasmscope=1",
-                             f"LABEL wasmscope.base=debian-{codename}-minbase"])
+                             f"LABEL wasmscope.base={tag.split(':', 1)[1]}"])
                 _ensure_tagged(client, out, tag)
             except docker.errors.APIError as err:
                 raise BuildError(f"importing the Debian base image {tag} failed: "
@@ -208,6 +210,43 @@ def ensure_debian_workload_image(client, workload: Workload, binary: Path, key: 
         client.images.build(fileobj=buf, custom_context=True, tag=tag, rm=True, forcerm=True,
                             pull=False, labels={"wasmscope": "1", "wasmscope.workload": workload.name,
                                                 "wasmscope.base": base})
+    except (docker.errors.BuildError, docker.errors.APIError) as err:
+        raise BuildError(f"building image {tag} on {base} failed: {getattr(err, 'msg', None) or err}") from err
+    return tag
+
+
+PYTHON_HTTP_TAG = "wasmscope/python-http"
+
+
+def ensure_python_http_image(client, source: Path) -> str:
+    """CPython on a Debian base (Debian's python3 from mmdebstrap) serving `source`: the same
+    handler as the Python wasi:http component, in a container. Tagged by the source's hash."""
+    import hashlib
+
+    import docker.errors
+
+    data = source.read_bytes()
+    include = ("python3",)  # python3-minimal lacks http.server
+    key = hashlib.sha256(data + debian_base_tag(None, include).encode()).hexdigest()[:12]
+    tag = f"{PYTHON_HTTP_TAG}:{key}"
+    try:
+        client.images.get(tag)
+        return tag
+    except docker.errors.ImageNotFound:
+        pass
+    base = ensure_debian_base(client, include=include)
+    dockerfile = (f"FROM {base}\nCOPY http_server.py /srv/http_server.py\n"
+                  'ENTRYPOINT ["python3", "/srv/http_server.py"]\n').encode()
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, content in (("Dockerfile", dockerfile), ("http_server.py", data)):
+            info = tarfile.TarInfo(name)
+            info.size, info.mode, info.mtime = len(content), 0o644, 0
+            tar.addfile(info, io.BytesIO(content))
+    buf.seek(0)
+    try:
+        client.images.build(fileobj=buf, custom_context=True, tag=tag, rm=True, forcerm=True, pull=False,
+                            labels={"wasmscope": "1", "wasmscope.workload": "python-http", "wasmscope.base": base})
     except (docker.errors.BuildError, docker.errors.APIError) as err:
         raise BuildError(f"building image {tag} on {base} failed: {getattr(err, 'msg', None) or err}") from err
     return tag

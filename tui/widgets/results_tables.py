@@ -26,14 +26,14 @@ from wasmscope.workloads.measure.results import OK, Results, Row, Table
 from ..report import (IO_COLUMNS, _article_caption, article_figure, compute_ci, io_article_figure,
                       io_caption_lines, io_cells, machine_line, row_label)
 
-TABLES = ("startup", "memory", "compute", "io")
-UNITS = {"startup": "ms", "memory": "MiB", "compute": "ms", "io": "req/s"}
+TABLES = ("startup", "memory", "compute", "io", "platforms")
+UNITS = {"startup": "ms", "memory": "MiB", "compute": "ms", "io": "req/s", "platforms": "req/s"}
 ARTICLE = "Article (published)"
 MEASURING = "measuring"
 
 # (label, key) pairs: keys let tests and updates address cells. Under 140 columns only the
 # ESSENTIAL ones show (and the runtime's short name), so 80x24 needs no sideways scrolling.
-ESSENTIAL = {"runtime", "median", "rss", "vs_docker", "vs_native", "article", "rps", "p99"}
+ESSENTIAL = {"runtime", "median", "rss", "vs_docker", "vs_native", "article", "rps", "p99", "first_200"}
 COLUMNS: dict[str, list[tuple[str, str]]] = {
     "startup": [("Runtime", "runtime"), ("Median", "median"), ("p95", "p95"), ("Min", "min"),
                 ("Max", "max"), ("× vs Docker", "vs_docker"), ("% vs native", "vs_native")],
@@ -44,6 +44,8 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
                 ("× vs Docker", "vs_docker"), ("% vs native", "vs_native"), ("95 % CI", "ci"),
                 ("Wall incl. start", "wall")],
     "io": [("Runtime", "runtime"), *IO_COLUMNS],
+    "platforms": [("Host", "runtime"), ("first 200", "first_200"), ("after idle", "after_idle"), ("req/s", "rps"),
+                  ("p99", "p99"), ("fixed req/s", "fixed_rps"), ("fixed p99", "fixed_p99"), ("RSS", "rss")],
 }
 BETTER_WORSE = {"startup": ("faster", "slower"), "memory": ("less", "more"), "compute": ("faster", "slower")}
 EMPTY = ("No results yet: press r to run the profile's benchmark, or ctrl+o to open a profile "
@@ -54,6 +56,13 @@ def row_cells(results: Results, table: Table, row: Row, reference: dict | None) 
     """The cells of one runtime's row by column key (without the runtime name)."""
     keys = [k for _, k in COLUMNS[table.name][1:]]
     s = row.stats
+    if table.name == "platforms":
+        if row.status != OK:
+            return {"first_200": Text(f"{row.status}: {row.reason}", style="italic")}
+        return {"first_200": fmt_ms(s.get("first_200_ms")), "after_idle": fmt_ms(s.get("after_idle_ms")),
+                "rps": f"{row.value:,.0f}", "p99": fmt_ms(s.get("p99_ms")),
+                "fixed_rps": f"{s.get('fixed_rps', 0):,.1f}", "fixed_p99": fmt_ms(s.get("fixed_p99_ms")),
+                "rss": fmt_mib(s.get("rss_mib"))}
     if table.name == "io":
         if row.status == MEASURING:
             cells = {"model": row.model, "rps": Text(f"{row.value:,.0f}", style="italic"),
@@ -224,7 +233,7 @@ class ResultsTables(VerticalScroll, can_focus=False):
 
     def _render_table(self, results: Results, table: Table, provisional: bool) -> None:
         dt = self.query_one(f"#table-{table.name}", DataTable)
-        columns = list(COLUMNS[table.name]) + ([(ARTICLE, "article")] if self.reference else [])
+        columns = list(COLUMNS[table.name]) + ([(ARTICLE, "article")] if self.reference and table.name != "platforms" else [])
         if self.compact:
             columns = [(label, key) for label, key in columns if key in ESSENTIAL]
         if [str(c.label) for c in dt.columns.values()] != [label for label, _ in columns]:
@@ -244,7 +253,8 @@ class ResultsTables(VerticalScroll, can_focus=False):
             dt.move_cursor(row=min(cursor, dt.row_count - 1), animate=False)
         what = table.what or ""
         n = int(results.settings.get(f"{table.name}_runs", 0)) if table.name != "memory" else 0
-        title = {"startup": "Startup", "memory": "Memory", "compute": "Compute", "io": "HTTP I/O"}[table.name]
+        title = {"startup": "Startup", "memory": "Memory", "compute": "Compute", "io": "HTTP I/O",
+                 "platforms": "Platforms"}[table.name]
         wl = f"{table.workload}: " if table.workload else ""
         self.query_one(f"#title-{table.name}", Label).update(
             f"{title} — {wl}{what}" + (f" (n={n})" if n else ""))
@@ -272,6 +282,8 @@ class ResultsTables(VerticalScroll, can_focus=False):
 def _caption(results: Results, table: Table, reference: dict | None) -> str:
     if table.name == "io":
         return "\n".join(io_caption_lines(results, reference))
+    if table.name == "platforms":
+        return "\n".join(f"{row_label(results, r)}: {r.counts}" for r in table.rows if r.status == OK)
     lines: list[str] = []
     name = lambda rt: results.runtimes[rt].display if rt in results.runtimes else rt  # noqa: E731
     if table.name == "startup":

@@ -1,0 +1,255 @@
+"""Platforms: the same HTTP answer from the hosts a "use Wasm" decision really picks between.
+
+`wasmtime serve` (default and pooling allocator) and a wasmCloud host (`wash dev`) serve the
+Python wasi:http component; CPython in a Debian-based container serves the same handler
+(Python on Wasm vs Python in a container); the native C server is the reference. For each:
+time from process start to its first 200, one request after the host sat idle, a
+max-throughput load and a fixed-rate load (the load generator of the I/O table), and the RSS
+of the host's whole process tree.
+"""
+
+from __future__ import annotations
+
+import http.client
+import statistics
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from ..errors import Cancelled, WasmscopeError, WorkloadError
+from ..load.pinning import pin_process_tree, split_cores
+from .control import RunControl
+from .io import SERVER, Served, Target, _load, load_spec, served_port
+from .results import FAILED, OK, UNAVAILABLE, Row, Table
+
+if TYPE_CHECKING:
+    from wasmscope.profiles.schema import Profile
+
+    from ..runtimes.base import RuntimeAdapter
+
+MIB = 1 << 20
+IDLE_S = 2.0  # how long a host sits idle before the "after idle" request
+
+
+@dataclass
+class Platform:
+    name: str
+    display: str
+    kind: str  # "wasm" | "container" | "native"
+    start: Callable[[], tuple[Served, float]]  # the running host and ms from start to first 200
+
+
+def first_200(port: int, t0: float, timeout_s: float = 120.0,
+              gone: Callable[[], str | None] = lambda: None) -> float:
+    """ms from `t0` (perf_counter) until GET / on the port answers 200; `gone()` returns why
+    the host is no longer running (then this fails at once instead of waiting)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        why = gone()
+        if why:
+            raise WorkloadError(f"the host stopped before its first 200: {why}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return (time.perf_counter() - t0) * 1e3
+            conn.close()
+        except OSError:
+            pass
+        time.sleep(0.01)
+    raise WorkloadError(f"nothing answered 200 on 127.0.0.1:{port} within {timeout_s:g} s")
+
+
+def one_request_ms(url: str) -> float:
+    """One fresh-connection GET, timed (the first request after an idle spell)."""
+    port = int(url.rsplit(":", 1)[1].strip("/"))
+    t0 = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", "/")
+        resp = conn.getresponse()
+        resp.read()
+        if resp.status != 200:
+            raise WorkloadError(f"{url} answered {resp.status} after idling")
+    finally:
+        conn.close()
+    return (time.perf_counter() - t0) * 1e3
+
+
+def platforms(adapters: dict[str, "RuntimeAdapter"], profile: "Profile",
+              cpus: set[int] | None) -> tuple[list[Platform], list[Row]]:
+    """The hosts that can run here, and rows saying why the others cannot."""
+    out: list[Platform] = []
+    rows: list[Row] = []
+    cli = adapters.get("wasmtime-cli")
+    if cli is not None:
+        for mode, label in (("default", "wasmtime serve"), ("pooling", "wasmtime serve (pooling allocator)")):
+            out.append(Platform(f"wasmtime-serve{'' if mode == 'default' else '-' + mode}", label, "wasm",
+                                _wasmtime_serve(cli, mode, cpus)))
+    else:
+        rows.append(Row("wasmtime-serve", UNAVAILABLE, "needs the wasmtime-cli runtime in this run",
+                        facts={"display": "wasmtime serve"}))
+    if cli is not None:  # the same component: shown beside wasmtime serve
+        out.append(Platform("wasmcloud", "wasmCloud (wash dev)", "wasm", _wasmcloud(cpus)))
+    docker = adapters.get("docker")
+    if docker is not None:
+        out.append(Platform("python-container", "CPython in a container (Debian base)", "container",
+                            _python_container(docker, cpus)))
+    native = adapters.get("native")
+    if native is not None:
+        out.append(Platform("native-http", "native C server (reference)", "native",
+                            _native(native, profile.workload(profile.io.server_workload))))
+    return out, rows
+
+
+def _component() -> Path:
+    from ..components.builder import build_component
+
+    return build_component()
+
+
+def _wasmtime_serve(cli_adapter: "RuntimeAdapter", mode: str, cpus: set[int] | None) -> Callable[[], tuple[Served, float]]:
+    def start() -> tuple[Served, float]:
+        from ..components.builder import serve_component
+
+        component = _component()
+        inst = serve_component(cli_adapter.cli().path, cpus=cpus, mode=mode, component=component)  # type: ignore[attr-defined]
+        served = Served(f"http://127.0.0.1:{inst.host_port}/", inst.mode_description, inst.pids,
+                        lambda: (inst.stop(), {})[1], {"command": inst.command_line()})
+        return served, inst.started_ms
+    return start
+
+
+def _wasmcloud(cpus: set[int] | None) -> Callable[[], tuple[Served, float]]:
+    def start() -> tuple[Served, float]:
+        from ..platforms import serve_wasmcloud
+
+        inst = serve_wasmcloud(_component(), cpus=cpus)
+        served = Served(f"http://127.0.0.1:{inst.host_port}/", inst.mode_description, inst.pids,
+                        lambda: (inst.stop(), {})[1], {"command": inst.command_line()})
+        return served, inst.first_200_ms
+    return start
+
+
+def _python_container(docker: "RuntimeAdapter", cpus: set[int] | None) -> Callable[[], tuple[Served, float]]:
+    def start() -> tuple[Served, float]:
+        import wasmscope.workloads as pkg
+
+        from .. import sessions
+        from ..images import ensure_python_http_image
+
+        client = docker.client()  # type: ignore[attr-defined]
+        image = ensure_python_http_image(client, Path(pkg.__file__).parent / "src" / "http_server.py")
+        t0 = time.perf_counter()
+        container = client.containers.create(
+            image, command=["8080"], labels=sessions.session_labels(**{"wasmscope.workload": "python-http"}),
+            read_only=True, cap_drop=["ALL"], security_opt=["no-new-privileges"], mem_limit="256m",
+            ports={"8080/tcp": ("127.0.0.1", None)}, detach=True,
+            **({"cpuset_cpus": ",".join(map(str, sorted(cpus)))} if cpus else {}))
+        try:
+            container.start()
+            container.reload()
+            port = int(container.attrs["NetworkSettings"]["Ports"]["8080/tcp"][0]["HostPort"])
+
+            def gone() -> str | None:
+                container.reload()
+                if container.status in ("created", "running"):
+                    return None
+                logs = container.logs().decode(errors="replace").strip().splitlines()
+                return logs[-1] if logs else container.status
+
+            ms = first_200(port, t0, gone=gone)
+        except BaseException:
+            container.remove(force=True)
+            raise
+        container.reload()
+        pid = int((container.attrs.get("State") or {}).get("Pid") or 0)
+
+        def stop() -> dict[str, Any]:
+            container.remove(force=True)
+            return {}
+
+        return Served(f"http://127.0.0.1:{port}/", f"CPython 3 http.server (threads) in a container from {image}",
+                      lambda: [pid] if pid else [], stop, {"command": f"docker run -p 127.0.0.1::8080 {image} 8080"}), ms
+    return start
+
+
+def _native(native: "RuntimeAdapter", workload) -> Callable[[], tuple[Served, float]]:
+    def start() -> tuple[Served, float]:
+        native.prepare(workload)
+        t0 = time.perf_counter()
+        inst = native.start(workload, ["0", "127.0.0.1"])
+        port = served_port(inst)
+        if not port:
+            inst.stop()
+            raise WorkloadError("the native http server printed no port")
+        ms = first_200(port, t0)
+        return Served(f"http://127.0.0.1:{port}/", native.mode(), inst.pids, lambda: (inst.stop(), {})[1],
+                      {"command": inst.command_line()}), ms
+    return start
+
+
+def measure_platforms(adapters: dict[str, "RuntimeAdapter"], profile: "Profile",
+                      control: RunControl) -> Table:
+    """One row per host: first 200, after idle, max and fixed-rate throughput, RSS."""
+    io = profile.io
+    cores = split_cores()
+    server_cpus, generator_cpus = cores if cores else (None, None)
+    closed = load_spec(io, SERVER)
+    fixed = replace(closed, mode="fixed-rate", rate=io.rate or 100.0, generator="builtin")
+    table = Table("platforms", "req/s", "component-http", [], higher_is_better=True,
+                  what=(f"the same 200 from each host: max throughput ({closed.connections} connections, "
+                        f"{closed.duration_s:g} s) and a fixed {fixed.rate:g} req/s, after its first 200 "
+                        f"and one request after {IDLE_S:g} s idle"))
+    hosts, rows = platforms(adapters, profile, server_cpus)
+    table.rows.extend(rows)
+    for host in hosts:
+        control.check()
+        target = Target(host.name, "", "", lambda: None)  # type: ignore[arg-type, return-value]
+        try:
+            control.note(f"platforms: starting {host.display}")
+            served, first_ms = host.start()
+        except Cancelled:
+            raise
+        except WasmscopeError as err:
+            table.rows.append(Row(host.name, FAILED, f"did not start: {str(err).splitlines()[0]}",
+                                  facts={"display": host.display}))
+            continue
+        target.served = served
+        try:
+            if server_cpus:
+                for pid in served.pids():
+                    pin_process_tree(pid, server_cpus)
+            time.sleep(IDLE_S)
+            after_idle = one_request_ms(served.url)
+            summaries = {}
+            for name, spec in (("closed", closed), ("fixed", fixed)):
+                control.check()
+                summaries[name] = _load(target, spec, generator_cpus, control)
+                control.step(f"platforms: {host.display} {name}")
+            rss = statistics.median(target.rss) / MIB if target.rss else None
+        except WasmscopeError as err:
+            table.rows.append(Row(host.name, FAILED, str(err).splitlines()[0][:300], facts={"display": host.display}))
+            continue
+        finally:
+            served.stop()
+        if target.row is not None:
+            target.row.facts["display"] = host.display
+            table.rows.append(target.row)
+            continue
+        c, f = summaries["closed"], summaries["fixed"]
+        assert c is not None and f is not None
+        stats = {"first_200_ms": round(first_ms, 2), "after_idle_ms": round(after_idle, 3),
+                 "p50_ms": c.p50_ms, "p99_ms": c.p99_ms, "fixed_rps": round(f.rps, 1), "fixed_p99_ms": f.p99_ms,
+                 "errors": float(c.errors + c.timeouts + f.errors + f.timeouts)}
+        if rss is not None:
+            stats["rss_mib"] = round(rss, 1)
+        table.rows.append(Row(host.name, OK, value=round(c.rps, 1),
+                              stats={k: v for k, v in stats.items() if v is not None},
+                              counts=served.mode, load=[c.to_dict(), f.to_dict()],
+                              facts={"display": host.display, "generator": c.generator,
+                                     "generator_bound": c.generator_bound,
+                                     **{k: v for k, v in served.facts.items() if k == "command"}}))
+    return table
