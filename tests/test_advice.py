@@ -222,3 +222,24 @@ def test_advise_bad_answer_is_one_line_exit_2(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip() == (f"wasmscope: {answers}: state: 'floating' is not allowed (allowed: stateless, "
                                    "in-memory, persistent-connections, heavy-file-io, threads)")
+
+
+def test_python_advice_quotes_the_platforms_table(rules, measured):
+    """Python on Wasm vs Python in a container, when a component-http run is in the results;
+    without one the wizard does not ask for it (its quick benchmark cannot measure it)."""
+    from wasmscope.workloads.measure.results import Row, Table
+
+    answers = parse_answers({"language": "python", "state": "stateless", "traffic": "steady",
+                             "kind": "service"})
+    assert "platforms" not in evaluate(answers, rules, measured).missing_evidence
+    table = Table("platforms", "req/s", "component-http", higher_is_better=True, rows=[
+        Row("wasmtime-serve", value=610.0, stats={"rss_mib": 64.1, "first_200_ms": 168.0},
+            facts={"display": "wasmtime serve"}),
+        Row("python-container", value=490.0, stats={"rss_mib": 18.5, "first_200_ms": 298.0})])
+    with_platforms = Results.from_dict(measured.to_dict())
+    with_platforms.tables["platforms"] = table
+    rec = evaluate(answers, rules, with_platforms)
+    reason = next(r for r in rec.reasons if r.rule == "maturing-language")
+    assert reason.evidence == ("Python here: on Wasm (wasmtime serve) 610 req/s, 64.1 MiB, first 200 after "
+                               "168.0 ms; CPython in a container 490 req/s, 18.5 MiB, first 200 after 298.0 ms")
+    assert reason.evidence in rec.evidence

@@ -12,7 +12,7 @@ from typing import Any
 from ..measure.format import fmt_mib, fmt_ms, fmt_pct, fmt_times
 from ..measure.results import OK, Results
 from .questions import BY_KEY, Answers
-from .rules import RuleSet
+from .rules import EVIDENCE, QUICK_EVIDENCE, RuleSet
 
 STRONG = 3.0  # a side with at least this much weight is a real reason, not a nudge
 CLOSE = 2.0  # strong reasons on both sides within this margin → both
@@ -67,6 +67,17 @@ def evidence_lines(results: Results | None) -> dict[str, str]:
         out["memory"] = (f"idle instance memory here: {w.runtime} {fmt_mib(w.value)} "
                          f"(+{fmt_mib(w.stats.get('overhead_rss_mib'))} host) vs Docker {fmt_mib(d.value)} "
                          f"(+{fmt_mib(d.stats.get('overhead_rss_mib'))} containerd-shim)")
+    if (t := results.tables.get("platforms")):
+        ok = {r.runtime: r for r in t.rows if r.status == OK}
+        wasm_host = ok.get("wasmtime-serve") or ok.get("wasmcloud")
+        box = ok.get("python-container")
+        if wasm_host and box:
+            name = str(wasm_host.facts.get("display", wasm_host.runtime))
+            out["platforms"] = (f"Python here: on Wasm ({name}) {wasm_host.value:,.0f} req/s, "
+                                f"{fmt_mib(wasm_host.stats.get('rss_mib'))}, first 200 after "
+                                f"{fmt_ms(wasm_host.stats.get('first_200_ms'))}; CPython in a container "
+                                f"{box.value:,.0f} req/s, {fmt_mib(box.stats.get('rss_mib'))}, first 200 after "
+                                f"{fmt_ms(box.stats.get('first_200_ms'))}")
     return out
 
 
@@ -88,13 +99,14 @@ def evaluate(answers: Answers, rules: RuleSet, results: Results | None = None) -
         verdict = "wasm" if w > c else "containers"
         confidence = abs(w - c) / total
     label = "high" if confidence >= 0.6 else "medium" if confidence >= 0.3 else "low"
-    needed = sorted({r.evidence for r in matched if r.evidence} - set(measured))
+    # only what the wizard's quick benchmark can measure is offered as missing
+    needed = sorted(({r.evidence for r in matched if r.evidence} - set(measured)) & set(QUICK_EVIDENCE))
     return Recommendation(
         verdict=verdict, confidence=round(confidence, 3), confidence_label=label,
         wasm_weight=w, containers_weight=c, summary=_summary(verdict, answers, reasons),
         reasons=reasons,
         language=dict(rules.languages.get(answers.language, {"support": "unknown", "toolchain": "unknown"})),
-        evidence=[measured[k] for k in ("startup", "compute", "memory") if k in measured],
+        evidence=[measured[k] for k in EVIDENCE if k in measured],
         missing_evidence=needed,
     )
 

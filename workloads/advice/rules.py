@@ -13,7 +13,8 @@ from .questions import BY_KEY, Answers
 
 SHIPPED_RULES = Path(str(resources.files(__package__))) / "rules.toml"
 TOWARD = ("wasm", "containers")
-EVIDENCE = ("startup", "compute", "memory")
+EVIDENCE = ("startup", "compute", "memory", "platforms")
+QUICK_EVIDENCE = ("startup", "compute", "memory")  # what the wizard's quick benchmark measures
 
 
 class RulesError(WasmscopeError):

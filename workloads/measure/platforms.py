@@ -21,7 +21,7 @@ from ..errors import Cancelled, WasmscopeError, WorkloadError
 from ..load.pinning import pin_process_tree, split_cores
 from .control import RunControl
 from .io import SERVER, Served, Target, _load, load_spec, served_port
-from .results import FAILED, OK, UNAVAILABLE, Row, Table
+from .results import FAILED, OK, UNAVAILABLE, UNSUPPORTED, Row, Table
 
 if TYPE_CHECKING:
     from wasmscope.profiles.schema import Profile
@@ -93,6 +93,17 @@ def platforms(adapters: dict[str, "RuntimeAdapter"], profile: "Profile",
                         facts={"display": "wasmtime serve"}))
     if cli is not None:  # the same component: shown beside wasmtime serve
         out.append(Platform("wasmcloud", "wasmCloud (wash dev)", "wasm", _wasmcloud(cpus)))
+    from ..platforms.detect import detect_all
+
+    displays = {"spin": "Fermyon Spin", "spinkube": "SpinKube", "docker-wasm-shims": "Docker + runwasi shims",
+                "kwasm": "KWasm"}
+    for status in detect_all():  # platforms that cannot be installed from the registries here
+        display = displays.get(status.name, status.name)
+        if status.available:
+            rows.append(Row(status.name, UNSUPPORTED, f"detected ({status.version}); wasmscope does not drive it "
+                                                      "yet", facts={"display": display}))
+        else:
+            rows.append(Row(status.name, UNAVAILABLE, f"{status.reason} — {status.hint}", facts={"display": display}))
     docker = adapters.get("docker")
     if docker is not None:
         out.append(Platform("python-container", "CPython in a container (Debian base)", "container",
@@ -105,9 +116,9 @@ def platforms(adapters: dict[str, "RuntimeAdapter"], profile: "Profile",
 
 
 def _component() -> Path:
-    from ..components.builder import build_component
+    from ..components.builder import component_path
 
-    return build_component()
+    return component_path()
 
 
 def _wasmtime_serve(cli_adapter: "RuntimeAdapter", mode: str, cpus: set[int] | None) -> Callable[[], tuple[Served, float]]:
