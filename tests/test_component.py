@@ -137,3 +137,19 @@ def test_reuse_mode_on_cli_49_when_present(component):
     finally:
         inst.stop()
     assert not inst.alive()
+
+
+def test_the_committed_component_is_served_without_a_toolchain():
+    """The package ships the built component with its record: used as is while its sources
+    are unchanged (componentize-py is then not needed), and its record matches the file."""
+    import hashlib
+    import tomllib
+
+    from wasmscope.workloads.components.builder import COMMITTED, COMMITTED_INFO, component_path, sources_sha256
+
+    info = tomllib.loads(COMMITTED_INFO.read_text())
+    data = COMMITTED.read_bytes()
+    assert info["source_sha256"] == sources_sha256(), "sources changed: run python -m wasmscope.workloads.components"
+    assert info["size"] == len(data) and info["sha256"] == hashlib.sha256(data).hexdigest()
+    assert component_path() == COMMITTED
+    assert data[:8] == b"\0asm\x0d\0\x01\0"  # a component (layer 1), not a core module

@@ -81,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     build = sub.add_parser("build-workloads", help="rebuild the committed .wasm workloads from C (needs clang)")
     build.add_argument("--out", help="output directory (default: the package's wasm/ folder)")
+    build.add_argument("--component", action="store_true",
+                       help="also rebuild the Python wasi:http component (needs componentize-py, spin-sdk)")
 
     sub.add_parser("runtimes", help="list runtimes with availability, version and mode")
 
@@ -297,6 +299,11 @@ def cmd_build(ns: argparse.Namespace) -> ExitCode:
     built = build_wasm(Path(ns.out) if ns.out else None)
     for name, path in built.items():
         print(f"built {name}: {path} ({path.stat().st_size} bytes)")
+    if ns.component:
+        from wasmscope.workloads.components.builder import COMMITTED, write_committed
+
+        out = write_committed(Path(ns.out) / COMMITTED.name if ns.out else COMMITTED)
+        print(f"built http-component: {out} ({out.stat().st_size} bytes; not byte-for-byte reproducible)")
     return ExitCode.OK
 
 

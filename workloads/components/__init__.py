@@ -5,6 +5,6 @@ versions); `serve_component(cli, ...)` runs it and returns a `ServeInstance`. `g
 `wit/` hold what runs inside the component; nothing here imports them on the host.
 """
 
-from .builder import MODES, ServeInstance, build_component, component_key, serve_component
+from .builder import MODES, ServeInstance, build_component, component_key, component_path, serve_component
 
-__all__ = ["MODES", "ServeInstance", "build_component", "component_key", "serve_component"]
+__all__ = ["MODES", "ServeInstance", "build_component", "component_key", "component_path", "serve_component"]

@@ -26,6 +26,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import tomllib
 import time
 from importlib import resources
 from pathlib import Path
@@ -145,6 +146,73 @@ def build_component(*, force: bool = False) -> Path:
     return target
 
 
+# -- the committed build ------------------------------------------------------------------------
+
+COMMITTED = PACKAGE_DIR.parent / "wasm" / "http-component.wasm"
+COMMITTED_INFO = PACKAGE_DIR.parent / "wasm" / "http-component.toml"
+BUILD_COMMAND = "python -m wasmscope.workloads.components"
+
+
+def sources_sha256() -> str:
+    """Hash of what the component is built from (guest code and WIT world), tools excluded."""
+    h = hashlib.sha256()
+    for path in _sources():
+        h.update(path.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def component_path() -> Path:
+    """The component to serve: the committed build when it was built from these sources (no
+    toolchain needed), else one built now into the cache."""
+    try:
+        info = tomllib.loads(COMMITTED_INFO.read_text())
+    except (OSError, tomllib.TOMLDecodeError):
+        info = {}
+    if COMMITTED.is_file() and info.get("source_sha256") == sources_sha256():
+        return COMMITTED
+    return build_component()
+
+
+def write_committed(out: Path = COMMITTED) -> Path:
+    """Build the component and store it (and its record) where the package ships it. The
+    build is not byte-for-byte reproducible (componentize-py embeds a snapshot of its Python
+    runtime), so the record says which tools built it and the sha256 of this build."""
+    built = build_component(force=True)
+    tmp = out.with_suffix(".wasm.tmp")
+    shutil.copyfile(built, tmp)
+    os.replace(tmp, out)
+    data = out.read_bytes()
+    record = (f"# Written by `{BUILD_COMMAND}`: the Python wasi:http component in http-component.wasm.\n"
+              f"# Not byte-for-byte reproducible; rebuilding gives an equivalent component.\n"
+              f"command = \"{BUILD_COMMAND}\"\n"
+              f"source_sha256 = \"{sources_sha256()}\"\n"
+              f"componentize_py = \"{componentize_py_version()}\"\n"
+              f"spin_sdk = \"{_dist_version('spin-sdk')}\"\n"
+              f"size = {len(data)}\n"
+              f"sha256 = \"{hashlib.sha256(data).hexdigest()}\"\n"
+              f"reproducible = false\n")
+    info = out.with_suffix(".toml")  # beside it: http-component.toml for the package's copy
+    info_tmp = info.with_suffix(".toml.tmp")
+    info_tmp.write_text(record)
+    os.replace(info_tmp, info)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog=BUILD_COMMAND, description="rebuild the committed wasi:http component")
+    parser.add_argument("--out", type=Path, default=COMMITTED, help="where to write it (default: the package's wasm/)")
+    ns = parser.parse_args(argv)
+    try:
+        out = write_committed(ns.out)
+    except WasmscopeError as err:
+        print(f"wasmscope: {err}", file=sys.stderr)
+        return 1
+    print(f"built {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
 # -- serving -------------------------------------------------------------------------------------
 
 def _free_port() -> int:
@@ -232,7 +300,7 @@ def serve_component(cli: Path, *, port: int = 0, cpus: Iterable[int] | None = No
     """
     version = cli_version(cli)
     flags = serve_flags(mode, _cli_major(version))
-    wasm = component or build_component()
+    wasm = component or component_path()
     if not wasm.is_file():
         raise WorkloadError(f"{wasm}: component file not found")
     port = port or _free_port()
