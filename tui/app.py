@@ -641,7 +641,7 @@ class WasmscopeApp(App):
         panel = self.panels[message.runtime]
         if panel.running:
             panel.set_running(None)
-        elif panel.available:
+        elif panel.available and not panel.last_error:  # an exit on its own stays on show
             panel.set_status("ready")
         self.log_line(f"{message.runtime}: stopped")
 

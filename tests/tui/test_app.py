@@ -245,8 +245,9 @@ async def test_a_container_killed_behind_the_apps_back_shows_as_exited(tmp_path,
         await wait_for(pilot, lambda: panel.running == "idle" and len(panel.rss) >= 1, 60, "docker idle sampled")
         container = app.session.instance("docker").container
         docker_client.api.kill(container.id)  # as `docker kill` from another terminal would
-        await wait_for(pilot, lambda: panel.running is None, 10, "the exit noticed")
-        assert "idle exited" in str(panel.query_one(".status").render())
+        await wait_for(pilot, lambda: any("docker: stopped" in line for line in app.history), 10, "the exit noticed")
+        assert panel.running is None
+        assert "idle exited" in str(panel.query_one(".status").render())  # still on show after the cleanup
         assert any("docker: idle exited on its own" in line for line in app.history)
         await quit_and_wait(app, pilot)
 

@@ -52,6 +52,7 @@ class RuntimePanel(Vertical, can_focus=True):
         self.running: str | None = None
         self.available = True
         self.last_cold_ms: float | None = None
+        self.last_error: str | None = None  # shown until the next workload starts
 
     def compose(self) -> ComposeResult:
         yield Label("probing…", classes="version")
@@ -89,6 +90,8 @@ class RuntimePanel(Vertical, can_focus=True):
 
     def set_running(self, workload: str | None) -> None:
         self.running = workload
+        if workload:
+            self.last_error = None
         if not workload:
             self.border_subtitle = ""
         if workload:
@@ -97,6 +100,7 @@ class RuntimePanel(Vertical, can_focus=True):
             self.set_status("ready")
 
     def set_error(self, text: str) -> None:
+        self.last_error = text
         self.set_status(f"error: {text}", "-error")
 
     def push_rss(self, mib: float, counts: str = "") -> None:
