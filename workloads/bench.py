@@ -135,7 +135,7 @@ def run_benchmark(profile: "Profile", plan: Plan, control: RunControl | None = N
             control.check()
             table = _measure(m, profile, plan, live, control)
             for name, info in results.runtimes.items():
-                if not info.available:
+                if not info.available and m != "platforms":  # platform rows are hosts, not runtimes
                     table.rows.append(Row(name, UNAVAILABLE, info.reason))
             order = {n: i for i, n in enumerate(plan.runtimes)}
             models = {SERVER: 0, PER_REQUEST: 1}
