@@ -540,92 +540,59 @@ def install_wash(version: str = DEFAULT_WASH) -> FoundWash:
 
 # -- command line ------------------------------------------------------------------------------
 
-def _parse_spec(spec: str) -> str:
-    name, sep, version = spec.partition("==")
-    if name != "wasmtime-cli":
-        raise ValueError(f"unknown tool {name!r} (known: wasmtime-cli, wamr)")
-    return version if sep else DEFAULT_WASMTIME_CLI
+@dataclass(frozen=True)
+class _Tool:
+    default: str
+    install: Callable[[str], object]  # version -> a found tool (or, for wasmtime, its path)
+    locate: Callable[[int | None], object | None]  # major -> a found tool or None
+    hint: str
 
 
-def _wamr_main(command: str, spec: str, prog: str) -> int:
-    _, sep, version = spec.partition("==")
-    try:
-        if command == "install":
-            found = install_wamr(version if sep else DEFAULT_WAMR)
-            print(f"{prog}: {found.describe()} ready", file=sys.stderr)
-            print(found.runtime)
-            return 0
-        found = locate_wamr()
-        if found is None:
-            print(f"{prog}: no WAMR runtime + wamrc found; install them: {WAMR_INSTALL_HINT}",
-                  file=sys.stderr)
-            return 3
-        print(found.runtime)
-        print(f"{prog}: {found.describe()}", file=sys.stderr)
-        return 0
-    except WasmscopeError as err:
-        print(f"{prog}: {err}", file=sys.stderr)
-        return 3 if isinstance(err, RuntimeUnavailable) else 1
-    except KeyboardInterrupt:
-        return 130
+def _tools() -> dict[str, _Tool]:
+    return {
+        "wasmtime-cli": _Tool(DEFAULT_WASMTIME_CLI, install_wasmtime_cli, locate_wasmtime_cli, INSTALL_HINT),
+        "wamr": _Tool(DEFAULT_WAMR, install_wamr, lambda _major: locate_wamr(), WAMR_INSTALL_HINT),
+        "wash": _Tool(DEFAULT_WASH, install_wash, lambda _major: locate_wash(), WASH_INSTALL_HINT),
+    }
 
 
-def _wash_main(command: str, spec: str, prog: str) -> int:
-    _, sep, version = spec.partition("==")
-    try:
-        if command == "install":
-            found = install_wash(version if sep else DEFAULT_WASH)
-            print(f"{prog}: {found.describe()} ready", file=sys.stderr)
-            print(found.path)
-            return 0
-        found = locate_wash()
-        if found is None:
-            print(f"{prog}: no wash found; install it: {WASH_INSTALL_HINT}", file=sys.stderr)
-            return 3
-        print(found.path)
-        print(f"{prog}: {found.describe()}", file=sys.stderr)
-        return 0
-    except WasmscopeError as err:
-        print(f"{prog}: {err}", file=sys.stderr)
-        return 3 if isinstance(err, RuntimeUnavailable) else 1
-    except KeyboardInterrupt:
-        return 130
+def _path_and_words(found: object) -> tuple[Path, str]:
+    if isinstance(found, Path):  # install_wasmtime_cli returns the binary
+        return found, f"wasmtime CLI {cli_version(found)}"
+    path = getattr(found, "path", None) or getattr(found, "runtime")
+    return path, found.describe()  # type: ignore[attr-defined]
 
 
 def main(argv: list[str] | None = None) -> int:
+    tools = _tools()
     parser = argparse.ArgumentParser(prog="python -m wasmscope.workloads.tools",
                                      description="Find or install the external tools wasmscope runs.")
     sub = parser.add_subparsers(dest="command", required=True)
     inst = sub.add_parser("install", help="install a tool into wasmscope's cache, print its path")
-    inst.add_argument("spec", help=f"wasmtime-cli[==VERSION] (default {DEFAULT_WASMTIME_CLI}) "
-                                   f"or wamr[==VERSION] (default {DEFAULT_WAMR}) "
-                                   f"or wash[==VERSION] (default {DEFAULT_WASH})")
+    inst.add_argument("spec", help=" or ".join(f"{name}[==VERSION] (default {t.default})" for name, t in tools.items()))
     find = sub.add_parser("find", help="print the tool wasmscope would use and where it was found")
     find.add_argument("spec", nargs="?", default="wasmtime-cli")
     find.add_argument("--major", type=int, default=None)
     args = parser.parse_args(argv)
     prog = "wasmscope"
-    if args.spec.partition("==")[0] == "wamr":
-        return _wamr_main(args.command, args.spec, prog)
-    if args.spec.partition("==")[0] == "wash":
-        return _wash_main(args.command, args.spec, prog)
-    try:
-        version = _parse_spec(args.spec)
-    except ValueError as err:
-        print(f"{prog}: {err}", file=sys.stderr)
+    name, sep, version = args.spec.partition("==")
+    tool = tools.get(name)
+    if tool is None:
+        print(f"{prog}: unknown tool {name!r} (known: {', '.join(tools)})", file=sys.stderr)
         return 2
     try:
         if args.command == "install":
-            path = install_wasmtime_cli(version)
-            print(f"{prog}: wasmtime CLI {cli_version(path)} ready", file=sys.stderr)
+            path, words = _path_and_words(tool.install(version if sep else tool.default))
+            print(f"{prog}: {words} ready", file=sys.stderr)
             print(path)
             return 0
-        found = locate_wasmtime_cli(args.major)
+        found = tool.locate(getattr(args, "major", None))
         if found is None:
-            print(f"{prog}: no wasmtime CLI found; install one: {INSTALL_HINT}", file=sys.stderr)
+            print(f"{prog}: no {name} found; install it: {tool.hint}", file=sys.stderr)
             return 3
-        print(found.path)
-        print(f"{prog}: {found.describe()}", file=sys.stderr)
+        path, words = _path_and_words(found)
+        print(path)
+        print(f"{prog}: {words}", file=sys.stderr)
         return 0
     except WasmscopeError as err:
         print(f"{prog}: {err}", file=sys.stderr)
