@@ -83,13 +83,17 @@ def test_slope_and_bad_settings():
 
 @pytest.mark.docker
 def test_kill_9_during_density_leaves_nothing_after_clean(docker_client):
+    def owned_by(pid: int) -> list[dict]:
+        # the low-level list: the high-level one inspects each container and fails when the
+        # running density removes one in between
+        return docker_client.api.containers(all=True, filters={"label": f"{OWNER_PID}={pid}"})
+
     proc = subprocess.Popen([sys.executable, "-m", "wasmscope.tui.cli", "density", "--runtimes", "docker",
                              "--max", "50"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
-            mine = docker_client.containers.list(all=True, filters={"label": f"{OWNER_PID}={proc.pid}"})
-            if len(mine) >= 3:
+            if len(owned_by(proc.pid)) >= 3:
                 break
             time.sleep(0.2)
         else:
@@ -97,12 +101,12 @@ def test_kill_9_during_density_leaves_nothing_after_clean(docker_client):
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
-    assert docker_client.containers.list(all=True, filters={"label": f"{OWNER_PID}={proc.pid}"})
+    assert owned_by(proc.pid)
     clean = subprocess.run([sys.executable, "-m", "wasmscope.tui.cli", "clean"], capture_output=True,
                            text=True, timeout=120)
     assert clean.returncode == 0, clean.stderr
     assert "removed container" in clean.stdout
-    assert not docker_client.containers.list(all=True, filters={"label": f"{OWNER_PID}={proc.pid}"})
+    assert not owned_by(proc.pid)
 
 
 def test_density_host_dies_with_its_parent():
