@@ -409,3 +409,22 @@ async def test_density_run_fills_the_density_view_and_saves(tmp_path):
         saved = load_profile(tmp_path / "saved.toml")
         assert saved.density["tables"]["density"]["rows"][0]["runtime"] == "wasmtime"
         await quit_and_wait(app, pilot)
+
+
+async def test_stored_platforms_table_shows_in_the_results_view():
+    """A stored Platforms run (real figures) replays: each host's first 200 and req/s."""
+    path = DATA / "platforms.toml"
+    stored = load_profile(path).results
+    rows = {r["runtime"]: r for r in stored["tables"]["platforms"]["rows"]}
+    app = WasmscopeApp(profile_path=path, live=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("2")
+        await pilot.pause(0.3)
+        tables = app.query_one(ResultsTables)
+        serve = rows["wasmtime-serve"]
+        assert tables.cell("platforms", "wasmtime-serve", "first_200") == fmt_ms(serve["stats"]["first_200_ms"])
+        assert tables.cell("platforms", "wasmtime-serve", "rps") == f"{serve['value']:,.0f}"
+        assert tables.cell("platforms", "spin", "first_200").startswith("unavailable: spin is not on PATH")
+        title = str(app.query_one("#title-platforms").render())
+        assert title.startswith("Platforms — component-http: the same 200 from each host")
+        await quit_and_wait(app, pilot)
