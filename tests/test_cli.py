@@ -246,3 +246,10 @@ def test_report_json_and_errors(tmp_path):
     proc = run_cli("report", "--profile", str(empty))
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith(f"wasmscope: {empty}: no [results] to report: run ")
+
+
+def test_serve_refuses_a_public_address_without_public():
+    proc = run_cli("serve", "--host", "0.0.0.0", "--port", "8799", timeout=30)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == ("wasmscope: --host 0.0.0.0: not a loopback address; the served app can start "
+                                   "containers on this machine, so serving it beyond it needs --public")

@@ -6,6 +6,7 @@ import dataclasses
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 import wasmtime
 
@@ -161,6 +162,8 @@ def test_docker_containers_are_hardened(docker_adapter, docker_client, builtin):
         assert host["NetworkMode"] == "none"
         assert host["Memory"] == 256 * MIB
         assert inst.container.labels["wasmscope"] == "1"
+        assert inst.container.attrs["Config"]["User"] == "65534:65534"
+        assert psutil.Process(inst.init_pid).uids().real == 65534  # really not root on the host
     finally:
         inst.stop()
 

@@ -123,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the app to a browser (textual-serve)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--public", action="store_true",
+                       help="allow a non-loopback --host (anyone who reaches it can start containers here)")
     return parser
 
 
@@ -403,6 +405,20 @@ def cmd_serve(ns: argparse.Namespace) -> ExitCode:
 
     from textual_serve.server import Server
 
+    import ipaddress
+
+    from wasmscope.workloads.bench import UsageError
+
+    try:
+        loopback = ns.host == "localhost" or ipaddress.ip_address(ns.host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback and not ns.public:
+        raise UsageError(f"--host {ns.host}: not a loopback address; the served app can start containers on "
+                         f"this machine, so serving it beyond it needs --public")
+    if not loopback:
+        print(f"{PROG}: WARNING: serving on {ns.host}: anyone who reaches it can run workloads and start "
+              "containers on this machine", file=sys.stderr)
     app_cmd = [sys.executable, "-m", "wasmscope.tui.cli", "--profile", ns.profile]
     if ns.replay:
         app_cmd.append("--replay")

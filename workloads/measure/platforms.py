@@ -33,6 +33,7 @@ IDLE_S = 2.0  # how long a host sits idle before the "after idle" request
 
 
 @dataclass
+
 class Platform:
     name: str
     display: str
@@ -150,13 +151,14 @@ def _python_container(docker: "RuntimeAdapter", cpus: set[int] | None) -> Callab
 
         from .. import sessions
         from ..images import ensure_python_http_image
+        from ..runtimes import docker_engine
 
         client = docker.client()  # type: ignore[attr-defined]
         image = ensure_python_http_image(client, Path(pkg.__file__).parent / "src" / "http_server.py")
         t0 = time.perf_counter()
         container = client.containers.create(
             image, command=["8080"], labels=sessions.session_labels(**{"wasmscope.workload": "python-http"}),
-            read_only=True, cap_drop=["ALL"], security_opt=["no-new-privileges"], mem_limit="256m",
+            read_only=True, cap_drop=["ALL"], security_opt=["no-new-privileges"], user=docker_engine.NOBODY, mem_limit="256m",
             ports={"8080/tcp": ("127.0.0.1", None)}, detach=True,
             **({"cpuset_cpus": ",".join(map(str, sorted(cpus)))} if cpus else {}))
         try:

@@ -82,6 +82,10 @@ def _short(err: BaseException) -> str:
     return text[:200]
 
 
+# Containers run as nobody: nothing in a workload needs root, and no capability is left anyway.
+NOBODY = "65534:65534"
+
+
 class DockerAdapter(RuntimeAdapter):
     name = "docker"
     display_name = "Docker (runc)"
@@ -181,7 +185,7 @@ class DockerAdapter(RuntimeAdapter):
     def mode(self) -> str:
         runtime = self.oci_runtime or "runc"
         return (f"{runtime} container per run; {self._image_words()}; network none "
-                f"({'host network' if self.network == 'host' else 'bridge + published loopback port'} for servers); read-only, cap-drop ALL, no-new-privileges, "
+                f"({'host network' if self.network == 'host' else 'bridge + published loopback port'} for servers); read-only, user nobody, cap-drop ALL, no-new-privileges, "
                 f"memory limit {self.memory_limit_mib} MiB")
 
     def supports(self, workload: Workload) -> str | None:
@@ -224,7 +228,7 @@ class DockerAdapter(RuntimeAdapter):
     def _create_kwargs(self, workload: Workload, args: Sequence[str]) -> dict:
         kw = dict(
             command=list(args), labels=sessions.session_labels(**{"wasmscope.workload": workload.name}),
-            read_only=True, cap_drop=["ALL"], security_opt=["no-new-privileges"],
+            read_only=True, cap_drop=["ALL"], security_opt=["no-new-privileges"], user=NOBODY,
             mem_limit=f"{self.memory_limit_mib}m", detach=True,
         )
         if self.cpuset:
@@ -247,7 +251,7 @@ class DockerAdapter(RuntimeAdapter):
         if self.oci_runtime:
             net = f"--runtime {self.oci_runtime} {net}"
         return (f"{self.CLI} run --rm {net} --read-only --cap-drop ALL --security-opt no-new-privileges "
-                f"--memory {self.memory_limit_mib}m --label wasmscope=1 {image} {' '.join(args)}").strip()
+                f"--user 65534:65534 --memory {self.memory_limit_mib}m --label wasmscope=1 {image} {' '.join(args)}").strip()
 
     def _create(self, client, image: str, kw: dict):
         try:

@@ -36,6 +36,7 @@ MAX_RESPONSE_BYTES = 1 << 20  # a handler writing more than this is treated as b
 NAMES = ("none", "native", "wasmtime", "docker")
 
 
+
 class SpawnerError(WasmscopeError):
     """One request's instance failed (crash, trap, timeout, engine error); one line, for a 502."""
 
@@ -356,11 +357,12 @@ class DockerSpawner(Spawner):
 
     def _create_kwargs(self) -> dict:
         from .. import sessions
+        from ..runtimes.docker_engine import NOBODY
 
         return dict(
             labels=sessions.session_labels(**{"wasmscope.workload": WORKLOAD, "wasmscope.serving": "1"}),
             stdin_open=True, tty=False, network_mode="none",
-            read_only=True, cap_drop=["ALL"], security_opt=["no-new-privileges"],
+            read_only=True, cap_drop=["ALL"], security_opt=["no-new-privileges"], user=NOBODY,
             mem_limit=f"{self.memory_limit_mib}m",
         )
 
