@@ -16,13 +16,11 @@ guest's globals survive between requests: the mode is named in every description
 from __future__ import annotations
 
 import hashlib
-import http.client
 import importlib.metadata
 import importlib.util
 import os
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +31,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..errors import BuildError, RuntimeUnavailable, WasmscopeError, WorkloadError
+from ..loopback import free_port, get
 from ..paths import cache_dir
 from ..runtimes import processes
 from ..tools import cli_version
@@ -215,11 +214,6 @@ def main(argv: list[str] | None = None) -> int:
 
 # -- serving -------------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def _cli_major(version: str) -> int:
     head = version.split(".")[0]
@@ -250,15 +244,6 @@ def describe_mode(mode: str, cli_version_text: str, component: Path) -> str:
     return (f"wasmtime serve {cli_version_text}, mode {mode}: {instances}, {alloc}; "
             f"component in Python (componentize-py {componentize_py_version()}), {size_mb:.1f} MB")
 
-
-def _get(port: int, timeout: float) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request("GET", "/")
-        resp = conn.getresponse()
-        return resp.status, resp.read()
-    finally:
-        conn.close()
 
 
 class ServeInstance(processes.ProcessInstance):
@@ -303,7 +288,7 @@ def serve_component(cli: Path, *, port: int = 0, cpus: Iterable[int] | None = No
     wasm = component or component_path()
     if not wasm.is_file():
         raise WorkloadError(f"{wasm}: component file not found")
-    port = port or _free_port()
+    port = port or free_port()
     args = ["serve", "-S", "cli=y", *flags, "--addr", f"127.0.0.1:{port}", str(wasm)]
     cpu_list = sorted(set(cpus)) if cpus is not None else None
     command = shlex.join(["wasmtime", *args[:-1], wasm.name])
@@ -347,7 +332,7 @@ def _wait_until_answering(inst: ServeInstance, timeout_s: float) -> None:
             raise WorkloadError(f"wasmtime serve exited with code {inst.proc.returncode} before it "
                                 f"answered: {_log_tail(inst) or 'no output'}")
         try:
-            status, body = _get(inst.host_port, timeout=max(0.5, min(5.0, deadline - time.monotonic())))
+            status, body = get(inst.host_port, timeout=max(0.5, min(5.0, deadline - time.monotonic())))
         except OSError:
             status, body = 0, b""
         if status:

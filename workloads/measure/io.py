@@ -190,13 +190,24 @@ def _server(adapter: RuntimeAdapter, workload, args: list[str]) -> Callable[[], 
         if proxy is not None:
             facts["port_proxy"] = proxy()
 
-        def stop() -> dict[str, Any]:
-            inst.stop()
-            return {}
-
         return Served(f"http://127.0.0.1:{port}/", adapter.mode(),
-                      lambda: inst.pids() + inst.overhead_pids(), stop, facts)
+                      lambda: inst.pids() + inst.overhead_pids(), _stopper(inst), facts)
     return start
+
+
+def _stopper(inst) -> Callable[[], dict[str, Any]]:
+    """`Served.stop` for an instance that has nothing to report on the way out."""
+    def stop() -> dict[str, Any]:
+        inst.stop()
+        return {}
+    return stop
+
+
+def served_host(inst) -> Served:
+    """A started HTTP host (`wasmtime serve`, `wash dev`: `host_port`, `mode_description`,
+    `pids()`, `stop()`) as a target of the load generator."""
+    return Served(f"http://127.0.0.1:{inst.host_port}/", inst.mode_description, inst.pids, _stopper(inst),
+                  {"command": inst.command_line()})
 
 
 def _serve_component(cli_adapter: RuntimeAdapter, cpus: set[int] | None) -> Callable[[], Served]:
@@ -204,13 +215,7 @@ def _serve_component(cli_adapter: RuntimeAdapter, cpus: set[int] | None) -> Call
         from ..components.builder import serve_component
 
         inst = serve_component(cli_adapter.cli().path, cpus=cpus)  # type: ignore[attr-defined]
-
-        def stop() -> dict[str, Any]:
-            inst.stop()
-            return {}
-
-        return Served(f"http://127.0.0.1:{inst.host_port}/", inst.mode_description, inst.pids, stop,
-                      {"command": inst.command_line()})
+        return served_host(inst)
     return start
 
 

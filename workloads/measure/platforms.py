@@ -10,7 +10,6 @@ of the host's whole process tree.
 
 from __future__ import annotations
 
-import http.client
 import statistics
 import time
 from dataclasses import dataclass, replace
@@ -19,8 +18,9 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import Cancelled, WasmscopeError, WorkloadError
 from ..load.pinning import pin_process_tree, split_cores
+from ..loopback import get
 from .control import RunControl
-from .io import SERVER, Served, Target, _load, load_spec, served_port
+from .io import SERVER, Served, Target, _load, _stopper, load_spec, served_host, served_port
 from .results import FAILED, OK, UNAVAILABLE, UNSUPPORTED, Row, Table
 
 if TYPE_CHECKING:
@@ -51,12 +51,8 @@ def first_200(port: int, t0: float, timeout_s: float = 120.0,
         if why:
             raise WorkloadError(f"the host stopped before its first 200: {why}")
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/")
-            if conn.getresponse().status == 200:
-                conn.close()
+            if get(port, timeout=2)[0] == 200:
                 return (time.perf_counter() - t0) * 1e3
-            conn.close()
         except OSError:
             pass
         time.sleep(0.01)
@@ -67,15 +63,9 @@ def one_request_ms(url: str) -> float:
     """One fresh-connection GET, timed (the first request after an idle spell)."""
     port = int(url.rsplit(":", 1)[1].strip("/"))
     t0 = time.perf_counter()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request("GET", "/")
-        resp = conn.getresponse()
-        resp.read()
-        if resp.status != 200:
-            raise WorkloadError(f"{url} answered {resp.status} after idling")
-    finally:
-        conn.close()
+    status, _ = get(port, timeout=30)
+    if status != 200:
+        raise WorkloadError(f"{url} answered {status} after idling")
     return (time.perf_counter() - t0) * 1e3
 
 
@@ -128,9 +118,7 @@ def _wasmtime_serve(cli_adapter: "RuntimeAdapter", mode: str, cpus: set[int] | N
 
         component = _component()
         inst = serve_component(cli_adapter.cli().path, cpus=cpus, mode=mode, component=component)  # type: ignore[attr-defined]
-        served = Served(f"http://127.0.0.1:{inst.host_port}/", inst.mode_description, inst.pids,
-                        lambda: (inst.stop(), {})[1], {"command": inst.command_line()})
-        return served, inst.started_ms
+        return served_host(inst), inst.started_ms
     return start
 
 
@@ -139,9 +127,7 @@ def _wasmcloud(cpus: set[int] | None) -> Callable[[], tuple[Served, float]]:
         from ..platforms import serve_wasmcloud
 
         inst = serve_wasmcloud(_component(), cpus=cpus)
-        served = Served(f"http://127.0.0.1:{inst.host_port}/", inst.mode_description, inst.pids,
-                        lambda: (inst.stop(), {})[1], {"command": inst.command_line()})
-        return served, inst.first_200_ms
+        return served_host(inst), inst.first_200_ms
     return start
 
 
@@ -199,7 +185,7 @@ def _native(native: "RuntimeAdapter", workload) -> Callable[[], tuple[Served, fl
             inst.stop()
             raise WorkloadError("the native http server printed no port")
         ms = first_200(port, t0)
-        return Served(f"http://127.0.0.1:{port}/", native.mode(), inst.pids, lambda: (inst.stop(), {})[1],
+        return Served(f"http://127.0.0.1:{port}/", native.mode(), inst.pids, _stopper(inst),
                       {"command": inst.command_line()}), ms
     return start
 

@@ -14,13 +14,11 @@ process group and removes the project.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -30,6 +28,7 @@ from typing import Iterable
 import psutil
 
 from ..errors import RuntimeUnavailable, WorkloadError
+from ..loopback import free_port, get
 from ..runtimes import processes
 from ..runtimes.base import MemoryReading
 from ..tools import WASH_INSTALL_HINT, FoundWash, locate_wash, wash_version
@@ -84,20 +83,6 @@ def describe(version: str, component: Path, log: str) -> str:
             f"reported by wash; compiled at every start (no compile cache kept)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get(port: int, timeout: float) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request("GET", "/")
-        resp = conn.getresponse()
-        return resp.status, resp.read()
-    finally:
-        conn.close()
 
 
 class PlatformInstance(processes.ProcessInstance):
@@ -192,7 +177,7 @@ def serve_wasmcloud(component: Path, *, port: int = 0, cpus: Iterable[int] | Non
     component = Path(component)
     if not component.is_file():
         raise WorkloadError(f"{component}: component file not found")
-    port = port or _free_port()
+    port = port or free_port()
     cpu_list = sorted(set(cpus)) if cpus is not None else None
     project = Path(tempfile.mkdtemp(prefix="wasmscope-wash."))
     try:
@@ -242,7 +227,7 @@ def _wait_for_200(inst: PlatformInstance, timeout_s: float, t0: float) -> None:
             raise WorkloadError(f"wash dev exited with code {inst.proc.returncode} before the component "
                                 f"answered: {_log_tail(inst)}")
         try:
-            status, body = _get(inst.host_port, timeout=max(0.5, min(5.0, deadline - time.monotonic())))
+            status, body = get(inst.host_port, timeout=max(0.5, min(5.0, deadline - time.monotonic())))
         except OSError:
             status, body = 0, b""
         if status == 200:

@@ -17,27 +17,20 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import socket
 import subprocess
 from pathlib import Path
 from typing import Sequence
 
 from ..catalogue import Workload
-from ..paths import cache_dir
 from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
+from ..loopback import free_port
+from ..paths import cache_dir
 from ..tools import ENV_VAR, INSTALL_HINT, FoundCli, cli_version, locate_wasmtime_cli
 from . import processes
 from .base import Availability, Instance, RunResult, RuntimeAdapter
 
 PREFERRED_MAJOR = 36
 LAST_MAJOR_WITH_TCPLISTEN = 48  # 49 removed `-S tcplisten` for core modules
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port nobody listens on right now (the OS's pick for an ephemeral bind)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
 
 
 def _as_bool(value: object) -> bool:
