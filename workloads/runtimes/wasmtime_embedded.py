@@ -20,17 +20,9 @@ from ..catalogue import Workload
 from ..errors import GuestFailed, GuestTimeout, WorkloadError
 from . import processes
 from .base import Availability, Instance, MemoryReading, RunResult, RuntimeAdapter
-from .wasmtime_engine import EPOCH_TICK_S, WASMTIME_VERSION, compiled_module_path, make_engine
+from .wasmtime_engine import EPOCH_TICK_S, WASMTIME_VERSION, compiled_module_path, first_error_line, make_engine
 
 DEFAULT_MEMORY_LIMIT_MIB = 512
-
-
-def _first_line(err: Exception) -> str:
-    text = str(err).strip()
-    for line in text.splitlines():
-        if line.strip() and not line.startswith("error while executing"):
-            return line.strip()
-    return text.splitlines()[0] if text else type(err).__name__
 
 
 class _EpochTicker:
@@ -90,7 +82,7 @@ class WasmtimeAdapter(RuntimeAdapter):
         try:
             self._ensure_engine()
         except Exception as err:  # a broken wheel or unsupported CPU
-            return Availability(False, f"wasmtime engine failed to start: {_first_line(err)}",
+            return Availability(False, f"wasmtime engine failed to start: {first_error_line(err)}",
                                 "pip install --force-reinstall wasmtime")
         return Availability(True)
 
@@ -133,7 +125,7 @@ class WasmtimeAdapter(RuntimeAdapter):
         try:
             return compiled_module_path(engine, workload.module)
         except wasmtime.WasmtimeError as err:
-            raise WorkloadError(f"{workload.module}: not a valid Wasm module: {_first_line(err)}") from err
+            raise WorkloadError(f"{workload.module}: not a valid Wasm module: {first_error_line(err)}") from err
 
     def prepare(self, workload: Workload) -> None:
         self._compiled(workload)
@@ -158,7 +150,7 @@ class WasmtimeAdapter(RuntimeAdapter):
         try:
             instance = linker.instantiate(store, module)
         except wasmtime.WasmtimeError as exc:
-            raise WorkloadError(f"{workload.module}: cannot instantiate: {_first_line(exc)}") from exc
+            raise WorkloadError(f"{workload.module}: cannot instantiate: {first_error_line(exc)}") from exc
         t2 = time.perf_counter_ns()
         code = 0
         assert self._ticker is not None
@@ -171,7 +163,7 @@ class WasmtimeAdapter(RuntimeAdapter):
             if exc.trap_code == wasmtime.TrapCode.INTERRUPT:
                 raise GuestTimeout(f"{workload.name} on wasmtime timed out after {timeout_s:g} s "
                                    "(stopped by the epoch deadline)") from exc
-            raise GuestFailed(f"{workload.name} on wasmtime trapped: {_first_line(exc)}",
+            raise GuestFailed(f"{workload.name} on wasmtime trapped: {first_error_line(exc)}",
                               output=err.decode(errors="replace")) from exc
         t3 = time.perf_counter_ns()
         stdout, stderr = out.decode(errors="replace"), err.decode(errors="replace")

@@ -20,6 +20,15 @@ WASMTIME_VERSION = _dist_version("wasmtime")
 EPOCH_TICK_S = 0.05  # deadline resolution: the ticker thread bumps the epoch this often
 
 
+def first_error_line(err: Exception) -> str:
+    """The telling line of a wasmtime error (its chain starts with "error while executing")."""
+    text = str(err).strip()
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("error while executing"):
+            return line.strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
 def make_engine() -> wasmtime.Engine:
     """Cranelift, epoch interruption on (the deadline mechanism), everything else default."""
     cfg = wasmtime.Config()

@@ -257,7 +257,7 @@ class WasmtimeSpawner(Spawner):
     def handle(self, request: bytes, timeout_s: float) -> tuple[bytes, dict[str, float]]:
         import wasmtime
 
-        from ..runtimes.wasmtime_engine import EPOCH_TICK_S
+        from ..runtimes.wasmtime_engine import EPOCH_TICK_S, first_error_line
 
         if self._pre is None:
             self.prepare()
@@ -283,7 +283,7 @@ class WasmtimeSpawner(Spawner):
             try:
                 instance = self._pre.instantiate(store)
             except wasmtime.WasmtimeError as err:
-                raise SpawnerError(f"handler (wasmtime) cannot instantiate: {_line(err)}") from None
+                raise SpawnerError(f"handler (wasmtime) cannot instantiate: {first_error_line(err)}") from None
             t1 = time.perf_counter_ns()
             code = 0
             try:
@@ -295,7 +295,7 @@ class WasmtimeSpawner(Spawner):
                 if exc.trap_code == wasmtime.TrapCode.INTERRUPT:
                     raise SpawnerError(f"handler (wasmtime) timed out after {timeout_s:g} s "
                                        "(epoch deadline)") from None
-                raise SpawnerError(f"handler (wasmtime) trapped: {_line(exc)}") from None
+                raise SpawnerError(f"handler (wasmtime) trapped: {first_error_line(exc)}") from None
             t2 = time.perf_counter_ns()
         finally:
             del store  # frees the pool slot now, not at the next GC
@@ -313,14 +313,6 @@ class WasmtimeSpawner(Spawner):
 
             shutil.rmtree(self._tmp, ignore_errors=True)
         self._pre = None
-
-
-def _line(err: Exception) -> str:
-    text = str(err).strip()
-    for line in text.splitlines():
-        if line.strip() and not line.startswith("error while executing"):
-            return line.strip()
-    return type(err).__name__
 
 
 # -- docker -------------------------------------------------------------------------------------
