@@ -143,7 +143,7 @@ def cmd_bench(ns: argparse.Namespace) -> ExitCode:
     from wasmscope.workloads.bench import make_plan, override_io, run_benchmark
     from wasmscope.workloads.measure.control import RunControl
 
-    from .report import RENDERERS, io_sweep_table, machine_line, results_json, runtimes_table
+    from .report import RENDERERS, io_sweep_table, machine_line, runtimes_table
     from .sweep_plot import sweep_text
 
     path = resolve_profile_path(ns.profile)
@@ -177,8 +177,7 @@ def cmd_bench(ns: argparse.Namespace) -> ExitCode:
         results = run_benchmark(profile, plan, control)
 
     if ns.json:
-        json.dump(results_json(results), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        _print_json(results)
     else:
         out = Console(width=None if sys.stdout.isatty() else 132)  # piped: no 80-column wrap
         out.print(machine_line(results))
@@ -192,6 +191,18 @@ def cmd_bench(ns: argparse.Namespace) -> ExitCode:
     if ns.save:
         save_results(ns.save, results.to_dict(), template=path)
         err.print(f"{PROG}: results saved to {ns.save}")
+    return _exit_for_failures(results)
+
+
+def _print_json(results) -> None:
+    from .report import results_json
+
+    json.dump(results_json(results), sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+def _exit_for_failures(results) -> ExitCode:
+    """Each failed row as one line on stderr; exit 1 when a runtime failed a measurement."""
     failures = results.failures()
     for table, runtime, reason in failures:
         print(f"{PROG}: {table} on {runtime} failed: {reason}", file=sys.stderr)
@@ -207,7 +218,7 @@ def cmd_density(ns: argparse.Namespace) -> ExitCode:
     from wasmscope.workloads.measure.control import RunControl
     from wasmscope.workloads.measure.density import DensitySpec
 
-    from .report import density_table, machine_line, results_json
+    from .report import density_table, machine_line
     from .sweep_plot import density_text
 
     path = resolve_profile_path(ns.profile)
@@ -223,20 +234,16 @@ def cmd_density(ns: argparse.Namespace) -> ExitCode:
 
     results = run_density(profile, ns.runtimes, spec, RunControl(progress=on_progress))
     if ns.json:
-        json.dump(results_json(results), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        _print_json(results)
     else:
-        out = Console(width=None if sys.stdout.isatty() else 132)
+        out = Console(width=None if sys.stdout.isatty() else 132)  # piped: no 80-column wrap
         out.print(machine_line(results))
         out.print(density_table(results))
         out.print(Text.from_ansi(density_text(results, width=min(out.width, 110))))
     if ns.save:
         save_table(ns.save, "density", results.to_dict(), template=path)
         print(f"{PROG}: density saved to {ns.save} [density]", file=sys.stderr)
-    failures = results.failures()
-    for table, runtime, reason in failures:
-        print(f"{PROG}: {table} on {runtime} failed: {reason}", file=sys.stderr)
-    return ExitCode.FAILURE if failures else ExitCode.OK
+    return _exit_for_failures(results)
 
 
 def cmd_report(ns: argparse.Namespace) -> ExitCode:

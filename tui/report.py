@@ -11,7 +11,7 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from wasmscope.workloads.measure.results import OK, Results, Row, Table
-from wasmscope.workloads.measure.format import fmt_mib, fmt_ms, fmt_pct, fmt_rps, fmt_share, fmt_times
+from wasmscope.workloads.measure.format import fmt_kib, fmt_mib, fmt_ms, fmt_pct, fmt_rps, fmt_share, fmt_times
 from wasmscope.workloads.measure.stats import median_ratio_ci
 
 ARTICLE_KEYS = {"startup": "startup_ms", "memory": "memory_mib", "compute": "compute_ms"}
@@ -261,12 +261,6 @@ def _times(ratio: float | None) -> str:
     return "—" if ratio is None else (f"{ratio:.2f}×" if ratio < 100 else f"{ratio:,.0f}×")
 
 
-def _kib(v: float | None) -> str:
-    if v is None:
-        return "—"
-    return f"{v / 1024:.1f} MiB" if abs(v) >= 1024 else f"{v:.0f} KiB"
-
-
 def density_table(results: Results, reference: dict | None = None) -> RichTable:
     t = results.tables["density"]
     out = _new_table(f"Density — {t.what}",
@@ -280,8 +274,8 @@ def density_table(results: Results, reference: dict | None = None) -> RichTable:
                         *[""] * 6)
             continue
         out.add_row(_name(results, row.runtime), row.model, f"{row.value:,.0f}",
-                    _kib(s.get("pss_kib_per_instance")), _kib(s.get("uss_kib_per_instance")),
-                    _kib(s.get("kernel_kib_per_instance")), _kib(s.get("cgroup_kib_per_instance")),
+                    fmt_kib(s.get("pss_kib_per_instance")), fmt_kib(s.get("uss_kib_per_instance")),
+                    fmt_kib(s.get("kernel_kib_per_instance")), fmt_kib(s.get("cgroup_kib_per_instance")),
                     fmt_ms(s.get("start_ms_per_instance")), f"{int(s.get('instances', 0)):,}")
         stops.append(f"  {_name(results, row.runtime)}: ended: {row.facts.get('stopped_by', '?')}; "
                      f"counts {row.counts}")

@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Label, Static
 from textual_plotext import PlotextPlot
 
-from wasmscope.workloads.measure.format import fmt_ms
+from wasmscope.workloads.measure.format import fmt_kib, fmt_ms
 from wasmscope.workloads.measure.results import OK, Results
 
 from ..report import row_label
@@ -20,12 +20,6 @@ EMPTY = ("No density run yet: press d to measure how many idle instances of each
 COLUMNS = [("Runtime", "runtime"), ("Model", "model"), ("per GiB", "per_gib"), ("PSS/instance", "pss"),
            ("cgroup/instance", "cgroup"), ("start/instance", "start"), ("reached", "reached"),
            ("stopped by", "stopped")]
-
-
-def _kib(v: float | None) -> str:
-    if v is None:
-        return "—"
-    return f"{v / 1024:.1f} MiB" if abs(v) >= 1024 else f"{v:.0f} KiB"
 
 
 class DensityView(VerticalScroll, can_focus=True):
@@ -70,8 +64,8 @@ class DensityView(VerticalScroll, can_focus=True):
                            "", "", "", "", "", key=row.runtime)
                 continue
             dt.add_row(row_label(results, row), row.model, Text(f"{row.value:,.0f}", justify="right"),
-                       Text(_kib(s.get("pss_kib_per_instance")), justify="right"),
-                       Text(_kib(s.get("cgroup_kib_per_instance")), justify="right"),
+                       Text(fmt_kib(s.get("pss_kib_per_instance")), justify="right"),
+                       Text(fmt_kib(s.get("cgroup_kib_per_instance")), justify="right"),
                        Text(fmt_ms(s.get("start_ms_per_instance")), justify="right"),
                        Text(f"{int(s.get('instances', 0)):,}", justify="right"),
                        row.facts.get("stopped_by", ""), key=row.runtime)

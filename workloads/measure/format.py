@@ -20,6 +20,13 @@ def fmt_mib(v: float | None) -> str:
     return "—" if v is None else f"{v:.1f} MiB"
 
 
+def fmt_kib(v: float | None) -> str:
+    """KiB (memory per instance), in MiB from 1024 on."""
+    if v is None:
+        return "—"
+    return f"{v / 1024:.1f} MiB" if abs(v) >= 1024 else f"{v:.0f} KiB"
+
+
 def fmt_times(ratio: float | None, better: str, worse: str) -> str:
     """'340× faster' / '1.3× slower' from a baseline/value ratio."""
     if ratio is None:
