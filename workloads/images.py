@@ -102,6 +102,13 @@ def ensure_user_image(client, ref: str) -> str:
     except docker.errors.ImageNotFound:
         raise WorkloadError(f"image {ref!r} is not present locally (wasmscope never pulls): "
                             "build or `docker load` it first") from None
+    except docker.errors.NullResource:
+        raise WorkloadError("image '': empty image name") from None
+    except docker.errors.APIError as err:  # 400: the engine cannot parse the name at all
+        if err.status_code != 400:
+            raise
+        why = str(err.explanation or err).rsplit(": ", 1)[-1]
+        raise WorkloadError(f"image {ref!r} is not a valid image name: {why}") from None
     return ref
 
 
