@@ -193,7 +193,8 @@ def test_compile_goes_to_wasmscopes_cache_never_beside_the_module(adapter, built
 
 def test_a_module_wamrc_rejects_is_a_workload_error(adapter, tmp_path):
     bad = tmp_path / "bad.wasm"
-    bad.write_bytes(b"\0asm\x01\0\0\0\x01\xff")
+    # sections well formed (so it passes wasmscope's module check); the one type inside is not
+    bad.write_bytes(b"\0asm\x01\0\0\0\x01\x02\x01\x99")
     with pytest.raises(WorkloadError, match=r"wamrc could not compile bad.wasm \(exit \d+\)"):
         adapter.prepare(Workload("bad", "", module=bad))
 

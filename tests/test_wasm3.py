@@ -157,7 +157,8 @@ def test_missing_module_file(adapter, tmp_path):
 @needs_wasm3
 def test_a_module_that_does_not_parse_is_a_workload_error(adapter, tmp_path):
     bad = tmp_path / "bad.wasm"
-    bad.write_bytes(b"\0asm\x01\0\0\0\x99garbage")
+    # sections well formed (so it passes wasmscope's module check); the one type inside is not
+    bad.write_bytes(b"\0asm\x01\0\0\0\x01\x02\x01\x99")
     with pytest.raises(WorkloadError, match=r"^bad on wasm3: RuntimeError: "):
         adapter.run(Workload("bad", "", module=bad))
 

@@ -32,6 +32,7 @@ from typing import Iterable
 
 from ..errors import BuildError, RuntimeUnavailable, WasmscopeError, WorkloadError
 from ..loopback import free_port, get
+from ..module_check import check_module
 from ..paths import cache_dir
 from ..runtimes import processes
 from ..tools import cli_version
@@ -288,6 +289,7 @@ def serve_component(cli: Path, *, port: int = 0, cpus: Iterable[int] | None = No
     wasm = component or component_path()
     if not wasm.is_file():
         raise WorkloadError(f"{wasm}: component file not found")
+    check_module(wasm, expect="component", runtime="wasmtime serve")
     port = port or free_port()
     args = ["serve", "-S", "cli=y", *flags, "--addr", f"127.0.0.1:{port}", str(wasm)]
     cpu_list = sorted(set(cpus)) if cpus is not None else None

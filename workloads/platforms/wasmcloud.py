@@ -29,6 +29,7 @@ import psutil
 
 from ..errors import RuntimeUnavailable, WorkloadError
 from ..loopback import free_port, get
+from ..module_check import check_module
 from ..runtimes import processes
 from ..runtimes.base import MemoryReading
 from ..tools import WASH_INSTALL_HINT, FoundWash, locate_wash, wash_version
@@ -177,6 +178,7 @@ def serve_wasmcloud(component: Path, *, port: int = 0, cpus: Iterable[int] | Non
     component = Path(component)
     if not component.is_file():
         raise WorkloadError(f"{component}: component file not found")
+    check_module(component, expect="component", runtime="wash dev (wasmCloud)")
     port = port or free_port()
     cpu_list = sorted(set(cpus)) if cpus is not None else None
     project = Path(tempfile.mkdtemp(prefix="wasmscope-wash."))

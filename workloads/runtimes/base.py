@@ -12,6 +12,7 @@ from typing import ClassVar, Literal, Sequence
 
 from ..catalogue import Workload
 from ..errors import WorkloadError
+from ..module_check import PREVIEW1, check_module
 
 RuntimeKind = Literal["wasm", "native", "container"]
 
@@ -146,11 +147,13 @@ class RuntimeAdapter(ABC):
 
 class WasmModuleAdapter(RuntimeAdapter):
     """A runtime that runs a workload's .wasm module; `NO_LISTEN` says why it cannot serve the
-    http workload ("" when it can), `SHORT_NAME` names it in one-line errors."""
+    http workload ("" when it can), `SHORT_NAME` names it in one-line errors, `WASI_PROVIDES`
+    lists the import modules (WASI versions) it links, which a module's imports are checked against."""
 
     kind: ClassVar[RuntimeKind] = "wasm"
     SHORT_NAME: ClassVar[str] = ""
     NO_LISTEN: ClassVar[str] = ""
+    WASI_PROVIDES: ClassVar[tuple[str, ...]] = (PREVIEW1,)
 
     def supports(self, workload: Workload) -> str | None:
         if workload.module is None:
@@ -160,11 +163,13 @@ class WasmModuleAdapter(RuntimeAdapter):
         return None
 
     def module_path(self, workload: Workload):
-        """The module to run; WorkloadError (one line) when this runtime cannot run it."""
+        """The module to run; WorkloadError (one line) when this runtime cannot run it or the
+        file is not a core module whose imports it provides (checked once per file version)."""
         reason = self.supports(workload)
         if reason:
             raise WorkloadError(f"{self.SHORT_NAME or self.display_name} cannot run {workload.name}: {reason}")
         assert workload.module is not None
         if not workload.module.is_file():
             raise WorkloadError(f"{workload.module}: module file not found")
+        check_module(workload.module, runtime=self.SHORT_NAME or self.display_name, provides=self.WASI_PROVIDES)
         return workload.module

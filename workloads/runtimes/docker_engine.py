@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Sequence
 
@@ -79,7 +80,25 @@ def _short(err: BaseException) -> str:
     text = str(text).strip().splitlines()[0] if str(text).strip() else type(err).__name__
     if "Connection refused" in text or "FileNotFoundError" in text or "No such file" in text:
         return "connection refused (is dockerd running?)"
+    if "Connection aborted" in text or "Connection reset" in text or "Connection broken" in text:
+        return "connection lost (did dockerd stop?)"
     return text[:200]
+
+
+def _connection_failed(err: BaseException) -> bool:
+    """The SDK could not talk to the engine at all (socket gone, refused, reset mid-request)."""
+    import requests
+
+    return isinstance(err, requests.exceptions.ConnectionError)
+
+
+def _signal_name(n: int) -> str:
+    import signal
+
+    try:
+        return signal.Signals(n).name
+    except ValueError:
+        return f"signal {n}"
 
 
 # Containers run as nobody: nothing in a workload needs root, and no capability is left anyway.
@@ -149,6 +168,17 @@ class DockerAdapter(RuntimeAdapter):
             if self._client is None:
                 raise RuntimeUnavailable(self._client_error or "Docker engine not reachable")
             return self._client
+
+    @contextmanager
+    def _engine_errors(self):
+        """An engine that went away (stopped or crashed mid-run) as one line naming it, not the
+        SDK's traceback: the row fails with the reason and the other runtimes go on."""
+        try:
+            yield
+        except Exception as err:
+            if not _connection_failed(err):
+                raise
+            raise RuntimeUnavailable(self._unreachable(err)) from None
 
     def availability(self) -> Availability:
         try:
@@ -289,6 +319,10 @@ class DockerAdapter(RuntimeAdapter):
         try:
             container.remove(force=True)
         except Exception as err:
+            # An engine that went away keeps the container: the next session's first contact
+            # with it removes it (its owner is gone by then).
+            if _connection_failed(err):
+                return
             if "No such container" not in str(err) and "is already in progress" not in str(err):
                 raise
         finally:
@@ -296,6 +330,10 @@ class DockerAdapter(RuntimeAdapter):
 
     # -- run to exit -------------------------------------------------------------------
     def run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult:
+        with self._engine_errors():
+            return self._run_to_exit(workload, args, timeout_s)
+
+    def _run_to_exit(self, workload: Workload, args: Sequence[str], timeout_s: float) -> RunResult:
         image = self.image_for(workload)
         client = self.client()
         kw = self._create_kwargs(workload, args)
@@ -311,7 +349,7 @@ class DockerAdapter(RuntimeAdapter):
             except Exception as err:  # requests' ReadTimeout: the deadline passed
                 if "timed out" in str(err).lower() or "timeout" in type(err).__name__.lower():
                     raise GuestTimeout(f"{workload.name} on {self.name} timed out after {timeout_s:g} s "
-                                       "(container killed)") from None
+                                       "(container killed)", before_deadline_ms=(t2 - t0) * 1e-6) from None
                 raise
             t3 = time.perf_counter_ns()
             code = int(status.get("StatusCode", -1))
@@ -319,13 +357,16 @@ class DockerAdapter(RuntimeAdapter):
             stderr = container.logs(stdout=False, stderr=True).decode(errors="replace")
             if code != 0:
                 container.reload()
+                ended = "exit"
                 if (container.attrs.get("State") or {}).get("OOMKilled"):
-                    why = f"was killed by the container memory limit ({self.memory_limit_mib} MiB, OOM)"
+                    why, ended = f"was OOM-killed by the kernel (cgroup limit {self.memory_limit_mib} MiB)", "oom-killed"
+                elif 128 < code < 128 + 65:  # PID 1 died of a signal: the engine reports 128+N
+                    why, ended = f"killed by signal {code - 128} ({_signal_name(code - 128)}, exit code {code})", "signal"
                 else:
                     why = f"exited with code {code}"
                 last = stderr.strip().splitlines()[-1] if stderr.strip() else "no stderr"
                 raise GuestFailed(f"{workload.name} on {self.name} {why}: {last}", exit_code=code,
-                                  output=stdout + stderr)
+                                  output=stdout + stderr, ended=ended)
         finally:
             self._remove(container)
         ms = 1e-6
@@ -334,6 +375,10 @@ class DockerAdapter(RuntimeAdapter):
 
     # -- long-running ------------------------------------------------------------------
     def start(self, workload: Workload, args: Sequence[str] = (), *, ready_timeout_s: float = 30.0) -> Instance:
+        with self._engine_errors():
+            return self._start_instance(workload, args, ready_timeout_s)
+
+    def _start_instance(self, workload: Workload, args: Sequence[str], ready_timeout_s: float) -> Instance:
         image = self.image_for(workload)
         t0 = time.perf_counter()
         container = self._create(self.client(), image, self._create_kwargs(workload, args))
@@ -365,6 +410,10 @@ class DockerAdapter(RuntimeAdapter):
             inst.stop()
             raise
         return self._track(inst)
+
+    def live_container_ids(self) -> list[str]:
+        """Ids of the containers this adapter holds now (a sampler reads their cgroups)."""
+        return list(self._live)
 
     def close(self) -> None:
         super().close()

@@ -29,6 +29,7 @@ from typing import Sequence
 
 from ..catalogue import Workload
 from ..errors import GuestFailed, RuntimeUnavailable, WorkloadError
+from ..module_check import PREVIEW0, PREVIEW1
 from ..paths import cache_dir
 from ..tools import (WAMR_BIN, WAMR_ENV_VAR, WAMR_INSTALL_HINT, FoundWamr, locate_wamr,
                      wamr_pair)
@@ -59,6 +60,7 @@ class WamrInstance(processes.ProcessInstance):
 class WamrAdapter(WasmModuleAdapter):
     name = "wamr"
     SHORT_NAME = "WAMR"
+    WASI_PROVIDES = (PREVIEW1, PREVIEW0)  # both link; an import it lacks crashes wamr-bin (signal 11)
     NO_LISTEN = NO_LISTEN_REASON
     display_name = "WAMR (AOT)"
     kind = "wasm"

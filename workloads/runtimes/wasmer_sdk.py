@@ -31,6 +31,7 @@ from typing import Sequence
 
 from ..catalogue import Workload
 from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
+from ..module_check import PREVIEW0, PREVIEW1, WASIX
 from . import processes
 from .base import Availability, Instance, MemoryReading, RunResult, WasmModuleAdapter
 from .wasm3_worker import WarmWorker, WorkerTimeout, serve_requests
@@ -188,6 +189,7 @@ class WasmerWorkerInstance(processes.ProcessInstance):
 class WasmerSdkAdapter(WasmModuleAdapter):
     name = "wasmer"
     SHORT_NAME = "Wasmer"
+    WASI_PROVIDES = (PREVIEW1, PREVIEW0, *WASIX)  # each checked: a module importing it runs
     NO_LISTEN = ("wasmer-sdk cannot pre-open a listening socket for a WASI preview 1 module "
                     "(its sandbox networking is WASIX sockets, which our http module does not use)")
     display_name = "Wasmer (wasmer-sdk)"

@@ -24,6 +24,7 @@ from typing import Sequence
 from ..catalogue import Workload
 from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
 from ..loopback import free_port
+from ..module_check import PREVIEW0, PREVIEW1, check_module
 from ..paths import cache_dir
 from ..tools import ENV_VAR, INSTALL_HINT, FoundCli, cli_version, locate_wasmtime_cli
 from . import processes
@@ -190,6 +191,8 @@ class WasmtimeCliAdapter(RuntimeAdapter):
         assert workload.module is not None
         if not workload.module.is_file():
             raise WorkloadError(f"{workload.module}: module file not found")
+        # the CLI links preview 0 as well; it would also run a component (slowly, then fail)
+        check_module(workload.module, runtime="wasmtime CLI", provides=(PREVIEW1, PREVIEW0))
         return workload.module
 
     def _run_argv(self, cli: str, module: str, args: Sequence[str], timeout_s: float | None) -> list[str]:

@@ -18,6 +18,7 @@ import wasmtime
 
 from ..catalogue import Workload
 from ..errors import GuestFailed, GuestTimeout, WorkloadError
+from ..module_check import check_module
 from . import processes
 from .base import Availability, Instance, MemoryReading, RunResult, RuntimeAdapter
 from .wasmtime_engine import EPOCH_TICK_S, WASMTIME_VERSION, compiled_module_path, first_error_line, make_engine
@@ -121,6 +122,7 @@ class WasmtimeAdapter(RuntimeAdapter):
             raise WorkloadError(f"workload {workload.name!r} has no .wasm module")
         if not workload.module.is_file():
             raise WorkloadError(f"{workload.module}: module file not found")
+        check_module(workload.module, runtime="wasmtime")  # define_wasi(): preview 1 only
         engine = self._ensure_engine()
         try:
             return compiled_module_path(engine, workload.module)
@@ -159,6 +161,9 @@ class WasmtimeAdapter(RuntimeAdapter):
                 instance.exports(store)["_start"](store)
         except wasmtime.ExitTrap as exc:
             code = exc.code
+        except KeyError:  # the export lookup: a reactor or library module, not a command
+            raise WorkloadError(f"{workload.module.name}: exports no _start function "
+                                "(expected a WASI command module)") from None
         except wasmtime.Trap as exc:
             if exc.trap_code == wasmtime.TrapCode.INTERRUPT:
                 raise GuestTimeout(f"{workload.name} on wasmtime timed out after {timeout_s:g} s "
