@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import reprlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -95,14 +96,75 @@ class Profile:
         try:
             return self.workloads[name]
         except KeyError:
-            raise ProfileError(f"{self.path or self.name}: unknown workload {name!r} "
-                               f"(known: {', '.join(sorted(self.workloads))})") from None
+            raise ProfileError(f"{self.path or self.name}: unknown workload {show(name)} "
+                               f"(known: {_known(self.workloads)})") from None
 
 
 # -- validators ---------------------------------------------------------------------------------
 
 def _type_name(v: Any) -> str:
     return type(v).__name__
+
+
+class _ShortRepr(reprlib.Repr):
+    """repr() cut to a readable size: a value 3000 tables deep or 5000 digits long is still one short line."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel, self.maxstring, self.maxother, self.maxlong = 3, 60, 80, 70
+        self.maxlist = self.maxtuple = 8
+        self.maxdict = 4
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 200:  # repr() itself refuses past sys.get_int_max_str_digits() digits
+            digits = int(x.bit_length() * math.log10(2)) + 1
+            return f"{'-' if x < 0 else ''}<an integer of about {digits} digits>"
+        return super().repr_int(x, level)
+
+
+def show(v: Any) -> str:
+    """A user's value in a message: a Python repr (escapes newlines), bounded in depth and length."""
+    return _ShortRepr().repr(v)
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def dotted(*parts: str) -> str:
+    """Key parts as a TOML dotted key: a part that is not a bare key is quoted and escaped.
+
+    So `workloads."a.b".kind` is not read as three tables, and a key holding a newline stays
+    on the message's one line.
+    """
+    return ".".join(p if _BARE_KEY.fullmatch(p) else _quoted(p) for p in parts)
+
+
+def _quoted(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch.isprintable():
+            out.append(ch)
+        else:
+            out.append(f"\\u{ord(ch):04X}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08X}")
+    return '"' + "".join(out) + '"'
+
+
+def _known(names: Iterable[str]) -> str:
+    """Workload names for a 'known:' list; a user's name with a newline in it is shown quoted."""
+    return ", ".join(n if n.isprintable() else show(n) for n in sorted(names))
+
+
+def _suggest(word: str, names: Iterable[str]) -> str:
+    """suggestion() among the names that print on one line (a suggestion is quoted as is)."""
+    return suggestion(word, [n for n in names if n.isprintable()])
+
+
+def _path_text(path: Path | str) -> str:
+    """A path as written when it prints on one line, else its repr."""
+    text = str(path)
+    return text if text.isprintable() and len(text) <= 300 else show(text)
 
 
 class _Checker:
@@ -116,14 +178,14 @@ class _Checker:
 
     def table(self, data: Any, key: str) -> dict:
         if not isinstance(data, dict):
-            raise self.fail(key, f"expected a table, got {data!r} ({_type_name(data)})")
+            raise self.fail(key, f"expected a table, got {show(data)} ({_type_name(data)})")
         return data
 
     def known_keys(self, data: dict, key: str, allowed: Iterable[str]) -> None:
         allowed = list(allowed)
         for k in data:
             if k not in allowed:
-                full = f"{key}.{k}" if key else k
+                full = f"{key}.{dotted(k)}" if key else dotted(k)
                 close = difflib.get_close_matches(k, allowed, n=1)
                 if close:
                     raise self.fail(full, f"unknown key (did you mean '{key + '.' if key else ''}{close[0]}'?)")
@@ -132,32 +194,42 @@ class _Checker:
     def integer(self, v: Any, key: str, lo: int, hi: int | None = None) -> int:
         if isinstance(v, bool) or not isinstance(v, int) or v < lo or (hi is not None and v > hi):
             bounds = f">= {lo}" if hi is None else f"between {lo} and {hi}"
-            raise self.fail(key, f"expected an integer {bounds}, got {v!r} ({_type_name(v)})")
+            raise self.fail(key, f"expected an integer {bounds}, got {show(v)} ({_type_name(v)})")
         return v
 
     def number(self, v: Any, key: str, lo: float, hi: float | None = None, *, strict_lo: bool = False) -> float:
-        ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-        ok = ok and (v > lo if strict_lo else v >= lo) and (hi is None or v <= hi)
-        if not ok:
+        x = _finite(v)
+        if x is None or not (x > lo if strict_lo else x >= lo) or (hi is not None and x > hi):
             bounds = (f"> {lo:g}" if strict_lo else f">= {lo:g}") if hi is None else f"between {lo:g} and {hi:g}"
-            raise self.fail(key, f"expected a number {bounds}, got {v!r} ({_type_name(v)})")
-        return float(v)
+            raise self.fail(key, f"expected a number {bounds}, got {show(v)} ({_type_name(v)})")
+        return x
 
     def string(self, v: Any, key: str) -> str:
         if not isinstance(v, str):
-            raise self.fail(key, f"expected a string, got {v!r} ({_type_name(v)})")
+            raise self.fail(key, f"expected a string, got {show(v)} ({_type_name(v)})")
         return v
 
     def names(self, v: Any, key: str, known: tuple[str, ...], what: str) -> tuple[str, ...]:
         if not isinstance(v, list) or not v or not all(isinstance(x, str) for x in v):
-            raise self.fail(key, f"expected a non-empty list of {what} names, got {v!r}")
+            raise self.fail(key, f"expected a non-empty list of {what} names, got {show(v)}")
         for x in v:
             if x not in known:
-                raise self.fail(key, f"unknown {what} {x!r} "
+                raise self.fail(key, f"unknown {what} {show(x)} "
                                      f"(known: {', '.join(sorted(known))}{suggestion(x, known)})")
         if len(set(v)) != len(v):
-            raise self.fail(key, f"lists a {what} twice: {v!r}")
+            raise self.fail(key, f"lists a {what} twice: {show(v)}")
         return tuple(v)
+
+
+def _finite(v: Any) -> float | None:
+    """`v` as a finite float, or None (not a number, a bool, nan, inf, or an int past float range)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    try:
+        x = float(v)
+    except OverflowError:
+        return None
+    return x if math.isfinite(x) else None
 
 
 REFERENCE_TABLES = ("startup_ms", "memory_mib", "compute_ms", "http_rps", "http_p99_ms")
@@ -201,13 +273,13 @@ def build_profile(data: dict, path: Path | None, source: str) -> Profile:
         workloads[name] = _user_workload(c, name, entry, workloads.get(name), base_dir)
     for spec, section in ((startup, "startup"), (compute, "compute"), (memory, "memory")):
         if spec.workload not in workloads:
-            raise c.fail(f"{section}.workload", f"unknown workload {spec.workload!r} "
-                         f"(known: {', '.join(sorted(workloads))}{suggestion(spec.workload, workloads)})")
+            raise c.fail(f"{section}.workload", f"unknown workload {show(spec.workload)} "
+                         f"(known: {_known(workloads)}{_suggest(spec.workload, workloads)})")
     for key in ("server_workload", "handler_workload"):
         name = getattr(io, key)
         if name not in workloads:
-            raise c.fail(f"io.{key}", f"unknown workload {name!r} "
-                         f"(known: {', '.join(sorted(workloads))}{suggestion(name, workloads)})")
+            raise c.fail(f"io.{key}", f"unknown workload {show(name)} "
+                         f"(known: {_known(workloads)}{_suggest(name, workloads)})")
     reference = _reference(c, data["reference"]) if "reference" in data else None
     results = data.get("results")
     if results is not None:
@@ -228,19 +300,18 @@ def _io(c: _Checker, data: dict) -> IoSpec:
     def choice(options: tuple[str, ...]) -> Callable[[Any, str], str]:
         def check(v: Any, k: str) -> str:
             if v not in options:
-                raise c.fail(k, f"expected one of {', '.join(options)}, got {v!r}")
+                raise c.fail(k, f"expected one of {', '.join(options)}, got {show(v)}")
             return v
         return check
 
     def sweep(v: Any, k: str) -> tuple[float, ...]:
-        if not isinstance(v, list) or not all(isinstance(x, (int, float)) and not isinstance(x, bool)
-                                              and x > 0 for x in v):
-            raise c.fail(k, f"expected a list of numbers > 0 (connections or rates), got {v!r}")
+        if not isinstance(v, list) or not all((x := _finite(n)) is not None and x > 0 for n in v):
+            raise c.fail(k, f"expected a list of numbers > 0 (connections or rates), got {show(v)}")
         return tuple(v)
 
     def flag(v: Any, k: str) -> bool:
         if not isinstance(v, bool):
-            raise c.fail(k, f"expected true or false, got {v!r} ({_type_name(v)})")
+            raise c.fail(k, f"expected true or false, got {show(v)} ({_type_name(v)})")
         return v
 
     io = IoSpec(**_section(c, data, "io", {
@@ -263,29 +334,43 @@ def _io(c: _Checker, data: dict) -> IoSpec:
         raise c.fail("io.rate", f"mode 'fixed-rate' needs a rate > 0 (requests/s), got {io.rate:g}")
     if io.generator == "wrk" and io.mode == "fixed-rate":
         raise c.fail("io.generator", "wrk has no fixed-rate mode (use 'builtin' or 'auto')")
+    if io.mode == "closed":  # a closed-loop sweep point is a connection count, as `connections` is
+        bad = [x for x in io.sweep if not float(x).is_integer() or not 1 <= x <= 10000]
+        if bad:
+            raise c.fail("io.sweep", f"mode 'closed' sweeps connections: expected whole numbers between 1 "
+                                     f"and 10000, got {show(bad[0])}")
+    elif any(x > 10_000_000 for x in io.sweep):
+        raise c.fail("io.sweep", "mode 'fixed-rate' sweeps rates: expected numbers up to 10000000 requests/s, "
+                                 f"got {show(max(io.sweep))}")
     return io
 
 
 def _user_workload(c: _Checker, name: str, entry: Any, base: Workload | None, base_dir: Path) -> Workload:
-    key = f"workloads.{name}"
+    key = f"workloads.{dotted(name)}"
     entry = c.table(entry, key)
     c.known_keys(entry, key, _WORKLOAD_KEYS)
     module = None
     if "module" in entry:
-        module = Path(c.string(entry["module"], f"{key}.module")).expanduser()
-        module = module if module.is_absolute() else (base_dir / module)
-        module = module.resolve()
-        if not module.is_file():
-            raise c.fail(f"{key}.module", f"file not found: {module}")
+        raw = c.string(entry["module"], f"{key}.module")
+        try:
+            module = Path(raw).expanduser()
+            module = module if module.is_absolute() else (base_dir / module)
+            module = module.resolve()
+            found = module.is_file()
+        except (OSError, ValueError, RuntimeError) as err:  # NUL byte, ~nosuchuser, name too long
+            reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+            raise c.fail(f"{key}.module", f"cannot use the path {show(raw)}: {reason}") from None
+        if not found:
+            raise c.fail(f"{key}.module", f"file not found: {_path_text(module)}")
     image = c.string(entry["image"], f"{key}.image") if "image" in entry else None
     if base is None and module is None and image is None:
         raise c.fail(key, "a new workload needs module = \"path.wasm\" and/or image = \"repo:tag\"")
     args = entry.get("args", [])
     if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
-        raise c.fail(f"{key}.args", f"expected a list of strings, got {args!r}")
+        raise c.fail(f"{key}.args", f"expected a list of strings, got {show(args)}")
     kind = entry.get("kind")
     if kind is not None and kind not in ("run", "serve"):
-        raise c.fail(f"{key}.kind", f"expected 'run' or 'serve', got {kind!r}")
+        raise c.fail(f"{key}.kind", f"expected 'run' or 'serve', got {show(kind)}")
     ready = c.string(entry["ready"], f"{key}.ready") if "ready" in entry else None
     desc = c.string(entry["description"], f"{key}.description") if "description" in entry else ""
     return user_workload(name, base=base, module=module, image=image, args=tuple(args), kind=kind,
@@ -298,13 +383,12 @@ def _reference(c: _Checker, raw: Any) -> dict:
     c.known_keys(raw, "reference", ("source", "note") + REFERENCE_TABLES)
     out: dict[str, Any] = {}
     for k, v in raw.items():
-        key = f"reference.{k}"
+        key = f"reference.{dotted(k)}"
         if k in ("source", "note"):
             out[k] = c.string(v, key)
             continue
         table = c.table(v, key)
         for label, n in table.items():
-            shown = label if re.fullmatch(r"[A-Za-z0-9_-]+", label) else f'"{label}"'
-            c.number(n, f"{key}.{shown}", 0)  # validated; kept as written (300 stays 300)
+            c.number(n, f"{key}.{dotted(label)}", 0)  # validated; kept as written (300 stays 300)
         out[k] = dict(table)
     return out
