@@ -279,25 +279,47 @@ def cmd_report(ns: argparse.Namespace) -> ExitCode:
 
 
 def cmd_clean(ns: argparse.Namespace) -> ExitCode:
+    from wasmscope.workloads.errors import RuntimeUnavailable
     from wasmscope.workloads.runtimes.docker_engine import DockerAdapter
-    from wasmscope.workloads.sessions import clean
+    from wasmscope.workloads.sessions import CleanReport, clean, sweep_local
 
     from wasmscope.workloads.runtimes.podman import PodmanAdapter
 
     adapter = DockerAdapter()
-    client = adapter.client()  # first contact already removes dead sessions' containers
-    report = clean(client, include_live=ns.all, images=ns.images, already=adapter.reaped)
-    for line in report.lines():
-        print(line)
+    unavailable = None
+    try:
+        client = adapter.client()  # first contact already removes dead sessions' containers
+    except RuntimeUnavailable as err:  # processes and build leftovers are still ours to clean
+        unavailable = err
+        report = CleanReport()
+    else:
+        report = clean(client, include_live=ns.all, images=ns.images, already=adapter.reaped)
+    podman_lines: list[str] = []
     podman = PodmanAdapter()  # its own store: containers and images Docker cannot see
     try:
         if podman.executable() is not None and podman.availability().ok:
             extra = clean(podman.client(), include_live=ns.all, images=ns.images, already=podman.reaped)
-            for line in extra.lines():
-                print(f"podman: {line}")
+            podman_lines = [f"podman: {line}" for line in extra.lines()]
     finally:
         podman.close()
+    # Processes last: a dead run's Podman service served the pass above, and a killed build's
+    # files are free once its processes are gone.
+    report.merge(sweep_local())
+    for line in report.lines() + podman_lines:
+        print(line)
+    if unavailable is not None:
+        print(f"{PROG}: containers not cleaned: {unavailable}", file=sys.stderr)
+        return ExitCode.UNAVAILABLE
     return ExitCode.OK
+
+
+def _sweep_at_start() -> None:
+    """A run's start removes what dead runs left (processes and build leftovers now, their
+    containers on the first Docker contact) and says so, one line each on stderr."""
+    from wasmscope.workloads import sessions
+
+    sessions.set_reporter(lambda line: print(f"{PROG}: {line}", file=sys.stderr, flush=True))
+    sessions.sweep_local()
 
 
 def cmd_build(ns: argparse.Namespace) -> ExitCode:
@@ -448,7 +470,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     ns = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _sigterm_to_interrupt)
+    from wasmscope.workloads.sessions import mark_environ
+
+    mark_environ()  # whatever we start, even with the inherited environment, is traceable to us
     try:
+        if ns.command in (None, "bench", "density"):
+            _sweep_at_start()
         return int(COMMANDS[ns.command](ns) if ns.command else cmd_app(ns))
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; containers it started were removed", file=sys.stderr)

@@ -1,13 +1,32 @@
-"""Labels that tie every container to the wasmscope process that made it, and the cleanup.
+"""What ties every container, child process and build leftover to the wasmscope process that
+made it, and the cleanup of those whose owner is gone (crash, kill -9).
 
-A container whose owner process is gone (crash, kill -9) is stale: the next wasmscope that
-talks to Docker removes it, and `wasmscope clean` removes it on demand.
+- Containers carry labels (owner pid + start time + host): the next wasmscope that talks to
+  Docker removes a dead owner's containers, `wasmscope clean` does on demand.
+- Child processes carry `WASMSCOPE_OWNER=<pid>:<start>` in their environment (child_env(), and
+  os.environ once the CLI marked it, so children of children and tools started with the
+  inherited environment carry it too). A run-to-exit child has no PR_SET_PDEATHSIG (it would
+  cost ~5 ms per spawn) and grandchildren never get it: after a kill -9 they live on, and the
+  marker is how a later process finds them (/proc/PID/environ).
+- Build leftovers (`*.tmp` files, temp build directories in the cache dir) are removed when no
+  running process uses them any more.
+
+The Podman API service wasmscope starts is meant to live as long as the process that started
+it (podman.py stops it on close()); another wasmscope that found it answering uses it without
+owning it. So a dead owner's service is a leftover, unless a client is still connected to its
+socket (a live session uses it): then it is kept and said so.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import socket
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
 
 import psutil
 
@@ -15,6 +34,41 @@ LABEL = "wasmscope"
 OWNER_PID = "wasmscope.owner-pid"
 OWNER_START = "wasmscope.owner-start"
 OWNER_HOST = "wasmscope.owner-host"
+OWNER_ENV = "WASMSCOPE_OWNER"  # "<pid>:<start time>" in every child's environment
+TERM_GRACE_S = 2.0  # SIGTERM first (a front removes its containers), SIGKILL after this
+LEFTOVER_IDLE_S = 10.0  # an unused build leftover younger than this may be a build between steps
+
+_reporter: Callable[[str], None] | None = None
+
+
+def set_reporter(report: Callable[[str], None] | None) -> None:
+    """Say each removal as it happens (the CLI: stderr); removals happen on a first Docker
+    contact deep inside a run, so a return value would never reach the user."""
+    global _reporter
+    _reporter = report
+
+
+def _say(line: str) -> None:
+    if _reporter is not None:
+        _reporter(line)
+
+
+_token: tuple[int, str] | None = None
+
+
+def owner_token() -> str:
+    """`<pid>:<start time>` of this process (recomputed after a fork)."""
+    global _token
+    pid = os.getpid()
+    if _token is None or _token[0] != pid:
+        _token = (pid, f"{pid}:{psutil.Process(pid).create_time():.2f}")
+    return _token[1]
+
+
+def mark_environ() -> None:
+    """Mark os.environ so that every child, even one started with the inherited environment
+    (load generators, mmdebstrap, the Podman service), can be traced back to us."""
+    os.environ[OWNER_ENV] = owner_token()
 
 
 def session_labels(**extra: str) -> dict[str, str]:
@@ -38,9 +92,19 @@ def owner_alive(labels: dict[str, str]) -> bool:
     if pid <= 0:
         return False
     try:
-        return abs(psutil.Process(pid).create_time() - start) < 1.0
+        owner = psutil.Process(pid)
+        # a zombie is dead: killed, not yet reaped by its parent
+        return abs(owner.create_time() - start) < 1.0 and owner.status() != psutil.STATUS_ZOMBIE
     except psutil.Error:
         return False
+
+
+def _token_alive(token: str) -> bool:
+    """Whether the owner named by a WASMSCOPE_OWNER value runs; a malformed value is not ours."""
+    m = re.fullmatch(r"(\d+):(\d+(?:\.\d+)?)", token.strip())
+    if m is None:
+        return True
+    return owner_alive({OWNER_PID: m.group(1), OWNER_START: m.group(2)})
 
 
 @dataclass
@@ -48,13 +112,32 @@ class CleanReport:
     containers: list[str] = field(default_factory=list)  # "name (id12, image)"
     images: list[str] = field(default_factory=list)
     kept_live: int = 0
+    processes: list[str] = field(default_factory=list)  # "PID (command line)"
+    leftovers: list[str] = field(default_factory=list)  # paths
+    kept: list[str] = field(default_factory=list)  # why something of a dead owner stays
+
+    def removed_anything(self) -> bool:
+        return bool(self.containers or self.images or self.processes or self.leftovers)
+
+    def merge(self, other: "CleanReport") -> "CleanReport":
+        """Add another pass's findings (another engine, the local sweep) to this report."""
+        self.containers += other.containers
+        self.images += other.images
+        self.kept_live += other.kept_live
+        self.processes += other.processes
+        self.leftovers += other.leftovers
+        self.kept += other.kept
+        return self
 
     def lines(self) -> list[str]:
         out = [f"removed container {c}" for c in self.containers]
         out += [f"removed image {i}" for i in self.images]
+        out += [f"removed process {p}" for p in self.processes]
+        out += [f"removed build leftover {p}" for p in self.leftovers]
+        out += [f"kept {k}" for k in self.kept]
         if self.kept_live:
             out.append(f"kept {self.kept_live} container(s) of running wasmscope sessions (use --all)")
-        if not self.containers and not self.images:
+        if not self.removed_anything():
             out.insert(0, "nothing to clean")
         return out
 
@@ -77,6 +160,7 @@ def remove_containers(client, *, include_live: bool = False) -> CleanReport:
             continue
         name = (c.get("Names") or ["?"])[0].lstrip("/")
         report.containers.append(f"{name} ({c['Id'][:12]}, {c.get('Image', '?')})")
+        _say(f"removed container {report.containers[-1]}")
     return report
 
 
@@ -103,3 +187,222 @@ def clean(client, *, include_live: bool = False, images: bool = False,
                 continue
             report.images.append(tags)
     return report
+
+
+# -- child processes of dead sessions ------------------------------------------------------
+
+def _cmdline(p: psutil.Process) -> str:
+    try:
+        text = " ".join(p.cmdline()) or p.name()
+    except psutil.Error:
+        text = "?"
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _lineage() -> set[int]:
+    """This process and its ancestors: never ours to reap, whatever their environment says."""
+    me = psutil.Process()
+    return {me.pid, *(p.pid for p in me.parents())}
+
+
+def stale_processes() -> list[psutil.Process]:
+    """Processes marked with a WASMSCOPE_OWNER that no longer runs.
+
+    Only processes whose environment we may read (our user's) are seen; containers' processes
+    run as another user and are the engine's to stop.
+    """
+    spared = _lineage()
+    out = []
+    for p in psutil.process_iter():
+        if p.pid in spared:
+            continue
+        try:
+            token = p.environ().get(OWNER_ENV)
+        except (psutil.Error, OSError):
+            continue
+        if token and not _token_alive(token):
+            out.append(p)
+    return out
+
+
+def _podman_service_socket(p: psutil.Process) -> str | None:
+    """The socket path when `p` is a `podman system service`, else None."""
+    try:
+        argv = p.cmdline()
+    except psutil.Error:
+        return None
+    if not argv or Path(argv[0]).name != "podman" or "service" not in argv:
+        return None
+    addr = next((a for a in argv if a.startswith("unix://")), None)
+    return addr.removeprefix("unix://") if addr else "/run/podman/podman.sock"
+
+
+def _socket_clients(path: str) -> int:
+    """Connected sockets bound to this unix socket path (the service's side of each client)."""
+    try:
+        lines = Path("/proc/net/unix").read_text().splitlines()[1:]
+    except OSError:
+        return 0
+    n = 0
+    for line in lines:
+        fields = line.split()
+        # Num RefCount Protocol Flags Type St Inode Path; St 03 = connected
+        if len(fields) >= 8 and fields[7] == path and fields[5] == "03":
+            n += 1
+    return n
+
+
+def reap_processes(grace_s: float = TERM_GRACE_S) -> CleanReport:
+    """Stop every stale process with its descendants: SIGTERM, SIGKILL after `grace_s`."""
+    report = CleanReport()
+    victims: dict[int, psutil.Process] = {}
+    for p in stale_processes():
+        sock = _podman_service_socket(p)
+        if sock is not None and _socket_clients(sock):
+            report.kept.append(f"podman service {p.pid} of a dead session: a running session uses {sock}")
+            continue
+        try:
+            tree = [p, *p.children(recursive=True)]
+        except psutil.Error:
+            continue
+        for q in tree:
+            if q.pid not in victims:
+                victims[q.pid] = q
+                report.processes.append(f"{q.pid} ({_cmdline(q)})")
+    for q in victims.values():
+        try:
+            q.terminate()  # psutil checks the start time first: a reused pid is left alone
+        except psutil.Error:
+            pass
+    _, alive = psutil.wait_procs(list(victims.values()), timeout=grace_s)
+    for q in alive:
+        try:
+            q.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(alive, timeout=5)
+    for line in report.processes:
+        _say(f"removed process {line}")
+    return report
+
+
+# -- build leftovers -----------------------------------------------------------------------
+
+# Work in progress in the cache dir: tempfile's `*.tmp` files and staging dirs (tools, native
+# binaries, compiled modules, components), `<name>.<pid>.tmp` / `<name>.tmp<pid>.so` (wasmtime
+# CLI, WasmEdge AOT), and the TemporaryDirectory of a Debian base or component build.
+_PID_NAMED = re.compile(r".*\.(\d+)\.tmp|.*\.tmp(\d+)\.so")
+_TEMP_BUILD_DIR = re.compile(r"build[-.][A-Za-z0-9_]{8}")
+
+
+def _leftover_candidates(root: Path, depth: int = 4) -> list[Path]:
+    out: list[Path] = []
+
+    def walk(d: Path, level: int) -> None:
+        try:
+            entries = list(os.scandir(d))
+        except OSError:
+            return
+        for e in entries:
+            is_dir = e.is_dir(follow_symlinks=False)
+            if e.name.endswith(".tmp") or _PID_NAMED.fullmatch(e.name) or (
+                    is_dir and _TEMP_BUILD_DIR.fullmatch(e.name)):
+                out.append(Path(e.path))
+            elif is_dir and level < depth:
+                walk(Path(e.path), level + 1)
+
+    walk(root, 1)
+    return out
+
+
+def _in_use(root: Path) -> tuple[set[str], list[str]]:
+    """Paths under `root` that running processes hold open or work in, and their command
+    lines that name it (a compiler's -o, mmdebstrap's target)."""
+    held: set[str] = set()
+    argvs: list[str] = []
+    prefix = str(root)
+    for p in psutil.process_iter():
+        try:
+            cwd = p.cwd()
+            if cwd.startswith(prefix):
+                held.add(cwd)
+            for f in p.open_files():
+                if f.path.startswith(prefix):
+                    held.add(f.path)
+            argv = " ".join(p.cmdline())
+            if prefix in argv:
+                argvs.append(argv)
+        except (psutil.Error, OSError):
+            continue
+    return held, argvs
+
+
+def _newest_mtime(path: Path) -> float:
+    newest = path.lstat().st_mtime
+    if path.is_dir() and not path.is_symlink():
+        for dirpath, dirnames, filenames in os.walk(path):
+            for name in dirnames + filenames:
+                try:
+                    newest = max(newest, os.lstat(os.path.join(dirpath, name)).st_mtime)
+                except OSError:
+                    continue
+    return newest
+
+
+def stale_leftovers(root: Path | None = None, idle_s: float = LEFTOVER_IDLE_S) -> list[Path]:
+    """Build leftovers in the cache dir whose builder is gone.
+
+    Nobody may hold it open, work in it or name it on a command line; then a pid in the name
+    decides (that process is gone), else it must be untouched for `idle_s` (a live build is
+    between two such steps for milliseconds, not seconds).
+    """
+    if root is None:
+        from .paths import cache_dir
+
+        root = cache_dir()
+    candidates = _leftover_candidates(root)
+    if not candidates:
+        return []
+    held, argvs = _in_use(root)
+    now = time.time()
+    out = []
+    for path in candidates:
+        s = str(path)
+        if any(h == s or h.startswith(s + os.sep) for h in held) or any(s in a for a in argvs):
+            continue
+        m = _PID_NAMED.fullmatch(path.name)
+        if m is not None:
+            if not psutil.pid_exists(int(m.group(1) or m.group(2))):
+                out.append(path)
+            continue
+        try:
+            if now - _newest_mtime(path) < idle_s:
+                continue
+        except OSError:
+            continue
+        out.append(path)
+    return out
+
+
+def remove_leftovers(root: Path | None = None, idle_s: float = LEFTOVER_IDLE_S) -> CleanReport:
+    report = CleanReport()
+    for path in stale_leftovers(root, idle_s):
+        try:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as err:  # not ours to force (another user's file): say so, carry on
+            report.kept.append(f"build leftover {path}: {err.strerror or err}")
+            continue
+        report.leftovers.append(str(path))
+        _say(f"removed build leftover {path}")
+    return report
+
+
+def sweep_local() -> CleanReport:
+    """What needs no container engine: stale child processes, then build leftovers (a killed
+    build's files are only free once its processes are gone)."""
+    return reap_processes().merge(remove_leftovers())

@@ -1,7 +1,9 @@
 """Child-process plumbing shared by process-based adapters.
 
-Children get PR_SET_PDEATHSIG so that a wasmscope killed with -9 never leaves guests behind,
-and RUST_BACKTRACE=0 so runtime errors stay one readable line.
+Long-running children get PR_SET_PDEATHSIG so that a wasmscope killed with -9 never leaves
+guests behind; every child carries the WASMSCOPE_OWNER marker, by which the next start or
+`wasmscope clean` finds the ones that outlive us (run-to-exit children, grandchildren); and
+RUST_BACKTRACE=0 so runtime errors stay one readable line.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Sequence
 
 import psutil
 
+from .. import sessions
 from ..errors import GuestTimeout, WorkloadError
 from .base import Instance, MemoryReading
 
@@ -31,8 +34,10 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
 
 
 def child_env() -> dict[str, str]:
-    """A minimal environment for guests: nothing of the user's (no secrets leak into guests)."""
-    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "RUST_BACKTRACE": "0"}
+    """A minimal environment for guests: nothing of the user's (no secrets leak into guests),
+    only the owner marker by which a later wasmscope finds the child if we die (sessions.py)."""
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "RUST_BACKTRACE": "0",
+            sessions.OWNER_ENV: sessions.owner_token()}
 
 
 def spawn(argv: Sequence[str], *, env: dict[str, str] | None = None, cwd: str | None = None,
@@ -77,6 +82,9 @@ def run_to_exit(argv: Sequence[str], *, timeout_s: float, timeout_message: str,
     except subprocess.TimeoutExpired:
         terminate(proc, grace_s=0.5)
         raise GuestTimeout(timeout_message) from None
+    except BaseException:  # Ctrl+C: the child, in its own session, never saw the SIGINT
+        terminate(proc, grace_s=0.5)
+        raise
     t2 = time.perf_counter_ns()
     return Exited(proc.returncode, out.decode(errors="replace"), err.decode(errors="replace"),
                   (t1 - t0) * 1e-6, (t2 - t1) * 1e-6)
