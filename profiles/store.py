@@ -7,6 +7,7 @@ Writes keep every comment and the key order of the user's file, and go through a
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import tomllib
 from importlib import resources
@@ -19,6 +20,14 @@ from .errors import ProfileError
 from .schema import Profile, build_profile
 
 SHIPPED_DIR = Path(str(resources.files(__package__)))
+
+
+def _reason(err: BaseException) -> str:
+    """An OSError's own words ('No space left on device'), else the exception's first line."""
+    if isinstance(err, OSError) and err.strerror:
+        return err.strerror
+    lines = str(err).splitlines()
+    return lines[0] if lines else type(err).__name__
 
 
 def shipped_profiles() -> dict[str, Path]:
@@ -46,15 +55,23 @@ def load_profile(path: str | Path) -> Profile:
     path = Path(path)
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a BOM (Notepad's UTF-8) is not part of the TOML
     except (OSError, UnicodeDecodeError) as err:
-        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-        raise ProfileError(f"{source}: cannot read: {reason}") from None
+        raise ProfileError(f"{source}: cannot read: {_reason(err)}") from None
+    return build_profile(_parse(text, source), path.resolve(), source)
+
+
+def _parse(text: str, source: str) -> dict[str, Any]:
+    """tomllib.loads, with the errors it lets through (deep nesting, endless integers) as ProfileError."""
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ProfileError(f"{source}: not valid TOML: {err}") from None
-    return build_profile(data, path.resolve(), source)
+        raise ProfileError(f"{source}: not valid TOML: {_reason(err)}") from None
+    except ValueError:  # int() past the digit limit: tomllib does not wrap it
+        raise ProfileError(f"{source}: not valid TOML: an integer has more than "
+                           f"{sys.get_int_max_str_digits()} digits") from None
+    except RecursionError:
+        raise ProfileError(f"{source}: not valid TOML: arrays or inline tables nested too deeply") from None
 
 
 def write_atomic(path: str | Path, text: str) -> None:

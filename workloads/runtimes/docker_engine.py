@@ -259,7 +259,7 @@ class DockerAdapter(RuntimeAdapter):
         kw = dict(
             command=list(args), labels=sessions.session_labels(**{"wasmscope.workload": workload.name}),
             read_only=True, cap_drop=["ALL"], security_opt=["no-new-privileges"], user=NOBODY,
-            mem_limit=f"{self.memory_limit_mib}m", detach=True,
+            mem_limit=f"{self.memory_limit_mib}m", memswap_limit=f"{self.memory_limit_mib}m", detach=True,
         )
         if self.cpuset:
             kw["cpuset_cpus"] = str(self.cpuset)
@@ -281,7 +281,7 @@ class DockerAdapter(RuntimeAdapter):
         if self.oci_runtime:
             net = f"--runtime {self.oci_runtime} {net}"
         return (f"{self.CLI} run --rm {net} --read-only --cap-drop ALL --security-opt no-new-privileges "
-                f"--user 65534:65534 --memory {self.memory_limit_mib}m --label wasmscope=1 {image} {' '.join(args)}").strip()
+                f"--user 65534:65534 --memory {self.memory_limit_mib}m --memory-swap {self.memory_limit_mib}m --label wasmscope=1 {image} {' '.join(args)}").strip()
 
     def _create(self, client, image: str, kw: dict):
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+import signal
 from typing import Sequence
 
 from ..catalogue import Workload
@@ -16,6 +17,13 @@ class NativeAdapter(RuntimeAdapter):
     display_name = "Native process"
     kind = "native"
     CAN_LISTEN = True
+
+    def __init__(self, options: dict | None = None) -> None:
+        super().__init__(options)
+        # a ulimit -v for every run (option `rlimit_as_mib`): malloc fails past it; off by
+        # default, since setting it forces a full fork (~5 ms) into every cold start
+        limit = self.options.get("rlimit_as_mib")
+        self.rlimit_as_mib: int | None = int(limit) if limit not in (None, "") else None
 
     def availability(self) -> Availability:
         from ..native_build import find_c_compiler
@@ -31,7 +39,8 @@ class NativeAdapter(RuntimeAdapter):
         return f"{platform.machine()} static, {compiler_version() or 'no compiler'}"
 
     def mode(self) -> str:
-        return "static binary, -O2, fork/exec per run"
+        limit = f"; RLIMIT_AS {self.rlimit_as_mib} MiB" if self.rlimit_as_mib is not None else ""
+        return f"static binary, -O2, fork/exec per run{limit}"
 
     def supports(self, workload: Workload) -> str | None:
         if workload.source is None:
@@ -55,9 +64,10 @@ class NativeAdapter(RuntimeAdapter):
     def run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult:
         binary = self._binary(workload)
         res = processes.run_to_exit([str(binary), *args], timeout_s=timeout_s,
+                                    limit_as=None if self.rlimit_as_mib is None else self.rlimit_as_mib << 20,
                                     timeout_message=f"{workload.name} (native) timed out after {timeout_s:g} s (killed)")
         if res.returncode != 0:
-            why = (f"killed by signal {-res.returncode}" if res.returncode < 0
+            why = (f"killed by signal {-res.returncode} ({signal.Signals(-res.returncode).name})" if res.returncode < 0
                    else f"exited with code {res.returncode}")
             last = res.stderr.strip().splitlines()[-1] if res.stderr.strip() else "no stderr"
             raise GuestFailed(f"{workload.name} (native) {why}: {last}",

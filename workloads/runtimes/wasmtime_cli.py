@@ -74,6 +74,9 @@ class WasmtimeCliAdapter(RuntimeAdapter):
         major = self.options.get("major")
         self.major: int | None = int(major) if major not in (None, "") else None
         self.cache = _as_bool(self.options.get("cache", True))
+        # -W max-memory-size: memory.grow past it returns -1 (the guest's malloc fails)
+        limit = self.options.get("memory_limit_mib")
+        self.memory_limit_mib: int | None = int(limit) if limit not in (None, "") else None
         # `wasmtime compile` once (untimed), then every run loads the .cwasm (--allow-precompiled)
         self.precompiled = _as_bool(self.options.get("precompiled", False))
         self._found: FoundCli | None = None
@@ -140,7 +143,8 @@ class WasmtimeCliAdapter(RuntimeAdapter):
                  if self.cache else "compile cache off (-C cache=n: Cranelift compiles on every run)")
         if self.precompiled:
             cache = "precompiled (wasmtime compile once, untimed; each run loads the .cwasm with --allow-precompiled)"
-        return f"Cranelift, {cache}; a wasmtime process per run; epoch deadline (-W timeout)"
+        limit = (f"; -W max-memory-size {self.memory_limit_mib} MiB" if self.memory_limit_mib is not None else "")
+        return f"Cranelift, {cache}; a wasmtime process per run; epoch deadline (-W timeout){limit}"
 
     def supports(self, workload: Workload) -> str | None:
         if workload.module is None:
@@ -199,6 +203,8 @@ class WasmtimeCliAdapter(RuntimeAdapter):
         argv = [cli, "run", *self._flags()]
         if timeout_s is not None:
             argv += ["-W", f"timeout={max(1, int(timeout_s * 1000))}ms"]
+        if self.memory_limit_mib is not None:
+            argv += ["-W", f"max-memory-size={self.memory_limit_mib << 20}"]
         return [*argv, module, *args]
 
     def _serve_argv(self, cli: str, module: str, port: int | None, args: Sequence[str]) -> list[str]:
