@@ -22,6 +22,14 @@ from .schema import Profile, build_profile
 SHIPPED_DIR = Path(str(resources.files(__package__)))
 
 
+class ProfileSaveError(ProfileError, OSError):
+    """A profile (or report) could not be written; the file on disk is as it was.
+
+    Also an OSError, with the failing call's `errno`, so callers that caught the OSError of a
+    failed write still do; the message is the usual one line naming the file and the reason.
+    """
+
+
 def _reason(err: BaseException) -> str:
     """An OSError's own words ('No space left on device'), else the exception's first line."""
     if isinstance(err, OSError) and err.strerror:
@@ -78,9 +86,20 @@ def write_atomic(path: str | Path, text: str) -> None:
     """Replace `path` with `text` atomically, keeping its permission bits.
 
     A symlink is followed (its target is replaced, the link stays); a new file gets the
-    usual umask-derived mode rather than mkstemp's private 0600.
+    usual umask-derived mode rather than mkstemp's private 0600. A failed write (read-only
+    file system, disk full) raises ProfileSaveError and leaves the old file and no temp file.
     """
     path = Path(path)
+    try:
+        _replace(path, text)
+    except OSError as err:
+        kept = "; the file on disk is unchanged" if os.path.lexists(path) else ""
+        error = ProfileSaveError(f"{path}: cannot write: {_reason(err)}{kept}")
+        error.errno = err.errno
+        raise error from None
+
+
+def _replace(path: Path, text: str) -> None:
     if path.is_symlink():
         path = path.resolve()
     mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
@@ -125,9 +144,13 @@ def _read_document(path: Path, template: Path | None) -> tomlkit.TOMLDocument:
     else:
         return tomlkit.document()
     try:
-        return tomlkit.parse(source.read_text(encoding="utf-8"))
+        text = source.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ProfileError(f"{source}: cannot read, not overwritten: {_reason(err)}") from None
+    try:
+        return tomlkit.parse(text)
     except Exception as err:  # tomlkit raises its own ParseError subclasses
-        raise ProfileError(f"{source}: not valid TOML, not overwritten: {err}") from None
+        raise ProfileError(f"{source}: not valid TOML, not overwritten: {_reason(err)}") from None
 
 
 def save_table(path: str | Path, key: str, table: dict, *, template: Path | None = None) -> None:
