@@ -349,7 +349,7 @@ def test_rebuild_reproduces_the_committed_modules(tmp_path):
     if reason:
         pytest.skip(reason)
     built = build_wasm(tmp_path)
-    assert sorted(built) == ["fib", "handler", "hello", "http", "idle"]
+    assert sorted(built) == ["crash", "fib", "handler", "hello", "hog", "http", "idle", "probe", "spin"]
     committed = tomllib.loads((WASM_DIR / "BUILD-INFO.toml").read_text())
     rebuilt = tomllib.loads((tmp_path / "BUILD-INFO.toml").read_text())
     assert rebuilt["compiler"] == clang_version()

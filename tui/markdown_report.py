@@ -53,7 +53,7 @@ def report_markdown(results: Results, reference: dict | None, source: str) -> st
         else:
             out += [f"### {name.capitalize() if name != 'io' else 'HTTP I/O'}", "",
                     "_Not measured in this profile's results._", ""]
-    for extra in ("platforms", "density"):
+    for extra in ("platforms", "density", "misbehave"):
         if extra in results.tables:
             out += [rich_to_markdown(RENDERERS[extra](results, reference)), ""]
     out += ["## The article's claims on this machine", "",

@@ -5,12 +5,13 @@ Every ratio here is computed from rows of one `Results`: figures measured side b
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from wasmscope.workloads.measure.results import OK, Results, Row, Table
+from wasmscope.workloads.measure.results import FAILED, OK, Results, Row, Table
 from wasmscope.workloads.measure.format import fmt_kib, fmt_mib, fmt_ms, fmt_pct, fmt_rps, fmt_share, fmt_times
 from wasmscope.workloads.measure.stats import median_ratio_ci
 
@@ -309,8 +310,99 @@ def platforms_table(results: Results, reference: dict | None = None) -> RichTabl
     return out
 
 
+def _stopped_by(message: str) -> str:
+    """'... timed out after 2 s (stopped by the epoch deadline)' → 'the epoch deadline'."""
+    m = re.search(r"\(([^()]*)\)\s*$", message)
+    if m is None:
+        return ""
+    words = re.split(r"[:;]", m.group(1))[0].removeprefix("stopped by ").removeprefix("the ")
+    return words.replace(" process killed", " killed")
+
+
+def _signal(message: str) -> str:
+    """'SIGSEGV' from '... killed by signal 11 (SIGSEGV): ...' or from '... killed by signal 5'."""
+    m = re.search(r"\b(SIG[A-Z]+)\b", message) or re.search(r"signal (\d+)", message)
+    if m is None:
+        return ""
+    if m.group(1).isdigit():
+        import signal
+
+        try:
+            return signal.Signals(int(m.group(1))).name
+        except ValueError:
+            return f"signal {m.group(1)}"
+    return m.group(1)
+
+
+def _crash_cell(case: dict) -> str:
+    """How a crash came back, short: 'trap · unreachable', 'signal · SIGSEGV'."""
+    ended, message = case.get("ended", "?"), case.get("message", "")
+    if ended == "signal":  # the name says it was a signal
+        return _signal(message) or "signal ?"
+    if ended == "trap":
+        why = message.split(" trapped: ", 1)[-1]
+        for prefix in ("AOT execution failed: ", "wasm trap: ", "RuntimeError: ", "error."):
+            why = why.removeprefix(prefix)
+        why = re.sub(r"\s*\(.*\)$", "", why).replace("wasm `unreachable` instruction executed", "unreachable")
+        if "out of bounds" in why or "OutOfBounds" in why:
+            why = "out of bounds"
+        return f"trap: {why.removesuffix(' executed')[:24]}"
+    return ended
+
+
+def _hog_end(hog: dict) -> str:
+    ended = hog.get("ended", "?")
+    peak = hog.get("guest_peak_mib")
+    if ended == "signal":
+        return f"killed: {_signal(hog.get('message', '')) or '?'}"
+    if ended == "malloc-failed" and peak is not None:
+        limit = hog.get("limit_mib")
+        return ("malloc failed: limit" if limit and peak + 8 >= limit * 0.9 and peak <= limit
+                else "malloc failed: 4 GiB" if peak >= 4000 else f"malloc failed: {peak:,.0f} MiB")
+    return ended
+
+
+def misbehave_table(results: Results, reference: dict | None = None) -> RichTable:
+    """Misbehaving guests: time from deadline to stopped, the host's worst gap, the hog's peak
+    and how it ended, and what each crash came back as."""
+    t = results.tables["misbehave"]
+    out = _new_table(f"Misbehaving guests — {t.what}",
+                     ["Runtime", "spin: past deadline", "stopped by", "gap (idle)",
+                      "hog: limit", "peak MiB (guest · host)", "hog ended", "crash: trap", "segv", "abort"], None)
+    knobs, problems, missing = [], [], []
+    for row in t.rows:
+        name = _name(results, row.runtime)
+        if row.status not in (OK, FAILED) or not row.facts:
+            out.add_row(name, Text(row.status, style="italic"), *[""] * 8)
+            missing.append(f"  {name}: {row.status}: {row.reason}")
+            continue
+        spin, hog, crash = row.facts.get("spin", {}), row.facts.get("hog", {}), row.facts.get("crash", {})
+        s = row.stats
+        past = spin.get("past_deadline_ms")
+        peak = hog.get("guest_peak_mib")
+        sampled = hog.get("sampled_peak_mib")
+        out.add_row(
+            name + (" ⚠" if row.status == FAILED else ""),
+            fmt_ms(past) if past is not None else spin.get("ended", "?"), _stopped_by(spin.get("message", "")),
+            f"{s.get('spin_gap_ms', 0):.0f} ms ({s.get('idle_gap_ms', 0):.0f})",
+            f"{hog['limit_mib']} MiB" if hog.get("limit_mib") else "none",
+            f"{'—' if peak is None else f'{peak:,.0f}'} · {'—' if sampled is None else f'{sampled:,.0f}'}",
+            _hog_end(hog), *[_crash_cell(crash.get(m, {})) for m in ("trap", "segv", "abort")])
+        knobs.append(f"  {name}: {row.facts.get('memory_knob', '?')}; hog: {hog.get('message', '')}")
+        if row.status == FAILED:
+            problems.append(f"  {name}: {row.reason}")
+    out.caption = _captions(
+        "past deadline: from the deadline to the run returning (guest stopped, cleaned up), "
+        "without a container's create+start; host gap: worst scheduling delay of a 5 ms ticker in "
+        "wasmscope during the spin (idle); peak: the hog's own last 'grown N MiB' · sampled from the host "
+        "(cgroup max_usage for containers, else RSS growth of wasmscope's process tree).",
+        "Memory knob and how the hog ended:", *knobs, *(["⚠ Not contained or misreported:"] + problems if problems else []),
+        *(["Not measured:"] + missing if missing else []))
+    return out
+
+
 RENDERERS = {"startup": startup_table, "memory": memory_table, "compute": compute_table, "io": io_table,
-             "density": density_table, "platforms": platforms_table}
+             "density": density_table, "platforms": platforms_table, "misbehave": misbehave_table}
 
 
 def runtimes_table(results: Results) -> RichTable:

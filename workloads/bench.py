@@ -16,6 +16,8 @@ from .measure.io import PER_REQUEST, SERVER, measure_io
 from .measure.io import steps as io_steps
 from .measure.machine import machine_info
 from .measure.memory import measure_memory
+from .measure.misbehave import STEPS_PER_RUNTIME as MISBEHAVE_STEPS
+from .measure.misbehave import WORKLOADS as MISBEHAVING
 from .measure.results import UNAVAILABLE, Results, Row, RuntimeInfo, Table
 from .measure.timing import measure_compute, measure_startup
 from .runtimes import KNOWN_RUNTIMES, create_adapter
@@ -26,7 +28,8 @@ if TYPE_CHECKING:
 
     from .measure.density import DensitySpec
 
-MEASUREMENTS = ("startup", "memory", "compute", "io", "platforms")
+# misbehave (spin, hog, crash): on demand, `--workloads spin,hog,crash` or `--workloads misbehave`
+MEASUREMENTS = ("startup", "memory", "compute", "io", "platforms", "misbehave")
 
 
 class UsageError(WasmscopeError):
@@ -55,6 +58,7 @@ def make_plan(profile: "Profile", *, runtimes: Sequence[str] | None = None,
     io_models = {profile.io.server_workload: SERVER, profile.io.handler_workload: PER_REQUEST}
     by_workload.update({w: "io" for w in io_models})
     by_workload["component-http"] = "platforms"
+    by_workload.update({w: "misbehave" for w in MISBEHAVING})
     measurements = list(profile.bench.measurements)
     models = list(profile.io.models)
     if workloads:
@@ -207,6 +211,10 @@ def _measure(m: str, profile: "Profile", plan: Plan, live: dict[str, RuntimeAdap
         from .measure.platforms import measure_platforms
 
         return measure_platforms(live, profile, control)
+    if m == "misbehave":
+        from .measure.misbehave import measure_misbehave
+
+        return measure_misbehave(live, {w: profile.workload(w) for w in MISBEHAVING}, control=control)
     mem = profile.memory
     return measure_memory(live, profile.workload(mem.workload), mem.mib, samples=mem.samples,
                           interval_s=mem.interval_s, control=control)
@@ -238,6 +246,8 @@ def _total_steps(profile: "Profile", plan: Plan, n: int) -> int:
         total += io_steps(profile.io, _io_targets(plan, n))
     if "platforms" in plan.measurements:
         total += 2 * 5
+    if "misbehave" in plan.measurements:
+        total += MISBEHAVE_STEPS * n
     return total
 
 

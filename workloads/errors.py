@@ -20,16 +20,29 @@ class WorkloadError(WasmscopeError):
 
 
 class GuestTimeout(WasmscopeError):
-    """A guest ran past its deadline and was stopped."""
+    """A guest ran past its deadline and was stopped.
+
+    `before_deadline_ms`: time the runtime spent before its deadline clock started (e.g. a
+    container's create and start), so a caller can tell deadline-to-stopped from start cost.
+    """
+
+    def __init__(self, message: str, before_deadline_ms: float = 0.0) -> None:
+        super().__init__(message)
+        self.before_deadline_ms = before_deadline_ms
 
 
 class GuestFailed(WasmscopeError):
     """A guest exited non-zero, trapped or crashed: the guest's fault, not wasmscope's."""
 
-    def __init__(self, message: str, exit_code: int | None = None, output: str = "") -> None:
+    def __init__(self, message: str, exit_code: int | None = None, output: str = "",
+                 ended: str = "") -> None:
         super().__init__(message)
         self.exit_code = exit_code
         self.output = output
+        # How it ended: "trap", "signal", "oom-killed" or "exit". An adapter that knows says so;
+        # by default a negative exit code is a signal and the adapters' "... trapped: ..." a trap.
+        self.ended = ended or ("signal" if exit_code is not None and exit_code < 0 else
+                               "trap" if " trapped" in message else "exit")
 
 
 class Cancelled(WasmscopeError):

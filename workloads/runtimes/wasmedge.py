@@ -187,6 +187,9 @@ class WasmEdgeAdapter(WasmModuleAdapter):
         super().__init__(options)
         self.cli_option = self.options.get("cli")
         self.aot = _as_bool(self.options.get("aot", True))
+        # --memory-page-limit from option memory_limit_mib (64 KiB pages): memory.grow fails past it
+        limit = self.options.get("memory_limit_mib")
+        self.memory_pages: int | None = int(limit) * 16 if limit not in (None, "") else None
         self._found: Path | None = None
         self._where = ""
         self._version: str | None = None
@@ -279,7 +282,7 @@ class WasmEdgeAdapter(WasmModuleAdapter):
     # -- run to exit -----------------------------------------------------------------------
     def run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult:
         artifact = self._artifact(workload)
-        argv = run_argv(str(self.cli()), str(artifact), args, timeout_s=timeout_s)
+        argv = run_argv(str(self.cli()), str(artifact), args, timeout_s=timeout_s, memory_pages=self.memory_pages)
         what = f"{workload.name} on WasmEdge"
         res = processes.run_to_exit(argv, env=self._env(), timeout_s=timeout_s + KILL_GRACE_S,
                                     timeout_message=f"{what} timed out after {timeout_s:g} s (killed)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from importlib.metadata import version as _dist_version
 from pathlib import Path
@@ -23,6 +24,11 @@ EPOCH_TICK_S = 0.05  # deadline resolution: the ticker thread bumps the epoch th
 def first_error_line(err: Exception) -> str:
     """The telling line of a wasmtime error (its chain starts with "error while executing")."""
     text = str(err).strip()
+    if "\nCaused by:" in text:  # a trap: backtrace frames first, the reason last ("wasm trap: ...")
+        causes = [re.sub(r"^\d+:\s+", "", ln.strip()) for ln in text.split("\nCaused by:", 1)[1].splitlines()]
+        causes = [c for c in causes if c]
+        if causes:
+            return causes[-1]
     for line in text.splitlines():
         if line.strip() and not line.startswith("error while executing"):
             return line.strip()
