@@ -6,6 +6,7 @@ so adding a runtime is one new file plus one line in `runtimes/__init__.py`.
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal, Sequence
@@ -100,9 +101,40 @@ class RuntimeAdapter(ABC):
     SUPPORTS_DEADLINE: ClassVar[bool] = True
     IN_PROCESS: ClassVar[bool] = False
 
+    # Can this adapter grant a Wasm guest a host directory (option `workdir`, as the guest's ".")?
+    GRANTS_DIR: ClassVar[bool] = False
+
     def __init__(self, options: dict | None = None) -> None:
         self.options = dict(options or {})
         self._instances: list[Instance] = []
+
+    # -- sandbox settings (`wasmscope sandbox`) --------------------------------------------------
+    # Every benchmark runs guests with wasmscope's settings: a minimal environment, hardened
+    # containers. Option `sandbox = "runtime-defaults"` runs them instead the way the runtime
+    # does when a user starts it from a shell: the caller's whole environment, nothing granted,
+    # no container hardening. Option `workdir` is the host directory a process runs in; with
+    # wasmscope's settings an adapter that GRANTS_DIR also pre-opens it as the Wasm guest's ".".
+    @property
+    def runtime_defaults(self) -> bool:
+        return self.options.get("sandbox") == "runtime-defaults"
+
+    @property
+    def workdir(self) -> str | None:
+        wd = self.options.get("workdir")
+        return str(wd) if wd else None
+
+    @property
+    def granted_dir(self) -> str | None:
+        """The directory to pre-open for a Wasm guest, or None (not granted)."""
+        return None if self.runtime_defaults else self.workdir
+
+    def process_env(self) -> dict[str, str]:
+        """The environment of a runtime process this adapter starts."""
+        from .processes import child_env
+
+        # the caller's environment for runtime defaults; child_env() on top of it only adds
+        # wasmscope's own bookkeeping (PATH is the caller's anyway)
+        return {**os.environ, **child_env()} if self.runtime_defaults else child_env()
 
     def _track(self, instance: Instance) -> Instance:
         """Remember a started instance so close() stops it."""

@@ -253,7 +253,8 @@ class DockerAdapter(RuntimeAdapter):
         return tag
 
     def prepare(self, workload: Workload) -> None:
-        self.image_for(workload)
+        with self._engine_errors():
+            self.image_for(workload)
 
     def _create_kwargs(self, workload: Workload, args: Sequence[str]) -> dict:
         kw = dict(
@@ -261,6 +262,14 @@ class DockerAdapter(RuntimeAdapter):
             read_only=True, cap_drop=["ALL"], security_opt=["no-new-privileges"], user=NOBODY,
             mem_limit=f"{self.memory_limit_mib}m", memswap_limit=f"{self.memory_limit_mib}m", detach=True,
         )
+        if self.runtime_defaults:  # `docker run IMAGE`: root, default capabilities, bridge network
+            for hardening in ("read_only", "cap_drop", "security_opt", "user"):
+                del kw[hardening]
+            if self.cpuset:
+                kw["cpuset_cpus"] = str(self.cpuset)
+            if self.oci_runtime:
+                kw["runtime"] = self.oci_runtime
+            return kw
         if self.cpuset:
             kw["cpuset_cpus"] = str(self.cpuset)
         if self.oci_runtime:
@@ -280,6 +289,10 @@ class DockerAdapter(RuntimeAdapter):
                                    else f"wasmscope/{workload.name}:<key>")
         if self.oci_runtime:
             net = f"--runtime {self.oci_runtime} {net}"
+        if self.runtime_defaults:
+            runtime = f"--runtime {self.oci_runtime} " if self.oci_runtime else ""
+            return (f"{self.CLI} run --rm {runtime}--memory {self.memory_limit_mib}m --label wasmscope=1 "
+                    f"{image} {' '.join(args)}").strip()
         return (f"{self.CLI} run --rm {net} --read-only --cap-drop ALL --security-opt no-new-privileges "
                 f"--user 65534:65534 --memory {self.memory_limit_mib}m --memory-swap {self.memory_limit_mib}m --label wasmscope=1 {image} {' '.join(args)}").strip()
 

@@ -65,6 +65,7 @@ class NativeAdapter(RuntimeAdapter):
         binary = self._binary(workload)
         res = processes.run_to_exit([str(binary), *args], timeout_s=timeout_s,
                                     limit_as=None if self.rlimit_as_mib is None else self.rlimit_as_mib << 20,
+                                    env=self.process_env(), cwd=self.workdir,
                                     timeout_message=f"{workload.name} (native) timed out after {timeout_s:g} s (killed)")
         if res.returncode != 0:
             why = (f"killed by signal {-res.returncode} ({signal.Signals(-res.returncode).name})" if res.returncode < 0

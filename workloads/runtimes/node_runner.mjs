@@ -1,10 +1,11 @@
 // wasmscope's Node.js runner: runs one WASI preview 1 module through node:wasi.
 //
-//   node --no-warnings node_runner.mjs MODULE.wasm [ARGS...]
+//   node --no-warnings node_runner.mjs [--preopen DIR] MODULE.wasm [ARGS...]
 //
 // The guest gets argv = [basename(MODULE), ...ARGS], an empty environment, no pre-opened
-// directories or sockets, and the process's stdin/stdout/stderr. Phases are timed here with
-// process.hrtime.bigint() and reported as the LAST line on stderr:
+// directories (DIR as "." with --preopen DIR) or sockets, and the process's stdin/stdout/
+// stderr. Phases are timed here with process.hrtime.bigint() and reported as the LAST line
+// on stderr:
 //
 //   wasmscope-node-runner {"compile_ms":..,"instantiate_ms":..,"run_ms":..,"exit_code":0,...}
 //
@@ -21,7 +22,10 @@ const MARK = 'wasmscope-node-runner ';
 const now = () => process.hrtime.bigint();
 const ms = (a, b) => Number(b - a) / 1e6;
 
-const [modulePath, ...guestArgs] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const preopens = {};
+if (argv[0] === '--preopen') { preopens['.'] = argv[1]; argv.splice(0, 2); }
+const [modulePath, ...guestArgs] = argv;
 const report = { node: process.version, v8: process.versions.v8 };
 let code = 0;
 let stage = 'read';
@@ -38,6 +42,7 @@ try {
     version: 'preview1',
     args: [basename(modulePath), ...guestArgs],
     env: {},
+    preopens,
     returnOnExit: true,
   });
   const imports = typeof wasi.getImportObject === 'function'

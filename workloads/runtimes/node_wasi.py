@@ -123,6 +123,7 @@ class NodeWasiAdapter(WasmModuleAdapter):
     CAN_LISTEN = False
     SUPPORTS_FUEL = False
     SUPPORTS_DEADLINE = True  # enforced by killing the process
+    GRANTS_DIR = True
 
     def __init__(self, options: dict | None = None) -> None:
         super().__init__(options)
@@ -192,7 +193,8 @@ class NodeWasiAdapter(WasmModuleAdapter):
         found = self._found
         # Node 18 still hides node:wasi behind a flag (20 dropped the need for it)
         legacy = ["--experimental-wasi-unstable-preview1"] if found is not None and found.major < 20 else []
-        return [node, "--no-warnings", *legacy, *TIERS[self.tier][0], runner, module, *args]
+        grant = ["--preopen", self.granted_dir] if self.granted_dir else []
+        return [node, "--no-warnings", *legacy, *TIERS[self.tier][0], runner, *grant, module, *args]
 
     def command_line(self, workload: Workload, args: Sequence[str] = ()) -> str:
         module = workload.module.name if workload.module else "?"
@@ -203,7 +205,7 @@ class NodeWasiAdapter(WasmModuleAdapter):
         module = self._module(workload)
         argv = self._argv(str(self.node().path), str(RUNNER), str(module), args)
         what = f"{workload.name} on {self.display_name}"
-        res = processes.run_to_exit(argv, timeout_s=timeout_s, timeout_message=(
+        res = processes.run_to_exit(argv, timeout_s=timeout_s, env=self.process_env(), cwd=self.workdir, timeout_message=(
             f"{what} timed out after {timeout_s:g} s (killed: node:wasi has no deadline of its own)"))
         report, stderr = split_report(res.stderr)
         if res.returncode != 0 or report is None or "error" in report:

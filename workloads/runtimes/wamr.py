@@ -67,6 +67,7 @@ class WamrAdapter(WasmModuleAdapter):
     CAN_LISTEN = False
     SUPPORTS_FUEL = False
     SUPPORTS_DEADLINE = True  # enforced by killing the process: WAMR has no deadline of its own
+    GRANTS_DIR = True
 
     def __init__(self, options: dict | None = None) -> None:
         super().__init__(options)
@@ -181,16 +182,18 @@ class WamrAdapter(WasmModuleAdapter):
 
     # -- command lines -------------------------------------------------------------------------
     def _run_argv(self, found: FoundWamr, runtime: str, artifact: str, args: Sequence[str]) -> list[str]:
+        grant = self.granted_dir
         if found.flavor == WAMR_BIN:
-            return [runtime, "run", artifact, *args]
-        return [runtime, artifact, *args]
+            return [runtime, "run", *(["--map-dir", f"{grant}::."] if grant else []), artifact, *args]
+        return [runtime, *([f"--map-dir=.::{grant}"] if grant else []), artifact, *args]
 
     def command_line(self, workload: Workload, args: Sequence[str] = ()) -> str:
         found = self._locate()
         stem = workload.module.stem if workload.module else "?"
+        grant = self.granted_dir
         if found is None or found.flavor == WAMR_BIN:
-            return shlex.join(["wamr", "run", f"{stem}.aot", *args])
-        return shlex.join(["iwasm", f"{stem}.aot", *args])
+            return shlex.join(["wamr", "run", *(["--map-dir", f"{grant}::."] if grant else []), f"{stem}.aot", *args])
+        return shlex.join(["iwasm", *([f"--map-dir=.::{grant}"] if grant else []), f"{stem}.aot", *args])
 
     # -- run to exit ---------------------------------------------------------------------------
     def run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult:
@@ -198,7 +201,7 @@ class WamrAdapter(WasmModuleAdapter):
         found = self.found()
         argv = self._run_argv(found, str(found.runtime), str(artifact), args)
         what = f"{workload.name} on {self.display_name}"
-        res = processes.run_to_exit(argv, timeout_s=timeout_s, timeout_message=(
+        res = processes.run_to_exit(argv, timeout_s=timeout_s, env=self.process_env(), cwd=self.workdir, timeout_message=(
             f"{what} timed out after {timeout_s:g} s (killed: WAMR has no deadline of its own)"))
         if res.returncode != 0:
             raise GuestFailed(self._failure(what, res.returncode, res.stdout, res.stderr),

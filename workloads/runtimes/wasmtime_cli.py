@@ -66,6 +66,7 @@ class WasmtimeCliAdapter(RuntimeAdapter):
     kind = "wasm"
     CAN_LISTEN = _ListenFlag()  # type: ignore[assignment]
     SUPPORTS_DEADLINE = True
+    GRANTS_DIR = True
 
     def __init__(self, options: dict | None = None) -> None:
         super().__init__(options)
@@ -205,6 +206,8 @@ class WasmtimeCliAdapter(RuntimeAdapter):
             argv += ["-W", f"timeout={max(1, int(timeout_s * 1000))}ms"]
         if self.memory_limit_mib is not None:
             argv += ["-W", f"max-memory-size={self.memory_limit_mib << 20}"]
+        if self.granted_dir:
+            argv += ["--dir", f"{self.granted_dir}::."]
         return [*argv, module, *args]
 
     def _serve_argv(self, cli: str, module: str, port: int | None, args: Sequence[str]) -> list[str]:
@@ -248,7 +251,7 @@ class WasmtimeCliAdapter(RuntimeAdapter):
         argv = self._run_argv(str(self.cli().path), str(module), args, timeout_s)
         what = f"{workload.name} on wasmtime CLI"
         # the CLI's own deadline stops the guest; the kill is for a CLI that hangs itself
-        res = processes.run_to_exit(argv, timeout_s=timeout_s + 5.0,
+        res = processes.run_to_exit(argv, timeout_s=timeout_s + 5.0, env=self.process_env(), cwd=self.workdir,
                                     timeout_message=f"{what} timed out after {timeout_s:g} s (killed)")
         if res.returncode != 0:
             # wasmtime's error chain numbers its causes ("2: wasm trap: ..."): drop the number

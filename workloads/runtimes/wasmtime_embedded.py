@@ -69,6 +69,7 @@ class WasmtimeAdapter(RuntimeAdapter):
     kind = "wasm"
     IN_PROCESS = True
     SUPPORTS_DEADLINE = True
+    GRANTS_DIR = True
 
     def __init__(self, options: dict | None = None) -> None:
         super().__init__(options)
@@ -103,7 +104,8 @@ class WasmtimeAdapter(RuntimeAdapter):
 
     def command_line(self, workload: Workload, args: Sequence[str] = ()) -> str:
         mod = workload.module.name if workload.module else "?"
-        return (f"wasmtime run -W max-memory-size={self.memory_limit_mib << 20} "
+        grant = f"--dir {self.granted_dir}::. " if self.granted_dir else ""
+        return (f"wasmtime run -W max-memory-size={self.memory_limit_mib << 20} {grant}"
                 f"{mod} {' '.join(args)}").strip()
 
     # -- engine ------------------------------------------------------------------------
@@ -146,6 +148,8 @@ class WasmtimeAdapter(RuntimeAdapter):
         wasi.argv = [workload.name, *args]
         wasi.stdout_custom = out.extend
         wasi.stderr_custom = err.extend
+        if self.granted_dir:
+            wasi.preopen_dir(self.granted_dir, ".")
         store.set_wasi(wasi)
         store.set_limits(memory_size=self.memory_limit_mib << 20)
         store.set_epoch_deadline(max(1, int(timeout_s / EPOCH_TICK_S) + 1))

@@ -38,12 +38,20 @@ static void denied(const char *cap, const char *call) {
 static void read_host_file(void) {
     FILE *f = fopen("/etc/passwd", "r");
     if (!f) { denied("read-file", "open /etc/passwd"); return; }
-    char line[128] = "";
-    if (!fgets(line, sizeof line, f)) line[0] = 0;
+    /* size and FNV-1a of the whole file let the host tell its own file from an image's copy */
+    char line[96] = "";
+    unsigned long size = 0;
+    unsigned int fnv = 2166136261u;
+    int c;
+    while ((c = fgetc(f)) != EOF) {
+        if (size < sizeof line - 1 && !memchr(line, '\n', size)) line[size] = (char)c;
+        fnv = (fnv ^ (unsigned char)c) * 16777619u;
+        size++;
+    }
     fclose(f);
     line[strcspn(line, "\r\n")] = 0;
     char buf[200];
-    snprintf(buf, sizeof buf, "first line: %s", line);
+    snprintf(buf, sizeof buf, "%lu bytes, fnv1a %08x, first line: %s", size, fnv, line);
     report("read-file", "allowed", buf);
 }
 
