@@ -96,6 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
     density.add_argument("--json", action="store_true", help="print results as JSON on stdout")
     density.add_argument("--save", metavar="FILE", help="write the run into this profile's [density] table")
 
+    sandbox = sub.add_parser("sandbox", help="what each runtime lets a guest reach: host files, env, "
+                                             "network, processes (the probe workload, two settings)")
+    sandbox.add_argument("--runtimes", type=_csv, help="comma-separated runtimes (default: every registered one)")
+    sandbox.add_argument("--settings", type=_csv, default=["runtime-defaults", "wasmscope"],
+                         help="runtime-defaults (as started from a shell), wasmscope (as benchmarks run), or both (default)")
+    sandbox.add_argument("--json", action="store_true", help="print the matrix as JSON on stdout")
+
     report = sub.add_parser("report", help="a profile's stored results as four tables with the "
                                            "article's claims checked (Markdown for slides, or JSON)")
     report.add_argument("--profile", default="quick", help="profile file with [results], or a shipped name")
@@ -244,6 +251,36 @@ def cmd_density(ns: argparse.Namespace) -> ExitCode:
         save_table(ns.save, "density", results.to_dict(), template=path)
         print(f"{PROG}: density saved to {ns.save} [density]", file=sys.stderr)
     return _exit_for_failures(results)
+
+
+def cmd_sandbox(ns: argparse.Namespace) -> ExitCode:
+    from rich.console import Console
+
+    from wasmscope.workloads.bench import UsageError
+    from wasmscope.workloads.measure.control import RunControl
+    from wasmscope.workloads.measure.sandbox import CAPABILITIES, SETTINGS, run_sandbox
+    from wasmscope.workloads.runtimes import KNOWN_RUNTIMES
+
+    from .sandbox_table import sandbox_report
+
+    runtimes = ns.runtimes or list(KNOWN_RUNTIMES)
+    for name in runtimes:
+        if name not in KNOWN_RUNTIMES:
+            raise UsageError(f"--runtimes: unknown runtime {name!r} (known: {', '.join(KNOWN_RUNTIMES)})")
+    for s in ns.settings:
+        if s not in SETTINGS:
+            raise UsageError(f"--settings: unknown setting {s!r} (expected {' or '.join(SETTINGS)})")
+    rows = run_sandbox(runtimes, settings=ns.settings, control=RunControl(
+        progress=lambda m, done, total: print(f"{PROG}: {m} ({done}/{total})", file=sys.stderr, flush=True)))
+    if ns.json:
+        json.dump({"capabilities": dict(CAPABILITIES), "rows": [r.to_dict() for r in rows]}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        Console(width=None if sys.stdout.isatty() else 160).print(sandbox_report(rows))
+    failed = [r for r in rows if r.error and not r.error.startswith("unavailable")]
+    for r in failed:
+        print(f"{PROG}: sandbox probe on {r.runtime} ({r.settings}) failed: {r.error}", file=sys.stderr)
+    return ExitCode.FAILURE if failed else ExitCode.OK
 
 
 def cmd_report(ns: argparse.Namespace) -> ExitCode:
@@ -459,7 +496,7 @@ def cmd_serve(ns: argparse.Namespace) -> ExitCode:
 
 
 COMMANDS = {"bench": cmd_bench, "serve": cmd_serve, "advise": cmd_advise, "clean": cmd_clean, "build-workloads": cmd_build, "runtimes": cmd_runtimes,
-            "report": cmd_report, "density": cmd_density}
+            "report": cmd_report, "density": cmd_density, "sandbox": cmd_sandbox}
 
 
 def _sigterm_to_interrupt(signum, frame) -> None:  # so `finally` blocks remove containers
