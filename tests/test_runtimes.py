@@ -164,6 +164,8 @@ def test_docker_containers_are_hardened(docker_adapter, docker_client, builtin):
         assert inst.container.labels["wasmscope"] == "1"
         assert inst.container.attrs["Config"]["User"] == "65534:65534"
         assert psutil.Process(inst.init_pid).uids().real == 65534  # really not root on the host
+        # nothing is mounted into it: above all never the Docker socket
+        assert not host.get("Binds") and inst.container.attrs["Mounts"] == []
     finally:
         inst.stop()
 
@@ -250,3 +252,23 @@ def test_docker_http_server_answers_on_its_published_loopback_port(docker_adapte
             assert resp.status == 200 and resp.read() == b"hello from wasmscope\n"
     finally:
         inst.stop()
+
+
+def test_instance_started_from_a_worker_thread_outlives_the_thread(builtin):
+    """PR_SET_PDEATHSIG follows the forking *thread*: the app starts instances from worker
+    threads that end at once, and the instance must live on (it died within 0.5 s before)."""
+    import threading
+    import time
+
+    from wasmscope.workloads.runtimes import create_adapter
+
+    adapter = create_adapter("native")
+    box: dict = {}
+    worker = threading.Thread(target=lambda: box.setdefault("inst", adapter.start(builtin["idle"], ["8"])))
+    worker.start()
+    worker.join(timeout=30)
+    try:
+        time.sleep(1.0)
+        assert box["inst"].alive()
+    finally:
+        adapter.close()

@@ -14,7 +14,9 @@ import resource
 import selectors
 import signal
 import subprocess
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -64,11 +66,32 @@ def spawn(argv: Sequence[str], *, env: dict[str, str] | None = None, cwd: str | 
     preexec = _die_with_parent if die_with_parent else None
     if limit_as is not None:
         preexec = _child_limits(limit_as, die_with_parent)
-    return subprocess.Popen(
-        list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=env if env is not None else child_env(), cwd=cwd,
-        preexec_fn=preexec, start_new_session=True,
-    )
+
+    def popen() -> subprocess.Popen:
+        return subprocess.Popen(
+            list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=env if env is not None else child_env(), cwd=cwd,
+            preexec_fn=preexec, start_new_session=True,
+        )
+
+    if not die_with_parent or threading.current_thread() is threading.main_thread():
+        return popen()
+    # PR_SET_PDEATHSIG fires when the *thread* that forked the child ends, not the process: a
+    # long-running child started from a short-lived worker thread (the app's workers) would be
+    # killed with it. Fork those from one thread that lives as long as the process.
+    return _forker().submit(popen).result()
+
+
+_FORKER: ThreadPoolExecutor | None = None
+_FORKER_LOCK = threading.Lock()
+
+
+def _forker() -> ThreadPoolExecutor:
+    global _FORKER
+    with _FORKER_LOCK:
+        if _FORKER is None:
+            _FORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wasmscope-forker")
+        return _FORKER
 
 
 @dataclass(frozen=True)
