@@ -40,6 +40,7 @@ from .messages import (
     RunPoint,
     RuntimesDescribed,
     SamplesReady,
+    SandboxFinished,
     WorkloadStarted,
     WorkloadStopped,
 )
@@ -51,6 +52,7 @@ from .widgets.density_view import DensityView
 from .widgets.log_view import LogView
 from .widgets.results_tables import ResultsTables
 from .widgets.runtime_panel import RuntimePanel
+from .widgets.sandbox_view import SandboxView
 
 VIEWS = ("live", "results", "charts", "log")
 WINDOW_S = 60.0  # rolling window of the sparklines
@@ -94,6 +96,10 @@ class WasmscopeApp(App):
                 tooltip="view: density (instances per GiB)"),
         Binding("d", "density", "Density run", id="density.run", show=False,
                 tooltip="measure density: how many idle instances of each runtime fit in 1 GiB"),
+        Binding("6", "view('sandbox')", "Sandbox", id="view.sandbox", group=VIEWS_GROUP,
+                tooltip="view: sandbox (what a guest can reach on each runtime)"),
+        Binding("x", "sandbox", "Sandbox probe", id="sandbox.run", show=False,
+                tooltip="run the probe guest on every runtime: host files, env, network, processes"),
         Binding("question_mark", "help", "Help", id="app.help", tooltip="this help"),
         Binding("q", "quit_app", "Quit", id="app.quit",
                 tooltip="quit: stops every workload, removes every container"),
@@ -136,6 +142,7 @@ class WasmscopeApp(App):
         self.load_cancel = threading.Event()
         self.closing = False
         self.density: Results | None = None  # a density run (measured here or stored)
+        self.sandbox_rows: list | None = None  # the last sandbox probe matrix (measured here)
         self.history: deque[str] = deque(maxlen=5000)  # every log line, for the log view and tests
         self._charts_due = False
         hz = profile.bench.sample_hz
@@ -157,10 +164,17 @@ class WasmscopeApp(App):
             yield ChartsView(id="charts")
             yield LogView(id="log")
             yield DensityView(id="density")
+            yield SandboxView(id="sandbox")
         with Horizontal(id="bench-bar"):
             yield Label("", id="bench-label")
             yield ProgressBar(id="bench-progress", show_eta=False)
         yield Footer(compact=True)
+
+    def on_unmount(self) -> None:
+        if self.live:
+            from wasmscope.workloads import sessions
+
+            sessions.set_reporter(None)
 
     def on_mount(self) -> None:
         self.sub_title = self.profile_label()
@@ -172,6 +186,11 @@ class WasmscopeApp(App):
         if self.profile.results:
             self._show_stored_results(self.profile)
         if self.live:
+            from wasmscope.workloads import sessions
+
+            # leftovers of a dead run removed on a first Docker contact are said in the log view
+            post = self.post_message
+            sessions.set_reporter(lambda line: post(LogLine(line)))
             self.log_line(f"profile {self.profile_label()}; probing runtimes")
             self.describe_worker()
             if self.autostart_sampling:
@@ -368,6 +387,26 @@ class WasmscopeApp(App):
         self.action_view("density")
         self.density_worker(runtimes, control)
 
+    def action_sandbox(self) -> None:
+        """The probe matrix of `wasmscope sandbox` on this profile's runtimes, in a worker;
+        progress in the bench bar, c cancels between probes."""
+        if self.session is None:
+            self.notify("replay mode: open the app without --replay to measure", severity="warning")
+            return
+        if self.bench_running:
+            self.notify("a benchmark is already running (c cancels it)")
+            return
+        post = self.post_message
+        control = RunControl(progress=lambda m, d, t: post(BenchProgress(m, d, t)), log=lambda m: post(LogLine(m)))
+        self.bench_control = control
+        self.refresh_bindings()
+        self.query_one("#bench-bar").add_class("-running")
+        self.query_one("#bench-label", Label).update("sandbox: starting")
+        runtimes = list(self.panels)
+        self.log_line(f"sandbox: probe guest on {', '.join(runtimes)}, runtime defaults and wasmscope settings")
+        self.action_view("sandbox")
+        self.sandbox_worker(runtimes, control)
+
     def action_cancel(self) -> None:
         self.burst_cancel.set()
         self.load_cancel.set()
@@ -435,8 +474,10 @@ class WasmscopeApp(App):
                 self.notify("nothing measured yet: the profile is unchanged")
                 return
         except (OSError, ValueError, WasmscopeError) as err:
-            self.notify(f"{path}: not saved: {err}", severity="error", timeout=8)
-            self.log_line(f"error: {path}: not saved: {err}")
+            # a failed save names the file itself (ProfileSaveError); other errors get it here
+            msg = str(err) if str(err).startswith(str(path)) else f"{path}: not saved: {err}"
+            self.notify(msg, severity="error", timeout=8)
+            self.log_line(f"error: {msg}")
             return
         self.notify(f"saved {path}")
         self.log_line(f"saved profile {path}" + (" with this session's results" if self.results else ""))
@@ -544,6 +585,19 @@ class WasmscopeApp(App):
             self.post_message(BenchFinished(None, error=str(err)))
         else:
             self.post_message(BenchFinished(results))
+
+    @work(thread=True, group="bench", exit_on_error=False)
+    def sandbox_worker(self, runtimes: list[str], control: RunControl) -> None:
+        from wasmscope.workloads.measure.sandbox import run_sandbox
+
+        try:
+            rows = run_sandbox(runtimes, control=control)
+        except Cancelled:
+            self.post_message(SandboxFinished(None, cancelled=True))
+        except WasmscopeError as err:
+            self.post_message(SandboxFinished(None, error=str(err)))
+        else:
+            self.post_message(SandboxFinished(rows))
 
     @work(thread=True, group="shutdown", exit_on_error=False)
     def shutdown_worker(self) -> None:
@@ -657,6 +711,24 @@ class WasmscopeApp(App):
     def on_bench_progress(self, message: BenchProgress) -> None:
         self.query_one("#bench-label", Label).update(f"benchmark: {message.text}")
         self.query_one("#bench-progress", ProgressBar).update(total=message.total or None, progress=message.done)
+
+    def on_sandbox_finished(self, message: SandboxFinished) -> None:
+        self.bench_control = None
+        self.refresh_bindings()
+        self.query_one("#bench-bar").remove_class("-running")
+        if message.cancelled:
+            self.log_line("sandbox: cancelled")
+            return
+        if message.error or message.rows is None:
+            self.log_line(f"sandbox failed: {message.error}")
+            self.notify(message.error, severity="error", timeout=8)
+            return
+        self.sandbox_rows = message.rows
+        self.query_one(SandboxView).show(message.rows)
+        for row in message.rows:
+            self.log_line(f"sandbox: {row.command or row.runtime} ({row.settings})"
+                          + (f": {row.error}" if row.error else ""))
+        self.log_line("sandbox: done")
 
     def on_bench_finished(self, message: BenchFinished) -> None:
         self.bench_control = None

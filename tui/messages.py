@@ -86,6 +86,14 @@ class BenchFinished(Message):
         self.results, self.error, self.cancelled = results, error, cancelled
 
 
+class SandboxFinished(Message):
+    """The sandbox probe matrix is done (rows), failed (error) or was cancelled."""
+
+    def __init__(self, rows: list | None, error: str = "", cancelled: bool = False) -> None:
+        super().__init__()
+        self.rows, self.error, self.cancelled = rows, error, cancelled
+
+
 class IoPoint(Message):
     """A figure of a running HTTP load: `kind` is "rps" or "p99" (one 0.5 s interval), or
     "round" (a finished benchmark round's req/s). `key` is runtime[/model[/variant]]."""

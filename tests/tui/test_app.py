@@ -428,3 +428,25 @@ async def test_stored_platforms_table_shows_in_the_results_view():
         title = str(app.query_one("#title-platforms").render())
         assert title.startswith("Platforms — component-http: the same 200 from each host")
         await quit_and_wait(app, pilot)
+
+
+async def test_sandbox_probe_fills_the_sandbox_view(tmp_path):
+    """x runs the probe guest on the profile's runtimes; view 6 shows the matrix: the native
+    process reaches the host's file and listener, wasmtime does not even have the calls."""
+    app = make_app(small_profile(tmp_path))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: described(app), what="runtimes described")
+        await pilot.press("x")
+        assert app.query_one("#views").current == "sandbox"
+        await wait_for(pilot, lambda: app.sandbox_rows is not None, 120, "sandbox probe")
+        rows = {(r.runtime, r.settings): r for r in app.sandbox_rows}
+        assert set(rows) == {(rt, s) for rt in ("wasmtime", "native") for s in ("runtime-defaults", "wasmscope")}
+        assert rows["native", "runtime-defaults"].cells["read-file"].verdict == "host"
+        assert rows["native", "runtime-defaults"].cells["tcp-connect"].verdict == "host"
+        assert rows["wasmtime", "runtime-defaults"].cells["tcp-connect"].verdict == "absent"
+        assert rows["wasmtime", "wasmscope"].cells["write-cwd"].verdict == "granted"
+        await pilot.pause(0.2)
+        assert not app.query_one("#sandbox-empty").display
+        screen = app.export_screenshot().replace("&#160;", " ")
+        assert "HOST" in screen and "no call" in screen and "granted" in screen
+        await quit_and_wait(app, pilot)
