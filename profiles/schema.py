@@ -19,7 +19,7 @@ from wasmscope.workloads.runtimes import KNOWN_RUNTIMES
 
 from .errors import ProfileError, suggestion
 
-MEASUREMENTS = ("startup", "memory", "compute", "io", "platforms")
+MEASUREMENTS = ("startup", "memory", "compute", "io", "platforms", "misbehave")
 IO_MODELS = ("server", "per-request")
 
 
