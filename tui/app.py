@@ -367,45 +367,39 @@ class WasmscopeApp(App):
         self.log_line(f"benchmark: {', '.join(plan.measurements)} on {', '.join(plan.runtimes)}")
         self.bench_worker(plan, control)
 
+    def _begin_engine_run(self, name: str) -> RunControl | None:
+        """Set up a long engine run beside the benchmark (density, sandbox): its progress in the
+        bench bar, c cancels; None (with a notice) when one cannot start now."""
+        if self.session is None:
+            self.notify("replay mode: open the app without --replay to measure", severity="warning")
+            return None
+        if self.bench_running:
+            self.notify("a benchmark is already running (c cancels it)")
+            return None
+        post = self.post_message
+        control = RunControl(progress=lambda m, d, t: post(BenchProgress(m, d, t)), log=lambda m: post(LogLine(m)))
+        self.bench_control = control
+        self.refresh_bindings()
+        self.query_one("#bench-bar").add_class("-running")
+        self.query_one("#bench-label", Label).update(f"{name}: starting")
+        self.action_view(name)
+        return control
+
     def action_density(self) -> None:
         """A density run of the profile's runtimes (defaults of `wasmscope density`, --max 200 so
-        it fits a demo), in a worker; progress in the bench bar, c cancels."""
-        if self.session is None:
-            self.notify("replay mode: open the app without --replay to measure", severity="warning")
-            return
-        if self.bench_running:
-            self.notify("a benchmark is already running (c cancels it)")
-            return
-        post = self.post_message
-        control = RunControl(progress=lambda m, d, t: post(BenchProgress(m, d, t)), log=lambda m: post(LogLine(m)))
-        self.bench_control = control
-        self.refresh_bindings()
-        self.query_one("#bench-bar").add_class("-running")
-        self.query_one("#bench-label", Label).update("density: starting")
-        runtimes = [r for r in self.profile.bench.runtimes if r in self.panels]
-        self.log_line(f"density: {', '.join(runtimes)} (up to 200 instances each; c cancels)")
-        self.action_view("density")
-        self.density_worker(runtimes, control)
+        it fits a demo), in a worker."""
+        if (control := self._begin_engine_run("density")) is not None:
+            runtimes = [r for r in self.profile.bench.runtimes if r in self.panels]
+            self.log_line(f"density: {', '.join(runtimes)} (up to 200 instances each; c cancels)")
+            self.density_worker(runtimes, control)
 
     def action_sandbox(self) -> None:
-        """The probe matrix of `wasmscope sandbox` on this profile's runtimes, in a worker;
-        progress in the bench bar, c cancels between probes."""
-        if self.session is None:
-            self.notify("replay mode: open the app without --replay to measure", severity="warning")
-            return
-        if self.bench_running:
-            self.notify("a benchmark is already running (c cancels it)")
-            return
-        post = self.post_message
-        control = RunControl(progress=lambda m, d, t: post(BenchProgress(m, d, t)), log=lambda m: post(LogLine(m)))
-        self.bench_control = control
-        self.refresh_bindings()
-        self.query_one("#bench-bar").add_class("-running")
-        self.query_one("#bench-label", Label).update("sandbox: starting")
-        runtimes = list(self.panels)
-        self.log_line(f"sandbox: probe guest on {', '.join(runtimes)}, runtime defaults and wasmscope settings")
-        self.action_view("sandbox")
-        self.sandbox_worker(runtimes, control)
+        """The probe matrix of `wasmscope sandbox` on this profile's runtimes, in a worker
+        (c cancels between probes)."""
+        if (control := self._begin_engine_run("sandbox")) is not None:
+            runtimes = list(self.panels)
+            self.log_line(f"sandbox: probe guest on {', '.join(runtimes)}, runtime defaults and wasmscope settings")
+            self.sandbox_worker(runtimes, control)
 
     def action_cancel(self) -> None:
         self.burst_cancel.set()

@@ -106,23 +106,41 @@ class Outcome:
         return data
 
 
-class GapTicker:
-    """A thread that sleeps TICK_S over and over and keeps the worst lateness: if this process
-    (its GIL, its scheduler share) stalls while a guest misbehaves, the gap shows it."""
+class _Background:
+    """A daemon thread running `_loop` for the length of a `with` block; `_begin` runs first."""
+
+    thread_name = "misbehave-background"
 
     def __init__(self) -> None:
-        self._worst = 0.0
-        self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="misbehave-ticker", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=self.thread_name, daemon=True)
 
-    def __enter__(self) -> "GapTicker":
+    def _begin(self) -> None:
+        pass
+
+    def _loop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        self._begin()
         self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join(timeout=2)
+
+
+class GapTicker(_Background):
+    """A thread that sleeps TICK_S over and over and keeps the worst lateness: if this process
+    (its GIL, its scheduler share) stalls while a guest misbehaves, the gap shows it."""
+
+    thread_name = "misbehave-ticker"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._worst = 0.0
+        self._lock = threading.Lock()
 
     def _loop(self) -> None:
         last = time.perf_counter()
@@ -159,7 +177,7 @@ def _oom_kills(cgroup: Path) -> int:
     return 0
 
 
-class PeakSampler:
+class PeakSampler(_Background):
     """Samples memory while one run goes on, in a thread.
 
     Containers: the cgroup's own high-water mark (`memory.max_usage_in_bytes`, exact up to the
@@ -170,30 +188,25 @@ class PeakSampler:
     v1 reports an OOM-killed container as a plain exit 137 (State.OOMKilled false).
     """
 
+    thread_name = "misbehave-sampler"
+
     def __init__(self, adapter: RuntimeAdapter) -> None:
+        super().__init__()
         self.adapter = adapter
         self.peak = 0
         self.oom_kills = 0
         self.counts = ""
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="misbehave-sampler", daemon=True)
         self._me = psutil.Process()
         self._before: dict[int, int] = {}
         self._self_before = 0
 
-    def __enter__(self) -> "PeakSampler":
+    def _begin(self) -> None:
         for p in self._me.children(recursive=True):
             try:
                 self._before[p.pid] = p.memory_info().rss
             except psutil.Error:
                 pass
         self._self_before = self._me.memory_info().rss
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
 
     def _loop(self) -> None:
         ids = getattr(self.adapter, "live_container_ids", None)
