@@ -154,7 +154,9 @@ def test_wash_dev_serves_the_component_and_stop_leaves_nothing(wash):
 
 
 @pytest.mark.timeout(30)
-def test_wash_dev_failing_early_is_one_line_and_leaves_nothing(wash, tmp_path, monkeypatch):
+def test_a_broken_component_is_one_line_before_wash_dev_starts(wash, tmp_path, monkeypatch):
+    """The module check reads the file before wash does: one line naming it, and no temporary
+    wash project is even made (wash's own failure came after a project was generated)."""
     not_a_component = tmp_path / "broken.wasm"
     not_a_component.write_bytes(b"\0asm\x0d\0\x01\0garbage")
     made: list[Path] = []
@@ -166,8 +168,8 @@ def test_wash_dev_failing_early_is_one_line_and_leaves_nothing(wash, tmp_path, m
     monkeypatch.setattr(wasmcloud.tempfile, "mkdtemp", mkdtemp)
     with pytest.raises(WorkloadError) as err:
         serve_wasmcloud(not_a_component, ready_timeout_s=20, wash=wash)
-    assert "\n" not in str(err.value) and str(err.value).startswith("wash dev ")
-    assert made and not made[0].exists()
+    assert "\n" not in str(err.value) and str(err.value).startswith("broken.wasm: truncated")
+    assert not made
 
 
 # -- detection: pure parts against recorded outputs --------------------------------------------------
