@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -80,8 +81,9 @@ def test_hog_on_docker_is_reported_oom_killed_not_exit_137(docker_adapter, guest
     assert out.sampled_peak_mib is not None and out.sampled_peak_mib <= 256.5  # the cgroup's own high-water mark
 
 
-def test_hog_on_podman_is_found_oom_killed_from_its_cgroup(guests, ticker):
+def test_hog_on_podman_is_found_oom_killed_from_its_cgroup(guests, ticker, tmp_path, monkeypatch):
     """Podman 4.3 + crun on cgroup v1 reports a plain exit 137; the cgroup's counter tells."""
+    monkeypatch.chdir(tmp_path)  # the user's directory: conmon must not drop its `oom` file here
     adapter = _adapter("podman", {"memory_limit_mib": 128})
     try:
         adapter.prepare(guests["hog"])
@@ -90,6 +92,7 @@ def test_hog_on_podman_is_found_oom_killed_from_its_cgroup(guests, ticker):
         adapter.close()
     assert out.ended == "oom-killed", out.message
     assert out.guest_peak_mib is not None and out.guest_peak_mib <= 128
+    assert not (tmp_path / "oom").exists(), "conmon's oom marker landed in the user's working directory"
 
 
 @pytest.mark.parametrize("name", ["wasmtime", "wasmtime-cli"])

@@ -89,10 +89,13 @@ def _log_tail(path: Path) -> str:
 
 def _start_service(exe: str, address: str) -> _Service:
     log = cache_dir() / "podman-service.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
+    # conmon writes a file named `oom` into its working directory when a container is
+    # OOM-killed: the service works in a directory of ours, never the user's
+    workdir = cache_dir() / "podman-service"
+    workdir.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
         proc = subprocess.Popen([exe, *SERVICE_FLAGS, "system", "service", "--time=0", address],
-                                stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=out, cwd=workdir,
                                 start_new_session=True)
     deadline = time.monotonic() + SERVICE_READY_S
     while not _answers(address):
