@@ -287,3 +287,19 @@ def test_podman_failure_and_timeout_are_reported_and_cleaned(podman_adapter, bui
         podman_adapter.run(builtin["fib"], ["x"])
     with pytest.raises(GuestTimeout, match="idle on podman timed out after 1 s"):
         podman_adapter.run(builtin["idle"], ["1"], timeout_s=1)
+
+
+def test_podman_service_socket_is_per_process():
+    """Two wasmscope runs never share a service: the first one's close() stopped it under the
+    second (its podman rows failed with 'Connection aborted')."""
+    import subprocess
+    import sys
+
+    from wasmscope.workloads.runtimes.podman import PodmanAdapter
+
+    mine = PodmanAdapter().address
+    theirs = subprocess.run([sys.executable, "-c", "from wasmscope.workloads.runtimes.podman import PodmanAdapter;"
+                             "print(PodmanAdapter().address)"], capture_output=True, text=True, timeout=60).stdout.strip()
+    assert mine == f"unix:///run/wasmscope-podman-{os.getpid()}.sock"
+    assert theirs.startswith("unix:///run/wasmscope-podman-") and theirs != mine
+    assert PodmanAdapter({"socket": "unix:///tmp/mine.sock"}).address == "unix:///tmp/mine.sock"

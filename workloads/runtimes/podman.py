@@ -1,8 +1,10 @@
 """Podman through its Docker-compatible API: the Docker adapter, unchanged, on another socket.
 
-wasmscope starts `podman system service --time=0 unix:///run/wasmscope-podman.sock` itself
+wasmscope starts `podman system service --time=0 unix:///run/wasmscope-podman-PID.sock` itself
 when podman is installed and nothing answers on that socket, and stops it on close() (only a
-service it started; adapters of one process share it). Images are the same FROM-scratch
+service it started; adapters of one process share it). The socket is per process: a service
+shared by two wasmscope runs died under the second when the first one ended. Option `socket`
+names a service of your own instead (used, never stopped). Images are the same FROM-scratch
 image, imported into podman's own store (/var/lib/containers/storage).
 
 What podman 4.3 (Debian bookworm's) needs on this machine (root, no systemd, cgroup v1 with
@@ -41,7 +43,7 @@ from ..paths import cache_dir
 from .base import Availability
 from .docker_engine import PROBE_TIMEOUT_S, DockerAdapter, DockerInstance, _short
 
-DEFAULT_SOCKET = "unix:///run/wasmscope-podman.sock"
+DEFAULT_SOCKET = "unix:///run/wasmscope-podman-{pid}.sock"  # one service per wasmscope process
 INSTALL_HINT = "install it with `sudo apt-get install -y podman`"
 SERVICE_READY_S = 20.0
 NPROC = 4096
@@ -149,7 +151,7 @@ class PodmanAdapter(DockerAdapter):
         if self.base != "scratch":
             raise WorkloadError("podman option base: only 'scratch' is supported")
         self.podman = str(self.options.get("podman", "podman"))  # binary name or path
-        self.address = str(self.options.get("socket", DEFAULT_SOCKET))
+        self.address = str(self.options.get("socket") or DEFAULT_SOCKET.format(pid=os.getpid()))
         if not self.address.startswith("unix://"):
             raise WorkloadError(f"podman option socket: expected unix:///PATH, got {self.address!r}")
         self.service: _Service | None = None  # set when this adapter uses a service we started
