@@ -6,6 +6,7 @@ Every ratio here is computed from rows of one `Results`: figures measured side b
 from __future__ import annotations
 
 import re
+import signal
 from typing import Any
 
 from rich.table import Table as RichTable
@@ -325,8 +326,6 @@ def _signal(message: str) -> str:
     if m is None:
         return ""
     if m.group(1).isdigit():
-        import signal
-
         try:
             return signal.Signals(int(m.group(1))).name
         except ValueError:

@@ -12,9 +12,10 @@ made it, and the cleanup of those whose owner is gone (crash, kill -9).
   running process uses them any more.
 
 The Podman API service wasmscope starts is meant to live as long as the process that started
-it (podman.py stops it on close()); another wasmscope that found it answering uses it without
-owning it. So a dead owner's service is a leftover, unless a client is still connected to its
-socket (a live session uses it): then it is kept and said so.
+it (podman.py stops it on close(); its socket is per process, but a profile's `socket` option
+can point another wasmscope at it, which then uses it without owning it). So a dead owner's
+service is a leftover, unless a client is still connected to its socket (a live session uses
+it): then it is kept and said so.
 """
 
 from __future__ import annotations
