@@ -25,7 +25,7 @@ from wasmscope.workloads.errors import GuestFailed, WasmscopeError, WorkloadErro
 from wasmscope.workloads.module_check import PREVIEW0, PREVIEW1, check_module, read_module
 from wasmscope.workloads.runtimes import KNOWN_RUNTIMES, adapter_class, create_adapter
 from wasmscope.workloads.runtimes import base as runtimes_base
-from wasmscope.workloads.runtimes import wasmtime_cli, wasmtime_embedded
+from wasmscope.workloads.runtimes import wasmtime_embedded
 from wasmscope.workloads.runtimes.base import RuntimeAdapter
 
 pytestmark = pytest.mark.timeout(120)
@@ -203,7 +203,7 @@ def test_a_module_that_passes_the_check_but_has_no_start_fails_in_one_line(runti
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_with_the_check_bypassed_the_runtime_own_failure_is_one_line(runtime, adapters, bad_dir, monkeypatch):
     accept: Callable[..., None] = lambda *a, **k: None  # noqa: E731
-    for module in (runtimes_base, wasmtime_cli, wasmtime_embedded):
+    for module in (runtimes_base, wasmtime_embedded):  # the CLI adapter's check is base's module_path
         monkeypatch.setattr(module, "check_module", accept)
     adapter = adapters(runtime)
     cases = ["native-elf", "plain-text", "wrong-magic", "wrong-version", f"cut-at-{len(HELLO_BYTES) // 2}",

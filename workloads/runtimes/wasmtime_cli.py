@@ -24,11 +24,11 @@ from typing import Sequence
 from ..catalogue import Workload
 from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
 from ..loopback import free_port
-from ..module_check import PREVIEW0, PREVIEW1, check_module
+from ..module_check import PREVIEW0, PREVIEW1
 from ..paths import cache_dir
 from ..tools import ENV_VAR, INSTALL_HINT, FoundCli, cli_version, locate_wasmtime_cli
 from . import processes
-from .base import Availability, Instance, RunResult, RuntimeAdapter
+from .base import Availability, Instance, RunResult, WasmModuleAdapter
 
 PREFERRED_MAJOR = 36
 LAST_MAJOR_WITH_TCPLISTEN = 48  # 49 removed `-S tcplisten` for core modules
@@ -60,9 +60,12 @@ class WasmtimeCliInstance(processes.ProcessInstance):
         self.host_port: int | None = None
 
 
-class WasmtimeCliAdapter(RuntimeAdapter):
+class WasmtimeCliAdapter(WasmModuleAdapter):
     name = "wasmtime-cli"
     display_name = "Wasmtime CLI"
+    SHORT_NAME = "wasmtime CLI"
+    # the CLI links preview 0 as well; it would also run a component (slowly, then fail)
+    WASI_PROVIDES = (PREVIEW1, PREVIEW0)
     kind = "wasm"
     CAN_LISTEN = _ListenFlag()  # type: ignore[assignment]
     SUPPORTS_DEADLINE = True
@@ -168,7 +171,7 @@ class WasmtimeCliAdapter(RuntimeAdapter):
     def artifact(self, workload: Workload, *, epoch: bool) -> Path:
         """The module compiled by `wasmtime compile` (cached by module hash, CLI version and the
         epoch-interruption setting, which must match the run's: `-W timeout` needs it on)."""
-        module = self._module(workload)
+        module = self.module_path(workload)
         found = self.cli()
         out_dir = cache_dir() / "wasmtime-cli" / found.version
         out = out_dir / f"{module.stem}-{workload.module_hash()[:16]}-{'epoch' if epoch else 'plain'}.cwasm"
@@ -187,18 +190,7 @@ class WasmtimeCliAdapter(RuntimeAdapter):
         return out
 
     def _runnable(self, workload: Workload, *, epoch: bool) -> Path:
-        return self.artifact(workload, epoch=epoch) if self.precompiled else self._module(workload)
-
-    def _module(self, workload: Workload) -> Path:
-        reason = self.supports(workload)
-        if reason:
-            raise WorkloadError(f"wasmtime CLI cannot run {workload.name}: {reason}")
-        assert workload.module is not None
-        if not workload.module.is_file():
-            raise WorkloadError(f"{workload.module}: module file not found")
-        # the CLI links preview 0 as well; it would also run a component (slowly, then fail)
-        check_module(workload.module, runtime="wasmtime CLI", provides=(PREVIEW1, PREVIEW0))
-        return workload.module
+        return self.artifact(workload, epoch=epoch) if self.precompiled else self.module_path(workload)
 
     def _run_argv(self, cli: str, module: str, args: Sequence[str], timeout_s: float | None) -> list[str]:
         argv = [cli, "run", *self._flags()]
@@ -234,7 +226,7 @@ class WasmtimeCliAdapter(RuntimeAdapter):
         Only for run-to-exit workloads: the cache key includes the engine settings, and runs
         use `-W timeout` (epoch interruption) while long-running instances do not.
         """
-        module = self._module(workload)
+        module = self.module_path(workload)
         if self.precompiled:
             self.artifact(workload, epoch=workload.kind == "run")
             return
