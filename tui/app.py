@@ -555,43 +555,34 @@ class WasmscopeApp(App):
             time.sleep(max(0.0, next_at - time.monotonic()))
             next_at = max(next_at, time.monotonic() - interval_s)  # never burst to catch up
 
+    def _finish_with(self, finished: type, run: Callable[[], object]) -> None:
+        """Run one engine call in this worker thread and post its result, error or
+        cancellation as a `finished` message (BenchFinished, SandboxFinished)."""
+        try:
+            result = run()
+        except Cancelled:
+            self.post_message(finished(None, cancelled=True))
+        except WasmscopeError as err:
+            self.post_message(finished(None, error=str(err)))
+        else:
+            self.post_message(finished(result))
+
     @work(thread=True, group="bench", exit_on_error=False)
     def bench_worker(self, plan, control: RunControl) -> None:
-        try:
-            results = run_benchmark(self.profile, plan, control)
-        except Cancelled:
-            self.post_message(BenchFinished(None, cancelled=True))
-        except WasmscopeError as err:
-            self.post_message(BenchFinished(None, error=str(err)))
-        else:
-            self.post_message(BenchFinished(results))
+        self._finish_with(BenchFinished, lambda: run_benchmark(self.profile, plan, control))
 
     @work(thread=True, group="bench", exit_on_error=False)
     def density_worker(self, runtimes: list[str], control: RunControl) -> None:
         from wasmscope.workloads.bench import run_density
         from wasmscope.workloads.measure.density import DensitySpec
 
-        try:
-            results = run_density(self.profile, runtimes, DensitySpec(max_instances=200), control)
-        except Cancelled:
-            self.post_message(BenchFinished(None, cancelled=True))
-        except WasmscopeError as err:
-            self.post_message(BenchFinished(None, error=str(err)))
-        else:
-            self.post_message(BenchFinished(results))
+        self._finish_with(BenchFinished, lambda: run_density(self.profile, runtimes, DensitySpec(max_instances=200), control))
 
     @work(thread=True, group="bench", exit_on_error=False)
     def sandbox_worker(self, runtimes: list[str], control: RunControl) -> None:
         from wasmscope.workloads.measure.sandbox import run_sandbox
 
-        try:
-            rows = run_sandbox(runtimes, control=control)
-        except Cancelled:
-            self.post_message(SandboxFinished(None, cancelled=True))
-        except WasmscopeError as err:
-            self.post_message(SandboxFinished(None, error=str(err)))
-        else:
-            self.post_message(SandboxFinished(rows))
+        self._finish_with(SandboxFinished, lambda: run_sandbox(runtimes, control=control))
 
     @work(thread=True, group="shutdown", exit_on_error=False)
     def shutdown_worker(self) -> None:
