@@ -38,16 +38,24 @@ def _rootfs_tar(binary: Path, name: str) -> bytes:
     return buf.getvalue()
 
 
+def _present(client, tag: str) -> bool:
+    """Whether the engine holds `tag` already (images are built here, never pulled)."""
+    import docker.errors
+
+    try:
+        client.images.get(tag)
+        return True
+    except docker.errors.ImageNotFound:
+        return False
+
+
 def ensure_builtin_image(client, workload: Workload, binary: Path, key: str) -> str:
     """The workload's image tag, importing it from the static binary when missing."""
     import docker.errors
 
     tag = image_tag(workload, key)
-    try:
-        client.images.get(tag)
+    if _present(client, tag):
         return tag
-    except docker.errors.ImageNotFound:
-        pass
     repo, _, version = tag.partition(":")
     try:
         out = client.api.import_image_from_data(
@@ -68,11 +76,8 @@ def _ensure_tagged(client, import_output, tag: str) -> None:
 
     import docker.errors
 
-    try:
-        client.images.get(tag)
+    if _present(client, tag):
         return
-    except docker.errors.ImageNotFound:
-        pass
     image_id = None
     for line in str(import_output).splitlines():
         line = line.strip()
@@ -152,11 +157,8 @@ def ensure_debian_base(client, suite: str | None = None, include: tuple[str, ...
 
     tag = debian_base_tag(suite, include)
     with _debian_lock:
-        try:
-            client.images.get(tag)
+        if _present(client, tag):
             return tag
-        except docker.errors.ImageNotFound:
-            pass
         exe = shutil.which("mmdebstrap")
         if exe is None:
             raise BuildError(f"building the Debian base image {tag} needs mmdebstrap: {MMDEBSTRAP_HINT}")
@@ -196,11 +198,8 @@ def ensure_debian_workload_image(client, workload: Workload, binary: Path, key: 
     import docker.errors
 
     tag = image_tag(workload, key)
-    try:
-        client.images.get(tag)
+    if _present(client, tag):
         return tag
-    except docker.errors.ImageNotFound:
-        pass
     base = ensure_debian_base(client)
     dockerfile = (f"FROM {base}\n"
                   f"COPY {workload.name} /{workload.name}\n"
@@ -236,11 +235,8 @@ def ensure_python_http_image(client, source: Path) -> str:
     include = ("python3",)  # python3-minimal lacks http.server
     key = hashlib.sha256(data + debian_base_tag(None, include).encode()).hexdigest()[:12]
     tag = f"{PYTHON_HTTP_TAG}:{key}"
-    try:
-        client.images.get(tag)
+    if _present(client, tag):
         return tag
-    except docker.errors.ImageNotFound:
-        pass
     base = ensure_debian_base(client, include=include)
     dockerfile = (f"FROM {base}\nCOPY http_server.py /srv/http_server.py\n"
                   'ENTRYPOINT ["python3", "/srv/http_server.py"]\n').encode()

@@ -296,29 +296,26 @@ class DockerAdapter(RuntimeAdapter):
         return (f"{self.CLI} run --rm {net} --read-only --cap-drop ALL --security-opt no-new-privileges "
                 f"--user 65534:65534 --memory {self.memory_limit_mib}m --memory-swap {self.memory_limit_mib}m --label wasmscope=1 {image} {' '.join(args)}").strip()
 
-    def _create(self, client, image: str, kw: dict):
+    def _engine_step(self, what: str, call):
+        """One container step; a known engine-side failure becomes one line with its fix."""
         try:
-            return client.containers.create(image, **kw)
+            return call()
         except Exception as err:
             hint = self._create_failure_hint(str(err))
             if hint:
-                raise RuntimeUnavailable(f"{self.name}: creating the container failed: "
+                raise RuntimeUnavailable(f"{self.name}: {what} the container failed: "
                                          f"{_short(err)} ({hint})") from None
             raise
+
+    def _create(self, client, image: str, kw: dict):
+        return self._engine_step("creating", lambda: client.containers.create(image, **kw))
 
     def _wait(self, container, timeout_s: float) -> dict:
         """Block until the container exits: {"StatusCode": code}."""
         return container.wait(timeout=timeout_s)
 
     def _start(self, container) -> None:
-        try:
-            container.start()
-        except Exception as err:
-            hint = self._create_failure_hint(str(err))
-            if hint:
-                raise RuntimeUnavailable(f"{self.name}: starting the container failed: "
-                                         f"{_short(err)} ({hint})") from None
-            raise
+        self._engine_step("starting", container.start)
 
     def _create_failure_hint(self, message: str) -> str:
         """Plain advice for a known engine-side failure, else ''."""
