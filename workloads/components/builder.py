@@ -268,14 +268,6 @@ class ServeInstance(processes.ProcessInstance):
             self._log = None
 
 
-def _preexec(cpus: list[int] | None):
-    def run() -> None:
-        processes._die_with_parent()
-        if cpus:
-            os.sched_setaffinity(0, cpus)
-    return run
-
-
 def serve_component(cli: Path, *, port: int = 0, cpus: Iterable[int] | None = None,
                     mode: str = "default", ready_timeout_s: float = 60.0,
                     component: Path | None = None) -> ServeInstance:
@@ -301,7 +293,7 @@ def serve_component(cli: Path, *, port: int = 0, cpus: Iterable[int] | None = No
     try:
         proc = subprocess.Popen([str(cli), *args], stdin=subprocess.DEVNULL, stdout=log_fd,
                                 stderr=log_fd, env=processes.child_env(),
-                                preexec_fn=_preexec(cpu_list), start_new_session=True)
+                                preexec_fn=processes.pinned_die_with_parent(cpu_list), start_new_session=True)
     except OSError as err:
         os.close(log_fd)
         os.unlink(log_name)

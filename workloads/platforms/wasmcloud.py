@@ -146,14 +146,6 @@ class PlatformInstance(processes.ProcessInstance):
             self.project = None
 
 
-def _preexec(cpus: list[int] | None):
-    def run() -> None:
-        processes._die_with_parent()
-        if cpus:
-            os.sched_setaffinity(0, cpus)
-    return run
-
-
 def _place_component(component: Path, project: Path) -> None:
     target = project / COMPONENT_NAME
     try:
@@ -198,7 +190,7 @@ def serve_wasmcloud(component: Path, *, port: int = 0, cpus: Iterable[int] | Non
     try:
         proc = subprocess.Popen([str(found.path), *WASH_ARGS], cwd=project, stdin=subprocess.DEVNULL,
                                 stdout=log_fd, stderr=log_fd, env=wash_env(project / "home"),
-                                preexec_fn=_preexec(cpu_list), start_new_session=True)
+                                preexec_fn=processes.pinned_die_with_parent(cpu_list), start_new_session=True)
     except OSError as err:
         os.close(log_fd)
         shutil.rmtree(project, ignore_errors=True)

@@ -36,6 +36,16 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
         pass
 
 
+def pinned_die_with_parent(cpus: list[int] | None):
+    """A preexec_fn for a server started with its own Popen: die with us, pinned to `cpus`."""
+
+    def run() -> None:  # runs in the child between fork and exec
+        _die_with_parent()
+        if cpus:
+            os.sched_setaffinity(0, cpus)
+    return run
+
+
 def _child_limits(limit_as: int, die_with_parent: bool):
     """A preexec_fn: RLIMIT_AS (a ulimit -v: malloc fails past it), and die-with-parent."""
 
