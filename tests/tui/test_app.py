@@ -393,8 +393,9 @@ async def test_http_load_streams_rps_and_p99_into_the_panel(tmp_path):
 
 
 async def test_density_run_fills_the_density_view_and_saves(tmp_path):
+    """At 80×24 (where the finished run's log-scale chart once ended the app), then resized."""
     app = make_app(small_profile(tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: described(app), what="runtimes described")
         await pilot.press("d")
         assert app.query_one("#views").current == "density"
@@ -405,6 +406,11 @@ async def test_density_run_fills_the_density_view_and_saves(tmp_path):
         assert view.cell("wasmtime", "per_gib") == f"{rows['wasmtime'].value:,.0f}"
         assert view.cell("native", "reached") == f"{int(rows['native'].stats['instances']):,}"
         assert rows["native"].stats["instances"] >= 50
+        view.scroll_end(animate=False)
+        for size in ((100, 30), (200, 50), (80, 24)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause(0.1)
+        assert app.is_running
         app._save_profile(tmp_path / "saved.toml")
         saved = load_profile(tmp_path / "saved.toml")
         assert saved.density["tables"]["density"]["rows"][0]["runtime"] == "wasmtime"

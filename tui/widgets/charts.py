@@ -6,12 +6,12 @@ import math
 
 from textual.containers import VerticalScroll
 from textual.widgets import Static
-from textual_plotext import PlotextPlot
 
 from wasmscope.workloads.measure.results import OK, Results
 
 from ..report import row_label
 from ..sweep_plot import OKABE_ITO, draw_sweep, private_axes, sweep_rows
+from .chart import Chart
 
 CHARTS = (("startup", "Startup: median cold start (ms, log scale)", True),
           ("memory", "Memory: instance RSS (MiB)", False),
@@ -21,8 +21,8 @@ CHARTS = (("startup", "Startup: median cold start (ms, log scale)", True),
 
 class ChartsView(VerticalScroll, can_focus=True):
     DEFAULT_CSS = """
-    ChartsView PlotextPlot { height: 12; min-height: 8; }
-    ChartsView PlotextPlot.chart-sweep { height: 22; }
+    ChartsView Chart { height: 12; min-height: 8; }
+    ChartsView Chart.chart-sweep { height: 22; }
     ChartsView .empty { color: $text-muted; padding: 1 2; }
     """
 
@@ -38,38 +38,41 @@ class ChartsView(VerticalScroll, can_focus=True):
             rows = [r for r in table.rows if r.status in (OK, "measuring") and r.value] if table else []
             if not rows:
                 continue
-            plot = PlotextPlot(classes=f"chart-{name}")  # classes: old widgets may still be leaving
-            plots.append(plot)
             labels = [_io_short(r) if name == "io" else _short(row_label(results, r)) for r in rows]
             values = [r.value for r in rows]
-            plt = plot.plt
-            plt.clear_data()
-            plt.clear_figure()
-            private_axes(plt)
-            plt.title(title)
-            heights = values
-            if log:
-                # plotext bars need a linear axis: plot log10 and label the ticks in ms
-                shown = [math.log10(max(v, 1e-3)) for v in values]
-                lo, hi = math.floor(min(shown + [0])), math.ceil(max(shown))
-                heights = [v - lo for v in shown]
-                plt.yticks([t - lo for t in range(lo, hi + 1)], [f"{10 ** t:g}" for t in range(lo, hi + 1)])
-            for i, height in enumerate(heights):  # one series per runtime, each its own colour
-                plt.bar([i + 1], [height], color=OKABE_ITO[i % len(OKABE_ITO)], width=0.6)
-            plt.xlim(0.4, len(labels) + 0.6)
-            if name == "io":
-                # up to a dozen bars: numbers under them (names would collide, and plotext then
-                # places them by set order, which changes from run to run), names in the legend
-                plt.xticks(list(range(1, len(labels) + 1)), [str(i) for i in range(1, len(labels) + 1)])
-                plt.xlabel("  ".join(f"{i} {lab}" for i, lab in enumerate(labels, 1)))
-            else:
-                plt.xticks(list(range(1, len(labels) + 1)), labels)
-                plt.xlabel("  ".join(f"{lab}: {_fmt(v, name)}" for lab, v in zip(labels, values)))
+            # classes: old widgets may still be leaving
+            plots.append(Chart(_bars(name, title, log, labels, values), classes=f"chart-{name}"))
         if sweep_rows(results):
-            plot = PlotextPlot(classes="chart-sweep")
-            draw_sweep(plot.plt, results)
-            plots.append(plot)
+            plots.append(Chart(lambda plt: draw_sweep(plt, results), classes="chart-sweep"))
         self.mount_all(plots or [Static("No results to chart yet.", classes="empty")])
+
+
+def _bars(name: str, title: str, log: bool, labels: list[str], values: list[float]):
+    """The draw function of one table's bar chart (one bar per row, each its own colour)."""
+
+    def draw(plt) -> None:
+        private_axes(plt)
+        plt.title(title)
+        heights = values
+        if log:
+            # plotext bars need a linear axis: plot log10 and label the ticks in ms
+            shown = [math.log10(max(v, 1e-3)) for v in values]
+            lo, hi = math.floor(min(shown + [0])), math.ceil(max(shown))
+            heights = [v - lo for v in shown]
+            plt.yticks([t - lo for t in range(lo, hi + 1)], [f"{10 ** t:g}" for t in range(lo, hi + 1)])
+        for i, height in enumerate(heights):
+            plt.bar([i + 1], [height], color=OKABE_ITO[i % len(OKABE_ITO)], width=0.6)
+        plt.xlim(0.4, len(labels) + 0.6)
+        if name == "io":
+            # up to a dozen bars: numbers under them (names would collide, and plotext then
+            # places them by set order, which changes from run to run), names in the legend
+            plt.xticks(list(range(1, len(labels) + 1)), [str(i) for i in range(1, len(labels) + 1)])
+            plt.xlabel("  ".join(f"{i} {lab}" for i, lab in enumerate(labels, 1)))
+        else:
+            plt.xticks(list(range(1, len(labels) + 1)), labels)
+            plt.xlabel("  ".join(f"{lab}: {_fmt(v, name)}" for lab, v in zip(labels, values)))
+
+    return draw
 
 
 IO_SHORT = {"wasmtime": "wt", "wasmtime-cli": "wt-cli", "host network": "host", "wasmtime serve": "serve"}

@@ -7,13 +7,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Label, Static
-from textual_plotext import PlotextPlot
 
 from wasmscope.workloads.measure.format import fmt_kib, fmt_ms
 from wasmscope.workloads.measure.results import OK, Results
 
 from ..report import row_label
 from ..sweep_plot import draw_density
+from .chart import Chart
 
 EMPTY = ("No density run yet: press d to measure how many idle instances of each runtime fit in "
          "1 GiB (a minute or two; c cancels), or open a profile saved with a [density] table.")
@@ -29,7 +29,7 @@ class DensityView(VerticalScroll, can_focus=True):
     DensityView .title { text-style: bold; color: $accent; margin-top: 1; height: auto; }
     DensityView .caption { color: $text-muted; text-style: italic; height: auto; }
     DensityView DataTable { height: auto; max-height: 14; }
-    DensityView PlotextPlot { height: 20; }
+    DensityView Chart { height: 20; }
     """
 
     def compose(self) -> ComposeResult:
@@ -41,7 +41,7 @@ class DensityView(VerticalScroll, can_focus=True):
                              key=key)
         yield table
         yield Static("", classes="caption")
-        yield PlotextPlot(id="density-chart")
+        yield Chart(id="density-chart")
 
     def on_mount(self) -> None:
         self.show(None)
@@ -73,8 +73,7 @@ class DensityView(VerticalScroll, can_focus=True):
             "per GiB = 1 GiB / the PSS slope over the steps (every process involved: guests, runtime "
             "hosts, containerd-shims); cgroup: the containers' own accounting. The article's claim: "
             "~500 Wasm modules where ~30 containers fit.")
-        draw_density(self.query_one("#density-chart", PlotextPlot).plt, results)
-        self.query_one("#density-chart", PlotextPlot).refresh()
+        self.query_one("#density-chart", Chart).set_draw(lambda plt: draw_density(plt, results))
 
     def cell(self, runtime: str, column: str) -> str:
         value = self.query_one("#density-table", DataTable).get_cell(runtime, column)
