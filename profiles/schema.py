@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from wasmscope.workloads.catalogue import Workload, builtin_workloads, user_workload
+from wasmscope.workloads.guests.catalogue import Workload, builtin_workloads, user_workload
 from wasmscope.workloads.runtimes import KNOWN_RUNTIMES
 
 from .errors import ProfileError, suggestion

@@ -44,7 +44,7 @@ def docker_client():
 def docker_adapter(docker_client):
     """A Docker adapter; after the test, no container of this process may be left."""
     from wasmscope.workloads.runtimes.docker_engine import DockerAdapter
-    from wasmscope.workloads.sessions import OWNER_PID
+    from wasmscope.workloads.system.sessions import OWNER_PID
 
     adapter = DockerAdapter({"memory_limit_mib": 256})
     yield adapter
@@ -55,7 +55,7 @@ def docker_adapter(docker_client):
 
 @pytest.fixture(scope="session")
 def builtin():
-    from wasmscope.workloads.catalogue import builtin_workloads
+    from wasmscope.workloads.guests.catalogue import builtin_workloads
 
     return builtin_workloads()
 
@@ -81,7 +81,7 @@ def cli36():
 @pytest.fixture(scope="session", autouse=True)
 def _wasmtime_cli_everywhere(cli36):
     """Every adapter and every `wasmscope` child process in the tests uses that CLI."""
-    from wasmscope.workloads.tools import ENV_VAR
+    from wasmscope.workloads.system.tools import ENV_VAR
 
     os.environ[ENV_VAR] = str(cli36)
 

@@ -18,7 +18,7 @@ from wasmscope.workloads.advice.evaluate import evaluate
 from wasmscope.workloads.advice.questions import QUESTIONS, AnswersError, parse_answers
 from wasmscope.workloads.advice.rules import RulesError, load_rules
 from wasmscope.workloads.errors import WasmscopeError
-from wasmscope.workloads.measure.results import Results
+from wasmscope.workloads.model.results import Results
 
 REPLAY = Path(__file__).parent / "tui" / "data" / "replay.toml"
 
@@ -227,7 +227,7 @@ def test_advise_bad_answer_is_one_line_exit_2(tmp_path):
 def test_python_advice_quotes_the_platforms_table(rules, measured):
     """Python on Wasm vs Python in a container, when a component-http run is in the results;
     without one the wizard does not ask for it (its quick benchmark cannot measure it)."""
-    from wasmscope.workloads.measure.results import Row, Table
+    from wasmscope.workloads.model.results import Row, Table
 
     answers = parse_answers({"language": "python", "state": "stateless", "traffic": "steady",
                              "kind": "service"})

@@ -2,7 +2,7 @@
 
 Every bad file is crafted from the committed modules (or assembled with wat2wasm) and handed to
 each real runtime adapter through `adapter.run()`; a runtime that is not installed is skipped
-with its own reason. The check in `workloads/module_check.py` names the file and what was
+with its own reason. The check in `workloads/guests/module_check.py` names the file and what was
 expected; where it is bypassed (or a module passes it) the runtime's own failure must still
 come back as one line.
 """
@@ -20,9 +20,9 @@ import pytest
 import wasmtime
 
 from wasmscope.workloads import module_check
-from wasmscope.workloads.catalogue import WASM_DIR, Workload, user_workload
+from wasmscope.workloads.guests.catalogue import WASM_DIR, Workload, user_workload
 from wasmscope.workloads.errors import GuestFailed, WasmscopeError, WorkloadError
-from wasmscope.workloads.module_check import PREVIEW0, PREVIEW1, check_module, read_module
+from wasmscope.workloads.guests.module_check import PREVIEW0, PREVIEW1, check_module, read_module
 from wasmscope.workloads.runtimes import KNOWN_RUNTIMES, adapter_class, create_adapter
 from wasmscope.workloads.runtimes import base as runtimes_base
 from wasmscope.workloads.runtimes import wasmtime_embedded
@@ -237,7 +237,7 @@ def test_component_expected_gets_a_core_module_or_garbage(bad_dir):
 
 
 def test_wasmtime_serve_refuses_a_core_module_before_starting(adapters):
-    from wasmscope.workloads.components.builder import serve_component
+    from wasmscope.workloads.guests.components.builder import serve_component
 
     cli = adapters("wasmtime-cli")
     with pytest.raises(WorkloadError) as err:
@@ -247,7 +247,7 @@ def test_wasmtime_serve_refuses_a_core_module_before_starting(adapters):
 
 def test_wasmcloud_refuses_a_core_module_before_starting():
     from wasmscope.workloads.platforms import serve_wasmcloud
-    from wasmscope.workloads.tools import locate_wash
+    from wasmscope.workloads.system.tools import locate_wash
 
     wash = locate_wash()
     if wash is None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from wasmscope.workloads.sessions import OWNER_PID
+from wasmscope.workloads.system.sessions import OWNER_PID
 
 WASMSCOPE = [sys.executable, "-m", "wasmscope.tui.cli"]
 

@@ -13,7 +13,7 @@ import psutil
 import pytest
 
 from wasmscope.workloads import components, tools
-from wasmscope.workloads.components import builder
+from wasmscope.workloads.guests.components import builder
 from wasmscope.workloads.errors import BuildError, WasmscopeError
 
 pytestmark = pytest.mark.timeout(60)  # the build (~6-10 s) and a cold serve (~5 s) included
@@ -145,11 +145,11 @@ def test_the_committed_component_is_served_without_a_toolchain():
     import hashlib
     import tomllib
 
-    from wasmscope.workloads.components.builder import COMMITTED, COMMITTED_INFO, component_path, sources_sha256
+    from wasmscope.workloads.guests.components.builder import COMMITTED, COMMITTED_INFO, component_path, sources_sha256
 
     info = tomllib.loads(COMMITTED_INFO.read_text())
     data = COMMITTED.read_bytes()
-    assert info["source_sha256"] == sources_sha256(), "sources changed: run python -m wasmscope.workloads.components"
+    assert info["source_sha256"] == sources_sha256(), "sources changed: run python -m wasmscope.workloads.guests.components"
     assert info["size"] == len(data) and info["sha256"] == hashlib.sha256(data).hexdigest()
     assert component_path() == COMMITTED
     assert data[:8] == b"\0asm\x0d\0\x01\0"  # a component (layer 1), not a core module

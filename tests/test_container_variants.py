@@ -14,7 +14,7 @@ import pytest
 
 from conftest import docker_required
 from wasmscope.workloads.errors import WorkloadError
-from wasmscope.workloads.sessions import OWNER_PID, session_labels
+from wasmscope.workloads.system.sessions import OWNER_PID, session_labels
 
 MIB = 1 << 20
 FIB_25 = "fib(25) = 75025"
@@ -230,7 +230,7 @@ def test_debian_runs_hello_and_fib(debian_adapter, builtin):
 
 @pytest.mark.docker
 def test_debian_image_is_a_distro_userland_with_a_dynamic_binary(debian_adapter, docker_client, builtin):
-    from wasmscope.workloads.native_build import native_binary, native_dynamic_binary
+    from wasmscope.workloads.guests.native_build import native_binary, native_dynamic_binary
 
     tag = debian_adapter.image_for(builtin["hello"])
     image = docker_client.images.get(tag)

@@ -13,14 +13,14 @@ import pytest
 
 from wasmscope.profiles import load_profile, resolve_profile_path
 from wasmscope.workloads.bench import UsageError, run_density
-from wasmscope.workloads.catalogue import builtin_workloads
-from wasmscope.workloads.measure.claims import check_claims
-from wasmscope.workloads.measure.control import RunControl
-from wasmscope.workloads.measure.density import (IN_HOST, PER_CONTAINER, PER_PROCESS, DensitySpec,
+from wasmscope.workloads.guests.catalogue import builtin_workloads
+from wasmscope.workloads.measurements.claims import check_claims
+from wasmscope.workloads.measurements.control import RunControl
+from wasmscope.workloads.measurements.density import (IN_HOST, PER_CONTAINER, PER_PROCESS, DensitySpec,
                                                  measure_density, meminfo, slope)
-from wasmscope.workloads.measure.results import FAILED, OK
+from wasmscope.workloads.model.results import FAILED, OK
 from wasmscope.workloads.runtimes import create_adapter
-from wasmscope.workloads.sessions import OWNER_PID
+from wasmscope.workloads.system.sessions import OWNER_PID
 
 QUICK = resolve_profile_path("quick")
 
@@ -111,8 +111,8 @@ def test_kill_9_during_density_leaves_nothing_after_clean(docker_client):
 
 def test_density_host_dies_with_its_parent():
     """kill -9 of the process that hosts the measurement takes the density host with it."""
-    code = ("from wasmscope.workloads.catalogue import builtin_workloads;"
-            "from wasmscope.workloads.measure.density import make_target;"
+    code = ("from wasmscope.workloads.guests.catalogue import builtin_workloads;"
+            "from wasmscope.workloads.measurements.density import make_target;"
             "from wasmscope.workloads.runtimes import create_adapter;"
             "t = make_target(create_adapter('wasmtime'), builtin_workloads()['idle'], 64); t.add(5);"
             "print('up', flush=True); import time; time.sleep(60)")

@@ -23,9 +23,9 @@ import psutil
 import pytest
 
 from conftest import docker_required
-from wasmscope.workloads.catalogue import Workload
+from wasmscope.workloads.guests.catalogue import Workload
 from wasmscope.workloads.errors import WorkloadError
-from wasmscope.workloads.sessions import OWNER_PID
+from wasmscope.workloads.system.sessions import OWNER_PID
 
 WASMSCOPE = [sys.executable, "-m", "wasmscope.tui.cli"]
 HELLO_WASM = Path(__file__).resolve().parents[1] / "workloads" / "wasm" / "hello.wasm"

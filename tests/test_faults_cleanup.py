@@ -21,7 +21,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from wasmscope.workloads.sessions import OWNER_ENV, OWNER_PID, remove_leftovers, stale_leftovers
+from wasmscope.workloads.system.sessions import OWNER_ENV, OWNER_PID, remove_leftovers, stale_leftovers
 
 WASMSCOPE = [sys.executable, "-m", "wasmscope.tui.cli"]
 LONG_FIB = """
@@ -292,7 +292,7 @@ def test_a_dead_sessions_podman_service_goes_unless_a_session_uses_it(tmp_path):
     """The service a dead run started is a leftover; while a client is connected to it (a live
     session that found it answering) it stays, and the clean says why."""
     from wasmscope.workloads.runtimes.podman import SERVICE_FLAGS, _answers
-    from wasmscope.workloads.sessions import reap_processes
+    from wasmscope.workloads.system.sessions import reap_processes
 
     sock = tmp_path / "podman.sock"
     dead_owner = {**plain_env(), OWNER_ENV: "999999:1000.00"}  # an owner that cannot be running

@@ -11,12 +11,12 @@ HEADLESS = [
     "wasmscope.workloads.runtimes.wasmtime_embedded",
     "wasmscope.workloads.runtimes.native",
     "wasmscope.workloads.runtimes.docker_engine",
-    "wasmscope.workloads.measure.memory",
+    "wasmscope.workloads.measurements.memory",
     "wasmscope.profiles",
     "wasmscope.workloads.advice.evaluate",
     "wasmscope.workloads.advice.deploy",
     "wasmscope.tui.cli",
-    "wasmscope.tui.report",
+    "wasmscope.tui.render.tables",
 ]
 
 

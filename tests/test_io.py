@@ -12,11 +12,11 @@ import pytest
 
 from wasmscope.profiles import ProfileError, load_profile, resolve_profile_path
 from wasmscope.workloads.bench import UsageError, make_plan, override_io, run_benchmark
-from wasmscope.workloads.measure.claims import FAILS, HOLDS, NOT_MEASURED, check_claims
-from wasmscope.workloads.measure.control import RunControl
-from wasmscope.workloads.measure.io import served_port
-from wasmscope.workloads.measure.results import OK, UNSUPPORTED, Results, Row, RuntimeInfo, Table
-from wasmscope.workloads.sessions import OWNER_PID
+from wasmscope.workloads.measurements.claims import FAILS, HOLDS, NOT_MEASURED, check_claims
+from wasmscope.workloads.measurements.control import RunControl
+from wasmscope.workloads.measurements.io import served_port
+from wasmscope.workloads.model.results import OK, UNSUPPORTED, Results, Row, RuntimeInfo, Table
+from wasmscope.workloads.system.sessions import OWNER_PID
 
 
 def quick_io(**io):

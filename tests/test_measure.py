@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from wasmscope.workloads.errors import Cancelled
-from wasmscope.workloads.measure.control import RunControl
-from wasmscope.workloads.measure.memory import measure_memory
-from wasmscope.workloads.measure.results import FAILED, OK, UNSUPPORTED, Results, Row, Table
-from wasmscope.workloads.measure.stats import median_ratio_ci, percentile, summarize
-from wasmscope.workloads.measure.timing import measure_compute, measure_startup
+from wasmscope.workloads.measurements.control import RunControl
+from wasmscope.workloads.measurements.memory import measure_memory
+from wasmscope.workloads.model.results import FAILED, OK, UNSUPPORTED, Results, Row, Table
+from wasmscope.workloads.model.stats import median_ratio_ci, percentile, summarize
+from wasmscope.workloads.measurements.timing import measure_compute, measure_startup
 from wasmscope.workloads.runtimes import create_adapter
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from wasmscope.workloads.errors import GuestFailed
-from wasmscope.workloads.measure.misbehave import (GapTicker, MisbehaveSpec, guest_peak, measure_runtime,
+from wasmscope.workloads.measurements.misbehave import (GapTicker, MisbehaveSpec, guest_peak, measure_runtime,
                                                    run_one, workloads_from)
 from wasmscope.workloads.runtimes import create_adapter
 
@@ -165,7 +165,7 @@ def test_crash_modes_are_the_guests_fault_with_its_message(name, guests, request
 
 
 def create_hello():
-    from wasmscope.workloads.catalogue import builtin_workloads
+    from wasmscope.workloads.guests.catalogue import builtin_workloads
 
     return builtin_workloads()["hello"]
 

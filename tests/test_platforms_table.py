@@ -13,15 +13,15 @@ import pytest
 
 from wasmscope.profiles import load_profile, resolve_profile_path
 from wasmscope.workloads.bench import make_plan, run_benchmark
-from wasmscope.workloads.measure.results import OK
-from wasmscope.workloads.sessions import OWNER_PID
+from wasmscope.workloads.model.results import OK
+from wasmscope.workloads.system.sessions import OWNER_PID
 
 pytestmark = pytest.mark.timeout(400)
 
 
 @pytest.mark.docker
 def test_platforms_table_measures_every_host_and_leaves_nothing(docker_client, wash, monkeypatch):
-    from wasmscope.workloads.tools import WASH_ENV_VAR
+    from wasmscope.workloads.system.tools import WASH_ENV_VAR
 
     monkeypatch.setenv(WASH_ENV_VAR, str(wash.path))
     profile = load_profile(resolve_profile_path("quick"))

@@ -34,7 +34,7 @@ from wasmscope.profiles.schema import (
     MemorySpec,
     StartupSpec,
 )
-from wasmscope.workloads.catalogue import builtin_workloads
+from wasmscope.workloads.guests.catalogue import builtin_workloads
 from wasmscope.workloads.runtimes import KNOWN_RUNTIMES
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ import psutil
 import pytest
 import wasmtime
 
-from wasmscope.workloads.catalogue import Workload
+from wasmscope.workloads.guests.catalogue import Workload
 from wasmscope.workloads.errors import GuestFailed, GuestTimeout, WorkloadError
 from wasmscope.workloads.runtimes import KNOWN_RUNTIMES, adapter_class, create_adapter
 from wasmscope.workloads.runtimes.base import RuntimeAdapter

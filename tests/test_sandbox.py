@@ -14,10 +14,10 @@ import time
 
 import pytest
 
-from wasmscope.workloads.measure.sandbox import (SECRET_VAR, HostFacts, Listener, classify, fnv1a,
+from wasmscope.workloads.measurements.sandbox import (SECRET_VAR, HostFacts, Listener, classify, fnv1a,
                                                  parse_probe, run_sandbox)
 from wasmscope.workloads.runtimes import create_adapter
-from wasmscope.workloads.sessions import OWNER_PID
+from wasmscope.workloads.system.sessions import OWNER_PID
 
 
 def _leftover_dirs() -> set[str]:

@@ -18,8 +18,8 @@ import time
 import pytest
 import wasmtime
 
-from wasmscope.workloads.catalogue import WASM_DIR
-from wasmscope.workloads.native_build import native_binary
+from wasmscope.workloads.guests.catalogue import WASM_DIR
+from wasmscope.workloads.guests.native_build import native_binary
 from wasmscope.workloads.serving import wasmtime_raw
 from wasmscope.workloads.serving.launch import FrontStats, start_front
 from wasmscope.workloads.serving.spawners import SpawnerError, make_spawner
@@ -295,7 +295,7 @@ def test_start_front_pins_cpus():
 
 @pytest.mark.docker
 def test_docker_spawner_one_container_per_request(docker_client):
-    from wasmscope.workloads.sessions import OWNER_PID
+    from wasmscope.workloads.system.sessions import OWNER_PID
 
     front = start_front("docker", workers=2, ready_timeout_s=60)
     pid = front.pid

@@ -13,7 +13,7 @@ import pytest
 import wasmtime
 
 from wasmscope.workloads import tools
-from wasmscope.workloads.catalogue import Workload
+from wasmscope.workloads.guests.catalogue import Workload
 from wasmscope.workloads.errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
 from wasmscope.workloads.runtimes.wamr import WamrAdapter, aot_dir
 
@@ -99,9 +99,9 @@ def test_missing_binary_is_unavailable_with_the_install_hint(tmp_path):
     a = WamrAdapter({"wamr": str(tmp_path / "no-such-wamr")})
     avail = a.availability()
     assert not avail.ok and "no-such-wamr" in avail.reason
-    assert avail.hint == "python -m wasmscope.workloads.tools install wamr"
+    assert avail.hint == "python -m wasmscope.workloads.system.tools install wamr"
     assert "WAMR: " in a.version()
-    with pytest.raises(RuntimeUnavailable, match="install it: python -m wasmscope.workloads.tools install wamr"):
+    with pytest.raises(RuntimeUnavailable, match="install it: python -m wasmscope.workloads.system.tools install wamr"):
         a.found()
 
 

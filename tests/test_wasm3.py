@@ -10,7 +10,7 @@ import psutil
 import pytest
 import wasmtime
 
-from wasmscope.workloads.catalogue import Workload
+from wasmscope.workloads.guests.catalogue import Workload
 from wasmscope.workloads.errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
 from wasmscope.workloads.runtimes import wasm3 as wasm3_module
 from wasmscope.workloads.runtimes.wasm3 import PIP_HINT, Wasm3Adapter

@@ -12,7 +12,7 @@ import psutil
 import pytest
 import wasmtime
 
-from wasmscope.workloads.catalogue import Workload
+from wasmscope.workloads.guests.catalogue import Workload
 from wasmscope.workloads.errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
 from wasmscope.workloads.runtimes.wasmedge import (
     ENV_VAR,

@@ -13,7 +13,7 @@ import pytest
 import wasmtime
 
 from wasmscope.workloads import tools
-from wasmscope.workloads.catalogue import Workload
+from wasmscope.workloads.guests.catalogue import Workload
 from wasmscope.workloads.errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
 from wasmscope.workloads.runtimes.wasmtime_cli import WasmtimeCliAdapter
 
@@ -94,9 +94,9 @@ def test_missing_cli_is_unavailable_with_the_install_hint(tmp_path):
     a = WasmtimeCliAdapter({"cli": str(tmp_path / "no-such-wasmtime")})
     avail = a.availability()
     assert not avail.ok and "no-such-wasmtime" in avail.reason
-    assert avail.hint == "python -m wasmscope.workloads.tools install wasmtime-cli==36.0.9"
+    assert avail.hint == "python -m wasmscope.workloads.system.tools install wasmtime-cli==36.0.9"
     assert a.CAN_LISTEN is False
-    with pytest.raises(RuntimeUnavailable, match="install it: python -m wasmscope.workloads.tools"):
+    with pytest.raises(RuntimeUnavailable, match="install it: python -m wasmscope.workloads.system.tools"):
         a.cli()
 
 

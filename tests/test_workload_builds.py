@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 import wasmtime
 
-from wasmscope.workloads.build import build_wasm, clang_version, wasm_toolchain_available
-from wasmscope.workloads.catalogue import WASM_DIR, builtin_workloads
+from wasmscope.workloads.guests.build import build_wasm, clang_version, wasm_toolchain_available
+from wasmscope.workloads.guests.catalogue import WASM_DIR, builtin_workloads
 from wasmscope.workloads.errors import BuildError, WorkloadError
-from wasmscope.workloads.native_build import find_c_compiler, native_binary, native_build_key
+from wasmscope.workloads.guests.native_build import find_c_compiler, native_binary, native_build_key
 
 BODY = b"hello from wasmscope\n"
 
@@ -308,7 +308,7 @@ def test_committed_modules_match_build_info_and_sources(builtin):
         entry = info[name]
         data = (WASM_DIR / f"{name}.wasm").read_bytes()
         assert hashlib.sha256(data).hexdigest() == entry["sha256"] and len(data) == entry["size"]
-        # a source edited without `python -m wasmscope.workloads.build` shows up here
+        # a source edited without `python -m wasmscope.workloads.guests.build` shows up here
         assert hashlib.sha256(workload.source.read_bytes()).hexdigest() == entry["source_sha256"], (
             f"src/{name}.c changed since wasm/{name}.wasm was built: rebuild the modules")
         assert entry["command"].endswith(f"-o wasm/{name}.wasm src/{name}.c")

@@ -24,8 +24,8 @@ from wasmscope.profiles import (Profile, ProfileError, default_profile_path, loa
 from wasmscope.workloads.bench import make_plan, run_benchmark
 from wasmscope.workloads.errors import Cancelled, WasmscopeError
 from wasmscope.workloads.live import LiveSession
-from wasmscope.workloads.measure.control import RunControl
-from wasmscope.workloads.measure.results import Results
+from wasmscope.workloads.measurements.control import RunControl
+from wasmscope.workloads.model.results import Results
 from wasmscope.workloads.runtimes import KNOWN_RUNTIMES, adapter_class
 
 from .commands import WasmscopeCommands
@@ -574,13 +574,13 @@ class WasmscopeApp(App):
     @work(thread=True, group="bench", exit_on_error=False)
     def density_worker(self, runtimes: list[str], control: RunControl) -> None:
         from wasmscope.workloads.bench import run_density
-        from wasmscope.workloads.measure.density import DensitySpec
+        from wasmscope.workloads.measurements.density import DensitySpec
 
         self._finish_with(BenchFinished, lambda: run_density(self.profile, runtimes, DensitySpec(max_instances=200), control))
 
     @work(thread=True, group="bench", exit_on_error=False)
     def sandbox_worker(self, runtimes: list[str], control: RunControl) -> None:
-        from wasmscope.workloads.measure.sandbox import run_sandbox
+        from wasmscope.workloads.measurements.sandbox import run_sandbox
 
         self._finish_with(SandboxFinished, lambda: run_sandbox(runtimes, control=control))
 

@@ -148,10 +148,10 @@ def cmd_bench(ns: argparse.Namespace) -> ExitCode:
 
     from wasmscope.profiles import load_profile, resolve_profile_path, save_results
     from wasmscope.workloads.bench import make_plan, override_io, run_benchmark
-    from wasmscope.workloads.measure.control import RunControl
+    from wasmscope.workloads.measurements.control import RunControl
 
-    from .report import RENDERERS, io_sweep_table, machine_line, runtimes_table
-    from .sweep_plot import sweep_text
+    from .render.tables import RENDERERS, io_sweep_table, machine_line, runtimes_table
+    from .render.plots import sweep_text
 
     path = resolve_profile_path(ns.profile)
     profile = override_io(load_profile(path), connections=ns.connections, rates=ns.rate,
@@ -202,7 +202,7 @@ def cmd_bench(ns: argparse.Namespace) -> ExitCode:
 
 
 def _print_json(results) -> None:
-    from .report import results_json
+    from .render.tables import results_json
 
     json.dump(results_json(results), sys.stdout, indent=2)
     sys.stdout.write("\n")
@@ -222,11 +222,11 @@ def cmd_density(ns: argparse.Namespace) -> ExitCode:
 
     from wasmscope.profiles import load_profile, resolve_profile_path, save_table
     from wasmscope.workloads.bench import run_density
-    from wasmscope.workloads.measure.control import RunControl
-    from wasmscope.workloads.measure.density import DensitySpec
+    from wasmscope.workloads.measurements.control import RunControl
+    from wasmscope.workloads.measurements.density import DensitySpec
 
-    from .report import density_table, machine_line
-    from .sweep_plot import density_text
+    from .render.tables import density_table, machine_line
+    from .render.plots import density_text
 
     path = resolve_profile_path(ns.profile)
     profile = load_profile(path)
@@ -257,11 +257,11 @@ def cmd_sandbox(ns: argparse.Namespace) -> ExitCode:
     from rich.console import Console
 
     from wasmscope.workloads.bench import UsageError
-    from wasmscope.workloads.measure.control import RunControl
-    from wasmscope.workloads.measure.sandbox import CAPABILITIES, SETTINGS, run_sandbox
+    from wasmscope.workloads.measurements.control import RunControl
+    from wasmscope.workloads.measurements.sandbox import CAPABILITIES, SETTINGS, run_sandbox
     from wasmscope.workloads.runtimes import KNOWN_RUNTIMES
 
-    from .sandbox_table import sandbox_report
+    from .render.sandbox import sandbox_report
 
     runtimes = ns.runtimes or list(KNOWN_RUNTIMES)
     for name in runtimes:
@@ -286,9 +286,9 @@ def cmd_sandbox(ns: argparse.Namespace) -> ExitCode:
 def cmd_report(ns: argparse.Namespace) -> ExitCode:
     from wasmscope.profiles import ProfileError, load_profile, resolve_profile_path
     from wasmscope.profiles.store import write_atomic
-    from wasmscope.workloads.measure.results import Results
+    from wasmscope.workloads.model.results import Results
 
-    from .markdown_report import report_json, report_markdown
+    from .render.markdown import report_json, report_markdown
 
     path = resolve_profile_path(ns.profile)
     profile = load_profile(path)
@@ -318,7 +318,7 @@ def cmd_report(ns: argparse.Namespace) -> ExitCode:
 def cmd_clean(ns: argparse.Namespace) -> ExitCode:
     from wasmscope.workloads.errors import RuntimeUnavailable
     from wasmscope.workloads.runtimes.docker_engine import DockerAdapter
-    from wasmscope.workloads.sessions import CleanReport, clean, sweep_local
+    from wasmscope.workloads.system.sessions import CleanReport, clean, sweep_local
 
     from wasmscope.workloads.runtimes.podman import PodmanAdapter
 
@@ -362,13 +362,13 @@ def _sweep_at_start() -> None:
 def cmd_build(ns: argparse.Namespace) -> ExitCode:
     from pathlib import Path
 
-    from wasmscope.workloads.build import build_wasm
+    from wasmscope.workloads.guests.build import build_wasm
 
     built = build_wasm(Path(ns.out) if ns.out else None)
     for name, path in built.items():
         print(f"built {name}: {path} ({path.stat().st_size} bytes)")
     if ns.component:
-        from wasmscope.workloads.components.builder import COMMITTED, write_committed
+        from wasmscope.workloads.guests.components.builder import COMMITTED, write_committed
 
         out = write_committed(Path(ns.out) / COMMITTED.name if ns.out else COMMITTED)
         print(f"built http-component: {out} ({out.stat().st_size} bytes; not byte-for-byte reproducible)")
@@ -379,10 +379,10 @@ def cmd_runtimes(ns: argparse.Namespace) -> ExitCode:
     from rich.console import Console
 
     from wasmscope.workloads.bench import describe_runtimes
-    from wasmscope.workloads.measure.results import Results
+    from wasmscope.workloads.model.results import Results
     from wasmscope.workloads.runtimes import KNOWN_RUNTIMES, create_adapter
 
-    from .report import runtimes_table
+    from .render.tables import runtimes_table
 
     adapters = {n: create_adapter(n) for n in KNOWN_RUNTIMES}
     try:
@@ -413,7 +413,7 @@ def cmd_advise(ns: argparse.Namespace) -> ExitCode:
     from wasmscope.workloads.advice.questions import BY_KEY, AnswersError, parse_answers
     from wasmscope.workloads.advice.report import recommendation_text
     from wasmscope.workloads.advice.rules import load_rules
-    from wasmscope.workloads.measure.results import Results
+    from wasmscope.workloads.model.results import Results
 
     given: dict = {}
     source = "command line"
@@ -507,7 +507,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     ns = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _sigterm_to_interrupt)
-    from wasmscope.workloads.sessions import mark_environ
+    from wasmscope.workloads.system.sessions import mark_environ
 
     mark_environ()  # whatever we start, even with the inherited environment, is traceable to us
     try:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from wasmscope.workloads.live import Sample
-from wasmscope.workloads.measure.results import Results, RuntimeInfo
+from wasmscope.workloads.model.results import Results, RuntimeInfo
 
 
 class RuntimesDescribed(Message):

@@ -11,22 +11,22 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Sequence
 
 from .errors import WasmscopeError
-from .measure.control import RunControl
-from .measure.io import PER_REQUEST, SERVER, measure_io
-from .measure.io import steps as io_steps
-from .measure.machine import machine_info
-from .measure.memory import measure_memory
-from .measure.misbehave import STEPS_PER_RUNTIME as MISBEHAVE_STEPS
-from .measure.misbehave import WORKLOADS as MISBEHAVING
-from .measure.results import UNAVAILABLE, Results, Row, RuntimeInfo, Table
-from .measure.timing import measure_compute, measure_startup
+from .measurements.control import RunControl
+from .measurements.io import PER_REQUEST, SERVER, measure_io
+from .measurements.io import steps as io_steps
+from .model.machine import machine_info
+from .measurements.memory import measure_memory
+from .measurements.misbehave import STEPS_PER_RUNTIME as MISBEHAVE_STEPS
+from .measurements.misbehave import WORKLOADS as MISBEHAVING
+from .model.results import UNAVAILABLE, Results, Row, RuntimeInfo, Table
+from .measurements.timing import measure_compute, measure_startup
 from .runtimes import KNOWN_RUNTIMES, create_adapter
 from .runtimes.base import RuntimeAdapter
 
 if TYPE_CHECKING:
     from wasmscope.profiles import Profile
 
-    from .measure.density import DensitySpec
+    from .measurements.density import DensitySpec
 
 # misbehave (spin, hog, crash): on demand, `--workloads spin,hog,crash` or `--workloads misbehave`
 MEASUREMENTS = ("startup", "memory", "compute", "io", "platforms", "misbehave")
@@ -156,7 +156,7 @@ def run_benchmark(profile: "Profile", plan: Plan, control: RunControl | None = N
 def run_density(profile: "Profile", runtimes: Sequence[str] | None, spec: "DensitySpec",
                 control: RunControl | None = None) -> Results:
     """A density run over the profile's runtimes (or `runtimes`); containers removed however it ends."""
-    from .measure.density import measure_density
+    from .measurements.density import measure_density
 
     control = control or RunControl()
     names = list(runtimes) if runtimes else list(profile.bench.runtimes)
@@ -208,11 +208,11 @@ def _measure(m: str, profile: "Profile", plan: Plan, live: dict[str, RuntimeAdap
     if m == "io":
         return measure_io(live, profile, plan.io_models, control)
     if m == "platforms":
-        from .measure.platforms import measure_platforms
+        from .measurements.platforms import measure_platforms
 
         return measure_platforms(live, profile, control)
     if m == "misbehave":
-        from .measure.misbehave import measure_misbehave
+        from .measurements.misbehave import measure_misbehave
 
         return measure_misbehave(live, {w: profile.workload(w) for w in MISBEHAVING}, control=control)
     mem = profile.memory

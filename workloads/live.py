@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from .bench import describe_runtimes
-from .catalogue import Workload
+from .guests.catalogue import Workload
 from .errors import WasmscopeError, WorkloadError
-from .measure.results import RuntimeInfo
+from .model.results import RuntimeInfo
 from .runtimes import KNOWN_RUNTIMES, create_adapter
 from .runtimes.base import Instance, MemoryReading, RunResult, RuntimeAdapter
 
@@ -120,7 +120,7 @@ class LiveSession:
 
     def http_url(self, runtime: str) -> str | None:
         """Where the runtime's running server answers, or None when none runs."""
-        from .measure.io import served_port
+        from .measurements.io import served_port
 
         inst = self.instance(runtime)
         if inst is None or not self.workload(inst.workload).network:
@@ -136,7 +136,7 @@ class LiveSession:
 
         from .load import run_load
         from .load.pinning import split_cores
-        from .measure.io import SERVER, load_spec
+        from .measurements.io import SERVER, load_spec
 
         url = self.http_url(runtime)
         if url is None:

@@ -12,8 +12,8 @@ import pytest
 from wasmscope.profiles import load_profile
 from wasmscope.tui.app import WasmscopeApp
 from wasmscope.tui.widgets.results_tables import ResultsTables
-from wasmscope.workloads.measure.format import fmt_ms
-from wasmscope.workloads.sessions import OWNER_PID
+from wasmscope.workloads.model.format import fmt_ms
+from wasmscope.workloads.system.sessions import OWNER_PID
 
 DATA = Path(__file__).parent / "data"
 SIZE = (100, 30)

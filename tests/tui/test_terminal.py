@@ -58,7 +58,7 @@ def test_cold_start_burst_in_tmux_then_quit_cleanly(docker_client, tmp_path):
         assert marker.read_text().strip() == "0"
     finally:
         tmux("kill-session", "-t", session)
-    from wasmscope.workloads.sessions import owner_alive
+    from wasmscope.workloads.system.sessions import owner_alive
 
     # the app has exited: nothing of a dead owner may remain (live sessions' containers,
     # e.g. another wasmscope running on this machine, are not this test's concern)

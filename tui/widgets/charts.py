@@ -7,10 +7,10 @@ import math
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from wasmscope.workloads.measure.results import OK, Results
+from wasmscope.workloads.model.results import OK, Results
 
-from ..report import row_label
-from ..sweep_plot import OKABE_ITO, draw_sweep, private_axes, sweep_rows
+from ..render.tables import row_label
+from ..render.plots import OKABE_ITO, draw_sweep, private_axes, sweep_rows
 from .chart import Chart
 
 CHARTS = (("startup", "Startup: median cold start (ms, log scale)", True),

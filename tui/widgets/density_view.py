@@ -8,11 +8,11 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Label, Static
 
-from wasmscope.workloads.measure.format import fmt_kib, fmt_ms
-from wasmscope.workloads.measure.results import OK, Results
+from wasmscope.workloads.model.format import fmt_kib, fmt_ms
+from wasmscope.workloads.model.results import OK, Results
 
-from ..report import row_label
-from ..sweep_plot import draw_density
+from ..render.tables import row_label
+from ..render.plots import draw_density
 from .chart import Chart
 
 EMPTY = ("No density run yet: press d to measure how many idle instances of each runtime fit in "

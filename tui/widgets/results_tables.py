@@ -20,10 +20,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Digits, Label, Static
 
-from wasmscope.workloads.measure.format import fmt_mib, fmt_ms, fmt_pct, fmt_times
-from wasmscope.workloads.measure.results import OK, Results, Row, Table
+from wasmscope.workloads.model.format import fmt_mib, fmt_ms, fmt_pct, fmt_times
+from wasmscope.workloads.model.results import OK, Results, Row, Table
 
-from ..report import (IO_COLUMNS, _article_caption, article_figure, compute_ci, io_article_figure,
+from ..render.tables import (IO_COLUMNS, _article_caption, article_figure, compute_ci, io_article_figure,
                       io_caption_lines, io_cells, machine_line, row_label)
 
 TABLES = ("startup", "memory", "compute", "io", "platforms")

@@ -10,7 +10,7 @@ from textual.widgets import Digits, Label, Sparkline, Static
 
 from .readout import Readout
 
-from wasmscope.workloads.measure.results import RuntimeInfo
+from wasmscope.workloads.model.results import RuntimeInfo
 
 
 class RuntimePanel(Vertical, can_focus=True):

@@ -6,9 +6,9 @@ from __future__ import annotations
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from wasmscope.workloads.measure.sandbox import ProbeRow
+from wasmscope.workloads.measurements.sandbox import ProbeRow
 
-from ..sandbox_table import sandbox_report
+from ..render.sandbox import sandbox_report
 
 EMPTY = ("No sandbox probe yet: press x to run the probe guest on every runtime of this profile. "
          "It tries to read a host file and the host's environment, write a file, connect to a "

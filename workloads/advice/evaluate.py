@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..measure.format import fmt_mib, fmt_ms, fmt_pct, fmt_times
-from ..measure.results import OK, Results
+from ..model.format import fmt_mib, fmt_ms, fmt_pct, fmt_times
+from ..model.results import OK, Results
 from .questions import BY_KEY, Answers
 from .rules import EVIDENCE, QUICK_EVIDENCE, RuleSet
 

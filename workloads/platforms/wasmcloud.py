@@ -28,11 +28,11 @@ from typing import Iterable
 import psutil
 
 from ..errors import RuntimeUnavailable, WorkloadError
-from ..loopback import free_port, get
-from ..module_check import check_module
+from ..system.loopback import free_port, get
+from ..guests.module_check import check_module
 from ..runtimes import processes
 from ..runtimes.base import MemoryReading
-from ..tools import WASH_INSTALL_HINT, FoundWash, locate_wash, wash_version
+from ..system.tools import WASH_INSTALL_HINT, FoundWash, locate_wash, wash_version
 
 BODY = b"hello from wasmscope\n"
 COMPONENT_NAME = "hello.wasm"

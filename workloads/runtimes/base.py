@@ -11,9 +11,9 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal, Sequence
 
-from ..catalogue import Workload
+from ..guests.catalogue import Workload
 from ..errors import WorkloadError
-from ..module_check import PREVIEW1, check_module
+from ..guests.module_check import PREVIEW1, check_module
 
 RuntimeKind = Literal["wasm", "native", "container"]
 

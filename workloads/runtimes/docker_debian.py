@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 
-from ..images import MMDEBSTRAP_HINT, debian_base_size
+from ..guests.images import MMDEBSTRAP_HINT, debian_base_size
 from .base import Availability
 from .docker_engine import DockerAdapter
 

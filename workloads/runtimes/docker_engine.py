@@ -22,10 +22,10 @@ from typing import Sequence
 
 import psutil
 
-from .. import sessions
-from ..catalogue import Workload
+from ..system import sessions
+from ..guests.catalogue import Workload
 from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
-from ..images import ensure_builtin_image, ensure_user_image, host_suite
+from ..guests.images import ensure_builtin_image, ensure_user_image, host_suite
 from . import processes
 from .base import Availability, Instance, MemoryReading, RunResult, RuntimeAdapter
 
@@ -199,7 +199,7 @@ class DockerAdapter(RuntimeAdapter):
 
     def _image_words(self) -> str:
         if self.base == "debian":
-            from ..images import debian_base_size
+            from ..guests.images import debian_base_size
 
             size = None
             try:
@@ -231,8 +231,8 @@ class DockerAdapter(RuntimeAdapter):
         if reason:
             raise WorkloadError(reason)
         if self.base == "debian":
-            from ..images import ensure_debian_workload_image
-            from ..native_build import native_dynamic_binary, native_dynamic_build_key
+            from ..guests.images import ensure_debian_workload_image
+            from ..guests.native_build import native_dynamic_binary, native_dynamic_build_key
 
             key = "debian-" + native_dynamic_build_key(workload)
             cached = self._images.get(key)
@@ -242,7 +242,7 @@ class DockerAdapter(RuntimeAdapter):
                                                Path(native_dynamic_binary(workload)), key)
             self._images[key] = tag
             return tag
-        from ..native_build import native_binary, native_build_key
+        from ..guests.native_build import native_binary, native_build_key
 
         key = native_build_key(workload)
         cached = self._images.get(key)

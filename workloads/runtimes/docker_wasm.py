@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..catalogue import Workload
+from ..guests.catalogue import Workload
 from ..errors import WorkloadError
 from .base import Availability
 from .docker_engine import DockerAdapter
@@ -68,7 +68,7 @@ class DockerWasmAdapter(DockerAdapter):
         return None
 
     def image_for(self, workload: Workload) -> str:
-        from ..images import ensure_builtin_image
+        from ..guests.images import ensure_builtin_image
 
         reason = self.supports(workload)
         if reason:

@@ -6,7 +6,7 @@ import platform
 import signal
 from typing import Sequence
 
-from ..catalogue import Workload
+from ..guests.catalogue import Workload
 from ..errors import GuestFailed, WorkloadError
 from . import processes
 from .base import Availability, Instance, RunResult, RuntimeAdapter
@@ -26,7 +26,7 @@ class NativeAdapter(RuntimeAdapter):
         self.rlimit_as_mib: int | None = int(limit) if limit not in (None, "") else None
 
     def availability(self) -> Availability:
-        from ..native_build import find_c_compiler
+        from ..guests.native_build import find_c_compiler
 
         if find_c_compiler() is None:
             return Availability(False, "no C compiler found to build the native baseline",
@@ -34,7 +34,7 @@ class NativeAdapter(RuntimeAdapter):
         return Availability(True)
 
     def version(self) -> str:
-        from ..native_build import compiler_version
+        from ..guests.native_build import compiler_version
 
         return f"{platform.machine()} static, {compiler_version() or 'no compiler'}"
 
@@ -48,7 +48,7 @@ class NativeAdapter(RuntimeAdapter):
         return None
 
     def _binary(self, workload: Workload):
-        from ..native_build import native_binary
+        from ..guests.native_build import native_binary
 
         reason = self.supports(workload)
         if reason:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from ..catalogue import Workload
+from ..guests.catalogue import Workload
 from ..errors import GuestFailed, RuntimeUnavailable, WorkloadError
 from . import processes
 from .base import Availability, Instance, RunResult, WasmModuleAdapter

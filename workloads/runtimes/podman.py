@@ -37,9 +37,9 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from ..catalogue import Workload
+from ..guests.catalogue import Workload
 from ..errors import RuntimeUnavailable, WorkloadError
-from ..paths import cache_dir
+from ..system.paths import cache_dir
 from .base import Availability
 from .docker_engine import PROBE_TIMEOUT_S, DockerAdapter, DockerInstance, _short
 

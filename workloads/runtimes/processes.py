@@ -22,7 +22,7 @@ from typing import Sequence
 
 import psutil
 
-from .. import sessions
+from ..system import sessions
 from ..errors import GuestTimeout, WorkloadError
 from .base import Instance, MemoryReading
 

@@ -27,11 +27,11 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
-from ..catalogue import Workload
+from ..guests.catalogue import Workload
 from ..errors import GuestFailed, RuntimeUnavailable, WorkloadError
-from ..module_check import PREVIEW0, PREVIEW1
-from ..paths import cache_dir
-from ..tools import (WAMR_BIN, WAMR_ENV_VAR, WAMR_INSTALL_HINT, FoundWamr, locate_wamr,
+from ..guests.module_check import PREVIEW0, PREVIEW1
+from ..system.paths import cache_dir
+from ..system.tools import (WAMR_BIN, WAMR_ENV_VAR, WAMR_INSTALL_HINT, FoundWamr, locate_wamr,
                      wamr_pair)
 from . import processes
 from .base import Availability, Instance, RunResult, WasmModuleAdapter

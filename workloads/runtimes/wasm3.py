@@ -26,7 +26,7 @@ from importlib.metadata import PackageNotFoundError, version as _dist_version
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ..catalogue import Workload
+from ..guests.catalogue import Workload
 from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
 from . import processes
 from .base import Availability, Instance, MemoryReading, RunResult, WasmModuleAdapter

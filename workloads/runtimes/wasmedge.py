@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Mapping, Sequence
 
-from ..catalogue import Workload
+from ..guests.catalogue import Workload
 from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
 from . import processes
 from .base import Availability, Instance, RunResult, WasmModuleAdapter
@@ -245,7 +245,7 @@ class WasmEdgeAdapter(WasmModuleAdapter):
         return self.module_path(workload)
 
     def _aot_path(self, module: Path) -> Path:
-        from ..paths import cache_dir
+        from ..system.paths import cache_dir
 
         digest = hashlib.sha256(module.read_bytes()).hexdigest()[:16]
         tag = re.sub(r"[^A-Za-z0-9.]+", "_", self._read_version() or "unknown")

@@ -29,9 +29,9 @@ from importlib.metadata import PackageNotFoundError, version as _dist_version
 from pathlib import Path
 from typing import Sequence
 
-from ..catalogue import Workload
+from ..guests.catalogue import Workload
 from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
-from ..module_check import PREVIEW0, PREVIEW1, WASIX
+from ..guests.module_check import PREVIEW0, PREVIEW1, WASIX
 from . import processes
 from .base import Availability, Instance, MemoryReading, RunResult, WasmModuleAdapter
 from .wasm3_worker import WarmWorker, WorkerTimeout, serve_requests
@@ -66,7 +66,7 @@ def trap_line(message: str) -> str:
 
 def cache_root() -> Path:
     """Where compiled artifacts live: `wasmer-sdk/` in wasmscope's cache dir."""
-    from ..paths import cache_dir
+    from ..system.paths import cache_dir
 
     path = cache_dir() / "wasmer-sdk"
     path.mkdir(parents=True, exist_ok=True)

@@ -21,12 +21,12 @@ import subprocess
 from pathlib import Path
 from typing import Sequence
 
-from ..catalogue import Workload
+from ..guests.catalogue import Workload
 from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
-from ..loopback import free_port
-from ..module_check import PREVIEW0, PREVIEW1
-from ..paths import cache_dir
-from ..tools import ENV_VAR, INSTALL_HINT, FoundCli, cli_version, locate_wasmtime_cli
+from ..system.loopback import free_port
+from ..guests.module_check import PREVIEW0, PREVIEW1
+from ..system.paths import cache_dir
+from ..system.tools import ENV_VAR, INSTALL_HINT, FoundCli, cli_version, locate_wasmtime_cli
 from . import processes
 from .base import Availability, Instance, RunResult, WasmModuleAdapter
 

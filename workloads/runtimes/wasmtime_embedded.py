@@ -16,9 +16,9 @@ from typing import Sequence
 
 import wasmtime
 
-from ..catalogue import Workload
+from ..guests.catalogue import Workload
 from ..errors import GuestFailed, GuestTimeout, WorkloadError
-from ..module_check import check_module
+from ..guests.module_check import check_module
 from . import processes
 from .base import Availability, Instance, MemoryReading, RunResult, RuntimeAdapter
 from .wasmtime_engine import EPOCH_TICK_S, WASMTIME_VERSION, compiled_module_path, first_error_line, make_engine

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import wasmtime
 
-from ..paths import cache_dir
+from ..system.paths import cache_dir
 
 WASMTIME_VERSION = _dist_version("wasmtime")
 EPOCH_TICK_S = 0.05  # deadline resolution: the ticker thread bumps the epoch this often

@@ -23,7 +23,7 @@ import time
 from abc import ABC, abstractmethod
 from pathlib import Path
 
-from ..catalogue import Workload, builtin_workloads
+from ..guests.catalogue import Workload, builtin_workloads
 from ..errors import WasmscopeError, WorkloadError
 from ..runtimes.processes import child_env
 
@@ -115,7 +115,7 @@ class NativeSpawner(Spawner):
 
     def prepare(self) -> None:
         if self.binary is None:
-            from ..native_build import native_binary
+            from ..guests.native_build import native_binary
 
             self.binary = Path(native_binary(_handler_workload()))
         if not os.access(self.binary, os.X_OK):
@@ -348,7 +348,7 @@ class DockerSpawner(Spawner):
             self._image = self._adapter.image_for(_handler_workload())  # RuntimeUnavailable if no engine
 
     def _create_kwargs(self) -> dict:
-        from .. import sessions
+        from ..system import sessions
         from ..runtimes.docker_engine import NOBODY
 
         return dict(

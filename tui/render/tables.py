@@ -12,9 +12,9 @@ from typing import Any
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from wasmscope.workloads.measure.results import FAILED, OK, Results, Row, Table
-from wasmscope.workloads.measure.format import fmt_kib, fmt_mib, fmt_ms, fmt_pct, fmt_rps, fmt_share, fmt_times
-from wasmscope.workloads.measure.stats import median_ratio_ci
+from wasmscope.workloads.model.results import FAILED, OK, Results, Row, Table
+from wasmscope.workloads.model.format import fmt_kib, fmt_mib, fmt_ms, fmt_pct, fmt_rps, fmt_share, fmt_times
+from wasmscope.workloads.model.stats import median_ratio_ci
 
 ARTICLE_KEYS = {"startup": "startup_ms", "memory": "memory_mib", "compute": "compute_ms"}
 

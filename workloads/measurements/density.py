@@ -21,12 +21,12 @@ from typing import Callable
 
 import psutil
 
-from ..catalogue import Workload
+from ..guests.catalogue import Workload
 from ..errors import Cancelled, WasmscopeError, WorkloadError
 from ..runtimes import processes
 from ..runtimes.base import Instance, RuntimeAdapter
 from .control import RunControl
-from .results import FAILED, OK, UNSUPPORTED, Row, Table
+from ..model.results import FAILED, OK, UNSUPPORTED, Row, Table
 
 GIB = 1 << 30
 MIB = 1 << 20

@@ -1,6 +1,6 @@
 """The exact, reproducible build of the committed `.wasm` workloads.
 
-`python -m wasmscope.workloads.build [--out DIR]` (or `wasmscope build-workloads`) rebuilds
+`python -m wasmscope.workloads.guests.build [--out DIR]` (or `wasmscope build-workloads`) rebuilds
 them from `src/*.c` with Debian's clang + wasi-libc and records, in `BUILD-INFO.toml` beside
 them, the compiler's version line, the exact command per module (run from the package
 directory, so the paths in it are the ones used) and each module's sha256 and size. The
@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 from .catalogue import PACKAGE_DIR, WASM_DIR, builtin_workloads
-from .errors import BuildError
+from ..errors import BuildError
 
 WASM_CC = "clang"
 # -s: no DWARF/name section (hello is 4 KB instead of 42 KB); -Wall changes no output byte.
@@ -111,8 +111,8 @@ def build_wasm(out_dir: Path | None = None) -> dict[str, Path]:
     version = clang_version()
     out_dir = Path(out_dir) if out_dir is not None else WASM_DIR
     out_dir.mkdir(parents=True, exist_ok=True)
-    info = ["# Written by `python -m wasmscope.workloads.build`: how each module was built.",
-            "# Each command runs from the wasmscope.workloads package folder.",
+    info = ["# Written by `python -m wasmscope.workloads.guests.build`: how each module was built.",
+            "# Each command runs from the wasmscope.workloads.guests package folder.",
             f"compiler = {_toml_str(version or '')}", ""]
     staged: dict[str, tuple[Path, Path]] = {}
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".build-") as scratch:
@@ -148,7 +148,7 @@ def build_wasm(out_dir: Path | None = None) -> dict[str, Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m wasmscope.workloads.build",
+    parser = argparse.ArgumentParser(prog="python -m wasmscope.workloads.guests.build",
                                      description="Rebuild the wasm32-wasi workloads from their C sources.")
     parser.add_argument("--out", type=Path, help="output folder (default: the package's wasm/)")
     ns = parser.parse_args(argv)

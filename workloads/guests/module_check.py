@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Literal, Sequence
 
-from .errors import WorkloadError
+from ..errors import WorkloadError
 
 Kind = Literal["core", "component"]
 

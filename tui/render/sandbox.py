@@ -7,7 +7,7 @@ from rich.console import Group
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from wasmscope.workloads.measure.sandbox import CAPABILITIES, Cell, ProbeRow
+from wasmscope.workloads.measurements.sandbox import CAPABILITIES, Cell, ProbeRow
 
 # what a cell shows and how it is coloured: red = reached the host, yellow = a copy of its own,
 # green = denied or not even expressible

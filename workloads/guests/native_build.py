@@ -20,8 +20,8 @@ from typing import Sequence
 
 from .build import NATIVE_CFLAGS, compiler_env, first_line
 from .catalogue import Workload
-from .errors import BuildError, WorkloadError
-from .paths import cache_dir
+from ..errors import BuildError, WorkloadError
+from ..system.paths import cache_dir
 
 CANDIDATES = ("clang", "cc", "gcc")
 INSTALL_HINT = "install one, e.g. apt-get install -y clang"

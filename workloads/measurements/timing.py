@@ -11,12 +11,12 @@ import re
 import statistics
 from typing import Sequence
 
-from ..catalogue import Workload
+from ..guests.catalogue import Workload
 from ..errors import Cancelled, WasmscopeError
 from ..runtimes.base import RunResult, RuntimeAdapter
 from .control import RunControl
-from .results import FAILED, OK, UNSUPPORTED, Row, Table
-from .stats import summarize
+from ..model.results import FAILED, OK, UNSUPPORTED, Row, Table
+from ..model.stats import summarize
 
 ELAPSED = re.compile(r"elapsed_ns=(\d+)")
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any, Callable
 
-from wasmscope.workloads.measure.results import OK, Results
+from wasmscope.workloads.model.results import OK, Results
 
-from .report import row_label
+from .tables import row_label
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 OKABE_ITO = [(230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66), (0, 114, 178),

@@ -21,7 +21,7 @@ import threading
 from pathlib import Path
 
 from .catalogue import Workload
-from .errors import BuildError, WorkloadError
+from ..errors import BuildError, WorkloadError
 
 
 def image_tag(workload: Workload, key: str) -> str:
@@ -162,7 +162,7 @@ def ensure_debian_base(client, suite: str | None = None, include: tuple[str, ...
         exe = shutil.which("mmdebstrap")
         if exe is None:
             raise BuildError(f"building the Debian base image {tag} needs mmdebstrap: {MMDEBSTRAP_HINT}")
-        from .paths import cache_dir
+        from ..system.paths import cache_dir
 
         work = cache_dir() / "debian-base"
         work.mkdir(parents=True, exist_ok=True)

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Literal
 
-from ..catalogue import Workload, builtin_workloads
+from ..guests.catalogue import Workload, builtin_workloads
 from ..errors import WasmscopeError
 from ..runtimes import create_adapter
 from .control import RunControl

@@ -12,10 +12,10 @@ from typing import Any
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from wasmscope.workloads.measure.claims import NOT_MEASURED, check_claims
-from wasmscope.workloads.measure.results import Results
+from wasmscope.workloads.measurements.claims import NOT_MEASURED, check_claims
+from wasmscope.workloads.model.results import Results
 
-from .report import RENDERERS, comparisons, machine_line
+from .tables import RENDERERS, comparisons, machine_line
 
 ORDER = ("startup", "memory", "compute", "io")
 

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import Cancelled, WasmscopeError, WorkloadError
 from ..load.pinning import pin_process_tree, split_cores
-from ..loopback import get
+from ..system.loopback import get
 from .control import RunControl
 from .io import SERVER, Served, Target, _load, _stopper, load_spec, served_host, served_port
-from .results import FAILED, OK, UNAVAILABLE, UNSUPPORTED, Row, Table
+from ..model.results import FAILED, OK, UNAVAILABLE, UNSUPPORTED, Row, Table
 
 if TYPE_CHECKING:
     from wasmscope.profiles.schema import Profile
@@ -107,14 +107,14 @@ def platforms(adapters: dict[str, "RuntimeAdapter"], profile: "Profile",
 
 
 def _component() -> Path:
-    from ..components.builder import component_path
+    from ..guests.components.builder import component_path
 
     return component_path()
 
 
 def _wasmtime_serve(cli_adapter: "RuntimeAdapter", mode: str, cpus: set[int] | None) -> Callable[[], tuple[Served, float]]:
     def start() -> tuple[Served, float]:
-        from ..components.builder import serve_component
+        from ..guests.components.builder import serve_component
 
         component = _component()
         inst = serve_component(cli_adapter.cli().path, cpus=cpus, mode=mode, component=component)  # type: ignore[attr-defined]
@@ -135,8 +135,8 @@ def _python_container(docker: "RuntimeAdapter", cpus: set[int] | None) -> Callab
     def start() -> tuple[Served, float]:
         import wasmscope.workloads as pkg
 
-        from .. import sessions
-        from ..images import ensure_python_http_image
+        from ..system import sessions
+        from ..guests.images import ensure_python_http_image
         from ..runtimes import docker_engine
 
         client = docker.client()  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from .errors import WorkloadError
+from ..errors import WorkloadError
 
 PACKAGE_DIR = Path(str(resources.files(__package__)))
 WASM_DIR = PACKAGE_DIR / "wasm"

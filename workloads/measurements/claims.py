@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Callable
 
-from .format import fmt_mib, fmt_ms, fmt_pct, fmt_rps
-from .results import OK, Results, Row, Table
+from ..model.format import fmt_mib, fmt_ms, fmt_pct, fmt_rps
+from ..model.results import OK, Results, Row, Table
 
 HOLDS, FAILS, NOT_MEASURED = "holds", "does not hold", "not measured"
 

@@ -31,12 +31,12 @@ from typing import Any, Sequence
 
 import psutil
 
-from ..catalogue import Workload
+from ..guests.catalogue import Workload
 from ..errors import GuestFailed, GuestTimeout, WasmscopeError
 from ..runtimes import create_adapter
 from ..runtimes.base import RuntimeAdapter
 from .control import RunControl
-from .results import FAILED, OK, Row, Table
+from ..model.results import FAILED, OK, Row, Table
 
 WORKLOADS = ("spin", "hog", "crash")
 CRASH_MODES = ("trap", "segv", "abort")
@@ -391,7 +391,7 @@ def measure_misbehave(adapters: dict[str, RuntimeAdapter], workloads: dict[str, 
 
 def workloads_from(names: Sequence[str] = WORKLOADS) -> dict[str, Workload]:
     """The built-in spin/hog/crash workloads."""
-    from ..catalogue import builtin_workloads
+    from ..guests.catalogue import builtin_workloads
 
     known = builtin_workloads()
     return {n: known[n] for n in names}

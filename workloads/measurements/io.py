@@ -21,7 +21,7 @@ from ..runtimes import create_adapter
 from ..runtimes.base import RuntimeAdapter
 from ..runtimes.processes import rss_uss
 from .control import RunControl
-from .results import FAILED, OK, UNSUPPORTED, Row, Table
+from ..model.results import FAILED, OK, UNSUPPORTED, Row, Table
 
 if TYPE_CHECKING:
     from wasmscope.profiles.schema import IoSpec, Profile
@@ -212,7 +212,7 @@ def served_host(inst) -> Served:
 
 def _serve_component(cli_adapter: RuntimeAdapter, cpus: set[int] | None) -> Callable[[], Served]:
     def start() -> Served:
-        from ..components.builder import serve_component
+        from ..guests.components.builder import serve_component
 
         inst = serve_component(cli_adapter.cli().path, cpus=cpus)  # type: ignore[attr-defined]
         return served_host(inst)

@@ -30,12 +30,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable
 
-from ..errors import BuildError, RuntimeUnavailable, WasmscopeError, WorkloadError
-from ..loopback import free_port, get
+from ...errors import BuildError, RuntimeUnavailable, WasmscopeError, WorkloadError
+from ...system.loopback import free_port, get
 from ..module_check import check_module
-from ..paths import cache_dir
-from ..runtimes import processes
-from ..tools import cli_version
+from ...system.paths import cache_dir
+from ...runtimes import processes
+from ...system.tools import cli_version
 
 PACKAGE_DIR = Path(str(resources.files(__package__)))
 GUEST_DIR = PACKAGE_DIR / "guest"
@@ -150,7 +150,7 @@ def build_component(*, force: bool = False) -> Path:
 
 COMMITTED = PACKAGE_DIR.parent / "wasm" / "http-component.wasm"
 COMMITTED_INFO = PACKAGE_DIR.parent / "wasm" / "http-component.toml"
-BUILD_COMMAND = "python -m wasmscope.workloads.components"
+BUILD_COMMAND = "python -m wasmscope.workloads.guests.components"
 
 
 def sources_sha256() -> str:

@@ -1,7 +1,0 @@
-"""`python -m wasmscope.workloads.components`: rebuild the committed wasi:http component."""
-
-import sys
-
-from .builder import main
-
-sys.exit(main())

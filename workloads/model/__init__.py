@@ -1,0 +1,2 @@
+"""The data every part of wasmscope speaks: results, typed samples, machine records, statistics
+and how figures read."""
