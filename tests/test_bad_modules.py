@@ -19,7 +19,7 @@ from typing import Callable
 import pytest
 import wasmtime
 
-from wasmscope.workloads import module_check
+from wasmscope.workloads.guests import module_check
 from wasmscope.workloads.guests.catalogue import WASM_DIR, Workload, user_workload
 from wasmscope.workloads.errors import GuestFailed, WasmscopeError, WorkloadError
 from wasmscope.workloads.guests.module_check import PREVIEW0, PREVIEW1, check_module, read_module

@@ -12,7 +12,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from wasmscope.workloads import components, tools
+from wasmscope.workloads.guests import components
+
+from wasmscope.workloads.system import tools
 from wasmscope.workloads.errors import RuntimeUnavailable, WorkloadError
 from wasmscope.workloads.platforms import (
     PlatformStatus,

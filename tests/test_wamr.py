@@ -12,7 +12,7 @@ import psutil
 import pytest
 import wasmtime
 
-from wasmscope.workloads import tools
+from wasmscope.workloads.system import tools
 from wasmscope.workloads.guests.catalogue import Workload
 from wasmscope.workloads.errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
 from wasmscope.workloads.runtimes.wamr import WamrAdapter, aot_dir

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import wasmtime
 
-from wasmscope.workloads import tools
+from wasmscope.workloads.system import tools
 from wasmscope.workloads.guests.catalogue import Workload
 from wasmscope.workloads.errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
 from wasmscope.workloads.runtimes.wasmtime_cli import WasmtimeCliAdapter

@@ -172,7 +172,7 @@ class WasmscopeApp(App):
 
     def on_unmount(self) -> None:
         if self.live:
-            from wasmscope.workloads import sessions
+            from wasmscope.workloads.system import sessions
 
             sessions.set_reporter(None)
 
@@ -186,7 +186,7 @@ class WasmscopeApp(App):
         if self.profile.results:
             self._show_stored_results(self.profile)
         if self.live:
-            from wasmscope.workloads import sessions
+            from wasmscope.workloads.system import sessions
 
             # leftovers of a dead run removed on a first Docker contact are said in the log view
             post = self.post_message

@@ -36,6 +36,14 @@ class UsageError(WasmscopeError):
     """A selection on the command line does not match the profile."""
 
 
+def check_runtime_names(names: Sequence[str]) -> list[str]:
+    """`--runtimes` checked against the registry: a UsageError names an unknown one."""
+    for name in names:
+        if name not in KNOWN_RUNTIMES:
+            raise UsageError(f"--runtimes: unknown runtime {name!r} (known: {', '.join(KNOWN_RUNTIMES)})")
+    return list(names)
+
+
 @dataclass
 class Plan:
     """What to run: a profile narrowed by the command line."""
@@ -50,10 +58,7 @@ class Plan:
 def make_plan(profile: "Profile", *, runtimes: Sequence[str] | None = None,
               workloads: Sequence[str] | None = None, runs: int | None = None) -> Plan:
     """Narrow the profile: `--runtimes`, `--workloads` (workload or measurement names), `--runs`."""
-    chosen = list(runtimes) if runtimes else list(profile.bench.runtimes)
-    for name in chosen:
-        if name not in KNOWN_RUNTIMES:
-            raise UsageError(f"--runtimes: unknown runtime {name!r} (known: {', '.join(KNOWN_RUNTIMES)})")
+    chosen = check_runtime_names(runtimes or profile.bench.runtimes)
     by_workload = {getattr(profile, m).workload: m for m in ("startup", "memory", "compute")}
     io_models = {profile.io.server_workload: SERVER, profile.io.handler_workload: PER_REQUEST}
     by_workload.update({w: "io" for w in io_models})
@@ -159,10 +164,7 @@ def run_density(profile: "Profile", runtimes: Sequence[str] | None, spec: "Densi
     from .measurements.density import measure_density
 
     control = control or RunControl()
-    names = list(runtimes) if runtimes else list(profile.bench.runtimes)
-    for name in names:
-        if name not in KNOWN_RUNTIMES:
-            raise UsageError(f"--runtimes: unknown runtime {name!r} (known: {', '.join(KNOWN_RUNTIMES)})")
+    names = check_runtime_names(runtimes or profile.bench.runtimes)
     if spec.max_instances < 1 or spec.kib < 0 or not 0 <= spec.floor_pct < 100:
         raise UsageError(f"density: expected --max >= 1, --kib >= 0 and 0 <= --floor-pct < 100, got "
                          f"{spec.max_instances}, {spec.kib}, {spec.floor_pct:g}")

@@ -1,0 +1,54 @@
+"""`wasmscope report`: a profile's stored results and the article's claims, as Markdown or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .exit_codes import PROG, ExitCode
+
+NAME = "report"
+SWEEPS_AT_START = False
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser(NAME, help="a profile's stored results as four tables with the "
+                                  "article's claims checked (Markdown for slides, or JSON)")
+    p.add_argument("--profile", default="quick", help="profile file with [results], or a shipped name")
+    p.add_argument("--format", choices=("md", "json"), default="md", help="output format (default md)")
+    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    return p
+
+
+def run(ns: argparse.Namespace) -> ExitCode:
+    from wasmscope.profiles import ProfileError, load_profile, resolve_profile_path
+    from wasmscope.profiles.store import write_atomic
+    from wasmscope.workloads.model.results import Results
+
+    from ..render.markdown import report_json, report_markdown
+
+    path = resolve_profile_path(ns.profile)
+    profile = load_profile(path)
+    if not profile.results:
+        raise ProfileError(f"{path}: no [results] to report: run `wasmscope bench --profile "
+                           f"{ns.profile} --save {path}` first")
+    try:
+        results = Results.from_dict(profile.results)
+        if profile.density:  # a `wasmscope density --save` run: its table joins the report
+            density = Results.from_dict(profile.density)
+            results.tables.update(density.tables)
+            results.runtimes = {**density.runtimes, **results.runtimes}
+    except (TypeError, ValueError, KeyError) as err:
+        raise ProfileError(f"{path}: results: not a wasmscope results table ({err})") from None
+    if ns.format == "json":
+        text = json.dumps(report_json(results, profile.reference), indent=2) + "\n"
+    else:
+        text = report_markdown(results, profile.reference, path.name)
+    if ns.output:
+        write_atomic(Path(ns.output), text)
+        print(f"{PROG}: report written to {ns.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return ExitCode.OK
