@@ -28,7 +28,7 @@ from wasmscope.workloads.errors import WorkloadError
 from wasmscope.workloads.system.sessions import OWNER_PID
 
 WASMSCOPE = [sys.executable, "-m", "wasmscope.tui.cli"]
-HELLO_WASM = Path(__file__).resolve().parents[1] / "workloads" / "wasm" / "hello.wasm"
+HELLO_WASM = Path(__file__).resolve().parents[1] / "workloads" / "guests" / "wasm" / "hello.wasm"
 MISSING = "wasmscope-does-not-exist:1"
 
 

@@ -133,9 +133,10 @@ def test_a_runtime_without_its_compiler_or_of_another_build_is_refused(wamr, tmp
         tools.wamr_pair(iwasm, wamr.compiler, "test")
 
 
-def test_upstream_command_lines(wamr, tmp_path, builtin):
+def test_upstream_command_lines(wamr, tmp_path, builtin, monkeypatch):
     """Upstream iwasm/wamrc take other argv shapes; scripts that answer like upstream and
     forward to the real binaries check that the adapter uses them."""
+    monkeypatch.setenv("WASMSCOPE_CACHE_DIR", str(tmp_path / "cache"))  # wamrc must really run
     log = tmp_path / "argv.log"
     iwasm = script(tmp_path / "iwasm", f'echo "iwasm $*" >> {log}\n'
                    'case "$1" in --version) echo "iwasm 2.2.0";; version) exit 1;; '

@@ -133,14 +133,13 @@ def _wasmcloud(cpus: set[int] | None) -> Callable[[], tuple[Served, float]]:
 
 def _python_container(docker: "RuntimeAdapter", cpus: set[int] | None) -> Callable[[], tuple[Served, float]]:
     def start() -> tuple[Served, float]:
-        import wasmscope.workloads as pkg
-
         from ..system import sessions
+        from ..guests.catalogue import SOURCE_DIR
         from ..guests.images import ensure_python_http_image
         from ..runtimes import docker_engine
 
         client = docker.client()  # type: ignore[attr-defined]
-        image = ensure_python_http_image(client, Path(pkg.__file__).parent / "src" / "http_server.py")
+        image = ensure_python_http_image(client, SOURCE_DIR / "http_server.py")
         t0 = time.perf_counter()
         container = client.containers.create(
             image, command=["8080"], labels=sessions.session_labels(**{"wasmscope.workload": "python-http"}),
