@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from wasmscope.workloads.guests.catalogue import Workload, builtin_workloads, user_workload
+from wasmscope.workloads.measurements import bench_names
 from wasmscope.workloads.runtimes import KNOWN_RUNTIMES
 
 from .errors import ProfileError, suggestion
 
-MEASUREMENTS = ("startup", "memory", "compute", "io", "platforms", "misbehave")
 IO_MODELS = ("server", "per-request")
 
 
@@ -251,7 +251,7 @@ def build_profile(data: dict, path: Path | None, source: str) -> Profile:
     meta = _section(c, data, "profile", {"name": c.string, "description": c.string})
     bench = BenchSettings(**_section(c, data, "bench", {
         "runtimes": lambda v, k: c.names(v, k, KNOWN_RUNTIMES, "runtime"),
-        "measurements": lambda v, k: c.names(v, k, MEASUREMENTS, "measurement"),
+        "measurements": lambda v, k: c.names(v, k, bench_names(), "measurement"),
         "timeout_s": lambda v, k: c.number(v, k, 0, strict_lo=True),
         "memory_limit_mib": lambda v, k: c.integer(v, k, 16),
         "sample_hz": lambda v, k: c.number(v, k, 0.5, 50),

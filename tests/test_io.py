@@ -32,7 +32,7 @@ def test_io_table_has_both_serving_models_on_every_runtime(docker_client):
     assert plan.measurements == ["io"] and plan.io_models == ["server", "per-request"]
     before = {c.pid for c in psutil.Process().children(recursive=True)}
     streamed: list[tuple[str, str]] = []
-    control = RunControl(on_sample=lambda table, key, value: streamed.append((table, key)))
+    control = RunControl(on_sample=lambda sample: streamed.append((sample.measurement, sample.row_key)))
     results = run_benchmark(profile, plan, control)
     table = results.tables["io"]
     rows = {r.key: r for r in table.rows}

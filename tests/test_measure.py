@@ -10,7 +10,8 @@ from wasmscope.workloads.measurements.control import RunControl
 from wasmscope.workloads.measurements.memory import measure_memory
 from wasmscope.workloads.model.results import FAILED, OK, UNSUPPORTED, Results, Row, Table
 from wasmscope.workloads.model.stats import median_ratio_ci, percentile, summarize
-from wasmscope.workloads.measurements.timing import measure_compute, measure_startup
+from wasmscope.workloads.measurements.compute import measure_compute
+from wasmscope.workloads.measurements.startup import measure_startup
 from wasmscope.workloads.runtimes import create_adapter
 
 
@@ -59,7 +60,7 @@ def local_adapters():
 
 def test_startup_interleaves_and_reports_every_run(local_adapters, builtin):
     seen: list[str] = []
-    control = RunControl(on_sample=lambda table, rt, v: seen.append(rt))
+    control = RunControl(on_sample=lambda sample: seen.append(sample.runtime))
     table = measure_startup(local_adapters, builtin["hello"], runs=4, warmup=1, timeout_s=10, control=control)
     assert [r.runtime for r in table.rows] == ["wasmtime", "native"]
     for row in table.rows:

@@ -26,7 +26,6 @@ from hypothesis import strategies as st
 from wasmscope.profiles import Profile, ProfileError, load_profile, resolve_profile_path
 from wasmscope.profiles.schema import (
     IO_MODELS,
-    MEASUREMENTS,
     REFERENCE_TABLES,
     BenchSettings,
     ComputeSpec,
@@ -35,6 +34,7 @@ from wasmscope.profiles.schema import (
     StartupSpec,
 )
 from wasmscope.workloads.guests.catalogue import builtin_workloads
+from wasmscope.workloads.measurements import bench_names
 from wasmscope.workloads.runtimes import KNOWN_RUNTIMES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -182,7 +182,7 @@ def plausible(spec_cls: type) -> dict[str, st.SearchStrategy]:
 
 BENCH = plausible(BenchSettings) | {
     "runtimes": st.lists(st.sampled_from(sorted(KNOWN_RUNTIMES) + ["wasmtme"]), max_size=4) | VALUES,
-    "measurements": st.lists(st.sampled_from(MEASUREMENTS + ("cpu",)), max_size=3) | VALUES,
+    "measurements": st.lists(st.sampled_from(bench_names() + ("cpu",)), max_size=3) | VALUES,
 }
 IO = plausible(IoSpec) | {"models": st.lists(st.sampled_from(IO_MODELS + ("lambda",)), max_size=3) | VALUES}
 HELLO = str(builtin_workloads()["hello"].module)

@@ -26,6 +26,7 @@ from wasmscope.workloads.errors import Cancelled, WasmscopeError
 from wasmscope.workloads.live import LiveSession
 from wasmscope.workloads.measurements.control import RunControl
 from wasmscope.workloads.model.results import Results
+from wasmscope.workloads.model.samples import ColdStart, GuestTime, LoadTick
 from wasmscope.workloads.runtimes import KNOWN_RUNTIMES, adapter_class
 
 from .commands import WasmscopeCommands
@@ -33,14 +34,12 @@ from .messages import (
     BenchFinished,
     BenchProgress,
     EngineFailed,
-    IoPoint,
     LoadFinished,
     LogLine,
-    RunFinished,
-    RunPoint,
     RuntimesDescribed,
     SamplesReady,
     SandboxFinished,
+    Streamed,
     WorkloadStarted,
     WorkloadStopped,
 )
@@ -354,9 +353,7 @@ class WasmscopeApp(App):
         post = self.post_message
         control = RunControl(
             progress=lambda m, d, t: post(BenchProgress(m, d, t)),
-            on_sample=lambda table, rt, v: post(
-                IoPoint(table.removeprefix("io-") if table != "io" else "round", rt, v) if table.startswith("io")
-                else RunFinished(RunPoint(rt, f"bench:{table}", v))),
+            on_sample=lambda sample: post(Streamed(sample)),
             log=lambda m: post(LogLine(m)),
         )
         self.bench_control = control
@@ -500,9 +497,7 @@ class WasmscopeApp(App):
             for _ in range(n):
                 if self.burst_cancel.is_set() or self.closing:
                     break
-                res = self.session.run_once(runtime, workload)
-                last = res.stdout.strip().splitlines()[-1] if res.stdout.strip() else ""
-                self.post_message(RunFinished(RunPoint(runtime, workload, res.total_ms, last)))
+                self.post_message(Streamed(self.session.run_sample(runtime, workload)))
         except WasmscopeError as err:
             self.post_message(EngineFailed(runtime, str(err)))
 
@@ -527,8 +522,7 @@ class WasmscopeApp(App):
                 post(WorkloadStarted(runtime, inst.workload, inst.started_ms))
             summary = self.session.load(
                 runtime, cancel=self.load_cancel,
-                on_tick=lambda t: (post(IoPoint("rps", runtime, t.rps)),
-                                   t.p99_ms is not None and post(IoPoint("p99", runtime, t.p99_ms))))
+                on_tick=lambda t: post(Streamed(LoadTick("", runtime, rps=t.rps, p99_ms=t.p99_ms))))
         except Cancelled:
             post(LoadFinished(runtime, error="cancelled"))
         except WasmscopeError as err:
@@ -596,6 +590,7 @@ class WasmscopeApp(App):
 
     # -- message handlers ----------------------------------------------------------------------
     def on_runtimes_described(self, message: RuntimesDescribed) -> None:
+        self.query_one(ResultsTables).runtimes = dict(message.infos)
         for rt, info in message.infos.items():
             if rt in self.panels:
                 self.panels[rt].set_info(info)
@@ -620,41 +615,18 @@ class WasmscopeApp(App):
                 elif sample.reading is not None:
                     panel.push_rss(sample.reading.instance_rss / MIB, _short_counts(sample.runtime))
 
-    def on_run_finished(self, message: RunFinished) -> None:
-        p = message.point
-        panel = self.panels.get(p.runtime)
-        if panel is None:
-            return
-        if p.workload == "bench:memory":
-            panel.push_rss(p.total_ms, _short_counts(p.runtime))  # value is MiB for memory samples
-            self.query_one(ResultsTables).add_sample("memory", p.runtime, p.total_ms)
+    def on_streamed(self, message: Streamed) -> None:
+        """A benchmark's sample feeds its table (provisional medians) and the runtime's panel;
+        a live action's (h, b, f, g) the panel and the log."""
+        sample = message.sample
+        if sample.measurement:
+            self.query_one(ResultsTables).add_sample(sample)
             self._charts_soon()
-            return
-        name = p.workload.removeprefix("bench:")
-        if p.workload.startswith("bench:"):
-            self.query_one(ResultsTables).add_sample(name, p.runtime, p.total_ms)
-            self._charts_soon()
-        panel.push_latency(p.total_ms, "hello" if name == "startup" else name)
-        if p.workload in ("hello", "bench:startup"):
-            panel.set_cold_start(p.total_ms)
-        if not p.workload.startswith("bench:"):
-            self.log_line(f"{p.runtime}: {p.workload} {p.total_ms:.3f} ms  {p.detail}")
-
-    def on_io_point(self, message: IoPoint) -> None:
-        """HTTP load figures: a benchmark round's req/s feeds the results table; interval
-        figures (benchmark or interactive) stream into the runtime's panel."""
-        if message.kind == "round":
-            self.query_one(ResultsTables).add_sample("io", message.key, message.value)
-            self._charts_soon()
-            return
-        runtime, _, rest = message.key.partition("/")
-        panel = self.panels.get(runtime)
-        if panel is None:
-            return
-        if message.kind == "rps":
-            panel.push_rps(message.value, rest.replace("/", " ") if rest else "")
-        elif message.kind == "p99":
-            panel.push_p99(message.value)
+        panel = self.panels.get(sample.runtime)
+        if panel is not None:
+            panel.show_sample(sample, _short_counts(sample.runtime))
+        if not sample.measurement and isinstance(sample, (ColdStart, GuestTime)):
+            self.log_line(f"{sample.runtime}: {sample.workload} {sample.ms:.3f} ms  {sample.detail}")
 
     def on_load_finished(self, message: LoadFinished) -> None:
         panel = self.panels[message.runtime]

@@ -6,12 +6,11 @@ queue: a slow frame never builds a backlog.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual.message import Message
 
-from wasmscope.workloads.live import Sample
+from wasmscope.workloads.live import InstanceReading
 from wasmscope.workloads.model.results import Results, RuntimeInfo
+from wasmscope.workloads.model.samples import Sample
 
 
 class RuntimesDescribed(Message):
@@ -21,7 +20,9 @@ class RuntimesDescribed(Message):
 
 
 class SamplesReady(Message):
-    def __init__(self, samples: tuple[Sample, ...]) -> None:
+    """One sampling tick of every running instance (its memory, whether it is alive)."""
+
+    def __init__(self, samples: tuple[InstanceReading, ...]) -> None:
         super().__init__()
         self.samples = samples
 
@@ -29,20 +30,13 @@ class SamplesReady(Message):
         return isinstance(message, SamplesReady)
 
 
-@dataclass(frozen=True)
-class RunPoint:
-    runtime: str
-    workload: str
-    total_ms: float
-    detail: str = ""
+class Streamed(Message):
+    """A typed sample from the engine: a benchmark's figure (its table fills) or a live action's
+    (a cold start, a load interval), shown in the runtime's panel."""
 
-
-class RunFinished(Message):
-    """One run-to-exit finished on a runtime (a hello, a fib, a burst step)."""
-
-    def __init__(self, point: RunPoint) -> None:
+    def __init__(self, sample: Sample) -> None:
         super().__init__()
-        self.point = point
+        self.sample = sample
 
 
 class WorkloadStarted(Message):
@@ -92,15 +86,6 @@ class SandboxFinished(Message):
     def __init__(self, rows: list | None, error: str = "", cancelled: bool = False) -> None:
         super().__init__()
         self.rows, self.error, self.cancelled = rows, error, cancelled
-
-
-class IoPoint(Message):
-    """A figure of a running HTTP load: `kind` is "rps" or "p99" (one 0.5 s interval), or
-    "round" (a finished benchmark round's req/s). `key` is runtime[/model[/variant]]."""
-
-    def __init__(self, kind: str, key: str, value: float) -> None:
-        super().__init__()
-        self.kind, self.key, self.value = kind, key, value
 
 
 class LoadFinished(Message):

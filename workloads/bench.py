@@ -6,20 +6,15 @@ Unavailable runtimes become rows that say why; the rest still run.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Sequence
 
+from . import measurements
 from .errors import WasmscopeError
+from .measurements.base import Plan
 from .measurements.control import RunControl
-from .measurements.io import PER_REQUEST, SERVER, measure_io
-from .measurements.io import steps as io_steps
 from .model.machine import machine_info
-from .measurements.memory import measure_memory
-from .measurements.misbehave import STEPS_PER_RUNTIME as MISBEHAVE_STEPS
-from .measurements.misbehave import WORKLOADS as MISBEHAVING
-from .model.results import UNAVAILABLE, Results, Row, RuntimeInfo, Table
-from .measurements.timing import measure_compute, measure_startup
+from .model.results import UNAVAILABLE, Results, Row, RuntimeInfo
 from .runtimes import KNOWN_RUNTIMES, create_adapter
 from .runtimes.base import RuntimeAdapter
 
@@ -28,8 +23,8 @@ if TYPE_CHECKING:
 
     from .measurements.density import DensitySpec
 
-# misbehave (spin, hog, crash): on demand, `--workloads spin,hog,crash` or `--workloads misbehave`
-MEASUREMENTS = ("startup", "memory", "compute", "io", "platforms", "misbehave")
+__all__ = ["Plan", "UsageError", "check_runtime_names", "describe_runtimes", "make_plan", "override_io",
+           "run_benchmark", "run_density"]
 
 
 class UsageError(WasmscopeError):
@@ -44,42 +39,33 @@ def check_runtime_names(names: Sequence[str]) -> list[str]:
     return list(names)
 
 
-@dataclass
-class Plan:
-    """What to run: a profile narrowed by the command line."""
-
-    runtimes: list[str]
-    measurements: list[str]
-    startup_runs: int
-    compute_runs: int
-    io_models: list[str] = field(default_factory=lambda: [SERVER, PER_REQUEST])
-
-
 def make_plan(profile: "Profile", *, runtimes: Sequence[str] | None = None,
               workloads: Sequence[str] | None = None, runs: int | None = None) -> Plan:
     """Narrow the profile: `--runtimes`, `--workloads` (workload or measurement names), `--runs`."""
     chosen = check_runtime_names(runtimes or profile.bench.runtimes)
-    by_workload = {getattr(profile, m).workload: m for m in ("startup", "memory", "compute")}
-    io_models = {profile.io.server_workload: SERVER, profile.io.handler_workload: PER_REQUEST}
-    by_workload.update({w: "io" for w in io_models})
-    by_workload["component-http"] = "platforms"
-    by_workload.update({w: "misbehave" for w in MISBEHAVING})
-    measurements = list(profile.bench.measurements)
-    models = list(profile.io.models)
-    if workloads:
-        picked, picked_models = [], []
-        for w in workloads:
-            m = w if w in MEASUREMENTS else by_workload.get(w)
-            if m is None:
-                known = ", ".join(sorted(set(by_workload) | set(MEASUREMENTS)))
-                raise UsageError(f"--workloads: {w!r} is not measured by this profile (known: {known})")
-            picked.append(m)
-            picked_models += [io_models[w]] if w in io_models else (list(profile.io.models) if w == "io" else [])
-        measurements = [m for m in MEASUREMENTS if m in picked]
-        models = [m for m in (SERVER, PER_REQUEST) if m in picked_models]
     if runs is not None and runs < 1:
         raise UsageError(f"--runs: expected an integer >= 1, got {runs}")
-    return Plan(chosen, measurements, runs or profile.startup.runs, runs or profile.compute.runs, models)
+    if not workloads:
+        return Plan(chosen, list(profile.bench.measurements), runs)
+    runnable = measurements.bench_names()
+    by_workload = {w: (m.name, parts) for m in map(measurements.get, runnable)
+                   for w, parts in m.selected_by(profile).items()}
+    picked: dict[str, list[str]] = {}
+    for w in workloads:
+        name, parts = (w, []) if w in runnable else by_workload.get(w, (None, []))
+        if name is None:
+            known = ", ".join(sorted(set(by_workload) | set(runnable)))
+            raise UsageError(f"--workloads: {w!r} is not measured by this profile (known: {known})")
+        m = measurements.get(name)
+        picked.setdefault(name, [])
+        picked[name] += [p for p in (parts or m.parts(profile)) if p not in picked[name]]
+    order = [n for n in runnable if n in picked]
+    selections = {n: _ordered_parts(measurements.get(n).parts(profile), picked[n]) for n in order if picked[n]}
+    return Plan(chosen, order, runs, selections)
+
+
+def _ordered_parts(all_parts: list[str], chosen: list[str]) -> list[str]:
+    return [p for p in all_parts if p in chosen] + [p for p in chosen if p not in all_parts]
 
 
 def override_io(profile: "Profile", *, connections: Sequence[str] | None = None,
@@ -122,7 +108,7 @@ def describe_runtimes(adapters: dict[str, RuntimeAdapter]) -> dict[str, RuntimeI
         out[name] = RuntimeInfo(
             name=name, display=adapter.display_name, kind=adapter.kind,
             version=adapter.version() if avail.ok else "", mode=adapter.mode(),
-            available=avail.ok, reason=avail.reason, hint=avail.hint,
+            available=avail.ok, reason=avail.reason, hint=avail.hint, baseline=adapter.BASELINE_FOR,
         )
     return out
 
@@ -136,20 +122,14 @@ def run_benchmark(profile: "Profile", plan: Plan, control: RunControl | None = N
         opts = {"memory_limit_mib": profile.bench.memory_limit_mib}
         adapters = {name: create_adapter(name, opts) for name in plan.runtimes}
     results = Results(profile=profile.name, started_at=_now())
+    chosen = [measurements.get(name) for name in plan.measurements]
     try:
         live = _describe(adapters, results)
-        results.settings = _settings(profile, plan)
-        control.total = _total_steps(profile, plan, len(live))
-        for m in plan.measurements:
+        results.settings = _settings(profile, plan, chosen)
+        control.total = sum(m.steps(profile, plan, list(live)) for m in chosen)
+        for m in chosen:
             control.check()
-            table = _measure(m, profile, plan, live, control)
-            for name, info in results.runtimes.items():
-                if not info.available and m != "platforms":  # platform rows are hosts, not runtimes
-                    table.rows.append(Row(name, UNAVAILABLE, info.reason))
-            order = {n: i for i, n in enumerate(plan.runtimes)}
-            models = {SERVER: 0, PER_REQUEST: 1}
-            table.rows.sort(key=lambda r: (models.get(r.model, len(models)), order.get(r.runtime, -1), r.variant))
-            results.tables[m] = table
+            results.tables[m.name] = _finish(m, m.run(live, profile, plan, control), results, plan.runtimes)
     finally:
         results.finished_at = _now()
         if own:
@@ -175,12 +155,7 @@ def run_density(profile: "Profile", runtimes: Sequence[str] | None, spec: "Densi
         results.settings = {"density": {"max_instances": spec.max_instances, "kib": spec.kib,
                                         "floor_pct": spec.floor_pct, "runtimes": names}}
         table = measure_density(live, profile.workload(profile.memory.workload), spec, control)
-        for name, info in results.runtimes.items():
-            if not info.available:
-                table.rows.append(Row(name, UNAVAILABLE, info.reason))
-        order = {n: i for i, n in enumerate(names)}
-        table.rows.sort(key=lambda r: order.get(r.runtime, len(order)))
-        results.tables["density"] = table
+        results.tables["density"] = _finish(measurements.get("density"), table, results, names)
     finally:
         results.finished_at = _now()
         for adapter in adapters.values():
@@ -188,80 +163,32 @@ def run_density(profile: "Profile", runtimes: Sequence[str] | None, spec: "Densi
     return results
 
 
+def _finish(m, table, results: Results, order: Sequence[str]):
+    """Rows of unavailable runtimes (saying why) added, rows sorted in the runtimes' order."""
+    if m.rows_are_runtimes:
+        for name, info in results.runtimes.items():
+            if not info.available:
+                table.rows.append(Row(name, UNAVAILABLE, info.reason))
+    index = {n: i for i, n in enumerate(order)}
+    table.rows.sort(key=lambda r: (m.sort_key(r)[0], index.get(r.runtime, -1), m.sort_key(r)[1]))
+    return table
+
+
 def _describe(adapters: dict[str, RuntimeAdapter], results: Results) -> dict[str, RuntimeAdapter]:
     """Record every runtime and the machine in `results`; return the available adapters."""
     results.runtimes = describe_runtimes(adapters)
-    docker_info = results.runtimes.get("docker")
-    results.machine = machine_info(docker_info.version if docker_info and docker_info.available else None)
+    container = results.baseline("container")
+    info = results.runtimes.get(container) if container else None
+    results.machine = machine_info(info.version if info and info.available else None)
     return {n: a for n, a in adapters.items() if results.runtimes[n].available}
 
 
-def _measure(m: str, profile: "Profile", plan: Plan, live: dict[str, RuntimeAdapter],
-             control: RunControl) -> Table:
-    timeout = profile.bench.timeout_s
-    if m == "startup":
-        s = profile.startup
-        return measure_startup(live, profile.workload(s.workload), runs=plan.startup_runs,
-                               warmup=s.warmup, timeout_s=timeout, control=control)
-    if m == "compute":
-        c = profile.compute
-        return measure_compute(live, profile.workload(c.workload), c.n, runs=plan.compute_runs,
-                               warmup=c.warmup, timeout_s=timeout, control=control)
-    if m == "io":
-        return measure_io(live, profile, plan.io_models, control)
-    if m == "platforms":
-        from .measurements.platforms import measure_platforms
-
-        return measure_platforms(live, profile, control)
-    if m == "misbehave":
-        from .measurements.misbehave import measure_misbehave
-
-        return measure_misbehave(live, {w: profile.workload(w) for w in MISBEHAVING}, control=control)
-    mem = profile.memory
-    return measure_memory(live, profile.workload(mem.workload), mem.mib, samples=mem.samples,
-                          interval_s=mem.interval_s, control=control)
-
-
-def _settings(profile: "Profile", plan: Plan) -> dict:
-    return {
-        "runtimes": plan.runtimes, "measurements": plan.measurements,
-        "startup_runs": plan.startup_runs, "startup_warmup": profile.startup.warmup,
-        "compute_runs": plan.compute_runs, "compute_warmup": profile.compute.warmup,
-        "fib_n": profile.compute.n, "idle_mib": profile.memory.mib,
-        "memory_samples": profile.memory.samples, "timeout_s": profile.bench.timeout_s,
-        "memory_limit_mib": profile.bench.memory_limit_mib,
-        **({"io": {**{k: v for k, v in asdict(profile.io).items() if k != "sweep"},
-                   "sweep": list(profile.io.sweep), "models": plan.io_models}}
-           if "io" in plan.measurements else {}),
-    }
-
-
-def _total_steps(profile: "Profile", plan: Plan, n: int) -> int:
-    total = 0
-    if "startup" in plan.measurements:
-        total += (plan.startup_runs + profile.startup.warmup) * n
-    if "compute" in plan.measurements:
-        total += (plan.compute_runs + profile.compute.warmup) * n
-    if "memory" in plan.measurements:
-        total += n
-    if "io" in plan.measurements:
-        total += io_steps(profile.io, _io_targets(plan, n))
-    if "platforms" in plan.measurements:
-        total += 2 * 5
-    if "misbehave" in plan.measurements:
-        total += MISBEHAVE_STEPS * n
-    return total
-
-
-def _io_targets(plan: Plan, n: int) -> int:
-    """Roughly how many I/O targets: each runtime once per model, Docker's host-network and
-    `wasmtime serve` rows, and the front's ceiling."""
-    count = 0
-    if SERVER in plan.io_models:
-        count += n + ("docker" in plan.runtimes) + ("wasmtime-cli" in plan.runtimes)
-    if PER_REQUEST in plan.io_models:
-        count += 1 + len([r for r in plan.runtimes if r in ("native", "wasmtime", "docker")])
-    return count
+def _settings(profile: "Profile", plan: Plan, chosen: list) -> dict:
+    settings = {"runtimes": plan.runtimes, "measurements": plan.measurements,
+                "timeout_s": profile.bench.timeout_s, "memory_limit_mib": profile.bench.memory_limit_mib}
+    for m in chosen:
+        settings.update(m.settings(profile, plan))
+    return settings
 
 
 def _now() -> str:

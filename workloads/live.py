@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from .bench import describe_runtimes
+from .measurements.compute import guest_ms
+from .model.samples import ColdStart, GuestTime
 from .guests.catalogue import Workload
 from .errors import WasmscopeError, WorkloadError
 from .model.results import RuntimeInfo
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Sample:
+class InstanceReading:
     """One sampling tick for one runtime (bytes); None fields when nothing is running."""
 
     runtime: str
@@ -73,6 +75,16 @@ class LiveSession:
             raise WorkloadError(f"{runtime} cannot run {w.name}: {reason}")
         return adapter.run(w, self.default_args(runtime, w) if args is None else args,
                            timeout_s=self.profile.bench.timeout_s)
+
+    def run_sample(self, runtime: str, workload_name: str) -> ColdStart | GuestTime:
+        """One run to exit, as the sample a panel shows: the profile's startup workload is a
+        cold start (the whole run); any other, the time the guest reports for its work."""
+        res = self.run_once(runtime, workload_name)
+        lines = res.stdout.strip().splitlines()
+        detail = lines[-1] if lines else ""
+        if workload_name == self.profile.startup.workload:
+            return ColdStart("", runtime, workload=workload_name, ms=res.total_ms, detail=detail)
+        return GuestTime("", runtime, workload=workload_name, ms=guest_ms(res.stdout, res.total_ms), detail=detail)
 
     def burst(self, runtime: str, workload_name: str, n: int,
               on_result: Callable[[RunResult], None] | None = None,
@@ -145,7 +157,7 @@ class LiveSession:
         spec = replace(load_spec(self.profile.io, SERVER), generator="builtin")
         return run_load(url, spec, cpus=cores[1] if cores else None, on_tick=on_tick, cancel=cancel)
 
-    def sample(self) -> list[Sample]:
+    def sample(self) -> list[InstanceReading]:
         """Memory of every running instance now (the cheap path: statm and cgroup files)."""
         with self._lock:
             items = list(self._instances.items())
@@ -156,7 +168,7 @@ class LiveSession:
                 reading = inst.memory(detailed=False) if alive else None
             except WasmscopeError:
                 reading = None
-            out.append(Sample(rt, inst.workload, reading, alive))
+            out.append(InstanceReading(rt, inst.workload, reading, alive))
         return out
 
     def close(self) -> None:

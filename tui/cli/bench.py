@@ -78,19 +78,23 @@ def _measure(err, run_with):
     return run_with(RunControl(progress=on_plain))
 
 
-def print_tables(results, measurements, reference) -> None:
-    """The machine, the runtimes, then each measured table (and the HTTP sweep) on stdout."""
+def print_tables(results, names, reference) -> None:
+    """The machine, the runtimes, then each measured table (with its derived tables and
+    figures) on stdout."""
     from rich.text import Text
 
-    from ..render.plots import sweep_text
-    from ..render.tables import RENDERERS, io_sweep_table, machine_line, runtimes_table
+    from wasmscope.workloads import measurements
+
+    from ..render.plots import figure_text
+    from ..render.tables import machine_line, measurement_tables, runtimes_table
 
     out = stdout_console()
     out.print(machine_line(results))
     out.print(runtimes_table(results))
-    for name in measurements:
-        if name in results.tables:
-            out.print(RENDERERS[name](results, reference))
-    if "io" in results.tables and (sweep := io_sweep_table(results)) is not None:
-        out.print(sweep)
-        out.print(Text.from_ansi(sweep_text(results, width=min(out.width, 110), height=22)))
+    for name in names:
+        if name not in results.tables:
+            continue
+        for table in measurement_tables(results, name, reference):
+            out.print(table)
+        for fig in measurements.get(name).figures(results):
+            out.print(Text.from_ansi(figure_text(fig, width=min(out.width, 110), height=22)))

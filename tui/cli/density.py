@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import csv_list, exit_for_failures, print_results_json, stdout_console
+from .common import csv_list, exit_for_failures, print_results_json
 from .exit_codes import PROG, ExitCode
 
 NAME = "density"
@@ -26,15 +26,12 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(ns: argparse.Namespace) -> ExitCode:
-    from rich.text import Text
-
     from wasmscope.profiles import load_profile, resolve_profile_path, save_table
     from wasmscope.workloads.bench import run_density
     from wasmscope.workloads.measurements.control import RunControl
     from wasmscope.workloads.measurements.density import DensitySpec
 
-    from ..render.plots import density_text
-    from ..render.tables import density_table, machine_line
+    from .bench import print_tables
 
     path = resolve_profile_path(ns.profile)
     profile = load_profile(path)
@@ -51,10 +48,7 @@ def run(ns: argparse.Namespace) -> ExitCode:
     if ns.json:
         print_results_json(results)
     else:
-        out = stdout_console()
-        out.print(machine_line(results))
-        out.print(density_table(results))
-        out.print(Text.from_ansi(density_text(results, width=min(out.width, 110))))
+        print_tables(results, ["density"], None)
     if ns.save:
         save_table(ns.save, "density", results.to_dict(), template=path)
         print(f"{PROG}: density saved to {ns.save} [density]", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""`wasmscope report`: a profile's four tables and the article's claims, as Markdown or JSON.
+"""`wasmscope report`: a profile's tables and the article's claims, as Markdown or JSON.
 
 The Markdown tables are the same rich tables `wasmscope bench` prints (same cells, same
 captions), converted, so the two outputs never disagree. Deterministic: nothing here reads the
@@ -12,12 +12,11 @@ from typing import Any
 from rich.table import Table as RichTable
 from rich.text import Text
 
+from wasmscope.workloads import measurements
 from wasmscope.workloads.measurements.claims import NOT_MEASURED, check_claims
 from wasmscope.workloads.model.results import Results
 
-from .tables import RENDERERS, comparisons, machine_line
-
-ORDER = ("startup", "memory", "compute", "io")
+from .tables import comparisons, machine_line, measurement_tables
 
 
 def _plain(cell: Any) -> str:
@@ -47,15 +46,12 @@ def report_markdown(results: Results, reference: dict | None, source: str) -> st
     if reference:
         out += [f"Article figures: {reference.get('source', 'the reference article')} — "
                 "published on its hardware, shown for comparison, never measured here.", ""]
-    for name in ORDER:
-        if name in results.tables:
-            out += [rich_to_markdown(RENDERERS[name](results, reference)), ""]
-        else:
-            out += [f"### {name.capitalize() if name != 'io' else 'HTTP I/O'}", "",
-                    "_Not measured in this profile's results._", ""]
-    for extra in ("platforms", "density", "misbehave"):
-        if extra in results.tables:
-            out += [rich_to_markdown(RENDERERS[extra](results, reference)), ""]
+    for m in measurements.registered():  # the article's tables say when absent; others only when present
+        if m.name in results.tables:
+            out += [block for table in measurement_tables(results, m.name, reference)
+                    for block in (rich_to_markdown(table), "")]
+        elif m.in_report:
+            out += [f"### {m.title}", "", "_Not measured in this profile's results._", ""]
     out += ["## The article's claims on this machine", "",
             "| Claim | Article | Here | Verdict |", "|---|---|---|---|"]
     for v in check_claims(results):

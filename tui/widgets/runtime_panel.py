@@ -11,6 +11,7 @@ from textual.widgets import Digits, Label, Sparkline, Static
 from .readout import Readout
 
 from wasmscope.workloads.model.results import RuntimeInfo
+from wasmscope.workloads.model.samples import ColdStart, GuestTime, LoadTick, MemorySample, Sample
 
 
 class RuntimePanel(Vertical, can_focus=True):
@@ -131,6 +132,21 @@ class RuntimePanel(Vertical, can_focus=True):
     def set_cold_start(self, ms: float) -> None:
         self.last_cold_ms = ms
         self.query_one(Digits).update(_digits(ms))
+
+    def show_sample(self, sample: Sample, counts: str = "") -> None:
+        """A streamed sample in the readout and sparkline its kind belongs to."""
+        if isinstance(sample, ColdStart):
+            self.push_latency(sample.ms, sample.workload or "hello")
+            self.set_cold_start(sample.ms)
+        elif isinstance(sample, GuestTime):
+            self.push_latency(sample.ms, sample.workload or "compute")
+        elif isinstance(sample, MemorySample):
+            self.push_rss(sample.mib, counts)
+        elif isinstance(sample, LoadTick):
+            rest = sample.row_key.partition("/")[2]
+            self.push_rps(sample.rps, rest.replace("/", " "))
+            if sample.p99_ms is not None:
+                self.push_p99(sample.p99_ms)
 
 
 def _ms(v: float) -> str:

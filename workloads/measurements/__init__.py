@@ -1,1 +1,51 @@
-"""Measurements: cold start, compute, memory — each interleaving the runtimes it compares."""
+"""Registry of measurements: each one module with a `Measurement` subclass (see `base.py`).
+
+Adding a measurement: write one module, then add one line to `REGISTRY` below. The order here
+is the order of tables in every front end. Modules load lazily, so that listing names (the
+profile schema does) stays cheap.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .base import Measurement
+
+REGISTRY: dict[str, str] = {
+    "startup": "startup:Startup",
+    "memory": "memory:Memory",
+    "compute": "compute:Compute",
+    "io": "io:HttpIo",
+    "platforms": "platforms:Platforms",
+    "misbehave": "misbehave:Misbehave",
+    "density": "density:Density",
+}
+
+
+def names() -> tuple[str, ...]:
+    return tuple(REGISTRY)
+
+
+@lru_cache(maxsize=None)
+def _load(spec: str) -> "Measurement":
+    module_name, class_name = spec.split(":")
+    module = import_module(module_name if "." in module_name else f"{__name__}.{module_name}")
+    return getattr(module, class_name)()
+
+
+def get(name: str) -> "Measurement":
+    """The measurement registered under `name` (KeyError if none is)."""
+    return _load(REGISTRY[name])
+
+
+def registered() -> list["Measurement"]:
+    """Every measurement, in table order."""
+    return [get(n) for n in REGISTRY]
+
+
+def bench_names() -> tuple[str, ...]:
+    """What `wasmscope bench` (and a profile's `measurements`) can run."""
+    return tuple(m.name for m in registered() if m.in_bench)

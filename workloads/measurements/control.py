@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..errors import Cancelled
+from ..model.samples import Sample
 
 
 @dataclass
@@ -14,7 +15,7 @@ class RunControl:
     """Callbacks are called from the measuring thread; a front end must hand them over itself."""
 
     progress: Callable[[str, int, int], None] | None = None  # message, done, total
-    on_sample: Callable[[str, str, float], None] | None = None  # table, runtime, value
+    on_sample: Callable[[Sample], None] | None = None
     log: Callable[[str], None] | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
     done: int = 0
@@ -33,6 +34,6 @@ class RunControl:
         if self.log:
             self.log(message)
 
-    def sample(self, table: str, runtime: str, value: float) -> None:
+    def sample(self, sample: Sample) -> None:
         if self.on_sample:
-            self.on_sample(table, runtime, value)
+            self.on_sample(sample)

@@ -17,16 +17,22 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import psutil
 
-from ..guests.catalogue import Workload
 from ..errors import Cancelled, WasmscopeError, WorkloadError
+from ..guests.catalogue import Workload
+from ..model.format import fmt_kib, fmt_ms
+from ..model.results import FAILED, OK, UNSUPPORTED, Results, Row, Table
+from ..model.samples import DensityStep
 from ..runtimes import processes
 from ..runtimes.base import Instance, RuntimeAdapter
+from .base import Column, LineFigure, Measurement, Plan, View
 from .control import RunControl
-from ..model.results import FAILED, OK, UNSUPPORTED, Row, Table
+
+if TYPE_CHECKING:
+    from wasmscope.profiles import Profile
 
 GIB = 1 << 30
 MIB = 1 << 20
@@ -288,7 +294,7 @@ def _one(name: str, adapter: RuntimeAdapter, workload: Workload, spec: DensitySp
                 point["cgroup_mib"] = cg / MIB
             points.append(point)
             control.step(f"density: {name} {target.count()} instances")
-            control.sample("density", name, pss / MIB)
+            control.sample(DensityStep("density", name, instances=target.count(), pss_mib=pss / MIB))
             if after.get("MemAvailable", 0) < floor:
                 stopped_by = f"memory guard: MemAvailable under {spec.floor_pct:g} % of RAM"
                 break
@@ -331,3 +337,65 @@ def _row(name: str, target: Target | None, points: list[dict[str, float]], stopp
                        if model == IN_HOST else
                        "PSS of every instance process" + (" and its runtime helper (containerd-shim, conmon)"
                                                           if model == PER_CONTAINER else "")))
+
+
+def _kib(key: str):
+    return lambda view, row: fmt_kib(row.stats.get(key))
+
+
+class Density(Measurement):
+    """Instances per GiB per runtime and hosting model (its own command: `wasmscope density`)."""
+
+    name = "density"
+    title = "Density"
+    unit = "instances/GiB"
+    higher_is_better = True
+    in_bench = False
+    samples = (DensityStep,)
+    columns = (
+        Column("model", "Model", lambda view, row: row.model, always=True),
+        Column("per_gib", "per GiB", lambda view, row: f"{row.value:,.0f}", essential=True),
+        Column("pss", "PSS/instance", _kib("pss_kib_per_instance"), essential=True),
+        Column("uss", "USS/instance", _kib("uss_kib_per_instance")),
+        Column("kernel", "kernel/instance", _kib("kernel_kib_per_instance")),
+        Column("cgroup", "cgroup/instance", _kib("cgroup_kib_per_instance"), essential=True),
+        Column("start", "start/instance", lambda view, row: fmt_ms(row.stats.get("start_ms_per_instance")),
+               essential=True),
+        Column("reached", "reached", lambda view, row: f"{int(row.stats.get('instances', 0)):,}", essential=True),
+        Column("stopped", "stopped by", lambda view, row: str(row.facts.get("stopped_by", ""))),
+    )
+
+    def steps(self, profile: "Profile", plan: Plan, runtimes: Sequence[str]) -> int:
+        return 0  # the steps depend on memory: progress is reported per step as it goes
+
+    def run(self, adapters, profile: "Profile", plan: Plan, control: RunControl) -> Table:
+        return measure_density(adapters, profile.workload(profile.memory.workload), DensitySpec(), control)
+
+    def heading(self, view: View) -> str:
+        return f"{self.title} — {view.table.what}"
+
+    def fmt(self, value: float | None) -> str:
+        return "—" if value is None else f"{value:,.0f}/GiB"
+
+    def caption(self, view: View) -> list[str]:
+        stops = [f"  {view.name(r.runtime)}: ended: {r.facts.get('stopped_by', '?')}; counts {r.counts}"
+                 for r in view.table.rows if r.status == OK]
+        return ["per GiB = 1 GiB / PSS slope (shared pages split fairly); USS: pages only these processes hold; "
+                "kernel: /proc/meminfo AnonPages+Slab+KernelStack+PageTables, system-wide, noisy; cgroup: "
+                "the containers' own accounting.", *stops,
+                "The article's claim: about 500 Wasm modules where about 30 containers fit, on its host — "
+                "checked by `wasmscope report`."]
+
+    def figures(self, results: Results) -> list[LineFigure]:
+        """Memory (PSS, MiB) against live instances, one line per runtime and model."""
+        table = results.tables.get(self.name)
+        rows = [r for r in table.rows if r.status == OK and len(r.sweep) > 1] if table else []
+        if not rows:
+            return []
+        view = View(results, table)
+        series = []
+        for row in rows:
+            pts = [p for p in row.sweep if p["x"] >= 1]
+            series.append((view.label(row), [p["x"] for p in pts], [max(p["pss_mib"], 0.01) for p in pts]))
+        return [LineFigure("Density: memory (PSS of every process involved) against live instances",
+                           "instances", "MiB", series)]

@@ -11,23 +11,28 @@ interleaved rounds by a generator pinned away from the servers, then stopped.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..errors import Cancelled, WasmscopeError
 from ..load import LoadSpec, LoadSummary, run_load
 from ..load.pinning import pin_process_tree, split_cores
+from ..model.format import fmt_ms, fmt_rps
+from ..model.results import FAILED, OK, UNSUPPORTED, Results, Row, Table
+from ..model.samples import LoadRound, LoadTick
 from ..runtimes import create_adapter
 from ..runtimes.base import RuntimeAdapter
 from ..runtimes.processes import rss_uss
+from . import io_show as show
+from .base import BarChart, Column, LineFigure, Measurement, Plan, TableView, View
 from .control import RunControl
-from ..model.results import FAILED, OK, UNSUPPORTED, Row, Table
 
 if TYPE_CHECKING:
     from wasmscope.profiles.schema import IoSpec, Profile
 
 SERVER, PER_REQUEST = "server", "per-request"
-FRONT = "front"  # the row of the front's own ceiling: not a runtime
+MODELS = (SERVER, PER_REQUEST)
+FRONT = show.FRONT  # the row of the front's own ceiling: not a runtime
 MIB = 1024 * 1024
 SPAWNERS = {"native": "native", "wasmtime": "wasmtime", "docker": "docker"}  # runtime -> spawner
 
@@ -242,7 +247,7 @@ def _one_load(t: Target, spec: LoadSpec, cpus: set[int] | None, control: RunCont
     summary = _load(t, spec, cpus, control)
     if summary is not None:
         t.rounds.append(summary)
-        control.sample("io", t.key, summary.rps)
+        control.sample(LoadRound("io", t.runtime, t.key, rps=summary.rps))
     control.step(f"io: {what} {t.key}")
 
 
@@ -262,9 +267,7 @@ def _load(t: Target, spec: LoadSpec, cpus: set[int] | None, control: RunControl)
 
 def _tick(control: RunControl, key: str, tick) -> None:
     """Stream a running load's interval figures (the app's req/s and p99 sparklines)."""
-    control.sample("io-rps", key, tick.rps)
-    if tick.p99_ms is not None:
-        control.sample("io-p99", key, tick.p99_ms)
+    control.sample(LoadTick("io", key.split("/", 1)[0], key, rps=tick.rps, p99_ms=tick.p99_ms))
 
 
 def _rss(served: Served) -> int:
@@ -340,3 +343,80 @@ def _cores(cpus: set[int] | None) -> str:
 def steps(io: "IoSpec", n_targets: int) -> int:
     """Progress steps of one I/O measurement with `n_targets` targets."""
     return n_targets * (1 + io.rounds + len(io.sweep))
+
+
+def _target_count(models: list[str], runtimes: Sequence[str]) -> int:
+    """Roughly how many I/O targets: each runtime once per model, Docker's host-network and
+    `wasmtime serve` rows, and the front's ceiling."""
+    count = 0
+    if SERVER in models:
+        count += len(runtimes) + ("docker" in runtimes) + ("wasmtime-cli" in runtimes)
+    if PER_REQUEST in models:
+        count += 1 + len([r for r in runtimes if r in SPAWNERS])
+    return count
+
+
+def _text(fmt, key: str):
+    return lambda view, row: fmt(row.stats.get(key))
+
+
+class HttpIo(Measurement):
+    """HTTP throughput and tail latency, in the long-running server and per-request models."""
+
+    name = "io"
+    title = "HTTP I/O"
+    unit = "req/s"
+    higher_is_better = True
+    in_report = True
+    samples = (LoadRound, LoadTick)
+    reasons_in_caption = True
+    chart = BarChart("HTTP I/O: requests/s (log scale, higher is better)", log=True, numbered=True)
+    columns = (
+        Column("model", "Model", lambda view, row: row.model, always=True),
+        Column("rps", "req/s", lambda view, row: fmt_rps(row.value), essential=True),
+        Column("p50", "p50", _text(fmt_ms, "p50_ms")),
+        Column("p99", "p99", _text(fmt_ms, "p99_ms"), essential=True),
+        Column("p999", "p99.9", _text(fmt_ms, "p999_ms")),
+        Column("errors", "Errors", show.errors),
+        Column("vs_native", "vs native", lambda view, row: show.vs(view, row, "native"),
+               essential=True, compares=True, baseline="native"),
+        Column("vs_docker", "vs Docker", lambda view, row: show.vs(view, row, "container"),
+               essential=True, compares=True, baseline="container"),
+        Column("article", "Article (published)", show.article, essential=True, article=True),
+    )
+
+    def selected_by(self, profile: "Profile") -> dict[str, list[str]]:
+        return {profile.io.server_workload: [SERVER], profile.io.handler_workload: [PER_REQUEST]}
+
+    def parts(self, profile: "Profile") -> list[str]:
+        return list(profile.io.models)
+
+    def steps(self, profile: "Profile", plan: Plan, runtimes: Sequence[str]) -> int:
+        return steps(profile.io, _target_count(plan.selection("io", profile.io.models), runtimes))
+
+    def run(self, adapters, profile: "Profile", plan: Plan, control: RunControl) -> Table:
+        return measure_io(adapters, profile, plan.selection("io", profile.io.models), control)
+
+    def settings(self, profile: "Profile", plan: Plan) -> dict[str, Any]:
+        io = {k: v for k, v in asdict(profile.io).items() if k != "sweep"}
+        return {"io": {**io, "sweep": list(profile.io.sweep), "models": plan.selection("io", profile.io.models)}}
+
+    def sort_key(self, row: Row) -> tuple[int, str]:
+        return (MODELS.index(row.model) if row.model in MODELS else len(MODELS), row.variant)
+
+    def row_label(self, view: View, row: Row) -> str:
+        return show.label(view, row)
+
+    def chart_label(self, view: View, row: Row) -> str:
+        return show.chart_label(view, row)
+
+    def caption(self, view: View) -> list[str]:
+        return show.caption(view)
+
+    def extra_tables(self, results: Results) -> list[TableView]:
+        table = show.sweep_table(View(results, results.tables[self.name]))
+        return [table] if table else []
+
+    def figures(self, results: Results) -> list[LineFigure]:
+        fig = show.sweep_figure(View(results, results.tables[self.name]))
+        return [fig] if fig else []

@@ -9,13 +9,21 @@ from __future__ import annotations
 import random
 import statistics
 import time
+from typing import TYPE_CHECKING, Any, Sequence
 
-from ..guests.catalogue import Workload
 from ..errors import Cancelled, WasmscopeError
-from ..runtimes.base import MemoryReading, RuntimeAdapter
-from .control import RunControl
+from ..guests.catalogue import Workload
+from ..model.format import fmt_mib
 from ..model.results import FAILED, OK, Row, Table
+from ..model.samples import MemorySample
+from ..runtimes.base import MemoryReading, RuntimeAdapter
+from . import cells
+from .base import BarChart, Column, Measurement, Plan, View
+from .control import RunControl
 from .timing import prepare_runtimes
+
+if TYPE_CHECKING:
+    from wasmscope.profiles import Profile
 
 MIB = 1024 * 1024
 
@@ -60,7 +68,7 @@ def measure_memory(adapters: dict[str, RuntimeAdapter], workload: Workload, mib:
                 time.sleep(interval_s)
                 reading = instance.memory()
                 readings.append(reading)
-                control.sample("memory", name, reading.instance_rss / MIB)
+                control.sample(MemorySample("memory", name, mib=reading.instance_rss / MIB))
             control.step(f"memory: {name}")
         except Cancelled:
             raise
@@ -76,3 +84,43 @@ def measure_memory(adapters: dict[str, RuntimeAdapter], workload: Workload, mib:
                               samples=[round(r.instance_rss / MIB, 3) for r in readings],
                               counts=readings[-1].counts))
     return table
+
+
+class Memory(Measurement):
+    name = "memory"
+    title = "Memory"
+    unit = "MiB"
+    in_report = True
+    samples = (MemorySample,)
+    chart = BarChart("Memory: instance RSS (MiB)")
+    columns = (
+        Column("rss", "Instance RSS", cells.stat("instance_rss_mib", fmt_mib), essential=True),
+        Column("uss", "USS", cells.stat("instance_uss_mib", fmt_mib)),
+        Column("overhead", "Runtime overhead", cells.stat("overhead_rss_mib", fmt_mib)),
+        Column("cgroup", "cgroup", cells.stat("cgroup_mib", fmt_mib)),
+        Column("vs_docker", "× vs Docker", cells.times_vs_container("less", "more"),
+               essential=True, compares=True, baseline="container"),
+        Column("vs_native", "% vs native", cells.pct_vs_native,
+               essential=True, compares=True, baseline="native"),
+        Column("article", "Article (published)", cells.article, essential=True, article=True),
+    )
+
+    def selected_by(self, profile: "Profile") -> dict[str, list[str]]:
+        return {profile.memory.workload: []}
+
+    def steps(self, profile: "Profile", plan: Plan, runtimes: Sequence[str]) -> int:
+        return len(runtimes)
+
+    def run(self, adapters, profile: "Profile", plan: Plan, control: RunControl) -> Table:
+        m = profile.memory
+        return measure_memory(adapters, profile.workload(m.workload), m.mib, samples=m.samples,
+                              interval_s=m.interval_s, control=control)
+
+    def settings(self, profile: "Profile", plan: Plan) -> dict[str, Any]:
+        return {"idle_mib": profile.memory.mib, "memory_samples": profile.memory.samples}
+
+    def caption(self, view: View) -> list[str]:
+        counts = [f"  {view.label(r)}: {r.counts}" for r in view.table.rows if r.status == OK and r.counts]
+        return [*(["What the numbers count:"] + counts if counts else []),
+                "× vs Docker: Docker's figure over this runtime's; % vs native: above the native "
+                "process. Both from this run.", cells.article_caption(view)]

@@ -27,16 +27,21 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import psutil
 
-from ..guests.catalogue import Workload
 from ..errors import GuestFailed, GuestTimeout, WasmscopeError
+from ..guests.catalogue import Workload
+from ..model.results import FAILED, OK, Row, Table
 from ..runtimes import create_adapter
 from ..runtimes.base import RuntimeAdapter
+from . import misbehave_show as show
+from .base import Column, Measurement, Plan, View
 from .control import RunControl
-from ..model.results import FAILED, OK, Row, Table
+
+if TYPE_CHECKING:
+    from wasmscope.profiles import Profile
 
 WORKLOADS = ("spin", "hog", "crash")
 CRASH_MODES = ("trap", "segv", "abort")
@@ -396,3 +401,41 @@ def workloads_from(names: Sequence[str] = WORKLOADS) -> dict[str, Workload]:
     known = builtin_workloads()
     return {n: known[n] for n in names}
 
+
+
+class Misbehave(Measurement):
+    """What each runtime does with a guest that spins, hogs memory or crashes."""
+
+    name = "misbehave"
+    title = "Misbehaving guests"
+    unit = "ms"
+    reasons_in_caption = True
+    columns = (
+        Column("past_deadline", "spin: past deadline", show.past_deadline, essential=True),
+        Column("stopped_by", "stopped by", show.spin_stopped_by, essential=True),
+        Column("gap", "gap (idle)", show.gaps),
+        Column("hog_limit", "hog: limit", show.hog_limit),
+        Column("peak", "peak MiB (guest · host)", show.peaks, essential=True),
+        Column("hog_ended", "hog ended", show.hog_ended, essential=True),
+        Column("trap", "crash: trap", show.crash("trap"), essential=True),
+        Column("segv", "segv", show.crash("segv")),
+        Column("abort", "abort", show.crash("abort")),
+    )
+
+    def selected_by(self, profile: "Profile") -> dict[str, list[str]]:
+        return {w: [] for w in WORKLOADS}
+
+    def steps(self, profile: "Profile", plan: Plan, runtimes: Sequence[str]) -> int:
+        return STEPS_PER_RUNTIME * len(runtimes)
+
+    def run(self, adapters, profile: "Profile", plan: Plan, control: RunControl) -> Table:
+        return measure_misbehave(adapters, {w: profile.workload(w) for w in WORKLOADS}, control=control)
+
+    def shows_figures(self, row: Row) -> bool:
+        return show.shows_figures(row)
+
+    def row_label(self, view: View, row: Row) -> str:
+        return view.name(row.runtime) + (" ⚠" if row.status == FAILED and row.facts else "")
+
+    def caption(self, view: View) -> list[str]:
+        return show.caption(view)

@@ -14,14 +14,16 @@ import statistics
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..errors import Cancelled, WasmscopeError, WorkloadError
 from ..load.pinning import pin_process_tree, split_cores
+from ..model.format import fmt_mib, fmt_ms, fmt_rps
+from ..model.results import FAILED, OK, UNAVAILABLE, UNSUPPORTED, Row, Table
 from ..system.loopback import get
+from .base import Column, Measurement, Plan, View
 from .control import RunControl
 from .io import SERVER, Served, Target, _load, _stopper, load_spec, served_host, served_port
-from ..model.results import FAILED, OK, UNAVAILABLE, UNSUPPORTED, Row, Table
 
 if TYPE_CHECKING:
     from wasmscope.profiles.schema import Profile
@@ -33,7 +35,6 @@ IDLE_S = 2.0  # how long a host sits idle before the "after idle" request
 
 
 @dataclass
-
 class Platform:
     name: str
     display: str
@@ -251,3 +252,45 @@ def measure_platforms(adapters: dict[str, "RuntimeAdapter"], profile: "Profile",
                                      "generator_bound": c.generator_bound,
                                      **{k: v for k, v in served.facts.items() if k == "command"}}))
     return table
+
+
+def _stat(fmt, key: str):
+    return lambda view, row: fmt(row.stats.get(key))
+
+
+class Platforms(Measurement):
+    """The hosts a "use Wasm" decision picks between, serving the same HTTP answer."""
+
+    name = "platforms"
+    title = "Platforms"
+    unit = "req/s"
+    higher_is_better = True
+    rows_are_runtimes = False
+    row_header = "Host"
+    columns = (
+        Column("first_200", "first 200", _stat(fmt_ms, "first_200_ms"), essential=True),
+        Column("after_idle", "after idle", _stat(fmt_ms, "after_idle_ms")),
+        Column("rps", "req/s", lambda view, row: fmt_rps(row.value), essential=True),
+        Column("p99", "p99", _stat(fmt_ms, "p99_ms"), essential=True),
+        Column("fixed_rps", "fixed req/s", _stat(fmt_rps, "fixed_rps")),
+        Column("fixed_p99", "fixed p99", _stat(fmt_ms, "fixed_p99_ms")),
+        Column("rss", "RSS", _stat(fmt_mib, "rss_mib")),
+    )
+
+    def selected_by(self, profile: "Profile") -> dict[str, list[str]]:
+        return {"component-http": []}
+
+    def steps(self, profile: "Profile", plan: Plan, runtimes: Sequence[str]) -> int:
+        return 2 * 5  # two loads on each of the (up to) five hosts
+
+    def run(self, adapters, profile: "Profile", plan: Plan, control: RunControl) -> Table:
+        return measure_platforms(adapters, profile, control)
+
+    def row_label(self, view: View, row: Row) -> str:
+        return view.label(row) + (" ⚠" if row.facts.get("generator_bound") else "")
+
+    def caption(self, view: View) -> list[str]:
+        modes = [f"  {view.label(r)}: {r.counts}" for r in view.table.rows if r.status == OK]
+        return ["first 200: from starting the host to its first 200 (a platform's cold start); "
+                "after idle: one request on a fresh connection after the host sat idle; "
+                "RSS: the host's whole process tree after the loads.", "How each host serves:", *modes]

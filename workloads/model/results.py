@@ -22,6 +22,11 @@ class RuntimeInfo:
     available: bool = True
     reason: str = ""
     hint: str = ""
+    baseline: str = ""  # "native" / "container": the runtime every ratio of that kind is taken against
+
+
+# Results stored before runtimes recorded their baseline role: the runtimes that held it then.
+_LEGACY_BASELINES = {"native": "native", "docker": "container"}
 
 
 @dataclass
@@ -104,6 +109,10 @@ class Results:
     settings: dict[str, Any] = field(default_factory=dict)
     cancelled: bool = False
 
+    def baseline(self, role: str) -> str | None:
+        """The runtime ratios of `role` ("native", "container") are taken against, if in this run."""
+        return next((n for n, info in self.runtimes.items() if info.baseline == role), None)
+
     def failures(self) -> list[tuple[str, str, str]]:
         """(table, runtime, reason) of every row that failed on an available runtime."""
         return [(t.name, r.runtime, r.reason) for t in self.tables.values()
@@ -123,6 +132,9 @@ class Results:
             tables[name] = Table(rows=rows, **fields)
         runtimes = {n: RuntimeInfo(**{k: v for k, v in info.items() if k in RuntimeInfo.__dataclass_fields__})
                     for n, info in (data.get("runtimes") or {}).items()}
+        if not any(info.baseline for info in runtimes.values()):
+            for n, info in runtimes.items():
+                info.baseline = _LEGACY_BASELINES.get(n, "")
         return cls(profile=data.get("profile", ""), started_at=data.get("started_at", ""),
                    finished_at=data.get("finished_at", ""), machine=dict(data.get("machine") or {}),
                    runtimes=runtimes, tables=tables, settings=dict(data.get("settings") or {}),

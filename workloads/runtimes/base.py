@@ -100,6 +100,8 @@ class RuntimeAdapter(ABC):
     SUPPORTS_FUEL: ClassVar[bool] = False
     SUPPORTS_DEADLINE: ClassVar[bool] = True
     IN_PROCESS: ClassVar[bool] = False
+    # "native" / "container": ratios of a run are taken against this runtime (one of each kind).
+    BASELINE_FOR: ClassVar[str] = ""
 
     # Can this adapter grant a Wasm guest a host directory (option `workdir`, as the guest's ".")?
     GRANTS_DIR: ClassVar[bool] = False

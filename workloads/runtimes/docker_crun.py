@@ -15,6 +15,7 @@ from .docker_engine import CRUN_HINT, HYBRID_HINT, DockerAdapter, engine_address
 
 
 class DockerCrunAdapter(DockerAdapter):
+    BASELINE_FOR = ""  # Docker (runc) is the container baseline
     name = "docker-crun"
     display_name = "Docker (crun)"
 

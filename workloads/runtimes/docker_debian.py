@@ -17,6 +17,7 @@ from .docker_engine import DockerAdapter
 
 
 class DockerDebianAdapter(DockerAdapter):
+    BASELINE_FOR = ""  # Docker (runc) is the container baseline
     name = "docker-debian"
     display_name = "Docker (Debian base)"
 

@@ -109,6 +109,7 @@ class DockerAdapter(RuntimeAdapter):
     name = "docker"
     display_name = "Docker (runc)"
     kind = "container"
+    BASELINE_FOR = "container"
     CAN_LISTEN = True
     CLI = "docker"  # the command users would type, for the log
 

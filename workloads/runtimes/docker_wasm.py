@@ -36,6 +36,7 @@ def shim_command(shim: str, image: str, args: list[str]) -> str:
 
 
 class DockerWasmAdapter(DockerAdapter):
+    BASELINE_FOR = ""  # Docker (runc) is the container baseline
     name = "docker-wasm"
     display_name = "Docker (Wasm shim)"
     kind = "wasm"

@@ -16,6 +16,7 @@ class NativeAdapter(RuntimeAdapter):
     name = "native"
     display_name = "Native process"
     kind = "native"
+    BASELINE_FOR = "native"
     CAN_LISTEN = True
 
     def __init__(self, options: dict | None = None) -> None:

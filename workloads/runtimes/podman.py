@@ -139,6 +139,7 @@ class PodmanInstance(DockerInstance):
 
 
 class PodmanAdapter(DockerAdapter):
+    BASELINE_FOR = ""  # Docker (runc) is the container baseline
     name = "podman"
     display_name = "Podman"
     CLI = "podman"

@@ -1,0 +1,1 @@
+"""Plug-ins the tests register the way a contributor would: one module each."""

@@ -1,0 +1,93 @@
+"""Typed samples: what a running measurement (or a live action) streams to a front end.
+
+One class per kind of figure, with its unit in the field name, so a value in MiB never travels
+in a field called `total_ms` and a front end tells samples apart by type, not by a string tag.
+Every sample names the measurement and the row it belongs to (`key`: runtime[/model[/variant]]).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Sample:
+    measurement: str  # the table it feeds ("" for an interactive run outside a benchmark)
+    runtime: str
+    key: str = ""  # the row's key in that table; the runtime when empty
+    workload: str = ""  # the workload that ran, where it is not the table's own
+
+    @property
+    def row_key(self) -> str:
+        return self.key or self.runtime
+
+    @property
+    def value(self) -> float | None:
+        """The figure in its table's unit, or None when it is not a table figure (a live tick)."""
+        return None
+
+
+@dataclass(frozen=True)
+class ColdStart(Sample):
+    """One run → exit of a new instance (a startup sample, or `h` in the app)."""
+
+    ms: float = 0.0
+    detail: str = ""  # the guest's last output line, for the log
+
+    @property
+    def value(self) -> float:
+        return self.ms
+
+
+@dataclass(frozen=True)
+class GuestTime(Sample):
+    """One compute run: the time the guest measured around its own work (or wall time)."""
+
+    ms: float = 0.0
+    detail: str = ""
+
+    @property
+    def value(self) -> float:
+        return self.ms
+
+
+@dataclass(frozen=True)
+class MemorySample(Sample):
+    """One memory reading of a running instance: the guest's RSS."""
+
+    mib: float = 0.0
+
+    @property
+    def value(self) -> float:
+        return self.mib
+
+
+@dataclass(frozen=True)
+class LoadRound(Sample):
+    """A finished round of HTTP load on one target: its throughput."""
+
+    rps: float = 0.0
+
+    @property
+    def value(self) -> float:
+        return self.rps
+
+
+@dataclass(frozen=True)
+class LoadTick(Sample):
+    """One interval (about 0.5 s) of a running HTTP load: live figures, not a table figure."""
+
+    rps: float = 0.0
+    p99_ms: float | None = None
+
+
+@dataclass(frozen=True)
+class DensityStep(Sample):
+    """A density step: live instances and the memory of every process involved."""
+
+    instances: int = 0
+    pss_mib: float = 0.0
+
+    @property
+    def value(self) -> float:
+        return self.pss_mib
