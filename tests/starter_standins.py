@@ -19,6 +19,10 @@ import tarfile
 import threading
 
 STANDIN_LABEL = "wasmscope.standin"
+# The Debian bases carry wasmscope=1 (what `wasmscope clean` and the start-of-run sweeps remove);
+# a stand-in overrides it, or every build step's container would look like a dead run's leftover
+# and be removed by a concurrent sweep in the middle of a `docker build`.
+OWN_LABEL = 'LABEL wasmscope="test-standin"\n'
 
 # FROM name -> (Debian packages, extra Dockerfile lines that make Debian's layout behave like the image)
 STANDINS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -41,7 +45,7 @@ _lock = threading.Lock()
 
 def fingerprint(name: str) -> str:
     packages, extra = STANDINS[name]
-    return hashlib.sha256(f"{name}\0{','.join(packages)}\0{extra}".encode()).hexdigest()[:12]
+    return hashlib.sha256(f"{name}\0{','.join(packages)}\0{OWN_LABEL}{extra}".encode()).hexdigest()[:12]
 
 
 def _existing(client, name: str):
@@ -69,7 +73,7 @@ def ensure_standin(client, name: str) -> str:
                 return f"stand-in {want}"
         packages, extra = STANDINS[name]
         base = ensure_debian_base(client, include=packages)
-        dockerfile = f"FROM {base}\n{extra}".encode()
+        dockerfile = f"FROM {base}\n{OWN_LABEL}{extra}".encode()
         buf = io.BytesIO()
         with tarfile.open(fileobj=buf, mode="w") as tar:
             info = tarfile.TarInfo("Dockerfile")
@@ -79,7 +83,18 @@ def ensure_standin(client, name: str) -> str:
         repo, _, tag = name.rpartition(":") if ":" in name.split("/")[-1] else (name, "", "latest")
         client.images.build(fileobj=buf, custom_context=True, tag=f"{repo}:{tag}", rm=True, forcerm=True,
                             pull=False, network_mode="none", labels={STANDIN_LABEL: want})
+        if image is not None:  # the stale stand-in it replaces, untagged now
+            _remove_quietly(client, image.id)
         return f"stand-in {want}"
+
+
+def _remove_quietly(client, image_id: str) -> None:
+    import docker.errors
+
+    try:
+        client.images.remove(image_id)
+    except docker.errors.APIError:
+        pass  # still used by another image or container: it goes with them
 
 
 def main() -> None:

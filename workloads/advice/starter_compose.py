@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .starter_spin import NOT_RUN, SPIN_PORT, var_name
+from .starter_spin import NOT_RUN, SPIN_PORT, upper_first, var_name
 
 CONTAINER_PORT = 8080
 FIRST_HOST_PORT = 8080
@@ -36,11 +36,11 @@ def _writable(s: Service) -> list[str]:
 def compose_yaml(app: str, services: list[Service]) -> str:
     lines = [f"# Docker Compose for the container services of {app} (written by `wasmscope advise`):",
              "# docker compose up --build  (with the Wasm part: -f compose.yaml -f compose.wasm.yaml)",
-             f"# {VALIDATED}.",
+             f"# {upper_first(VALIDATED)}.",
              f"name: {app}", "services:"]
     volumes = []
     for i, s in enumerate(services):
-        image = f"{app}:0.1.0" if s.name == app else f"{app}-{s.name}:0.1.0"
+        image = f"{s.name}:0.1.0" if s.name == app or s.name.startswith(f"{app}-") else f"{app}-{s.name}:0.1.0"
         lines += [f"  {s.name}:", f"    build: {s.context}", f"    image: {image}",
                   "    ports:", f'      - "{FIRST_HOST_PORT + i}:{CONTAINER_PORT}"',
                   "    environment:", f'      PORT: "{CONTAINER_PORT}"', "    restart: unless-stopped",
@@ -65,7 +65,7 @@ def compose_wasm_yaml(app: str, service: str, calls: list[str]) -> str:
             "# containerd image store and the shim installed, e.g. Docker Desktop's Wasm workloads).\n"
             + ("# Run it with the containers: docker compose -f compose.yaml -f compose.wasm.yaml up --build\n"
                if calls else "# docker compose -f compose.wasm.yaml up --build\n")
-            + f"# {VALIDATED}; {NOT_RUN}.\n"
+            + f"# {upper_first(VALIDATED)}; {NOT_RUN}.\n"
             f"name: {app}\nservices:\n  {service}:\n    build:\n      context: .\n      dockerfile: Dockerfile.wasm\n"
             f"    image: {app}-wasm:0.1.0\n    platform: wasi/wasm\n    runtime: io.containerd.spin.v2\n"
             f'    command: ["/"]\n    ports:\n      - "{WASM_HOST_PORT}:{SPIN_PORT}"\n'

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .starter_spin import upper_first
+
 PORT = 8080
-TESTED = ("built and run by wasmscope's tests: a hello-HTTP {lang} project, `docker build` on locally built "
+TESTED = ("tested: built and run by wasmscope's tests: a hello-HTTP {lang} project, `docker build` on locally built "
           "stand-ins for {bases} (Debian 12 packages), and the container answered on port {port}")
 
 
@@ -104,6 +106,6 @@ def dockerfile(language: str, name: str) -> str:
     t = TEMPLATES[language]
     fmt = {"name": name, "snake": name.replace("-", "_")}
     head = (f"# Container image for {name} (written by `wasmscope advise`): serves HTTP on port {PORT}.\n"
-            f"# Expects {t.expects.format(**fmt)}.\n# {status(language)}.\n")
+            f"# Expects {t.expects.format(**fmt)}.\n# {upper_first(status(language))}.\n")
     body = (t.build.format(**fmt) + "\n" if t.build else "") + t.run.format(**fmt)
     return head + "\n" + body + f"ENV PORT={PORT}\nEXPOSE {PORT}\nCMD {t.cmd.format(**fmt)}\n"

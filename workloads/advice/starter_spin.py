@@ -55,6 +55,11 @@ for _lang in ("java", "other"):
                               "./{name}.wasm, writing a CGI response to stdout")
 
 
+def upper_first(text: str) -> str:
+    """A clause as the start of a sentence (capitalize() would lower-case Spin and SpinKube)."""
+    return text[:1].upper() + text[1:]
+
+
 def _fmt(text: str, name: str) -> str:
     return text.format(name=name, snake=name.replace("-", "_"))
 
@@ -81,7 +86,7 @@ def spin_toml(app: str, parts: list[tuple[str, str]], services: list[str]) -> st
     many = len(parts) > 1
     lines = [f"# Spin application {app} (written by `wasmscope advise`). Build: `spin build`; run: `spin up`.",
              "# Checked against Spin's manifest rules (ids, versions, trigger/component links) by wasmscope;",
-             f"# {NOT_RUN}."]
+             f"# {upper_first(NOT_RUN)}."]
     for name, lang in parts:
         lines.append(f"# {name}: expects {_fmt(BUILDS[lang].expects, name)}; {status(lang)}.")
     lines += ["", "spin_manifest_version = 2", "", "[application]", f'name = "{app}"', 'version = "0.1.0"',
@@ -119,7 +124,7 @@ def dockerfile_wasm(app: str, artifacts: list[str]) -> str:
     copies = "".join(f"COPY {a} /{a}\n" for a in artifacts)
     return (f"# The Spin application {app} as an image for the containerd Spin shim (written by `wasmscope advise`).\n"
             "# Build after `spin build`: docker buildx build --platform wasi/wasm -f Dockerfile.wasm .\n"
-            f"# {NOT_RUN}.\nFROM scratch\nCOPY spin.toml /spin.toml\n{copies}")
+            f"# {upper_first(NOT_RUN)}.\nFROM scratch\nCOPY spin.toml /spin.toml\n{copies}")
 
 
 def spinapp_yaml(app: str, scale_to_zero: bool, services: list[str]) -> str:
@@ -131,7 +136,7 @@ def spinapp_yaml(app: str, scale_to_zero: bool, services: list[str]) -> str:
            f"# (`spin registry push <registry>/{app}:0.1.0`) and set spec.image to it.\n"
            + ("# The container services it calls need Kubernetes Services of the same names on port 8080.\n"
               if services else "")
-           + f"# {NOT_RUN}; the fields follow the SpinApp CRD (core.spinkube.dev/v1alpha1).\n"
+           + f"# {upper_first(NOT_RUN)}; the fields follow the SpinApp CRD (core.spinkube.dev/v1alpha1).\n"
            f"apiVersion: core.spinkube.dev/v1alpha1\nkind: SpinApp\nmetadata:\n  name: {app}\nspec:\n"
            f"  image: \"registry.example/{app}:0.1.0\"\n  executor: containerd-shim-spin\n{scaling}"
            + (f"  variables:\n{variables}" if services else ""))
