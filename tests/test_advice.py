@@ -378,6 +378,7 @@ BASE = dict(language="rust", state="stateless", traffic="spiky", kind="plugin")
     (dict(BASE, tenants=-1), "tenants: -1 is not allowed"),
     (dict(BASE, tenants=2.7), "tenants: 2.7 is not allowed (allowed: a whole number >= 0)"),
     (dict(BASE, cold_start_budget_ms=float("inf")), "cold_start_budget_ms: inf is not allowed (allowed: a finite"),
+    (dict(BASE, cold_start_budget_ms=0), "cold_start_budget_ms: 0 is not allowed (allowed: a finite number > 0)"),
     (dict(BASE, cold_start_budget_ms=float("nan")), "cold_start_budget_ms: nan is not allowed"),
     (dict(BASE, cold_start_budget_ms="inf"), "cold_start_budget_ms: 'inf' is not allowed"),
     (dict(BASE, memory_budget_mib=True), "memory_budget_mib: True is not allowed"),

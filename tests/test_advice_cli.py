@@ -105,7 +105,7 @@ def test_a_system_in_text(tmp_path):
     ('language = "rust"\nstate = "floating"\ntraffic = "spiky"\nkind = "plugin"\n',
      "state: 'floating' is not allowed (allowed: stateless, in-memory, persistent-connections, heavy-file-io, threads)"),
     ('language = "rust"\nstate = "stateless"\ntraffic = "spiky"\nkind = "plugin"\ncold_start_budget_ms = inf\n',
-     "cold_start_budget_ms: inf is not allowed (allowed: a finite number >= 0)"),
+     "cold_start_budget_ms: inf is not allowed (allowed: a finite number > 0)"),
     ('language = "rust"\nstate = "stateless"\ntraffic = "spiky"\nkind = "plugin"\ncold_start_budget_ms = nan\n',
      "cold_start_budget_ms: nan is not allowed"),
     ('language = "rust"\nstate = "stateless"\ntraffic = "spiky"\nkind = "multi-tenant"\ntenants = 2.7\n',

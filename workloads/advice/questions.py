@@ -27,6 +27,7 @@ class Question:
     choices: tuple[tuple[str, str], ...] = ()  # (value, label); empty: free number/text/bool
     kind: str = "choice"  # choice | number | integer | bool | text
     default: Any = None
+    positive: bool = False  # a number that must be > 0 (a budget of 0 ms cannot be met)
 
 
 COMPONENT_QUESTIONS: tuple[Question, ...] = (
@@ -46,7 +47,7 @@ COMPONENT_QUESTIONS: tuple[Question, ...] = (
         ("serverless", "serverless request handler"), ("service", "long-running service"),
         ("cpu-bound", "sustained CPU-bound job"), ("multi-tenant", "multi-tenant hosting"))),
     Question("tenants", "How many tenants (multi-tenant hosting; 0 otherwise)", kind="integer", default=0),
-    Question("cold_start_budget_ms", "Cold-start budget at p99 (ms)", kind="number", default=1000),
+    Question("cold_start_budget_ms", "Cold-start budget at p99 (ms)", kind="number", default=1000, positive=True),
     Question("memory_budget_mib", "Memory budget per instance (MiB; 0 = none)", kind="number", default=0),
     Question("temp_files", "Does it write temporary files (scratch space, uploads, caches)?",
              kind="bool", default=False),
@@ -174,6 +175,8 @@ def _kind(value: Any) -> str:
 def allowed(q: Question) -> str:
     if q.kind == "choice":
         return ", ".join(v for v, _ in q.choices)
+    if q.positive:
+        return "a finite number > 0"
     return {"number": "a finite number >= 0", "integer": "a whole number >= 0", "bool": "true or false",
             "text": f"lower-case words of letters and digits joined by single '-', starting with a letter, "
                     f"at most {NAME_MAX} characters"}[q.kind]
@@ -213,7 +216,7 @@ def _number(q: Question, value: Any, bad: AnswersError) -> float | int:
         number = float(value)
     except OverflowError:
         raise bad from None
-    if not math.isfinite(number) or number < 0:
+    if not math.isfinite(number) or number < 0 or (q.positive and number == 0):
         raise bad
     if q.kind == "integer":
         if not number.is_integer():
