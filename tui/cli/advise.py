@@ -139,7 +139,7 @@ def _print(text_or_data, as_json: bool) -> None:
 
 
 def files_text(directory: str, files) -> str:
-    lines = ["", f"Starter files in {directory} (what wasmscope's tests do with each):"]
+    lines = ["", "", f"Starter files in {directory} (what wasmscope's tests do with each):"]
     lines += [f"  - {f.path}: {f.status}" for f in files]
     return "\n".join(lines)
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .questions import label
+
 SPIN_PORT = 80  # Spin in the containerd shim and in SpinKube listens here
 NOT_RUN = "not run here: Spin and SpinKube cannot run on the machine that tests wasmscope"
 PY_WORLD = "http-app"
@@ -77,7 +79,8 @@ def artifact(language: str, name: str, workdir: str) -> str:
 def status(language: str) -> str:
     tested = BUILDS[language].tested
     return (f"{tested}; the app itself is {NOT_RUN}" if tested
-            else f"UNTESTED: the {language} build is not run by wasmscope's tests, and the app is {NOT_RUN}")
+            else f"UNTESTED: the {label('language', language)} build is not run by wasmscope's tests, "
+                 f"and the app is {NOT_RUN}")
 
 
 def spin_toml(app: str, parts: list[tuple[str, str]], services: list[str]) -> str:
