@@ -14,7 +14,8 @@ HEADLESS = [
     "wasmscope.workloads.measurements.memory",
     "wasmscope.profiles",
     "wasmscope.workloads.advice.evaluate",
-    "wasmscope.workloads.advice.deploy",
+    "wasmscope.workloads.advice.system",
+    "wasmscope.workloads.advice.starter",
     "wasmscope.tui.cli",
     "wasmscope.tui.render.tables",
 ]

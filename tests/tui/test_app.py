@@ -286,34 +286,75 @@ async def test_wizard_walk_by_keys_back_keeps_answers_and_save(tmp_path):
         await pilot.press("enter")  # language: Rust (first)
         await pilot.press("enter")  # state: stateless (first)
         await pilot.press("ctrl+b")  # back to state: the answer is kept
-        assert wizard.step == 1 and wizard.answers["state"] == "stateless"
+        assert wizard.step == 1 and wizard.components[0]["state"] == "stateless"
         await pilot.press("enter")  # state again
         await pilot.press("enter")  # traffic: spiky (first)
         await pilot.press("enter")  # kind: edge function (first)
         await pilot.press("enter")  # tenants: default 0
         wizard.query_one("#value").value = ""
         await pilot.press("5", "enter")  # cold-start budget 5 ms
+        await pilot.press("enter")  # memory budget: default 0 (none)
+        await pilot.press("enter")  # temporary files: no (default)
+        await pilot.press("enter")  # component name: empty, named after the application
+        assert wizard.stage == "list"
+        await pilot.press("enter")  # continue to the system's questions (highlighted)
         await pilot.press("enter")  # container tooling: no (default)
         name = wizard.query_one("#value")
         name.value = ""
         await pilot.press(*"quick-edge", "enter")  # typing 'q' must not quit the app
-        assert wizard.step == len(wizard.answers) and wizard.recommendation is not None
+        assert wizard.stage == "result" and wizard.recommendation is not None
         assert wizard.recommendation.verdict == "wasm"
-        assert wizard.answers == {"language": "rust", "state": "stateless", "traffic": "spiky",
-                                  "kind": "edge-function", "tenants": 0, "cold_start_budget_ms": 5.0,
-                                  "needs_container_tooling": False, "name": "quick-edge"}
+        assert wizard.answers() == {"name": "quick-edge", "needs_container_tooling": False, "components": [
+            {"language": "rust", "state": "stateless", "traffic": "spiky", "kind": "edge-function", "tenants": 0,
+             "cold_start_budget_ms": 5.0, "memory_budget_mib": 0.0, "temp_files": False}]}
         assert "Recommendation: Wasm" in str(wizard.query_one("#result").render())
         await pilot.press("s")
         await pilot.press("enter")  # default: the opened profile
         await wait_for(pilot, lambda: "[advice" in path.read_text(), 10, "advice saved")
         saved = load_profile(path)
         assert saved.advice["answers"]["name"] == "quick-edge"
+        assert saved.advice["answers"]["components"][0]["name"] == "quick-edge"
         assert saved.advice["recommendation"]["verdict"] == "wasm"
         assert path.read_text().startswith("# small profile for the app tests")
         await pilot.press("w")
         app.screen.query_one("#path").value = str(tmp_path / "deploy")
         await pilot.press("enter")
         await wait_for(pilot, lambda: (tmp_path / "deploy" / "spin.toml").exists(), 10, "starter files")
+        await pilot.press("escape")
+        await quit_and_wait(app, pilot)
+
+
+async def test_wizard_adds_components_and_recommends_each(tmp_path):
+    """A list the user adds to: a Python API in a container beside a Rust edge function."""
+    from wasmscope.tui.screens.wizard import WizardScreen
+
+    app = make_app(small_profile(tmp_path))
+    api = {"name": "api", "language": "python", "state": "persistent-connections", "traffic": "steady",
+           "kind": "service"}
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(WizardScreen({"name": "shop", "components": [api]}))
+        wizard = app.screen
+        await pilot.pause(0.1)
+        from wasmscope.workloads.advice.questions import COMPONENT_QUESTIONS
+
+        for _ in COMPONENT_QUESTIONS:  # through the first component's questions, answers kept
+            await pilot.press("enter")
+        assert wizard.stage == "list" and wizard.components[0]["language"] == "python"
+        wizard.query_one("#choices").highlighted = 1  # + add a component
+        await pilot.press("enter")
+        assert wizard.stage == "component" and wizard.current == 1
+        await pilot.press("enter", "enter", "enter", "enter")  # Rust, stateless, spiky, edge function
+        for _ in range(4):  # tenants, budget, memory budget, temp files: defaults
+            await pilot.press("enter")
+        await pilot.press(*"edge", "enter")
+        assert wizard.stage == "list" and len(wizard.components) == 2
+        wizard.query_one("#choices").highlighted = 3  # continue
+        await pilot.press("enter", "enter", "enter")  # tooling no, name shop (kept)
+        assert wizard.stage == "result"
+        rec = wizard.recommendation
+        assert [(c.name, c.verdict) for c in rec.components] == [("api", "containers"), ("edge", "wasm")]
+        text = str(wizard.query_one("#result").render())
+        assert "== api: containers" in text and "== edge: Wasm" in text and "Both for shop" in text
         await pilot.press("escape")
         await quit_and_wait(app, pilot)
 
@@ -329,11 +370,11 @@ async def test_wizard_measures_on_demand_and_folds_the_evidence_in(tmp_path, doc
         await app.push_screen(WizardScreen(answers, show_result=True))
         wizard = app.screen
         await pilot.pause(0.1)
-        assert wizard.recommendation.missing_evidence == ["startup"]
+        assert [m["table"] for m in wizard.recommendation.missing] == ["startup table"]
         await pilot.press("m")
         await wait_for(pilot, lambda: bool(wizard.recommendation.evidence), 90, "evidence folded in")
-        edge = next(r for r in wizard.recommendation.reasons if r.rule == "edge-cold-start")
-        assert edge.evidence.startswith("cold start here: wasmtime ")
+        edge = next(r for r in wizard.recommendation.components[0].reasons if r.rule == "edge-cold-start")
+        assert edge.evidence.startswith("cold start here: wasmtime ") and edge.status != "unmeasured"
         await pilot.press("escape")
         await quit_and_wait(app, pilot)
 

@@ -1,7 +1,10 @@
-"""The evaluator: answers + rules (+ this machine's results) → a recommendation with reasons.
+"""One component's recommendation: its answers + the rules + this machine's figures → a verdict
+with ranked reasons, checked premises, budgets and a confidence.
 
-Pure and deterministic: rules are summed by weight per side; ties and close calls with strong
-reasons on both sides become "both", with which part goes where.
+Pure and deterministic. Rules are summed by weight per side; a rule whose premise this machine
+contradicts counts for the other side at half weight, one it supports only weakly at half
+weight. Confidence comes from the margin between the sides and from how much of the weight
+rests on measured rather than assumed premises; a missed budget makes it low.
 """
 
 from __future__ import annotations
@@ -9,121 +12,164 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..model.format import fmt_mib, fmt_ms, fmt_pct, fmt_times
-from ..model.results import OK, Results
-from .questions import BY_KEY, Answers
-from .rules import EVIDENCE, QUICK_EVIDENCE, RuleSet
+from .budgets import BudgetCheck, check_budgets
+from .evidence import Evidence
+from .premises import CONTRADICTED, HOLDS, PREMISES, UNMEASURED, WEAK, Check
+from .questions import Answers, Component, label
+from .rules import Rule, RuleSet
 
 STRONG = 3.0  # a side with at least this much weight is a real reason, not a nudge
-CLOSE = 2.0  # strong reasons on both sides within this margin → both
+CLOSE = 2.0  # strong reasons on both sides within this margin → split the component (both)
+SPLIT_MARGIN = 0.4  # a split is a design call: its confidence is medium at most
+OTHER = {"wasm": "containers", "containers": "wasm"}
+SIDE = {"wasm": "Wasm", "containers": "containers"}
+MEASURED = (HOLDS, WEAK, CONTRADICTED)
 
 
 @dataclass(frozen=True)
 class Reason:
     rule: str
-    toward: str
-    weight: float
+    toward: str  # the side it counts for (flipped when its premise is contradicted)
+    weight: float  # what it counts (halved when weak or contradicted)
     rationale: str
     source: str
-    evidence: str = ""  # this machine's measured figure backing the rule, when there is one
+    premise: str = ""  # the premise id ("" when the rule has no measurable premise)
+    depends_on: str = ""  # the figure the premise depends on
+    status: str = ""  # holds | weak | contradicted | unmeasured ("" without a premise)
+    evidence: str = ""  # the measured figure
+    note: str = ""  # what the measurement did to the rule, in words
+    rule_toward: str = ""
+    rule_weight: float = 0.0
+
+    @property
+    def measured(self) -> bool:
+        return self.status in MEASURED
 
 
 @dataclass
-class Recommendation:
+class ComponentAdvice:
+    name: str
+    language: str
+    kind: str
     verdict: str  # wasm | containers | both
     confidence: float  # 0..1
     confidence_label: str
     wasm_weight: float
     containers_weight: float
+    measured_share: float  # share of the weight resting on measured premises
     summary: str
     reasons: list[Reason] = field(default_factory=list)
-    language: dict[str, str] = field(default_factory=dict)
+    facts: dict[str, str] = field(default_factory=dict)
+    caveats: list[str] = field(default_factory=list)
+    budgets: list[BudgetCheck] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
-    missing_evidence: list[str] = field(default_factory=list)
+    missing: list[dict[str, str]] = field(default_factory=list)  # {"table", "command"} per unmeasured figure
+    backend: str = ""  # verdict both: the container part's name
+
+    @property
+    def missing_evidence(self) -> list[str]:
+        return sorted({m["table"] for m in self.missing if m.get("command")})
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["reasons"] = [{k: v for k, v in r.items() if v != ""} for r in data["reasons"]]
+        data["reasons"] = [{k: v for k, v in r.items() if v not in ("", 0.0) or k == "weight"}
+                           for r in data["reasons"]]
+        data["budgets"] = [b.to_dict() for b in self.budgets]
         return data
 
 
-def evidence_lines(results: Results | None) -> dict[str, str]:
-    """One quotable line per measurement found in the results (same-run ratios only)."""
-    if results is None:
-        return {}
-    out: dict[str, str] = {}
-    kinds = {name: info.kind for name, info in results.runtimes.items()}
-    wasm = lambda t: next((r for r in t.rows if kinds.get(r.runtime) == "wasm" and r.status == OK), None)  # noqa: E731
-    if (t := results.tables.get("startup")) and (w := wasm(t)) and t.ok_value("docker"):
-        out["startup"] = (f"cold start here: {w.runtime} {fmt_ms(w.value)} vs Docker "
-                          f"{fmt_ms(t.ok_value('docker'))}, {fmt_times(t.ratio(w.runtime, 'docker'), 'faster', 'slower')}")
-    if (t := results.tables.get("compute")) and (w := wasm(t)) and t.ok_value("native"):
-        n = results.settings.get("fib_n", "")
-        line = f"fib({n}) overhead here: {w.runtime} {fmt_pct(t.overhead_pct(w.runtime, 'native'))} vs native"
-        if t.ok_value("docker"):
-            line += f" (Docker {fmt_pct(t.overhead_pct('docker', 'native'))})"
-        out["compute"] = line
-    if (t := results.tables.get("memory")) and (w := wasm(t)) and (d := t.row("docker")) and d.status == OK:
-        out["memory"] = (f"idle instance memory here: {w.runtime} {fmt_mib(w.value)} "
-                         f"(+{fmt_mib(w.stats.get('overhead_rss_mib'))} host) vs Docker {fmt_mib(d.value)} "
-                         f"(+{fmt_mib(d.stats.get('overhead_rss_mib'))} containerd-shim)")
-    if (t := results.tables.get("platforms")):
-        ok = {r.runtime: r for r in t.rows if r.status == OK}
-        wasm_host = ok.get("wasmtime-serve") or ok.get("wasmcloud")
-        box = ok.get("python-container")
-        if wasm_host and box:
-            name = str(wasm_host.facts.get("display", wasm_host.runtime))
-            out["platforms"] = (f"Python here: on Wasm ({name}) {wasm_host.value:,.0f} req/s, "
-                                f"{fmt_mib(wasm_host.stats.get('rss_mib'))}, first 200 after "
-                                f"{fmt_ms(wasm_host.stats.get('first_200_ms'))}; CPython in a container "
-                                f"{box.value:,.0f} req/s, {fmt_mib(box.stats.get('rss_mib'))}, first 200 after "
-                                f"{fmt_ms(box.stats.get('first_200_ms'))}")
-    return out
+def weigh(rule: Rule, check: Check | None) -> Reason:
+    """The rule as it counts after its premise met this machine's figures."""
+    base = dict(rule=rule.id, rationale=rule.rationale, source=rule.source, rule_toward=rule.toward,
+                rule_weight=rule.weight)
+    if check is None:
+        return Reason(toward=rule.toward, weight=rule.weight, **base)
+    premise = PREMISES[rule.premise]
+    info = dict(premise=premise.id, depends_on=premise.figure, status=check.status, evidence=check.figure)
+    assumes = f"{rule.id} assumes {premise.claim}"
+    if check.status == HOLDS:
+        return Reason(toward=rule.toward, weight=rule.weight, note=f"{assumes}; measured here it holds", **info, **base)
+    if check.status == WEAK:
+        return Reason(toward=rule.toward, weight=rule.weight / 2, **info, **base,
+                      note=f"{assumes}; measured here it holds only weakly: counted at half weight")
+    if check.status == CONTRADICTED:
+        return Reason(toward=OTHER[rule.toward], weight=rule.weight / 2, **info, **base,
+                      note=f"{assumes}; measured here it does not: counted for {SIDE[OTHER[rule.toward]]} "
+                           f"at half weight instead")
+    why = f"not measured yet ({check.table})" if check.missing else f"not measured: {check.table}"
+    return Reason(toward=rule.toward, weight=rule.weight, note=f"{assumes}; {why}: assumed", **info, **base)
 
 
-def evaluate(answers: Answers, rules: RuleSet, results: Results | None = None) -> Recommendation:
-    measured = evidence_lines(results)
-    matched = [r for r in rules.rules if r.matches(answers)]
-    reasons = sorted(
-        (Reason(r.id, r.toward, r.weight, r.rationale, r.source, measured.get(r.evidence or "", ""))
-         for r in matched),
-        key=lambda r: (-r.weight, r.rule))
-    w = sum(r.weight for r in reasons if r.toward == "wasm")
-    c = sum(r.weight for r in reasons if r.toward == "containers")
+def _verdict(w: float, c: float) -> str:
+    if w + c == 0:
+        return "containers"
+    if w >= STRONG and c >= STRONG and abs(w - c) <= CLOSE:
+        return "both"
+    return "wasm" if w > c else "containers"
+
+
+def _confidence(verdict: str, w: float, c: float, share: float, budgets: list[BudgetCheck]) -> tuple[float, str]:
     total = w + c
     if total == 0:
-        verdict, confidence = "containers", 0.0
-    elif w >= STRONG and c >= STRONG and abs(w - c) <= CLOSE:
-        verdict, confidence = "both", min(w, c) / max(w, c)
+        return 0.0, "low"
+    if verdict == "both":  # a near tie split in two: medium at most, low while it rests on assumptions
+        score = SPLIT_MARGIN * (0.25 + 0.75 * share)
     else:
-        verdict = "wasm" if w > c else "containers"
-        confidence = abs(w - c) / total
-    label = "high" if confidence >= 0.6 else "medium" if confidence >= 0.3 else "low"
-    # only what the wizard's quick benchmark can measure is offered as missing
-    needed = sorted(({r.evidence for r in matched if r.evidence} - set(measured)) & set(QUICK_EVIDENCE))
-    return Recommendation(
-        verdict=verdict, confidence=round(confidence, 3), confidence_label=label,
-        wasm_weight=w, containers_weight=c, summary=_summary(verdict, answers, reasons),
-        reasons=reasons,
-        language=dict(rules.languages.get(answers.language, {"support": "unknown", "toolchain": "unknown"})),
-        evidence=[measured[k] for k in EVIDENCE if k in measured],
-        missing_evidence=needed,
-    )
+        score = abs(w - c) / total * (0.5 + 0.5 * share)
+    if any(b.met is False for b in budgets):
+        score = min(score, 0.19)
+    return round(score, 3), "high" if score >= 0.45 else "medium" if score >= 0.2 else "low"
 
 
-def _label(key: str, value: str) -> str:
-    return dict(BY_KEY[key].choices).get(value, value)
+def evaluate_component(comp: Component, answers: Answers, rules: RuleSet, ev: Evidence) -> ComponentAdvice:
+    facts = rules.facts(comp.language)
+    matched = [r for r in rules.rules if r.matches(comp, answers, facts)]
+    checks = {r.id: PREMISES[r.premise].check(ev, comp) for r in matched if r.premise}
+    reasons = sorted((weigh(r, checks.get(r.id)) for r in matched), key=lambda r: (-r.weight, r.rule))
+    w = sum(r.weight for r in reasons if r.toward == "wasm")
+    c = sum(r.weight for r in reasons if r.toward == "containers")
+    share = sum(r.weight for r in reasons if r.measured) / (w + c) if w + c else 0.0
+    verdict = _verdict(w, c)
+    budgets = check_budgets(comp, verdict, ev)
+    score, conf = _confidence(verdict, w, c, share, budgets)
+    caveats = [facts["caveat"]] if verdict != "containers" and facts.get("caveat") else []
+    missing = {(check.table, check.missing) for check in checks.values() if check.status == UNMEASURED}
+    advice = ComponentAdvice(
+        name=comp.name, language=comp.language, kind=comp.kind, verdict=verdict, confidence=score,
+        confidence_label=conf, wasm_weight=w, containers_weight=c, measured_share=round(share, 3), summary="",
+        reasons=reasons, facts=facts, caveats=caveats, budgets=budgets,
+        evidence=list(dict.fromkeys(r.evidence for r in reasons if r.evidence)),
+        missing=[{"table": t, "command": cmd} for t, cmd in sorted(missing)],
+        backend=f"{comp.name}-backend" if verdict == "both" else "")
+    advice.summary = component_summary(advice, comp, answers)
+    return advice
 
 
-def _summary(verdict: str, a: Answers, reasons: list[Reason]) -> str:
-    kind, lang = _label("kind", a.kind), _label("language", a.language)
-    if not reasons:
-        return f"No rule matched; containers are the conservative default for a {lang} {kind}."
-    if verdict == "both":
-        wasm_ids = ", ".join(r.rule for r in reasons if r.toward == "wasm")
-        cont_ids = ", ".join(r.rule for r in reasons if r.toward == "containers")
-        return (f"Both: put the request-facing, stateless part of the {lang} {kind} on Wasm ({wasm_ids}); "
-                f"keep the parts that need {cont_ids} in containers, and connect them over HTTP.")
-    top = next(r for r in reasons if r.toward == verdict)
-    side = "Wasm" if verdict == "wasm" else "containers"
-    return f"{side} for this {lang} {kind}: {top.rationale}"
+def describe(comp: Component) -> str:
+    return f"{label('language', comp.language)} {label('kind', comp.kind)}"
+
+
+def _container_needs(comp: Component, answers: Answers) -> str:
+    if comp.state in ("persistent-connections", "heavy-file-io", "threads"):
+        return f"holds the {label('state', comp.state)}"
+    if answers.needs_container_tooling:
+        return "runs on today's container tooling"
+    if comp.kind == "cpu-bound":
+        return "does the sustained CPU-bound work"
+    return "runs the long-lived part"
+
+
+def component_summary(a: ComponentAdvice, comp: Component, answers: Answers) -> str:
+    """One or two sentences naming the component (never rule ids)."""
+    what = f"{comp.name} ({describe(comp)})"
+    if not a.reasons:
+        return f"No rule matched; containers are the conservative default for {what}."
+    if a.verdict == "both":
+        missed = "".join(f" But {b.text}." for b in a.budgets if b.met is False)
+        return (f"Both: split {comp.name} in two — {comp.name} on Wasm answers the "
+                f"{label('traffic', comp.traffic)} requests; {a.backend} in a container "
+                f"{_container_needs(comp, answers)}; {comp.name} calls {a.backend} over HTTP.{missed}")
+    top = next((r for r in a.reasons if r.toward == a.verdict), a.reasons[0])
+    qualified = f" — qualified: {a.caveats[0]}" if a.caveats else ""
+    missed = "".join(f" But {b.text}." for b in a.budgets if b.met is False)
+    return f"{SIDE[a.verdict].capitalize()} for {what}{qualified}. {top.rationale}{missed}"
