@@ -19,6 +19,7 @@ from .docker_engine import DockerAdapter
 class DockerDebianAdapter(DockerAdapter):
     name = "docker-debian"
     display_name = "Docker (Debian base)"
+    NEEDS = ("docker-engine", "mmdebstrap")
 
     def __init__(self, options: dict | None = None) -> None:
         opts = dict(options or {})

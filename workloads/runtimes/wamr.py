@@ -67,6 +67,7 @@ class WamrAdapter(WasmModuleAdapter):
     SUPPORTS_FUEL = False
     SUPPORTS_DEADLINE = True  # enforced by killing the process: WAMR has no deadline of its own
     GRANTS_DIR = True
+    NEEDS = ("tools/wamr",)
 
     def __init__(self, options: dict | None = None) -> None:
         super().__init__(options)

@@ -70,6 +70,7 @@ class WasmtimeCliAdapter(WasmModuleAdapter):
     CAN_LISTEN = _ListenFlag()  # type: ignore[assignment]
     SUPPORTS_DEADLINE = True
     GRANTS_DIR = True
+    NEEDS = ("tools/wasmtime-cli",)
 
     def __init__(self, options: dict | None = None) -> None:
         super().__init__(options)

@@ -226,6 +226,10 @@ class ToolSpec:
     exact: bool = False
 
     @property
+    def major(self) -> int:
+        return _major(self.version)
+
+    @property
     def requirement(self) -> str:
         return " ".join(f"{p}=={self.version}" for p in self.packages)
 
