@@ -12,11 +12,13 @@ import platformdirs
 SYSTEM_ROOT_ENV = "WASMSCOPE_SYSTEM_ROOT"
 
 
-def cache_dir() -> Path:
-    """`$WASMSCOPE_CACHE_DIR`, else the user's cache directory for wasmscope."""
+def cache_dir(create: bool = True) -> Path:
+    """`$WASMSCOPE_CACHE_DIR`, else the user's cache directory for wasmscope (created unless
+    the caller only looks: `wasmscope doctor` creates nothing)."""
     override = os.environ.get("WASMSCOPE_CACHE_DIR")
     path = Path(override) if override else Path(platformdirs.user_cache_dir("wasmscope"))
-    path.mkdir(parents=True, exist_ok=True)
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 

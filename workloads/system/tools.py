@@ -38,8 +38,8 @@ TOOLS_DIR_SOURCE = "wasmscope tools dir"
 
 
 def tools_dir() -> Path:
-    """`cache_dir()/tools`: where wasmscope installs external tools."""
-    return cache_dir() / "tools"
+    """`cache_dir()/tools`: where wasmscope installs external tools (not created here)."""
+    return cache_dir(create=False) / "tools"
 
 
 @dataclass(frozen=True)
