@@ -79,15 +79,18 @@ def _measure(err, run_with):
 
 
 def print_tables(results, measurements, reference) -> None:
-    """The machine, the runtimes, then each measured table (and the HTTP sweep) on stdout."""
+    """The runtimes this machine lacks (once), the machine, the runtimes, then each measured
+    table (and the HTTP sweep) on stdout."""
     from rich.text import Text
 
     from ..render.plots import sweep_text
-    from ..render.tables import RENDERERS, io_sweep_table, machine_line, runtimes_table
+    from ..render.tables import RENDERERS, io_sweep_table, machine_line, runtimes_table, unavailable_line
 
     out = stdout_console()
+    if missing := unavailable_line(results):
+        out.print(missing, style="bold yellow", highlight=False, soft_wrap=True)
     out.print(machine_line(results))
-    out.print(runtimes_table(results))
+    out.print(runtimes_table(results, brief=True))
     for name in measurements:
         if name in results.tables:
             out.print(RENDERERS[name](results, reference))

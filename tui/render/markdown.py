@@ -15,7 +15,7 @@ from rich.text import Text
 from wasmscope.workloads.measurements.claims import NOT_MEASURED, check_claims
 from wasmscope.workloads.model.results import Results
 
-from .tables import RENDERERS, comparisons, machine_line
+from .tables import RENDERERS, comparisons, machine_line, unavailable_line
 
 ORDER = ("startup", "memory", "compute", "io")
 
@@ -44,6 +44,8 @@ def report_markdown(results: Results, reference: dict | None, source: str) -> st
     """The slide-ready report: where it was measured, the four tables, the claims."""
     out = [f"# wasmscope report — {results.profile}", "",
            f"Measured on this machine (profile `{source}`). {machine_line(results)}.", ""]
+    if missing := unavailable_line(results):
+        out += [missing, ""]
     if reference:
         out += [f"Article figures: {reference.get('source', 'the reference article')} — "
                 "published on its hardware, shown for comparison, never measured here.", ""]

@@ -12,7 +12,7 @@ from typing import Any
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from wasmscope.workloads.model.results import FAILED, OK, Results, Row, Table
+from wasmscope.workloads.model.results import FAILED, OK, UNAVAILABLE, Results, Row, Table
 from wasmscope.workloads.model.format import fmt_kib, fmt_mib, fmt_ms, fmt_pct, fmt_rps, fmt_share, fmt_times
 from wasmscope.workloads.model.stats import median_ratio_ci
 
@@ -66,12 +66,32 @@ def _new_table(title: str, columns: list[str], reference: dict | None) -> RichTa
     return out
 
 
+def short_reason(reason: str, limit: int = 200) -> str:
+    """The head of an availability reason: 'no wasmtime CLI found (looked in: ...)' → 'no wasmtime CLI found'."""
+    head = reason.split(" (")[0].split("; ")[0].strip()
+    return head if len(head) <= limit else head[:limit - 1] + "…"
+
+
+def unavailable_line(results: Results) -> str:
+    """Each runtime of the run this machine lacks, named once (the tables then only say
+    'unavailable'), and what sets them up."""
+    gone = [f"{info.display} ({short_reason(info.reason)})" for info in results.runtimes.values() if not info.available]
+    return f"Not available here: {'; '.join(gone)} — run `wasmscope doctor --fix`." if gone else ""
+
+
+def _status_cell(row: Row) -> Text:
+    """A row that was not measured: 'unavailable' alone (named once above the tables), else why."""
+    if row.status == UNAVAILABLE:
+        return Text(UNAVAILABLE, style="dim italic")
+    return Text(f"{row.status}: {row.reason}", style="italic")
+
+
 def _add_row(out: RichTable, results: Results, table: str, row: Row, cells: list[Any],
              reference: dict | None) -> None:
     name = _name(results, row.runtime)
     width = len(out.columns) - 1 - (1 if reference else 0)
     if row.status != OK:
-        cells = [Text(f"{row.status}: {row.reason}", style="italic")] + [""] * (width - 1)
+        cells = [_status_cell(row)] + [""] * (width - 1)
     if reference:
         cells = cells + [article_figure(reference, table, row.runtime)]
     out.add_row(name, *cells)
@@ -182,7 +202,8 @@ def io_caption_lines(results: Results, reference: dict | None) -> list[str]:
     for row in t.rows:
         label = row_label(results, row)
         if row.status != OK:
-            missing.append(f"  {label} ({row.model or 'all models'}): {row.status}: {row.reason}")
+            if row.status != UNAVAILABLE:  # unavailable runtimes are named once, above the tables
+                missing.append(f"  {label} ({row.model or 'all models'}): {row.status}: {row.reason}")
             continue
         if row.counts and (row.variant or row.model == "per-request"):  # the usual rows are in Runtimes
             modes.append(f"  {label} ({row.model}): {row.counts}")
@@ -272,8 +293,7 @@ def density_table(results: Results, reference: dict | None = None) -> RichTable:
     for row in t.rows:
         s = row.stats
         if row.status != OK:
-            out.add_row(_name(results, row.runtime), row.model, Text(f"{row.status}: {row.reason}", style="italic"),
-                        *[""] * 6)
+            out.add_row(_name(results, row.runtime), row.model, _status_cell(row), *[""] * 6)
             continue
         out.add_row(_name(results, row.runtime), row.model, f"{row.value:,.0f}",
                     fmt_kib(s.get("pss_kib_per_instance")), fmt_kib(s.get("uss_kib_per_instance")),
@@ -373,7 +393,8 @@ def misbehave_table(results: Results, reference: dict | None = None) -> RichTabl
         name = _name(results, row.runtime)
         if row.status not in (OK, FAILED) or not row.facts:
             out.add_row(name, Text(row.status, style="italic"), *[""] * 8)
-            missing.append(f"  {name}: {row.status}: {row.reason}")
+            if row.status != UNAVAILABLE:
+                missing.append(f"  {name}: {row.status}: {row.reason}")
             continue
         spin, hog, crash = row.facts.get("spin", {}), row.facts.get("hog", {}), row.facts.get("crash", {})
         s = row.stats
@@ -404,13 +425,19 @@ RENDERERS = {"startup": startup_table, "memory": memory_table, "compute": comput
              "density": density_table, "platforms": platforms_table, "misbehave": misbehave_table}
 
 
-def runtimes_table(results: Results) -> RichTable:
+def runtimes_table(results: Results, brief: bool = False) -> RichTable:
+    """Version and mode of each runtime; an unavailable one with its reason and fix (`brief`:
+    just 'unavailable', when `unavailable_line` names it above)."""
     out = RichTable(title="Runtimes", title_justify="left")
     for col in ("Runtime", "Version", "Mode"):
         out.add_column(col)
     for info in results.runtimes.values():
-        version = info.version if info.available else Text(f"unavailable: {info.reason}", style="dim italic")
-        out.add_row(info.display, version, info.mode if info.available else info.hint)
+        if info.available:
+            out.add_row(info.display, info.version, info.mode)
+        elif brief:
+            out.add_row(info.display, Text(UNAVAILABLE, style="dim italic"), "")
+        else:
+            out.add_row(info.display, Text(f"unavailable: {info.reason}", style="dim italic"), info.hint)
     return out
 
 

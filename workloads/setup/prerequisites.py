@@ -35,6 +35,7 @@ PREREQUISITES: tuple[Prerequisite, ...] = (
                  measurements=("io",)),
     Prerequisite("chromium", "Chromium", checks.command("chromium", "chromium"),
                  used_for="the `wasmscope serve` browser test"),
+    Prerequisite("tmux", "tmux", checks.command("tmux", "tmux", "-V"), used_for="the app's real-terminal tests"),
     *(Prerequisite(f"tools/{spec.name}", f"{spec.title} in wasmscope's tools dir", checks.tool(spec),
                    measurements=("platforms",) if spec is tools.WASH else ())
       for spec in tools.TOOLS.values()),
