@@ -17,6 +17,9 @@ HEADLESS = [
     "wasmscope.workloads.advice.deploy",
     "wasmscope.tui.cli",
     "wasmscope.tui.render.tables",
+    "wasmscope.workloads.setup.doctor",
+    "wasmscope.tui.cli.doctor",
+    "wasmscope.tui.render.setup",
 ]
 
 
