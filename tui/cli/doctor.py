@@ -67,7 +67,9 @@ def run(ns: argparse.Namespace) -> ExitCode:
     result = _fix(steps, host, ns, err)
     final = _diagnose(profile, host, err)
     _show(final, ns)
-    err.print(f"{PROG} doctor --fix: {len(result.done)} step(s) done in {time.monotonic() - t0:.1f} s"
+    from ..render.setup import steps_text
+
+    err.print(f"{PROG} doctor --fix: {steps_text(len(result.done))} done in {time.monotonic() - t0:.1f} s"
               + (f"; stopped: {result.failed}" if result.failed else "") + ".")
     return ExitCode.OK if final.ok and not result.failed else ExitCode.FAILURE
 
@@ -78,7 +80,11 @@ def _consent(steps, ns, err) -> bool:
         return True
     if not sys.stdin.isatty():
         return False
-    answer = err.input(f"Carry out these {len(steps)} steps? [y/N] ")
+    from rich.markup import escape
+
+    from ..render.setup import steps_text
+
+    answer = err.input(escape(f"Carry out {'this step' if len(steps) == 1 else f'these {steps_text(len(steps))}'}? [y/N] "))
     return answer.strip().lower() in ("y", "yes")
 
 

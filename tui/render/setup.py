@@ -72,12 +72,16 @@ def summary(report: Report) -> str:
              f"Missing: {', '.join(missing)}." + (f" Run `{FIX_COMMAND}`." if report.plan() else "")]
     if optional:
         lines.append(f"Optional, not present: {', '.join(optional)}.")
-    lines.append(f"Checked in {report.took_s:.1f} s.")
+    lines.append(f"Checked in {report.took_s:.2f} s.")
     return " ".join(lines)
 
 
+def steps_text(n: int) -> str:
+    return f"{n} step" + ("" if n == 1 else "s")
+
+
 def plan_renderable(steps: list[Step], host: Host) -> Group:
-    parts = [Text(f"{FIX_COMMAND}: {len(steps)} step{'s' if len(steps) != 1 else ''}", style="bold")]
+    parts = [Text(f"{FIX_COMMAND}: {steps_text(len(steps))}", style="bold")]
     for i, step in enumerate(steps, 1):
         parts.append(Text(f"{i}. {step.title}"))
         parts += [Text(f"     {line}", style="cyan") for line in step_lines(step, host)]

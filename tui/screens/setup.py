@@ -22,11 +22,7 @@ from wasmscope.profiles import Profile
 from wasmscope.workloads.setup.doctor import FixResult, Report, carry_out, diagnose
 from wasmscope.workloads.setup.host import Host
 
-from ..render.setup import plan_renderable, report_table
-
-
-def _steps(n: int) -> str:
-    return f"{n} step" + ("" if n == 1 else "s")
+from ..render.setup import plan_renderable, report_table, steps_text
 
 
 class SetupChecked(Message):
@@ -116,7 +112,7 @@ class SetupScreen(Screen[None]):
             self.log_line("nothing to fix: everything doctor can set up is in place")
             return
         self.log_line(plan_renderable(steps, self.report.host))  # type: ignore[arg-type]
-        self.log_line(f"carry out {_steps(len(steps))}? y: yes · n: no")
+        self.log_line(f"carry out {steps_text(len(steps))}? y: yes · n: no")
         self.awaiting_yes = True
         self.status("y: carry out the plan · n: cancel")
 
@@ -128,7 +124,7 @@ class SetupScreen(Screen[None]):
         bar = self.query_one("#setup-progress", ProgressBar)
         bar.display = True
         bar.update(total=len(steps), progress=0)
-        self.status(f"fixing: {_steps(len(steps))}")
+        self.status(f"fixing: {steps_text(len(steps))}")
         self.fix_worker(steps, self.scope_profile())
 
     def action_decline(self) -> None:
@@ -195,7 +191,7 @@ class SetupScreen(Screen[None]):
         if message.error or message.result.failed:
             self.log_line(f"stopped: {message.error or message.result.failed} — in a terminal: wasmscope doctor --fix")
         if message.result.done:
-            self.log_line(f"{_steps(len(message.result.done))} done; restart wasmscope to use what was set up")
+            self.log_line(f"{steps_text(len(message.result.done))} done; restart wasmscope to use what was set up")
         if message.report is not None:
             self.report = message.report
         self.show_report()
@@ -206,5 +202,5 @@ class SetupScreen(Screen[None]):
         self.query_one("#setup-report", Static).update(report_table(self.report))
         fixable = len(self.report.plan())
         state = "all present" if self.report.ok else "something is missing"
-        self.status(f"{self.report.scope}: {state} · " + (f"f: fix ({_steps(fixable)}) · " if fixable else "")
+        self.status(f"{self.report.scope}: {state} · " + (f"f: fix ({steps_text(fixable)}) · " if fixable else "")
                     + "r: re-check · " + ("a: profile/all · " if self.profile is not None else "") + "esc: close")
