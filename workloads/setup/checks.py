@@ -4,6 +4,7 @@ Finding — present with its version, or missing with why and the steps that fix
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import shutil
 import subprocess
 import sys
@@ -225,10 +226,12 @@ def _unmet(requirement: str) -> str | None:
 
 
 def _build_steps(extra: str) -> tuple[Step, ...]:
-    """What building pywasm3 from source needs first: a C compiler and Python's headers."""
+    """What building pywasm3 from source needs first: the C compiler pip will call (Debian's
+    Python names x86_64-linux-gnu-gcc: package gcc) and Python's headers."""
     if extra != "wasm3":
         return ()
-    packages = [] if find_c_compiler() else ["clang"]
+    cc = (os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc").split()[0]
+    packages = [] if shutil.which(cc) else ["clang" if "clang" in cc else "gcc"]
     include = Path(sysconfig.get_paths()["include"])
     if not (include / "Python.h").exists() and str(include).startswith("/usr/include/"):
         packages.append(f"python{sys.version_info.major}.{sys.version_info.minor}-dev")

@@ -5,6 +5,7 @@ outside wasmscope's own directories, so a terminal user is asked once before any
 
 from __future__ import annotations
 
+import importlib
 import os
 import resource
 import shlex
@@ -333,4 +334,5 @@ class PipExtra(Step):
 
     def apply(self, fixing: Fixing) -> str:
         fixing.runner.run(self.argv(), root=False)
+        importlib.invalidate_caches()  # this process's re-check must see the new packages
         return f"installed {' '.join(self.requirements)}"
