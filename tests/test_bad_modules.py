@@ -247,9 +247,9 @@ def test_wasmtime_serve_refuses_a_core_module_before_starting(adapters):
 
 def test_wasmcloud_refuses_a_core_module_before_starting():
     from wasmscope.workloads.platforms import serve_wasmcloud
-    from wasmscope.workloads.system.tools import locate_wash
+    from wasmscope.workloads.system.tools import WASH, locate
 
-    wash = locate_wash()
+    wash = locate(WASH)
     if wash is None:
         pytest.skip("no wash (wasmCloud CLI) found")
     with pytest.raises(WorkloadError) as err:

@@ -76,6 +76,18 @@ def test_unreachable_docker_is_a_row_and_the_rest_still_runs(tmp_path):
     assert rows["wasmtime"]["status"] == rows["native"]["status"] == "ok"
 
 
+def test_a_missing_runtime_is_named_once_at_the_top_with_the_fix(tmp_path):
+    sock = f"unix://{tmp_path}/none.sock"
+    proc = run_cli("bench", "--workloads", "hello,fib", "--runs", "2", env={"DOCKER_HOST": sock})
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == (f"Not available here: Docker (runc) (Docker engine not reachable at {sock}: connection "
+                        "refused) — run `wasmscope doctor --fix`.")
+    assert proc.stdout.count("not reachable") == 1  # not repeated in the Runtimes, Startup and Compute tables
+    docker_rows = [ln for ln in lines if ln.startswith("│ Docker (runc)")]
+    assert len(docker_rows) == 3 and all("unavailable" in ln for ln in docker_rows)
+
+
 def test_failing_runtime_gives_exit_code_1(tmp_path):
     bad = tmp_path / "trap.wasm"
     import wasmtime

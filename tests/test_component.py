@@ -128,7 +128,8 @@ def test_port_in_use_fails_in_one_line(cli36, component):
 
 
 def test_reuse_mode_on_cli_49_when_present(component):
-    cli49 = tools.find_wasmtime_cli(49)
+    found49 = tools.locate(tools.WASMTIME_CLI, 49)
+    cli49 = found49.path if found49 else None
     if cli49 is None:
         pytest.skip("no wasmtime CLI 49.x here (optional: reuse modes need --max-instance-reuse-count)")
     inst = components.serve_component(cli49, component=component, mode="reuse")

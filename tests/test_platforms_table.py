@@ -21,9 +21,9 @@ pytestmark = pytest.mark.timeout(400)
 
 @pytest.mark.docker
 def test_platforms_table_measures_every_host_and_leaves_nothing(docker_client, wash, monkeypatch):
-    from wasmscope.workloads.system.tools import WASH_ENV_VAR
+    from wasmscope.workloads.system.tools import WASH
 
-    monkeypatch.setenv(WASH_ENV_VAR, str(wash.path))
+    monkeypatch.setenv(WASH.env_var, str(wash.path))
     profile = load_profile(resolve_profile_path("quick"))
     profile = replace(profile, io=replace(profile.io, duration_s=1.0, warmup_s=0.2, connections=4, rate=50.0))
     plan = make_plan(profile, runtimes=["wasmtime-cli", "docker", "native"], workloads=["component-http"])

@@ -24,7 +24,7 @@ MIB = 1 << 20
 @pytest.fixture(scope="session")
 def wamr() -> tools.FoundWamr:
     """A wamr + wamrc pair: found where CI or the user installed it, else installed from PyPI."""
-    found = tools.locate_wamr()
+    found = tools.locate(tools.WAMR)
     if found is None:
         import platformdirs
 
@@ -34,7 +34,7 @@ def wamr() -> tools.FoundWamr:
                 return tools.wamr_pair(runtime, runtime.with_name("wamrc"), "user cache")
             except RuntimeUnavailable:
                 continue
-        found = tools.install_wamr()
+        found = tools.install(tools.WAMR)
     return found
 
 
@@ -70,55 +70,47 @@ def test_pair_is_found_and_says_it_is_third_party(wamr):
     assert str(wamr.runtime) in wamr.describe()
 
 
-def test_install_is_idempotent_and_the_cli_prints_the_path(wamr, capsys):
+def test_install_is_idempotent(wamr):
     if tools.tools_dir() not in wamr.runtime.parents:
         pytest.skip(f"the WAMR in use is not wasmscope's own ({wamr.runtime})")
     t0 = time.monotonic()
-    assert tools.install_wamr().runtime == wamr.runtime
+    assert tools.install(tools.WAMR).runtime == wamr.runtime
     assert time.monotonic() - t0 < 5  # no second download
-    assert tools.main(["install", "wamr"]) == 0
-    assert capsys.readouterr().out.strip() == str(wamr.runtime)
-    assert tools.main(["find", "wamr"]) == 0
 
 
 def test_install_of_a_missing_version_fails_in_one_line(tmp_path, monkeypatch):
     monkeypatch.setenv("WASMSCOPE_CACHE_DIR", str(tmp_path))
     with pytest.raises(RuntimeUnavailable) as info:
-        tools.install_wamr("0.0.1")
+        tools.install(tools.WAMR, "0.0.1")
     msg = str(info.value)
     assert msg.startswith("pip install wamr-bin==0.0.1 wamrc-bin==0.0.1 failed:") and "\n" not in msg
     assert not any(p.name.endswith(".tmp") for p in (tmp_path / "tools").iterdir())
-
-
-def test_unknown_tool_is_a_usage_error(capsys):
-    assert tools.main(["install", "wasmedge"]) == 2
-    assert "known: wasmtime-cli, wamr" in capsys.readouterr().err
 
 
 def test_missing_binary_is_unavailable_with_the_install_hint(tmp_path):
     a = WamrAdapter({"wamr": str(tmp_path / "no-such-wamr")})
     avail = a.availability()
     assert not avail.ok and "no-such-wamr" in avail.reason
-    assert avail.hint == "python -m wasmscope.workloads.system.tools install wamr"
+    assert avail.hint == "run `wasmscope doctor --fix` (installs PyPI wamr-bin==3.0.0.dev5 wamrc-bin==3.0.0.dev5 into wasmscope's tools dir)"
     assert "WAMR: " in a.version()
-    with pytest.raises(RuntimeUnavailable, match="install it: python -m wasmscope.workloads.system.tools install wamr"):
+    with pytest.raises(RuntimeUnavailable, match="install it: run `wasmscope doctor --fix`"):
         a.found()
 
 
 def test_nothing_found_anywhere(tmp_path, monkeypatch):
-    monkeypatch.delenv(tools.WAMR_ENV_VAR, raising=False)
+    monkeypatch.delenv(tools.WAMR.env_var, raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setenv("WASMSCOPE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(tools, "_wamr_candidates", lambda: [])
+    monkeypatch.setattr(tools, "candidates", lambda spec: [])
     avail = WamrAdapter().availability()
     assert not avail.ok and "no WAMR runtime (wamr or iwasm) with its wamrc found" in avail.reason
-    assert avail.hint == tools.WAMR_INSTALL_HINT
+    assert avail.hint == tools.WAMR.hint
 
 
 def test_the_env_var_comes_first(wamr, monkeypatch):
-    monkeypatch.setenv(tools.WAMR_ENV_VAR, str(wamr.runtime))
-    found = tools.locate_wamr()
-    assert found is not None and found.runtime == wamr.runtime and found.source == f"${tools.WAMR_ENV_VAR}"
+    monkeypatch.setenv(tools.WAMR.env_var, str(wamr.runtime))
+    found = tools.locate(tools.WAMR)
+    assert found is not None and found.runtime == wamr.runtime and found.source == f"${tools.WAMR.env_var}"
 
 
 def test_a_runtime_without_its_compiler_or_of_another_build_is_refused(wamr, tmp_path):

@@ -46,7 +46,7 @@ def test_unavailable_without_pywasm3_says_why_and_how(monkeypatch, builtin):
     assert not avail.ok and avail.reason == "the pywasm3 package is not installed"
     assert avail.hint == PIP_HINT and "pip install" in avail.hint and "\n" not in avail.hint
     assert a.version() == "pywasm3 not installed"
-    with pytest.raises(RuntimeUnavailable, match="pywasm3 package is not installed; pip install"):
+    with pytest.raises(RuntimeUnavailable, match="pywasm3 package is not installed; run `wasmscope doctor --fix`, or: pip install"):
         a.run(builtin["hello"])
 
 

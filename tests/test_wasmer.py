@@ -57,7 +57,7 @@ def test_unavailable_without_the_sdk_says_why_and_how(monkeypatch, builtin):
     assert not avail.ok and avail.reason == "the wasmer-sdk package is not installed"
     assert avail.hint == PIP_HINT and "pip install" in avail.hint
     assert a.version() == "wasmer-sdk not installed"
-    with pytest.raises(RuntimeUnavailable, match="wasmer-sdk package is not installed; pip install"):
+    with pytest.raises(RuntimeUnavailable, match="wasmer-sdk package is not installed; run `wasmscope doctor --fix`, or: pip install"):
         a.run(builtin["hello"])
 
 

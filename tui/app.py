@@ -45,6 +45,7 @@ from .messages import (
 )
 from .screens.help import HelpScreen
 from .screens.path_dialog import PathDialog
+from .screens.setup import SetupScreen
 from .screens.wizard import WizardScreen
 from .widgets.charts import ChartsView
 from .widgets.density_view import DensityView
@@ -109,6 +110,8 @@ class WasmscopeApp(App):
         Binding("p", "pause", "Pause", id="sampling.pause", tooltip="pause/resume live sampling"),
         Binding("a", "advise", "Advise", id="app.advise",
                 tooltip="decision wizard: Wasm, containers or both?"),
+        Binding("D", "setup", "Set-up", id="app.setup", show=False,
+                tooltip="set-up (doctor): what this machine lacks for the profile, and the fixes"),
         Binding("ctrl+c", "quit_app", "Quit", id="app.quit-now", priority=True, show=False,
                 tooltip="quit now (cancels a running benchmark)"),
     ]
@@ -419,6 +422,9 @@ class WasmscopeApp(App):
     def action_advise(self) -> None:
         stored = (self.profile.advice or {}).get("answers") if self.profile.advice else None
         self.push_screen(WizardScreen(stored))
+
+    def action_setup(self) -> None:
+        self.push_screen(SetupScreen(self.profile))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.BINDINGS))

@@ -35,6 +35,7 @@ class WasmscopeCommands(Provider):
         for view in ("live", "results", "charts", "log"):
             yield f"view: {view}", partial(app.action_view, view), ""
         yield "advice: decision wizard (Wasm or containers?)", app.action_advise, "a"
+        yield "setup: doctor — what this machine lacks, and the fixes", app.action_setup, "D"
         yield "profile: open…", app.action_open_profile, "ctrl+o"
         yield "profile: save (with this session's results)…", app.action_save_profile, "ctrl+s"
         yield "app: help (keys)", app.action_help, "?"

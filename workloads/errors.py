@@ -47,3 +47,7 @@ class GuestFailed(WasmscopeError):
 
 class Cancelled(WasmscopeError):
     """The user cancelled a running benchmark."""
+
+
+class SetupError(WasmscopeError):
+    """A set-up step of `wasmscope doctor --fix` failed; the message names the command and why."""

@@ -79,18 +79,20 @@ def _measure(err, run_with):
 
 
 def print_tables(results, names, reference) -> None:
-    """The machine, the runtimes, then each measured table (with its derived tables and
-    figures) on stdout."""
+    """The runtimes this machine lacks (once), the machine, the runtimes, then each measured
+    table (with its derived tables and figures) on stdout."""
     from rich.text import Text
 
     from wasmscope.workloads import measurements
 
     from ..render.plots import figure_text
-    from ..render.tables import machine_line, measurement_tables, runtimes_table
+    from ..render.tables import machine_line, measurement_tables, runtimes_table, unavailable_line
 
     out = stdout_console()
+    if missing := unavailable_line(results):
+        out.print(missing, style="bold yellow", highlight=False, soft_wrap=True)
     out.print(machine_line(results))
-    out.print(runtimes_table(results))
+    out.print(runtimes_table(results, brief=True))
     for name in names:
         if name not in results.tables:
             continue

@@ -16,7 +16,7 @@ from wasmscope.workloads import measurements
 from wasmscope.workloads.measurements.claims import NOT_MEASURED, check_claims
 from wasmscope.workloads.model.results import Results
 
-from .tables import comparisons, machine_line, measurement_tables
+from .tables import comparisons, machine_line, measurement_tables, unavailable_line
 
 
 def _plain(cell: Any) -> str:
@@ -43,6 +43,10 @@ def report_markdown(results: Results, reference: dict | None, source: str) -> st
     """The slide-ready report: where it was measured, the four tables, the claims."""
     out = [f"# wasmscope report — {results.profile}", "",
            f"Measured on this machine (profile `{source}`). {machine_line(results)}.", ""]
+    if missing := unavailable_line(results):
+        out += [missing, ""]
+    if missing := unavailable_line(results):
+        out += [missing, ""]
     if reference:
         out += [f"Article figures: {reference.get('source', 'the reference article')} — "
                 "published on its hardware, shown for comparison, never measured here.", ""]

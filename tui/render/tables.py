@@ -15,7 +15,7 @@ from rich.text import Text
 from wasmscope.workloads import measurements
 from wasmscope.workloads.measurements.base import Cell, TableView, View, row_cells, shown_columns
 from wasmscope.workloads.measurements.cells import overhead_ci
-from wasmscope.workloads.model.results import OK, Results
+from wasmscope.workloads.model.results import OK, UNAVAILABLE, Results
 
 # How a cell's style word reads in a terminal.
 STYLES = {"note": "italic", "muted": "dim", "warn": "bold"}
@@ -56,13 +56,19 @@ def measurement_tables(results: Results, name: str, reference: dict | None = Non
             *[view_table(tv) for tv in measurements.get(name).extra_tables(results)]]
 
 
-def runtimes_table(results: Results) -> RichTable:
+def runtimes_table(results: Results, brief: bool = False) -> RichTable:
+    """Version and mode of each runtime; an unavailable one with its reason and fix (`brief`:
+    just 'unavailable', when `unavailable_line` names it above)."""
     out = RichTable(title="Runtimes", title_justify="left")
     for col in ("Runtime", "Version", "Mode"):
         out.add_column(col)
     for info in results.runtimes.values():
-        version = info.version if info.available else Text(f"unavailable: {info.reason}", style="dim italic")
-        out.add_row(info.display, version, info.mode if info.available else info.hint)
+        if info.available:
+            out.add_row(info.display, info.version, info.mode)
+        elif brief:
+            out.add_row(info.display, Text(UNAVAILABLE, style="dim italic"), "")
+        else:
+            out.add_row(info.display, Text(f"unavailable: {info.reason}", style="dim italic"), info.hint)
     return out
 
 

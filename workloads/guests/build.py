@@ -27,7 +27,9 @@ WASM_CC = "clang"
 WASM_CFLAGS = ("--target=wasm32-wasi", "-O2", "-s", "-Wall")
 # The native baseline: same compiler family and optimisation level, linked statically.
 NATIVE_CFLAGS = ("-O2", "-static", "-s")
-TOOLCHAIN_HINT = "apt-get install -y clang lld wasi-libc libclang-rt-14-dev-wasm32"
+# Debian 12's wasm32-wasi C toolchain (the compiler runtime is tied to its clang 14).
+TOOLCHAIN_PACKAGES = ("clang", "lld", "wasi-libc", "libclang-rt-14-dev-wasm32")
+TOOLCHAIN_HINT = f"apt-get install -y {' '.join(TOOLCHAIN_PACKAGES)}"
 
 # Environment variables that would silently change what clang compiles or links.
 _COMPILER_ENV = ("CPATH", "C_INCLUDE_PATH", "CPLUS_INCLUDE_PATH", "LIBRARY_PATH",

@@ -120,7 +120,7 @@ def ensure_user_image(client, ref: str) -> str:
 # -- Debian base userland (mmdebstrap) -------------------------------------------------------
 
 DEBIAN_BASE_REPO = "wasmscope/debian-base"
-MMDEBSTRAP_HINT = "install it with `sudo apt-get install -y mmdebstrap`"
+MMDEBSTRAP_HINT = "run `wasmscope doctor --fix`, or install it with `sudo apt-get install -y mmdebstrap`"
 _debian_lock = threading.Lock()
 
 

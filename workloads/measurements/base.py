@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Sequence
 
-from ..model.results import OK, Results, Row, Table
+from ..model.results import OK, UNAVAILABLE, Results, Row, Table
 from ..model.samples import Sample
 
 if TYPE_CHECKING:
@@ -242,7 +242,9 @@ def row_cells(m: Measurement, view: View, row: Row, columns: Sequence[Column]) -
                 else _noted(cell_of(c.cell(view, row))) for c in columns]
     if not m.shows_figures(row):
         first = next((c for c in columns if not c.always and not c.article), None)
-        why = row.status if m.reasons_in_caption or not row.reason else f"{row.status}: {row.reason}"
+        # an unavailable runtime is named once above the tables; a reason in the caption is not repeated
+        terse = m.reasons_in_caption or row.status == UNAVAILABLE or not row.reason
+        why = row.status if terse else f"{row.status}: {row.reason}"
         return [Cell(why, "note") if c is first
                 else cell_of(c.cell(view, row)) if (c.always or c.article) else Cell("") for c in columns]
     return [cell_of(c.cell(view, row)) for c in columns]

@@ -7,7 +7,7 @@ per-request row, never against a long-running server.
 from __future__ import annotations
 
 from ..model.format import fmt_ms, fmt_rps, fmt_share
-from ..model.results import OK, Results, Row
+from ..model.results import OK, UNAVAILABLE, Results, Row
 from .base import Cell, LineFigure, TableView, View
 
 FRONT = "front"  # the row of the front's own ceiling: not a runtime
@@ -68,7 +68,8 @@ def caption(view: View) -> list[str]:
     for row in t.rows:
         name = label(view, row).removesuffix(" ⚠")
         if row.status != OK:
-            missing.append(f"  {name} ({row.model or 'all models'}): {row.status}: {row.reason}")
+            if row.status != UNAVAILABLE:  # unavailable runtimes are named once, above the tables
+                missing.append(f"  {name} ({row.model or 'all models'}): {row.status}: {row.reason}")
             continue
         if row.counts and (row.variant or row.model == "per-request"):  # the usual rows are in Runtimes
             modes.append(f"  {name} ({row.model}): {row.counts}")

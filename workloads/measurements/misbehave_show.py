@@ -7,7 +7,7 @@ import re
 import signal
 
 from ..model.format import fmt_ms
-from ..model.results import FAILED, OK, Row
+from ..model.results import FAILED, OK, UNAVAILABLE, Row
 from .base import Cell, View
 
 
@@ -104,7 +104,8 @@ def caption(view: View) -> list[str]:
     for row in view.table.rows:
         name = view.name(row.runtime)
         if not shows_figures(row):
-            missing.append(f"  {name}: {row.status}: {row.reason}")
+            if row.status != UNAVAILABLE:  # unavailable runtimes are named once, above the tables
+                missing.append(f"  {name}: {row.status}: {row.reason}")
             continue
         knobs.append(f"  {name}: {row.facts.get('memory_knob', '?')}; hog: {row.facts.get('hog', {}).get('message', '')}")
         if row.status == FAILED:

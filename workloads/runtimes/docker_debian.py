@@ -20,6 +20,7 @@ class DockerDebianAdapter(DockerAdapter):
     BASELINE_FOR = ""  # Docker (runc) is the container baseline
     name = "docker-debian"
     display_name = "Docker (Debian base)"
+    NEEDS = ("docker-engine", "mmdebstrap")
 
     def __init__(self, options: dict | None = None) -> None:
         opts = dict(options or {})

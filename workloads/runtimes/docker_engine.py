@@ -23,6 +23,7 @@ from typing import Sequence
 import psutil
 
 from ..system import sessions
+from ..system.paths import system_root
 from ..guests.catalogue import Workload
 from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
 from ..guests.images import ensure_builtin_image, ensure_user_image, host_suite
@@ -30,27 +31,27 @@ from . import processes
 from .base import Availability, Instance, MemoryReading, RunResult, RuntimeAdapter
 
 DEFAULT_MEMORY_LIMIT_MIB = 512
-START_HINT = ("start the engine: `sudo dockerd >/tmp/dockerd.log 2>&1 &` "
-              "(install it with `sudo apt-get install -y docker.io`)")
+START_HINT = ("run `wasmscope doctor --fix` (it installs docker.io and starts dockerd), or by hand: "
+              "`sudo dockerd >/tmp/dockerd.log 2>&1 &`")
 CONTAINER_PORT = "8080/tcp"
 PROBE_TIMEOUT_S = 5
 BASES = ("scratch", "debian")
-CRUN_HINT = ("`sudo apt-get install -y crun`, add {\"runtimes\": {\"crun\": {\"path\": \"/usr/bin/crun\"}}} "
+CRUN_HINT = ("run `wasmscope doctor --fix`, or by hand: `sudo apt-get install -y crun`, add {\"runtimes\": {\"crun\": {\"path\": \"/usr/bin/crun\"}}} "
              "to /etc/docker/daemon.json and reload dockerd: `sudo kill -HUP $(pidof dockerd)`")
 HYBRID_HINT = ("crun refuses a cgroup v1 host whose cgroup2 hierarchy holds controllers; "
-               "move hugetlb to v1: `sudo mkdir -p /sys/fs/cgroup/hugetlb && sudo mount -t cgroup "
+               "run `wasmscope doctor --fix`, or move hugetlb to v1 by hand: `sudo mkdir -p /sys/fs/cgroup/hugetlb && sudo mount -t cgroup "
                "-o hugetlb cgroup /sys/fs/cgroup/hugetlb`")
 
 
-def hybrid_cgroup_trap() -> str | None:
+def hybrid_cgroup_trap(cgroup: Path | None = None) -> str | None:
     """Controllers in the cgroup2 hierarchy of a cgroup v1 ("hybrid") host, which crun
     rejects with "cgroups in hybrid mode not supported"; None when there are none."""
-    unified = Path("/sys/fs/cgroup/unified/cgroup.controllers")
+    cgroup = cgroup or system_root() / "sys/fs/cgroup"
     try:
-        held = unified.read_text().split()
+        held = (cgroup / "unified/cgroup.controllers").read_text().split()
     except OSError:
         return None
-    return " ".join(held) if held and Path("/sys/fs/cgroup/memory").is_dir() else None
+    return " ".join(held) if held and (cgroup / "memory").is_dir() else None
 
 
 def oci_runtime_version(client, runtime: str) -> str:
@@ -112,6 +113,7 @@ class DockerAdapter(RuntimeAdapter):
     BASELINE_FOR = "container"
     CAN_LISTEN = True
     CLI = "docker"  # the command users would type, for the log
+    NEEDS = ("docker-engine",)
 
     def __init__(self, options: dict | None = None) -> None:
         super().__init__(options)
@@ -127,6 +129,8 @@ class DockerAdapter(RuntimeAdapter):
         self.base = str(self.options.get("base", "scratch"))
         if self.base not in BASES:
             raise WorkloadError(f"{self.name} option base: expected one of {', '.join(BASES)}, got {self.base!r}")
+        # Remove dead runs' containers on first contact; `wasmscope doctor` only looks (False).
+        self.sweep = bool(self.options.get("sweep", True))
         self._client = None
         self._client_error: str | None = None
         self._lock = threading.Lock()
@@ -164,7 +168,8 @@ class DockerAdapter(RuntimeAdapter):
                 except Exception as err:
                     self._client_error = self._unreachable(err)
                 else:
-                    self.reaped = sessions.remove_containers(client)
+                    if self.sweep:
+                        self.reaped = sessions.remove_containers(client)
                     self._client = client
             if self._client is None:
                 raise RuntimeUnavailable(self._client_error or "Docker engine not reachable")

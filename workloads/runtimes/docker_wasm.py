@@ -41,6 +41,7 @@ class DockerWasmAdapter(DockerAdapter):
     display_name = "Docker (Wasm shim)"
     kind = "wasm"
     CAN_LISTEN = False
+    WHERE_INSTALLED = True  # a runwasi shim: no Debian package, doctor does not set it up
 
     def availability(self) -> Availability:
         base = super().availability()

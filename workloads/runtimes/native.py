@@ -18,6 +18,7 @@ class NativeAdapter(RuntimeAdapter):
     kind = "native"
     BASELINE_FOR = "native"
     CAN_LISTEN = True
+    NEEDS = ("c-compiler",)
 
     def __init__(self, options: dict | None = None) -> None:
         super().__init__(options)
@@ -31,7 +32,7 @@ class NativeAdapter(RuntimeAdapter):
 
         if find_c_compiler() is None:
             return Availability(False, "no C compiler found to build the native baseline",
-                                "apt-get install -y clang (or set WASMSCOPE_CC)")
+                                "run `wasmscope doctor --fix`, or: apt-get install -y clang (or set WASMSCOPE_CC)")
         return Availability(True)
 
     def version(self) -> str:

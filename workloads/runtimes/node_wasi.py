@@ -38,7 +38,7 @@ from .base import Availability, Instance, RunResult, WasmModuleAdapter
 RUNNER = Path(__file__).with_name("node_runner.mjs")
 REPORT_MARK = "wasmscope-node-runner "
 MIN_MAJOR = 18  # node:wasi with `version: 'preview1'`
-INSTALL_HINT = "install Node.js 18 or newer (Debian: apt-get install nodejs), or set the node option"
+INSTALL_HINT = "run `wasmscope doctor --fix`, or install Node.js 18 or newer (Debian: apt-get install nodejs), or set the node option"
 TIERS = {
     "default": ([], "default tiering: lazy compilation, Liftoff baseline on a function's first "
                     "call, hot functions tier up to TurboFan (measured as shipped)"),
@@ -116,6 +116,7 @@ class NodeInstance(processes.ProcessInstance):
 
 class NodeWasiAdapter(WasmModuleAdapter):
     name = "node"
+    NEEDS = ("nodejs",)
     SHORT_NAME = "Node.js"
     NO_LISTEN = NO_LISTEN_REASON
     display_name = "Node.js (V8)"

@@ -44,7 +44,7 @@ from .base import Availability
 from .docker_engine import PROBE_TIMEOUT_S, DockerAdapter, DockerInstance, _short
 
 DEFAULT_SOCKET = "unix:///run/wasmscope-podman-{pid}.sock"  # one service per wasmscope process
-INSTALL_HINT = "install it with `sudo apt-get install -y podman`"
+INSTALL_HINT = "run `wasmscope doctor --fix`, or install it with `sudo apt-get install -y podman`"
 SERVICE_READY_S = 20.0
 NPROC = 4096
 WAIT_INTERVAL = "5ms"  # how often the service checks whether a run-to-exit container exited
@@ -146,6 +146,7 @@ class PodmanAdapter(DockerAdapter):
     SHIM_NAMES = ("conmon",)
     SHIM_WORDS = "conmon"
     INSTANCE_CLASS = PodmanInstance
+    NEEDS = ("podman-cli", "cgroup-for-crun", "podman-ulimits")
 
     def __init__(self, options: dict | None = None) -> None:
         super().__init__(options)

@@ -31,8 +31,7 @@ from ..guests.catalogue import Workload
 from ..errors import GuestFailed, RuntimeUnavailable, WorkloadError
 from ..guests.module_check import PREVIEW0, PREVIEW1
 from ..system.paths import cache_dir
-from ..system.tools import (WAMR_BIN, WAMR_ENV_VAR, WAMR_INSTALL_HINT, FoundWamr, locate_wamr,
-                     wamr_pair)
+from ..system.tools import WAMR, WAMR_BIN, FoundWamr, locate, wamr_pair
 from . import processes
 from .base import Availability, Instance, RunResult, WasmModuleAdapter
 
@@ -68,6 +67,7 @@ class WamrAdapter(WasmModuleAdapter):
     SUPPORTS_FUEL = False
     SUPPORTS_DEADLINE = True  # enforced by killing the process: WAMR has no deadline of its own
     GRANTS_DIR = True
+    NEEDS = ("tools/wamr",)
 
     def __init__(self, options: dict | None = None) -> None:
         super().__init__(options)
@@ -89,15 +89,15 @@ class WamrAdapter(WasmModuleAdapter):
                 self._find_error = str(err)
                 return None
         else:
-            found = locate_wamr()
+            found = locate(WAMR)
             if found is None:
                 self._find_error = "no WAMR runtime (wamr or iwasm) with its wamrc found"
-                env = os.environ.get(WAMR_ENV_VAR)
+                env = os.environ.get(WAMR.env_var)
                 if env:
                     try:
-                        wamr_pair(Path(env), None, f"${WAMR_ENV_VAR}")
+                        wamr_pair(Path(env), None, f"${WAMR.env_var}")
                     except RuntimeUnavailable as err:
-                        self._find_error += f" (${WAMR_ENV_VAR}: {err})"
+                        self._find_error += f" (${WAMR.env_var}: {err})"
                 return None
         self._found = found
         return found
@@ -105,15 +105,15 @@ class WamrAdapter(WasmModuleAdapter):
     def found(self) -> FoundWamr:
         found = self._locate()
         if found is None:
-            raise RuntimeUnavailable(f"{self._find_error}; install it: {WAMR_INSTALL_HINT}")
+            raise RuntimeUnavailable(f"{self._find_error}; install it: {WAMR.hint}")
         return found
 
     # -- facts ---------------------------------------------------------------------------------
     def availability(self) -> Availability:
         if self._locate() is None:
             where = (f"option wamr={self.runtime_option}" if self.runtime_option else
-                     f"${WAMR_ENV_VAR}, PATH (wamr, iwasm), wasmscope's tools dir, the wamr-bin package")
-            return Availability(False, f"{self._find_error} (looked in: {where})", WAMR_INSTALL_HINT)
+                     f"${WAMR.env_var}, PATH (wamr, iwasm), wasmscope's tools dir, the wamr-bin package")
+            return Availability(False, f"{self._find_error} (looked in: {where})", WAMR.hint)
         return Availability(True)
 
     def version(self) -> str:

@@ -32,7 +32,7 @@ from . import processes
 from .base import Availability, Instance, MemoryReading, RunResult, WasmModuleAdapter
 from .wasm3_worker import WarmWorker, WorkerTimeout
 
-PIP_HINT = "pip install 'wasmscope[wasm3]'  (or: pip install pywasm3 — builds from source, needs a C compiler)"
+PIP_HINT = "run `wasmscope doctor --fix`, or: pip install 'wasmscope[wasm3]'  (or: pip install pywasm3 — builds from source, needs a C compiler)"
 WORKER = "wasmscope.workloads.runtimes.wasm3_worker"
 DEFAULT_STACK_KIB = 1024
 
@@ -301,6 +301,7 @@ class Wasm3WorkerInstance(processes.ProcessInstance):
 
 class Wasm3Adapter(WasmModuleAdapter):
     name = "wasm3"
+    NEEDS = ("extra/wasm3",)
     SHORT_NAME = "wasm3"
     NO_LISTEN = "pywasm3 has no WASI sockets: it cannot give a module a listening socket"
     display_name = "wasm3 (interpreter)"

@@ -175,6 +175,7 @@ class WasmEdgeInstance(processes.ProcessInstance):
 
 class WasmEdgeAdapter(WasmModuleAdapter):
     name = "wasmedge"
+    WHERE_INSTALLED = True  # no apt or PyPI package: doctor does not set it up
     SHORT_NAME = "WasmEdge"
     NO_LISTEN = ("the wasmedge CLI cannot pre-open a listening socket for a WASI preview 1 "
                     "module (its sockets are the WasmEdge socket extension)")

