@@ -56,6 +56,19 @@ def measurement_tables(results: Results, name: str, reference: dict | None = Non
             *[view_table(tv) for tv in measurements.get(name).extra_tables(results)]]
 
 
+def short_reason(reason: str, limit: int = 200) -> str:
+    """The head of an availability reason: 'no wasmtime CLI found (looked in: ...)' → 'no wasmtime CLI found'."""
+    head = reason.split(" (")[0].split("; ")[0].strip()
+    return head if len(head) <= limit else head[:limit - 1] + "…"
+
+
+def unavailable_line(results: Results) -> str:
+    """Each runtime of the run this machine lacks, named once (the tables then only say
+    'unavailable'), and what sets them up."""
+    gone = [f"{info.display} ({short_reason(info.reason)})" for info in results.runtimes.values() if not info.available]
+    return f"Not available here: {'; '.join(gone)} — run `wasmscope doctor --fix`." if gone else ""
+
+
 def runtimes_table(results: Results, brief: bool = False) -> RichTable:
     """Version and mode of each runtime; an unavailable one with its reason and fix (`brief`:
     just 'unavailable', when `unavailable_line` names it above)."""
