@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable
 
 from wasmscope.workloads.guests.catalogue import Workload, builtin_workloads, user_workload
 from wasmscope.workloads.measurements import bench_names
+from wasmscope.workloads.model.results import Results
 from wasmscope.workloads.runtimes import KNOWN_RUNTIMES
 
 from .errors import ProfileError, suggestion
@@ -88,9 +89,9 @@ class Profile:
     io: IoSpec = IoSpec()
     workloads: dict[str, Workload] = field(default_factory=builtin_workloads)
     reference: dict | None = None
-    results: dict | None = None
+    results: Results | None = None  # the stored benchmark run
     advice: dict | None = None  # the wizard's answers and recommendation (validated by its loader)
-    density: dict | None = None  # a `wasmscope density` run (Results with one "density" table)
+    density: Results | None = None  # a stored `wasmscope density` run (one "density" table)
 
     def workload(self, name: str) -> Workload:
         try:
@@ -281,19 +282,28 @@ def build_profile(data: dict, path: Path | None, source: str) -> Profile:
             raise c.fail(f"io.{key}", f"unknown workload {show(name)} "
                          f"(known: {_known(workloads)}{_suggest(name, workloads)})")
     reference = _reference(c, data["reference"]) if "reference" in data else None
-    results = data.get("results")
-    if results is not None:
-        c.table(results, "results")
+    results = _stored_results(c, data, "results")
     advice = data.get("advice")
     if advice is not None:
         c.table(advice, "advice")
-    density = data.get("density")
-    if density is not None:
-        c.table(density, "density")
+    density = _stored_results(c, data, "density")
     return Profile(path=path, name=meta.get("name", path.stem if path else "unnamed"),
                    description=meta.get("description", ""), bench=bench, startup=startup,
                    compute=compute, memory=memory, io=io, workloads=workloads, reference=reference,
                    results=results, advice=advice, density=density)
+
+
+def _stored_results(c: _Checker, data: dict, key: str) -> Results | None:
+    """A stored run (`[results]`, `[density]`) read into the typed model, once, here."""
+    raw = data.get(key)
+    if raw is None:
+        return None
+    c.table(raw, key)
+    try:
+        return Results.from_dict(raw)
+    except (TypeError, ValueError, KeyError, AttributeError) as err:
+        why = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
+        raise c.fail(key, f"not a wasmscope results table ({why})") from None
 
 
 def _io(c: _Checker, data: dict) -> IoSpec:

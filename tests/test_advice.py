@@ -56,7 +56,7 @@ def rules():
 
 
 def stored(path: Path, table: str = "results") -> Results:
-    return Results.from_dict(getattr(load_profile(path), table))
+    return getattr(load_profile(path), table)
 
 
 @pytest.fixture(scope="module")

@@ -147,8 +147,8 @@ warmup = 0
     from wasmscope.profiles import load_profile
 
     saved = load_profile(profile).results
-    assert saved["tables"]["startup"]["rows"][0]["status"] == "ok"
-    assert saved["machine"]["cores"] >= 1
+    assert saved.tables["startup"].rows[0].status == "ok"
+    assert saved.machine["cores"] >= 1
 
 
 @pytest.mark.docker

@@ -45,7 +45,7 @@ def test_a_registered_measurement_runs_in_bench_json_report_and_the_app(first_ru
     assert main(["bench", "--profile", str(profile), "--workloads", "first-hello", "--save", str(saved)]) == 0
     out = capsys.readouterr().out
     assert "First run — hello: one run, nothing prepared" in out
-    assert set(load_profile(saved).results["tables"]) == {"first-run"}  # --workloads picked it alone
+    assert set(load_profile(saved).results.tables) == {"first-run"}  # --workloads picked it alone
 
     assert main(["report", "--profile", str(saved)]) == 0
     report = capsys.readouterr().out

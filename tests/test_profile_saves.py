@@ -18,6 +18,7 @@ from typing import Callable, Iterator
 
 import pytest
 
+from wasmscope.workloads.model.results import Results
 from wasmscope.profiles import ProfileError, load_profile, save_results, save_table, set_value
 from wasmscope.profiles.store import ProfileSaveError
 
@@ -122,7 +123,7 @@ def test_disk_full_keeps_the_old_file_and_leaves_no_temp_file(tmpfs: Callable[[s
     # The space the temp file took is given back: a save that fits still goes through, comments kept.
     save_results(p, RESULTS)
     assert p.read_text(encoding="utf-8").startswith(OLD.decode("utf-8").rstrip("\n"))
-    assert load_profile(p).results == RESULTS
+    assert load_profile(p).results == Results.from_dict(RESULTS)
 
 
 def test_disk_full_for_a_new_file_leaves_nothing(tmpfs: Callable[[str], Path]) -> None:
@@ -153,4 +154,4 @@ def test_save_on_tmpfs_keeps_comments_mode_and_no_temp_file(tmpfs: Callable[[str
     assert (p.stat().st_mode & 0o777) == 0o640
     assert sorted(x.name for x in where.iterdir()) == ["mine.toml"]
     prof = load_profile(p)
-    assert prof.startup.runs == 4 and len(prof.results["tables"]["startup"]["rows"]) == 50
+    assert prof.startup.runs == 4 and len(prof.results.tables["startup"].rows) == 50

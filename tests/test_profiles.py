@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from wasmscope.workloads.model.results import Results
 from wasmscope.profiles import (
     ProfileError,
     default_profile_path,
@@ -120,11 +121,11 @@ def test_save_results_keeps_comments_and_order_and_replaces(tmp_path):
     save_results(p, RESULTS)
     text = p.read_text()
     assert text.startswith(COMMENTED.rstrip("\n"))  # every byte of the user's part kept, in order
-    assert load_profile(p).results == RESULTS
+    assert load_profile(p).results == Results.from_dict(RESULTS)
     changed = dict(RESULTS, profile="again")
     save_results(p, changed)
     text2 = p.read_text()
-    assert text2.count("[results]") == 1 and load_profile(p).results["profile"] == "again"
+    assert text2.count("[results]") == 1 and load_profile(p).results.profile == "again"
     assert text2.startswith(COMMENTED.rstrip("\n"))
 
 
@@ -134,7 +135,7 @@ def test_save_results_to_new_path_copies_template(tmp_path):
     dst = tmp_path / "new.toml"
     save_results(dst, RESULTS, template=src)
     assert "# no docker on this laptop" in dst.read_text()
-    assert load_profile(dst).results["tables"]["startup"]["rows"][0]["value"] == 0.42
+    assert load_profile(dst).results.tables["startup"].rows[0].value == 0.42
     assert src.read_text() == COMMENTED  # the template is untouched
 
 
@@ -206,7 +207,7 @@ def test_loaded_results_and_reference_are_plain_python(tmp_path):
             return type(v) is list and all(plain(x) for x in v)
         return type(v) in (str, int, float, bool)
 
-    assert plain(prof.results)
+    assert plain(prof.results.to_dict())  # read into the typed model; its data round-trips as plain TOML types
     assert plain(load_profile(resolve_profile_path("article")).reference)
 
 
@@ -243,4 +244,4 @@ def test_write_through_a_symlink_keeps_the_link(tmp_path):
     link = tmp_path / "link.toml"
     link.symlink_to(real)
     save_results(link, RESULTS)
-    assert link.is_symlink() and load_profile(real).results == RESULTS
+    assert link.is_symlink() and load_profile(real).results == Results.from_dict(RESULTS)

@@ -736,16 +736,11 @@ class WasmscopeApp(App):
     # -- results -------------------------------------------------------------------------------
     def _show_stored_results(self, profile: Profile) -> None:
         if profile.density:
-            try:
-                self.density = Results.from_dict(profile.density)
-                self.query_one(DensityView).show(self.density, "stored, not re-run")
-            except (TypeError, ValueError) as err:
-                self.notify(f"{profile.path}: [density] cannot be read: {err}", severity="error")
-        try:
-            self.results = Results.from_dict(profile.results or {})
-        except (TypeError, ValueError) as err:
-            self.notify(f"{profile.path}: [results] cannot be read: {err}", severity="error")
+            self.density = profile.density
+            self.query_one(DensityView).show(self.density, "stored, not re-run")
+        if profile.results is None:
             return
+        self.results = profile.results
         when = self.results.started_at or "unknown time"
         self.results_note = f"stored results from {profile.path.name if profile.path else profile.name} (measured {when}), not re-run"
         self.log_line(self.results_note)

@@ -94,20 +94,15 @@ def _given_answers(ns: argparse.Namespace) -> tuple[object, str]:
 
 
 def _evidence(ns: argparse.Namespace):
-    from wasmscope.profiles import ProfileError, load_profile, resolve_profile_path
+    from wasmscope.profiles import load_profile, resolve_profile_path
     from wasmscope.workloads.advice.evidence import Evidence
-    from wasmscope.workloads.model.results import Results
 
     results = density = None
     profile_path = None
     if ns.advise_profile:
         profile_path = resolve_profile_path(ns.advise_profile)
         profile = load_profile(profile_path)
-        try:
-            results = Results.from_dict(profile.results) if profile.results else None
-            density = Results.from_dict(profile.density) if profile.density else None
-        except (TypeError, ValueError, AttributeError) as err:
-            raise ProfileError(f"{profile_path}: results: cannot be read: {err}") from None
+        results, density = profile.results, profile.density
     return Evidence.of(results, density, _sandbox_rows(ns.sandbox) if ns.sandbox else None), profile_path
 
 

@@ -25,7 +25,6 @@ def add_parser(sub) -> argparse.ArgumentParser:
 def run(ns: argparse.Namespace) -> ExitCode:
     from wasmscope.profiles import ProfileError, load_profile, resolve_profile_path
     from wasmscope.profiles.store import write_atomic
-    from wasmscope.workloads.model.results import Results
 
     from ..render.markdown import report_json, report_markdown
 
@@ -34,14 +33,10 @@ def run(ns: argparse.Namespace) -> ExitCode:
     if not profile.results:
         raise ProfileError(f"{path}: no [results] to report: run `wasmscope bench --profile "
                            f"{ns.profile} --save {path}` first")
-    try:
-        results = Results.from_dict(profile.results)
-        if profile.density:  # a `wasmscope density --save` run: its table joins the report
-            density = Results.from_dict(profile.density)
-            results.tables.update(density.tables)
-            results.runtimes = {**density.runtimes, **results.runtimes}
-    except (TypeError, ValueError, KeyError) as err:
-        raise ProfileError(f"{path}: results: not a wasmscope results table ({err})") from None
+    results = profile.results
+    if profile.density:  # a `wasmscope density --save` run: its table joins the report
+        results.tables.update(profile.density.tables)
+        results.runtimes = {**profile.density.runtimes, **results.runtimes}
     if ns.format == "json":
         text = json.dumps(report_json(results, profile.reference), indent=2) + "\n"
     else:

@@ -243,7 +243,7 @@ def row_cells(m: Measurement, view: View, row: Row, columns: Sequence[Column]) -
     if not m.shows_figures(row):
         first = next((c for c in columns if not c.always and not c.article), None)
         # an unavailable runtime is named once above the tables; a reason in the caption is not repeated
-        terse = m.reasons_in_caption or row.status == UNAVAILABLE or not row.reason
+        terse = m.reasons_in_caption or not row.reason or (row.status == UNAVAILABLE and m.rows_are_runtimes)
         why = row.status if terse else f"{row.status}: {row.reason}"
         return [Cell(why, "note") if c is first
                 else cell_of(c.cell(view, row)) if (c.always or c.article) else Cell("") for c in columns]

@@ -155,8 +155,9 @@ def remove_containers(client, *, include_live: bool = False) -> CleanReport:
             continue
         try:
             client.api.remove_container(c["Id"], force=True)
-        except Exception as err:  # already gone (raced with its owner): nothing left to do
-            if "No such container" not in str(err) and "404" not in str(err):
+        except Exception as err:  # gone, or being removed by its owner or another sweep: not ours to do
+            status = getattr(getattr(err, "response", None), "status_code", None)
+            if status not in (404, 409) and "No such container" not in str(err):
                 raise
             continue
         name = (c.get("Names") or ["?"])[0].lstrip("/")
