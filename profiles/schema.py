@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from wasmscope.workloads.guests.catalogue import Workload, builtin_workloads, user_workload
+from wasmscope.workloads.guests.catalogue import Workload, builtin_workloads
 from wasmscope.workloads.measurements import bench_names
 from wasmscope.workloads.model.results import Results
-from wasmscope.workloads.runtimes import KNOWN_RUNTIMES
+from wasmscope.workloads.runtimes import known_runtimes
 
 from .errors import ProfileError, suggestion
+from .workloads import parse_workload
 
 IO_MODELS = ("server", "per-request")
 
@@ -92,6 +93,13 @@ class Profile:
     results: Results | None = None  # the stored benchmark run
     advice: dict | None = None  # the wizard's answers and recommendation (validated by its loader)
     density: Results | None = None  # a stored `wasmscope density` run (one "density" table)
+    # [runtimes.NAME]: options of a runtime's adapter, as written (checked against what it declares)
+    runtime_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def adapter_options(self, runtime: str) -> dict[str, Any]:
+        """What a runtime's adapter is created with: the bench's memory limit, then the
+        profile's own options for it."""
+        return {"memory_limit_mib": self.bench.memory_limit_mib, **self.runtime_options.get(runtime, {})}
 
     def workload(self, name: str) -> Workload:
         try:
@@ -235,8 +243,7 @@ def _finite(v: Any) -> float | None:
 
 REFERENCE_TABLES = ("startup_ms", "memory_mib", "compute_ms", "http_rps", "http_p99_ms")
 _SECTIONS = ("profile", "bench", "startup", "compute", "memory", "io", "workloads", "reference", "results",
-             "density", "advice")
-_WORKLOAD_KEYS = ("module", "image", "args", "kind", "ready", "description")
+             "density", "advice", "runtimes")
 
 
 def _section(c: _Checker, data: dict, name: str, keys: dict[str, Callable[[Any, str], Any]]) -> dict:
@@ -251,7 +258,7 @@ def build_profile(data: dict, path: Path | None, source: str) -> Profile:
     c.known_keys(data, "", _SECTIONS)
     meta = _section(c, data, "profile", {"name": c.string, "description": c.string})
     bench = BenchSettings(**_section(c, data, "bench", {
-        "runtimes": lambda v, k: c.names(v, k, KNOWN_RUNTIMES, "runtime"),
+        "runtimes": lambda v, k: c.names(v, k, known_runtimes(), "runtime"),
         "measurements": lambda v, k: c.names(v, k, bench_names(), "measurement"),
         "timeout_s": lambda v, k: c.number(v, k, 0, strict_lo=True),
         "memory_limit_mib": lambda v, k: c.integer(v, k, 16),
@@ -271,11 +278,15 @@ def build_profile(data: dict, path: Path | None, source: str) -> Profile:
     workloads = builtin_workloads()
     base_dir = path.parent if path else Path.cwd()
     for name, entry in c.table(data.get("workloads", {}), "workloads").items():
-        workloads[name] = _user_workload(c, name, entry, workloads.get(name), base_dir)
+        workloads[name] = parse_workload(c, name, entry, workloads.get(name), base_dir)
     for spec, section in ((startup, "startup"), (compute, "compute"), (memory, "memory")):
         if spec.workload not in workloads:
             raise c.fail(f"{section}.workload", f"unknown workload {show(spec.workload)} "
                          f"(known: {_known(workloads)}{_suggest(spec.workload, workloads)})")
+        measure = workloads[spec.workload].measure
+        if measure and section not in measure:
+            raise c.fail(f"{section}.workload", f"workload {show(spec.workload)} says measure = "
+                         f"{list(measure)}: {section} does not apply to it")
     for key in ("server_workload", "handler_workload"):
         name = getattr(io, key)
         if name not in workloads:
@@ -290,7 +301,27 @@ def build_profile(data: dict, path: Path | None, source: str) -> Profile:
     return Profile(path=path, name=meta.get("name", path.stem if path else "unnamed"),
                    description=meta.get("description", ""), bench=bench, startup=startup,
                    compute=compute, memory=memory, io=io, workloads=workloads, reference=reference,
-                   results=results, advice=advice, density=density)
+                   results=results, advice=advice, density=density, runtime_options=_runtime_options(c, data))
+
+
+def _runtime_options(c: _Checker, data: dict) -> dict[str, dict[str, Any]]:
+    """`[runtimes.NAME]` tables, each checked against the options its adapter declares."""
+    from wasmscope.workloads.runtimes import adapter_class
+    from wasmscope.workloads.runtimes.options import OptionError, validate
+
+    out: dict[str, dict[str, Any]] = {}
+    for name, entry in c.table(data.get("runtimes", {}), "runtimes").items():
+        key = f"runtimes.{dotted(name)}"
+        if name not in known_runtimes():
+            raise c.fail(key, f"unknown runtime {show(name)} (known: {', '.join(sorted(known_runtimes()))}"
+                              f"{_suggest(name, known_runtimes())})")
+        entry = c.table(entry, key)
+        try:
+            validate(name, adapter_class(name).all_options(), entry)
+        except OptionError as err:
+            raise c.fail(f"{key}.{dotted(err.option)}", err.detail) from None
+        out[name] = dict(entry)
+    return out
 
 
 def _stored_results(c: _Checker, data: dict, key: str) -> Results | None:
@@ -353,38 +384,6 @@ def _io(c: _Checker, data: dict) -> IoSpec:
         raise c.fail("io.sweep", "mode 'fixed-rate' sweeps rates: expected numbers up to 10000000 requests/s, "
                                  f"got {show(max(io.sweep))}")
     return io
-
-
-def _user_workload(c: _Checker, name: str, entry: Any, base: Workload | None, base_dir: Path) -> Workload:
-    key = f"workloads.{dotted(name)}"
-    entry = c.table(entry, key)
-    c.known_keys(entry, key, _WORKLOAD_KEYS)
-    module = None
-    if "module" in entry:
-        raw = c.string(entry["module"], f"{key}.module")
-        try:
-            module = Path(raw).expanduser()
-            module = module if module.is_absolute() else (base_dir / module)
-            module = module.resolve()
-            found = module.is_file()
-        except (OSError, ValueError, RuntimeError) as err:  # NUL byte, ~nosuchuser, name too long
-            reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-            raise c.fail(f"{key}.module", f"cannot use the path {show(raw)}: {reason}") from None
-        if not found:
-            raise c.fail(f"{key}.module", f"file not found: {_path_text(module)}")
-    image = c.string(entry["image"], f"{key}.image") if "image" in entry else None
-    if base is None and module is None and image is None:
-        raise c.fail(key, "a new workload needs module = \"path.wasm\" and/or image = \"repo:tag\"")
-    args = entry.get("args", [])
-    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
-        raise c.fail(f"{key}.args", f"expected a list of strings, got {show(args)}")
-    kind = entry.get("kind")
-    if kind is not None and kind not in ("run", "serve"):
-        raise c.fail(f"{key}.kind", f"expected 'run' or 'serve', got {show(kind)}")
-    ready = c.string(entry["ready"], f"{key}.ready") if "ready" in entry else None
-    desc = c.string(entry["description"], f"{key}.description") if "description" in entry else ""
-    return user_workload(name, base=base, module=module, image=image, args=tuple(args), kind=kind,
-                         ready=ready, description=desc)
 
 
 def _reference(c: _Checker, raw: Any) -> dict:

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from conftest import docker_required
-from wasmscope.workloads.errors import WorkloadError
 from wasmscope.workloads.system.sessions import OWNER_PID, session_labels
 
 MIB = 1 << 20
@@ -129,7 +128,9 @@ def test_crun_unavailable_when_the_engine_lacks_the_runtime(docker_client):
 def test_docker_option_base_is_checked():
     from wasmscope.workloads.runtimes.docker_engine import DockerAdapter
 
-    with pytest.raises(WorkloadError, match="option base: expected one of scratch, debian"):
+    from wasmscope.workloads.runtimes.options import OptionError
+
+    with pytest.raises(OptionError, match="^runtime 'docker' option base: expected one of scratch, debian, got 'alpine'$"):
         DockerAdapter({"base": "alpine"})
 
 

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import shutil
-import stat
 import time
 from importlib import resources
 from pathlib import Path
 
 import psutil
 import pytest
-import wasmtime
 
 from wasmscope.workloads.guests.catalogue import Workload
 from wasmscope.workloads.errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
+from wasmscope.workloads.runtimes.options import OptionError
 from wasmscope.workloads.runtimes.node_wasi import REPORT_MARK, NodeWasiAdapter, split_report
+from adapter_helpers import answering, wat_workload
 
 pytestmark = pytest.mark.timeout(60)
 MIB = 1 << 20
@@ -35,19 +35,6 @@ def adapter(node):
     a.close()
 
 
-def wat_workload(tmp_path: Path, name: str, wat: str) -> Workload:
-    path = tmp_path / f"{name}.wasm"
-    path.write_bytes(wasmtime.wat2wasm(wat))
-    return Workload(name, f"test module {name}", module=path)
-
-
-def fake_node(tmp_path: Path, answer: str) -> Path:
-    path = tmp_path / "node"
-    path.write_text(f"#!/bin/sh\necho '{answer}'\n")
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
-    return path
-
-
 # -- facts --------------------------------------------------------------------------------------
 
 def test_the_runner_ships_in_the_package():
@@ -61,7 +48,7 @@ def test_facts(adapter, node, builtin):
     assert "V8 " in adapter.version() and "from option node" in adapter.version()
     mode = adapter.mode()
     assert "Liftoff" in mode and "TurboFan" in mode and "default tiering" in mode
-    assert adapter.CAN_LISTEN is False and adapter.SUPPORTS_FUEL is False
+    assert adapter.listen_reason() == adapter.NO_LISTEN != ""
     reason = adapter.supports(builtin["http"])
     assert reason and "listening socket" in reason
     assert adapter.supports(builtin["hello"]) is None
@@ -88,14 +75,14 @@ def test_missing_binary_is_unavailable_with_the_hint(tmp_path, monkeypatch):
 
 
 def test_old_or_wrong_node_is_refused(tmp_path):
-    avail = NodeWasiAdapter({"node": str(fake_node(tmp_path, "16.20.0 9.4.146.26"))}).availability()
+    avail = NodeWasiAdapter({"node": str(answering(tmp_path / "node", "16.20.0 9.4.146.26"))}).availability()
     assert not avail.ok and "Node.js 16.20.0; node:wasi preview1 needs 18 or newer" in avail.reason
-    avail = NodeWasiAdapter({"node": str(fake_node(tmp_path, "not node"))}).availability()
+    avail = NodeWasiAdapter({"node": str(answering(tmp_path / "node", "not node"))}).availability()
     assert not avail.ok and "did not answer like node" in avail.reason
 
 
 def test_tier_option(node, builtin):
-    with pytest.raises(WorkloadError, match="node option tier: expected one of default, liftoff, turbofan"):
+    with pytest.raises(OptionError, match="^runtime 'node' option tier: expected one of default, liftoff, turbofan, got 'sparkplug'$"):
         NodeWasiAdapter({"tier": "sparkplug"})
     a = NodeWasiAdapter({"node": str(node), "tier": "liftoff"})
     assert "--liftoff-only" in a.mode() and "--liftoff-only" in a.command_line(builtin["hello"])

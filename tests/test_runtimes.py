@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-import time
-from pathlib import Path
 
 import psutil
 import pytest
-import wasmtime
 
 from wasmscope.workloads.guests.catalogue import Workload
 from wasmscope.workloads.errors import GuestFailed, GuestTimeout, WorkloadError
 from wasmscope.workloads.runtimes import KNOWN_RUNTIMES, adapter_class, create_adapter
 from wasmscope.workloads.runtimes.base import RuntimeAdapter
+from adapter_helpers import assert_stops_runaway, wat_workload
 
 MIB = 1 << 20
-
-
-def wat_workload(tmp_path: Path, name: str, wat: str) -> Workload:
-    path = tmp_path / f"{name}.wasm"
-    path.write_bytes(wasmtime.wat2wasm(wat))
-    return Workload(name, f"test module {name}", module=path)
 
 
 @pytest.fixture
@@ -60,11 +52,7 @@ def test_wasmtime_fib_passes_argv(wasmtime_adapter, builtin):
 
 
 def test_wasmtime_stops_a_runaway_module_at_its_deadline(wasmtime_adapter, tmp_path):
-    spin = wat_workload(tmp_path, "spin", '(module (func (export "_start") (loop br 0)))')
-    t0 = time.monotonic()
-    with pytest.raises(GuestTimeout, match=r"spin on wasmtime timed out after 0.5 s"):
-        wasmtime_adapter.run(spin, timeout_s=0.5)
-    assert time.monotonic() - t0 < 3.0
+    assert_stops_runaway(wasmtime_adapter, tmp_path, r"spin on wasmtime timed out after 0.5 s", 3.0)
 
 
 def test_wasmtime_trap_is_the_guests_fault(wasmtime_adapter, tmp_path):

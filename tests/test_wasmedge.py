@@ -5,7 +5,6 @@ WasmEdge is installed — the real thing."""
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 
 import psutil
@@ -29,6 +28,7 @@ from wasmscope.workloads.runtimes.wasmedge import (
     run_argv,
     run_env,
 )
+from adapter_helpers import executable
 
 pytestmark = pytest.mark.timeout(60)
 MIB = 1 << 20
@@ -37,13 +37,6 @@ TRAP_LOG = """[2022-09-06 10:30:12.966] [error] execution failed: unreachable, C
 [2022-09-06 10:30:12.966] [error]     In instruction: unreachable (0x00) , Bytecode offset: 0x00017741
 [2022-09-06 10:30:12.966] [error]     When executing function name: "_start"
 """
-
-
-def executable(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
-    return path
 
 
 # -- pure functions ------------------------------------------------------------------------------
@@ -138,7 +131,7 @@ def test_unavailable_says_why_and_gives_the_installer(tmp_path, monkeypatch, bui
 
 def test_cannot_listen(builtin):
     a = WasmEdgeAdapter()
-    assert a.CAN_LISTEN is False
+    assert a.listen_reason()
     assert "cannot pre-open a listening socket" in a.supports(builtin["http"])
     assert a.supports(builtin["hello"]) is None
 

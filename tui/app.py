@@ -27,7 +27,7 @@ from wasmscope.workloads.live import LiveSession
 from wasmscope.workloads.measurements.control import RunControl
 from wasmscope.workloads.model.results import Results
 from wasmscope.workloads.model.samples import ColdStart, GuestTime, LoadTick
-from wasmscope.workloads.runtimes import KNOWN_RUNTIMES, adapter_class
+from wasmscope.workloads.runtimes import adapter_class, known_runtimes
 
 from .commands import WasmscopeCommands
 from .messages import (
@@ -131,7 +131,7 @@ class WasmscopeApp(App):
         self.live = live
         self.demo = demo
         self.autostart_sampling = autostart_sampling
-        self.runtimes = tuple(runtimes or KNOWN_RUNTIMES)
+        self.runtimes = tuple(runtimes or known_runtimes())
         self.session: LiveSession | None = (
             (session_factory or (lambda p: LiveSession(p, self.runtimes)))(profile) if live else None)
         self.results: Results | None = None
@@ -777,7 +777,7 @@ class WasmscopeApp(App):
 
 
 def _short_counts(runtime: str) -> str:
-    return {"docker": "container", "wasmtime": "instance"}.get(runtime, "process")
+    return adapter_class(runtime).INSTANCE_WORD
 
 
 def run_app(profile: Profile, *, demo: bool = False, live: bool = True) -> int:

@@ -15,7 +15,7 @@ from .measurements.base import Plan
 from .measurements.control import RunControl
 from .model.machine import machine_info
 from .model.results import UNAVAILABLE, Results, Row, RuntimeInfo
-from .runtimes import KNOWN_RUNTIMES, create_adapter
+from .runtimes import create_adapter, known_runtimes
 from .runtimes.base import RuntimeAdapter
 
 if TYPE_CHECKING:
@@ -34,8 +34,8 @@ class UsageError(WasmscopeError):
 def check_runtime_names(names: Sequence[str]) -> list[str]:
     """`--runtimes` checked against the registry: a UsageError names an unknown one."""
     for name in names:
-        if name not in KNOWN_RUNTIMES:
-            raise UsageError(f"--runtimes: unknown runtime {name!r} (known: {', '.join(KNOWN_RUNTIMES)})")
+        if name not in known_runtimes():
+            raise UsageError(f"--runtimes: unknown runtime {name!r} (known: {', '.join(known_runtimes())})")
     return list(names)
 
 
@@ -48,17 +48,20 @@ def make_plan(profile: "Profile", *, runtimes: Sequence[str] | None = None,
     if not workloads:
         return Plan(chosen, list(profile.bench.measurements), runs)
     runnable = measurements.bench_names()
-    by_workload = {w: (m.name, parts) for m in map(measurements.get, runnable)
-                   for w, parts in m.selected_by(profile).items()}
+    by_workload: dict[str, list[tuple[str, list[str]]]] = {}  # a workload can stand for several
+    for m in map(measurements.get, runnable):
+        for w, parts in m.selected_by(profile).items():
+            by_workload.setdefault(w, []).append((m.name, parts))
     picked: dict[str, list[str]] = {}
     for w in workloads:
-        name, parts = (w, []) if w in runnable else by_workload.get(w, (None, []))
-        if name is None:
+        stands_for = [(w, [])] if w in runnable else by_workload.get(w, [])
+        if not stands_for:
             known = ", ".join(sorted(set(by_workload) | set(runnable)))
             raise UsageError(f"--workloads: {w!r} is not measured by this profile (known: {known})")
-        m = measurements.get(name)
-        picked.setdefault(name, [])
-        picked[name] += [p for p in (parts or m.parts(profile)) if p not in picked[name]]
+        for name, parts in stands_for:
+            m = measurements.get(name)
+            picked.setdefault(name, [])
+            picked[name] += [p for p in (parts or m.parts(profile)) if p not in picked[name]]
     order = [n for n in runnable if n in picked]
     selections = {n: _ordered_parts(measurements.get(n).parts(profile), picked[n]) for n in order if picked[n]}
     return Plan(chosen, order, runs, selections)
@@ -119,8 +122,7 @@ def run_benchmark(profile: "Profile", plan: Plan, control: RunControl | None = N
     control = control or RunControl()
     own = adapters is None
     if adapters is None:
-        opts = {"memory_limit_mib": profile.bench.memory_limit_mib}
-        adapters = {name: create_adapter(name, opts) for name in plan.runtimes}
+        adapters = {name: create_adapter(name, profile.adapter_options(name)) for name in plan.runtimes}
     results = Results(profile=profile.name, started_at=_now())
     chosen = [measurements.get(name) for name in plan.measurements]
     try:
@@ -129,7 +131,8 @@ def run_benchmark(profile: "Profile", plan: Plan, control: RunControl | None = N
         control.total = sum(m.steps(profile, plan, list(live)) for m in chosen)
         for m in chosen:
             control.check()
-            results.tables[m.name] = _finish(m, m.run(live, profile, plan, control), results, plan.runtimes)
+            table = _finish(m, m.run(live, profile, plan, control), results, plan.runtimes)
+            results.tables[m.name] = _compare_outputs(table, profile, results)
     finally:
         results.finished_at = _now()
         if own:
@@ -148,7 +151,7 @@ def run_density(profile: "Profile", runtimes: Sequence[str] | None, spec: "Densi
     if spec.max_instances < 1 or spec.kib < 0 or not 0 <= spec.floor_pct < 100:
         raise UsageError(f"density: expected --max >= 1, --kib >= 0 and 0 <= --floor-pct < 100, got "
                          f"{spec.max_instances}, {spec.kib}, {spec.floor_pct:g}")
-    adapters = {name: create_adapter(name, {"memory_limit_mib": profile.bench.memory_limit_mib}) for name in names}
+    adapters = {name: create_adapter(name, profile.adapter_options(name)) for name in names}
     results = Results(profile=profile.name, started_at=_now())
     try:
         live = _describe(adapters, results)
@@ -171,6 +174,17 @@ def _finish(m, table, results: Results, order: Sequence[str]):
                 table.rows.append(Row(name, UNAVAILABLE, info.reason))
     index = {n: i for i, n in enumerate(order)}
     table.rows.sort(key=lambda r: (m.sort_key(r)[0], index.get(r.runtime, -1), m.sort_key(r)[1]))
+    return table
+
+
+def _compare_outputs(table, profile: "Profile", results: Results):
+    """A user's program: rows whose output differs from the other runtimes' marked as such."""
+    from .measurements.outputs import mark_different_outputs
+
+    workload = profile.workloads.get(table.workload)
+    if workload is not None and workload.is_users:
+        accept = workload.expect.accept_different if workload.expect else ()
+        mark_different_outputs(table, accept, prefer=results.baseline("native"))
     return table
 
 

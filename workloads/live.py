@@ -16,7 +16,7 @@ from .model.samples import ColdStart, GuestTime
 from .guests.catalogue import Workload
 from .errors import WasmscopeError, WorkloadError
 from .model.results import RuntimeInfo
-from .runtimes import KNOWN_RUNTIMES, create_adapter
+from .runtimes import create_adapter, known_runtimes
 from .runtimes.base import Instance, MemoryReading, RunResult, RuntimeAdapter
 
 if TYPE_CHECKING:
@@ -38,9 +38,8 @@ class InstanceReading:
 class LiveSession:
     def __init__(self, profile: "Profile", runtimes: Sequence[str] | None = None) -> None:
         self.profile = profile
-        opts = {"memory_limit_mib": profile.bench.memory_limit_mib}
         self.adapters: dict[str, RuntimeAdapter] = {
-            name: create_adapter(name, opts) for name in (runtimes or KNOWN_RUNTIMES)}
+            name: create_adapter(name, profile.adapter_options(name)) for name in (runtimes or known_runtimes())}
         self._instances: dict[str, Instance] = {}
         self._lock = threading.Lock()
 
@@ -58,10 +57,7 @@ class LiveSession:
         if workload.name == "idle":
             return [str(self.profile.memory.mib)]
         if workload.network:
-            kind = self.adapters[runtime].kind
-            # a container listens on its own 8080 (published on loopback); a host process binds
-            # loopback only; a Wasm CLI gets a pre-opened loopback socket of the adapter's choosing
-            return ["8080"] if kind == "container" else (["0", "127.0.0.1"] if kind == "native" else [])
+            return self.adapters[runtime].server_args(workload)
         return list(workload.args)
 
     def command_line(self, runtime: str, workload_name: str) -> str:

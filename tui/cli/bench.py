@@ -26,7 +26,46 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--duration", type=float, help="HTTP: seconds of load per target and round")
     p.add_argument("--json", action="store_true", help="print results as JSON on stdout")
     p.add_argument("--save", metavar="FILE", help="write the results into this profile file")
+    own = p.add_argument_group("your own program (instead of the profile's workloads)")
+    own.add_argument("--module", metavar="X.wasm", help="a WASI command module; ARGS after -- are its arguments")
+    own.add_argument("--name", help="the workload's name (default: the module's file name)")
+    own.add_argument("--dir", action="append", default=[], metavar="HOST:GUEST[:rw]",
+                     help="grant a host directory (read-only unless :rw); repeatable")
+    own.add_argument("--env", action="append", default=[], metavar="K=V", help="a guest environment variable")
+    own.add_argument("--stdin", metavar="FILE", help="a file the program reads on stdin")
+    own.add_argument("--native", metavar="COMMAND", help="the same program as a host command (the native baseline)")
+    own.add_argument("--image", metavar="REPO:TAG", help="the same program in a local image (the container baseline)")
+    own.add_argument("--expect-file", action="append", default=[], metavar="GUEST_PATH",
+                     help="a file each run must write (in a :rw directory); repeatable")
+    own.add_argument("--expect-stdout", metavar="REGEX", help="a pattern each run's stdout must contain")
+    own.add_argument("guest_args", nargs="*", metavar="ARGS", help="after --: the program's arguments")
     return p
+
+
+def own_workload(ns: argparse.Namespace, profile):
+    """The profile measuring the program given with --module/--native/--image, or as it is."""
+    import shlex
+    from pathlib import Path
+
+    from wasmscope.profiles.workloads import command_line_workload, with_workload
+    from wasmscope.workloads.bench import UsageError
+
+    if not (ns.module or ns.native or ns.image):
+        if ns.guest_args:
+            raise UsageError(f"arguments after -- ({' '.join(ns.guest_args)}) need --module, --native or --image")
+        return profile
+    entry: dict = {"args": list(ns.guest_args), "dirs": list(ns.dir)}
+    entry.update({k: v for k, v in (("module", ns.module), ("image", ns.image)) if v})
+    if ns.native:
+        entry["native"] = shlex.split(ns.native)
+    if ns.env:
+        entry["env"] = dict(e.split("=", 1) if "=" in e else (e, "") for e in ns.env)
+    if ns.stdin:
+        entry["stdin"] = {"file": ns.stdin}
+    if ns.expect_file or ns.expect_stdout:
+        entry["expect"] = {"files": list(ns.expect_file), **({"stdout": ns.expect_stdout} if ns.expect_stdout else {})}
+    name = ns.name or Path(ns.module or ns.image or entry["native"][0]).stem.split(":")[0]
+    return with_workload(profile, command_line_workload(entry, name, Path.cwd()))
 
 
 def run(ns: argparse.Namespace) -> ExitCode:
@@ -34,7 +73,7 @@ def run(ns: argparse.Namespace) -> ExitCode:
     from wasmscope.workloads.bench import make_plan, override_io, run_benchmark
 
     path = resolve_profile_path(ns.profile)
-    profile = override_io(load_profile(path), connections=ns.connections, rates=ns.rate,
+    profile = override_io(own_workload(ns, load_profile(path)), connections=ns.connections, rates=ns.rate,
                           duration_s=ns.duration)
     plan = make_plan(profile, runtimes=ns.runtimes, workloads=ns.workloads, runs=ns.runs)
     err = stderr_console()

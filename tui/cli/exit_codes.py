@@ -22,8 +22,9 @@ def exit_code_for(err: BaseException) -> ExitCode:
     from wasmscope.workloads.advice.rules import RulesError
     from wasmscope.workloads.bench import UsageError
     from wasmscope.workloads.errors import Cancelled, RuntimeUnavailable
+    from wasmscope.workloads.runtimes.options import OptionError
 
-    if isinstance(err, (ProfileError, UsageError, AnswersError, RulesError)):
+    if isinstance(err, (ProfileError, UsageError, AnswersError, RulesError, OptionError)):
         return ExitCode.USAGE
     if isinstance(err, RuntimeUnavailable):
         return ExitCode.UNAVAILABLE

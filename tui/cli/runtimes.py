@@ -20,11 +20,11 @@ def run(ns: argparse.Namespace) -> ExitCode:
 
     from wasmscope.workloads.bench import describe_runtimes
     from wasmscope.workloads.model.results import Results
-    from wasmscope.workloads.runtimes import KNOWN_RUNTIMES, create_adapter
+    from wasmscope.workloads.runtimes import create_adapter, known_runtimes
 
     from ..render.tables import runtimes_table
 
-    adapters = {n: create_adapter(n) for n in KNOWN_RUNTIMES}
+    adapters = {n: create_adapter(n) for n in known_runtimes()}
     try:
         res = Results(profile="", started_at="", runtimes=describe_runtimes(adapters))
     finally:

@@ -26,11 +26,11 @@ def run(ns: argparse.Namespace) -> ExitCode:
     from wasmscope.workloads.bench import UsageError, check_runtime_names
     from wasmscope.workloads.measurements.control import RunControl
     from wasmscope.workloads.measurements.sandbox import CAPABILITIES, SETTINGS, run_sandbox
-    from wasmscope.workloads.runtimes import KNOWN_RUNTIMES
+    from wasmscope.workloads.runtimes import known_runtimes
 
     from ..render.sandbox import sandbox_report
 
-    runtimes = check_runtime_names(ns.runtimes or KNOWN_RUNTIMES)
+    runtimes = check_runtime_names(ns.runtimes or known_runtimes())
     for s in ns.settings:
         if s not in SETTINGS:
             raise UsageError(f"--settings: unknown setting {s!r} (expected {' or '.join(SETTINGS)})")

@@ -36,7 +36,7 @@ def measurement_table(results: Results, name: str, reference: dict | None = None
         out.add_column(c.label, justify="right", style="dim" if c.article else None)
     for row in view.table.rows:
         out.add_row(m.row_label(view, row), *[styled(cell) for cell in row_cells(m, view, row, columns)])
-    out.caption = "\n".join(line for line in m.caption(view) if line)
+    out.caption = "\n".join(line for line in m.full_caption(view) if line)
     return out
 
 

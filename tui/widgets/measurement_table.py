@@ -59,7 +59,7 @@ class MeasurementTable(Vertical):
             dt.move_cursor(row=min(cursor, dt.row_count - 1), animate=False)
         self.query_one(".title", Label).update(m.heading(view))
         caption = "" if provisional or any(r.status == MEASURING for r in view.table.rows) else \
-            "\n".join(line for line in m.caption(view) if line)
+            "\n".join(line for line in m.full_caption(view) if line)
         self.query_one(".caption", Static).update(caption)
 
     def cell(self, row_key: str, column: str) -> str:

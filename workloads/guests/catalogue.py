@@ -11,9 +11,10 @@ import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Sequence
 
 from ..errors import WorkloadError
+from .run_spec import Expect, Grant
 
 PACKAGE_DIR = Path(str(resources.files(__package__)))
 WASM_DIR = PACKAGE_DIR / "wasm"
@@ -35,7 +36,27 @@ class Workload:
     args: tuple[str, ...] = ()  # default argv after the program name
     ready: str | None = None  # stdout line prefix a `serve` workload prints once ready
     network: bool = False
+    # A listening workload's arguments where the guest binds its own socket: {port} and {host}
+    # filled in by the runtime's adapter (a pre-opened socket needs none of them).
+    listen_args: tuple[str, ...] = ()
     builtin: bool = False
+    # -- how a user's program runs (the same on every runtime) ---------------------------------
+    env: tuple[tuple[str, str], ...] = ()  # the guest's environment (nothing else of ours)
+    stdin: bytes | None = None  # the guest's stdin (from a file or given as text)
+    dirs: tuple[Grant, ...] = ()  # host directories granted to the guest
+    native: tuple[str, ...] = ()  # the same program as a host command (the native baseline)
+    command: tuple[str, ...] = ()  # the container's command in `image` (its entrypoint kept)
+    measure: tuple[str, ...] = ()  # the measurements that apply (empty: those of its kind)
+    expect: Expect | None = None  # what a run must produce to count (None: exit code 0)
+
+    def argv(self, builtin_args: Sequence[str]) -> list[str]:
+        """A run's arguments: a built-in workload takes the measurement's own (fib's N, idle's
+        MiB); a user's program always gets exactly its own `args`, never hidden ones."""
+        return list(builtin_args) if self.builtin else list(self.args)
+
+    @property
+    def is_users(self) -> bool:
+        return not self.builtin
 
     def source_hash(self) -> str:
         """Short content hash of the C source; keys native binaries and image tags."""
@@ -62,6 +83,7 @@ def builtin_workloads() -> dict[str, Workload]:
             module=WASM_DIR / f"{name}.wasm",
             ready=entry.get("ready"),
             network=bool(entry.get("network", False)),
+            listen_args=tuple(entry.get("listen_args", ())),
             builtin=True,
         )
     return out
@@ -69,24 +91,16 @@ def builtin_workloads() -> dict[str, Workload]:
 
 
 
-def user_workload(name: str, *, base: Workload | None, module: Path | None, image: str | None,
-                  args: tuple[str, ...] = (), kind: Kind | None = None,
-                  ready: str | None = None, description: str = "") -> Workload:
-    """A profile's own workload.
+def user_workload(name: str, *, base: Workload | None, **fields) -> Workload:
+    """A profile's own workload (`fields`: any of Workload's, as the profile gave them).
 
-    Its artifacts (module, image) replace the built-in's entirely, so a row never mixes the
-    user's code with ours; description, kind, args and ready marker are inherited.
+    Its artifacts (module, image, source, native command) replace the built-in's entirely, so a
+    row never mixes the user's code with ours; description, kind, args, ready marker, network
+    and listen arguments are inherited where the profile does not set them.
     """
+    given = {k: v for k, v in fields.items() if v not in (None, "", ())}
     if base is not None:
-        return Workload(
-            name=name,
-            description=description or base.description,
-            kind=kind or base.kind,
-            module=module,
-            image=image,
-            args=args or base.args,
-            ready=ready if ready is not None else base.ready,
-            network=base.network,
-        )
-    return Workload(name=name, description=description or f"user workload {name}",
-                    kind=kind or "run", module=module, image=image, args=args, ready=ready)
+        inherited = {k: getattr(base, k) for k in ("description", "kind", "args", "ready", "network", "listen_args")}
+        return Workload(name=name, **{**inherited, **given})
+    given.setdefault("description", f"user workload {name}")
+    return Workload(name=name, **given)

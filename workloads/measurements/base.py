@@ -17,7 +17,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Sequence
 
-from ..model.results import OK, UNAVAILABLE, Results, Row, Table
+from ..model.format import fmt_ms
+from ..model.results import DIFFERENT, OK, UNAVAILABLE, Results, Row, Table
 from ..model.samples import Sample
 
 if TYPE_CHECKING:
@@ -192,7 +193,12 @@ class Measurement(ABC):
 
     def row_label(self, view: View, row: Row) -> str:
         """The row's name in the table (a mark such as ⚠ where a figure needs a caveat)."""
-        return view.label(row)
+        return view.label(row) + (" ≠" if row.status == DIFFERENT else "")
+
+    def full_caption(self, view: View) -> list[str]:
+        """The caption, then what every table of a user's program adds: whether the runtimes
+        produced the same output, and what a first run with compile cost."""
+        return [*self.caption(view), *output_lines(view), *first_run_lines(view)]
 
     def chart_label(self, view: View, row: Row) -> str:
         """A short name under a bar: 'Docker (runc) — host network' → 'Docker host network'."""
@@ -201,7 +207,7 @@ class Measurement(ABC):
 
     def shows_figures(self, row: Row) -> bool:
         """Whether the row's cells are figures (else its first cell says why it has none)."""
-        return row.status == OK
+        return row.status in (OK, DIFFERENT)
 
     def fmt(self, value: float | None) -> str:
         """The headline figure with its unit (charts, provisional rows)."""
@@ -235,6 +241,10 @@ def row_cells(m: Measurement, view: View, row: Row, columns: Sequence[Column]) -
     """A row's cells for these columns (the row-name column excluded). A row that did not
     measure says why in its first column that is not `always`, and leaves the rest empty; a
     provisional row shows its own figures and 'measuring… n=K' where the comparisons will be."""
+    if row.status == DIFFERENT:  # figures, but no comparison: it did not compute the same thing
+        first_compare = next((c for c in columns if c.compares), None)
+        return [Cell("different output", "warn") if c is first_compare else Cell("") if c.compares
+                else cell_of(c.cell(view, row)) for c in columns]
     if row.status == MEASURING:
         first_compare = next((c for c in columns if c.compares), None)
         return [Cell(f"measuring… n={len(row.samples)}", "note") if c is first_compare
@@ -248,6 +258,35 @@ def row_cells(m: Measurement, view: View, row: Row, columns: Sequence[Column]) -
         return [Cell(why, "note") if c is first
                 else cell_of(c.cell(view, row)) if (c.always or c.article) else Cell("") for c in columns]
     return [cell_of(c.cell(view, row)) for c in columns]
+
+
+def output_lines(view: View) -> list[str]:
+    """Whether the runtimes' outputs agreed (stdout and written files, hashed)."""
+    rows = [r for r in view.table.rows if "output" in r.facts]
+    if not rows:
+        return []
+    same = [view.name(r.runtime) for r in rows if r.facts.get("output_matches")]
+    lines = []
+    if same:
+        what = ", ".join(k for k in rows[0].facts["output"]) or "nothing compared"
+        lines.append(f"Same output ({what}; hashed): {', '.join(same)}.")
+    for r in rows:
+        if r.status == DIFFERENT or r.facts.get("output_accepted"):
+            how = "accepted, kept in the ratios" if r.facts.get("output_accepted") else "left out of the ratios"
+            lines.append(f"≠ {view.name(r.runtime)}: different output — {r.facts['output_difference']} ({how}).")
+        elif r.facts.get("output_varies"):
+            lines.append(f"{view.name(r.runtime)}: output varied from run to run (not compared).")
+    return lines
+
+
+def first_run_lines(view: View) -> list[str]:
+    """What the first run with compile cost, beside the cached runs' median."""
+    lines = []
+    for r in view.table.rows:
+        if "first_run_ms" in r.facts and r.value is not None and view.table.unit == "ms":
+            lines.append(f"{view.name(r.runtime)}: first run includes compile: {fmt_ms(r.facts['first_run_ms'])}; "
+                         f"cached {fmt_ms(r.value)} (median) — {r.facts['compile_cache']}.")
+    return lines
 
 
 def _noted(cell: Cell) -> Cell:

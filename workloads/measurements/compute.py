@@ -12,6 +12,7 @@ from ..model.samples import GuestTime
 from ..model.stats import summarize
 from . import cells
 from .base import BarChart, Column, Measurement, Plan, View
+from .outputs import row_facts
 from .timing import interleaved, ordered
 
 if TYPE_CHECKING:
@@ -31,10 +32,13 @@ def guest_ms(stdout: str, wall_ms: float) -> float:
 
 def measure_compute(adapters: dict[str, "RuntimeAdapter"], workload, n: int, *, runs: int, warmup: int,
                     timeout_s: float, control: "RunControl") -> Table:
-    """fib(n) on every runtime, interleaved; the figure is the guest-reported time."""
-    args = [str(n)]
-    table = Table("compute", "ms", workload.name, args,
-                  what=f"time inside the guest for {workload.name}({n}), median of the runs")
+    """fib(n) on every runtime, interleaved; the figure is the guest-reported time (a user's
+    program, which reports none, is timed whole: its own arguments, the wall time)."""
+    args = workload.argv([str(n)])
+    what = (f"time inside the guest for {workload.name}({n}), median of the runs" if workload.builtin else
+            f"wall time of `{' '.join([workload.name, *args])}`, start-up included (a program of your own "
+            "reports no time of its own), median of the runs")
+    table = Table("compute", "ms", workload.name, args, what=what)
     runs_by = interleaved(adapters, workload, args, runs=runs, warmup=warmup, timeout_s=timeout_s,
                           table=table, control=control,
                           sample=lambda name, res: GuestTime("compute", name, ms=guest_ms(res.stdout, res.total_ms)))
@@ -43,7 +47,8 @@ def measure_compute(adapters: dict[str, "RuntimeAdapter"], workload, n: int, *, 
         counts = "guest-reported time" if all(ELAPSED.search(r.stdout) for r in res) else "wall time incl. start"
         stats = {k: round(v, 4) for k, v in summarize(guest).items()}
         stats["wall_median"] = round(statistics.median(r.total_ms for r in res), 4)
-        table.rows.append(Row(name, OK, value=stats["median"], stats=stats, samples=guest, counts=counts))
+        table.rows.append(Row(name, OK, value=stats["median"], stats=stats, samples=guest, counts=counts,
+                              facts=row_facts(res)))
     return ordered(table, adapters)
 
 

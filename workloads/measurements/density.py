@@ -223,13 +223,11 @@ class InstancesTarget(Target):
 
 
 def make_target(adapter: RuntimeAdapter, workload: Workload, kib: int) -> Target:
-    """Embedded wasmtime hosts many instances in one process; every other runtime starts one
-    process (or container) per instance through its adapter."""
-    if adapter.name == "wasmtime":
-        from ..runtimes.wasmtime_engine import compiled_module_path, make_engine
-
-        assert workload.module is not None
-        cwasm = compiled_module_path(make_engine(), workload.module)
+    """A runtime with a module one host can instantiate many times (embedded wasmtime) hosts
+    them in one process; every other runtime starts one process (or container) per instance
+    through its adapter."""
+    cwasm = adapter.many_instance_module(workload)
+    if cwasm is not None:
         return HostTarget(str(cwasm), kib)
     return InstancesTarget(adapter, workload, [f"{kib}k"])
 

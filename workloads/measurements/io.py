@@ -20,7 +20,7 @@ from ..load.pinning import pin_process_tree, split_cores
 from ..model.format import fmt_ms, fmt_rps
 from ..model.results import FAILED, OK, UNSUPPORTED, Results, Row, Table
 from ..model.samples import LoadRound, LoadTick
-from ..runtimes import create_adapter
+from ..runtimes import adapter_class
 from ..runtimes.base import RuntimeAdapter
 from ..runtimes.processes import rss_uss
 from . import io_show as show
@@ -34,7 +34,8 @@ SERVER, PER_REQUEST = "server", "per-request"
 MODELS = (SERVER, PER_REQUEST)
 FRONT = show.FRONT  # the row of the front's own ceiling: not a runtime
 MIB = 1024 * 1024
-SPAWNERS = {"native": "native", "wasmtime": "wasmtime", "docker": "docker"}  # runtime -> spawner
+HOST_NETWORK, COMPONENT = "host network", "wasmtime serve"  # variants of the server model
+VARIANT_SHORT = {HOST_NETWORK: "host", COMPONENT: "serve"}  # a variant's word under a chart bar
 
 
 @dataclass
@@ -150,39 +151,32 @@ def _targets(adapters: dict[str, RuntimeAdapter], profile: "Profile", models: li
         http = profile.workload(io.server_workload)
         for name, adapter in adapters.items():
             reason = adapter.supports(http)
-            if reason is None and not adapter.CAN_LISTEN:
-                reason = "cannot serve a listening socket"
             if reason is not None:
                 rows.append(Row(name, UNSUPPORTED, reason, model=SERVER))
                 continue
-            if adapter.kind == "container":
-                targets.append(Target(name, SERVER, "", _server(adapter, http, ["8080"])))
-                host = create_adapter(name, {**adapter.options, "network": "host"})
+            targets.append(Target(name, SERVER, "", _server(adapter, http)))
+            host = adapter.host_network_variant()
+            if host is not None:
                 extra.append(host)
-                targets.append(Target(name, SERVER, "host network",
-                                      _server(host, http, ["0", "127.0.0.1"])))
-            elif adapter.kind == "native":
-                targets.append(Target(name, SERVER, "", _server(adapter, http, ["0", "127.0.0.1"])))
-            else:
-                targets.append(Target(name, SERVER, "", _server(adapter, http, [])))
-        cli = adapters.get("wasmtime-cli")
-        if cli is not None and io.serve_component:
-            targets.append(Target("wasmtime-cli", SERVER, "wasmtime serve",
-                                  _serve_component(cli, server_cpus)))
+                targets.append(Target(name, SERVER, HOST_NETWORK, _server(host, http)))
+        if io.serve_component:
+            for name, adapter in adapters.items():
+                if adapter.COMPONENT_HOST:
+                    targets.append(Target(name, SERVER, COMPONENT, _serve_component(adapter, server_cpus)))
     if PER_REQUEST in models:
         targets.append(Target(FRONT, PER_REQUEST, "no instance", _front("none", io, server_cpus)))
         for name, adapter in adapters.items():
-            spawner = SPAWNERS.get(name)
-            if spawner is None:
-                rows.append(Row(name, UNSUPPORTED, "the per-request front has spawners for native, embedded wasmtime and Docker only",
+            if not adapter.SPAWNER:
+                rows.append(Row(name, UNSUPPORTED, f"the per-request front has no spawner for {adapter.display_name}",
                                 model=PER_REQUEST))
                 continue
-            targets.append(Target(name, PER_REQUEST, "", _front(spawner, io, server_cpus)))
+            targets.append(Target(name, PER_REQUEST, "", _front(adapter.SPAWNER, io, server_cpus)))
     return targets, rows
 
 
-def _server(adapter: RuntimeAdapter, workload, args: list[str]) -> Callable[[], Served]:
+def _server(adapter: RuntimeAdapter, workload) -> Callable[[], Served]:
     def start() -> Served:
+        args = adapter.server_args(workload)
         adapter.prepare(workload)
         inst = adapter.start(workload, args)
         port = served_port(inst)
@@ -215,12 +209,11 @@ def served_host(inst) -> Served:
                   {"command": inst.command_line()})
 
 
-def _serve_component(cli_adapter: RuntimeAdapter, cpus: set[int] | None) -> Callable[[], Served]:
+def _serve_component(adapter: RuntimeAdapter, cpus: set[int] | None) -> Callable[[], Served]:
     def start() -> Served:
-        from ..guests.components.builder import serve_component
+        from ..guests.components.builder import component_path
 
-        inst = serve_component(cli_adapter.cli().path, cpus=cpus)  # type: ignore[attr-defined]
-        return served_host(inst)
+        return served_host(adapter.serve_component(component_path(), cpus=cpus))
     return start
 
 
@@ -346,13 +339,14 @@ def steps(io: "IoSpec", n_targets: int) -> int:
 
 
 def _target_count(models: list[str], runtimes: Sequence[str]) -> int:
-    """Roughly how many I/O targets: each runtime once per model, Docker's host-network and
-    `wasmtime serve` rows, and the front's ceiling."""
+    """Roughly how many I/O targets: each runtime once per model, the host-network and
+    component-serving rows, and the front's ceiling."""
+    classes = [adapter_class(r) for r in runtimes]
     count = 0
     if SERVER in models:
-        count += len(runtimes) + ("docker" in runtimes) + ("wasmtime-cli" in runtimes)
+        count += sum(1 + (c.kind == "container") + c.COMPONENT_HOST for c in classes)
     if PER_REQUEST in models:
-        count += 1 + len([r for r in runtimes if r in SPAWNERS])
+        count += 1 + sum(1 for c in classes if c.SPAWNER)
     return count
 
 
@@ -408,7 +402,7 @@ class HttpIo(Measurement):
         return show.label(view, row)
 
     def chart_label(self, view: View, row: Row) -> str:
-        return show.chart_label(view, row)
+        return show.chart_label(view, row, VARIANT_SHORT)
 
     def caption(self, view: View) -> list[str]:
         return show.caption(view)

@@ -133,12 +133,16 @@ def sweep_figure(view: View) -> LineFigure | None:
     return LineFigure(f"HTTP: p99 latency against throughput (sweep over {level})", "requests/s", "p99 ms", series)
 
 
-SHORT = {"wasmtime": "wt", "wasmtime-cli": "wt-cli", "host network": "host", "wasmtime serve": "serve"}
+def short_name(runtime: str) -> str:
+    """The runtime's CHART_NAME, else its registry name (also for one not registered now)."""
+    from ..runtimes import REGISTRY, adapter_class
+
+    return (adapter_class(runtime).CHART_NAME if runtime in REGISTRY else "") or runtime
 
 
-def chart_label(view: View, row: Row) -> str:
+def chart_label(view: View, row: Row, variants: dict[str, str]) -> str:
     """A label under an I/O bar (≤ 12 characters): runtime, variant, ·req for per-request."""
-    words = [SHORT.get(row.runtime, row.runtime)]
+    words = [short_name(row.runtime)]
     if row.variant and row.runtime != FRONT:
-        words.append(SHORT.get(row.variant, row.variant))
+        words.append(variants.get(row.variant, row.variant))
     return " ".join(words) + ("·req" if row.model == "per-request" and row.runtime != FRONT else "")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from ..errors import Cancelled, WasmscopeError
 from ..guests.catalogue import Workload
 from ..model.format import fmt_mib
-from ..model.results import FAILED, OK, Row, Table
+from ..model.results import FAILED, OK, UNSUPPORTED, Row, Table
 from ..model.samples import MemorySample
 from ..runtimes.base import MemoryReading, RuntimeAdapter
 from . import cells
@@ -48,8 +48,11 @@ def summarize_readings(readings: list[MemoryReading]) -> dict[str, float]:
 def measure_memory(adapters: dict[str, RuntimeAdapter], workload: Workload, mib: int, *,
                    samples: int, interval_s: float, control: RunControl,
                    ready_timeout_s: float = 60.0, seed: int | None = None) -> Table:
-    """Start the workload on each runtime, sample its memory `samples` times, stop it."""
-    args = [str(mib)]
+    """Start the workload on each runtime, sample its memory `samples` times, stop it (a
+    program that runs to exit: its peak RSS over `samples` runs instead)."""
+    args = workload.argv([str(mib)])
+    if workload.kind == "run":
+        return measure_peak(adapters, workload, args, runs=samples, control=control, seed=seed)
     table = Table("memory", "MiB", workload.name, args,
                   what=f"RSS of a running {workload.name} instance that touched {mib} MiB (median of samples)")
     ready = prepare_runtimes(adapters, workload, table, control)
@@ -84,6 +87,57 @@ def measure_memory(adapters: dict[str, RuntimeAdapter], workload: Workload, mib:
                               samples=[round(r.instance_rss / MIB, 3) for r in readings],
                               counts=readings[-1].counts))
     return table
+
+
+def measure_peak(adapters: dict[str, RuntimeAdapter], workload: Workload, args: list[str], *, runs: int,
+                 control: RunControl, timeout_s: float = 60.0, seed: int | None = None) -> Table:
+    """A program that runs to exit: its peak memory per run, median of `runs` runs per runtime
+    (each row says what its peak counts: a process's RSS, a container's cgroup, linear memory)."""
+    table = Table("memory", "MiB", workload.name, args,
+                  what=f"peak memory of a run of {workload.name} to exit (median of {runs} runs)")
+    ready = prepare_runtimes(adapters, workload, table, control)
+    order = list(ready)
+    random.Random(seed).shuffle(order)
+    for name in order:
+        control.check()
+        try:
+            table.rows.append(_peak_row(name, ready[name], workload, args, runs, timeout_s, control))
+        except Cancelled:
+            raise
+        except WasmscopeError as err:
+            table.rows.append(Row(name, FAILED, str(err)))
+        control.step(f"memory: {name}")
+    return table
+
+
+def _peak_row(name: str, adapter: RuntimeAdapter, workload: Workload, args: list[str], runs: int,
+              timeout_s: float, control: RunControl) -> Row:
+    from .misbehave import PeakSampler
+    from .outputs import row_facts, run_checked
+
+    if not adapter.PEAK_COUNTS:
+        return Row(name, UNSUPPORTED, f"{adapter.display_name} runs guests in a worker shared by its runs: "
+                                      "no peak of one run to read")
+    results, peaks = [], []
+    for _ in range(runs):
+        control.check()
+        sampler = PeakSampler(adapter) if adapter.kind == "container" else None
+        with adapter.peak_measured():
+            if sampler is not None:
+                with sampler:
+                    res = run_checked(adapter, workload, args, timeout_s)
+            else:
+                res = run_checked(adapter, workload, args, timeout_s)
+        peak = res.peak_rss if res.peak_rss is not None else (sampler.peak if sampler else 0)
+        if peak:
+            peaks.append(peak / MIB)
+            control.sample(MemorySample("memory", name, mib=peak / MIB))
+        results.append(res)
+    if not peaks:
+        return Row(name, FAILED, "no peak was read (the run ended before the first sample)")
+    value = round(statistics.median(peaks), 3)
+    return Row(name, OK, value=value, stats={"instance_rss_mib": value, "peak_max_mib": round(max(peaks), 3)},
+               samples=[round(p, 3) for p in peaks], counts=adapter.PEAK_COUNTS, facts=row_facts(results))
 
 
 class Memory(Measurement):

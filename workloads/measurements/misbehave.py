@@ -50,27 +50,6 @@ TICK_S = 0.005  # the responsiveness ticker's period
 SAMPLE_S = 0.01  # the memory sampler's period
 STEPS_PER_RUNTIME = 2 + len(CRASH_MODES)
 
-# What stops a hog on each runtime, in plain words. A runtime missing here gets no limit.
-KNOBS: dict[str, str] = {
-    "wasmtime": "store limit (Store.set_limits memory_size): memory.grow returns -1 past it",
-    "wasmtime-cli": "-W max-memory-size: memory.grow returns -1 past it",
-    "wasmtime-cli-nocache": "-W max-memory-size: memory.grow returns -1 past it",
-    "wasmtime-cli-aot": "-W max-memory-size: memory.grow returns -1 past it",
-    "native": "RLIMIT_AS (ulimit -v), set between fork and exec: mmap/brk fail past it",
-    "docker": "cgroup memory limit (--memory, --memory-swap the same): the kernel OOM-kills",
-    "docker-crun": "cgroup memory limit (--memory, --memory-swap the same): the kernel OOM-kills",
-    "docker-debian": "cgroup memory limit (--memory, --memory-swap the same): the kernel OOM-kills",
-    "podman": "cgroup memory limit (--memory, --memory-swap the same): the kernel OOM-kills",
-    "docker-wasm": "cgroup memory limit of the shim's container",
-    "wasmedge": "--memory-page-limit (64 KiB pages): memory.grow fails past it",
-}
-NO_KNOB: dict[str, str] = {
-    "wamr": "none: `wamr run` has no memory option (its --heap-size is 'reserved, currently ignored')",
-    "wasmer": "none: wasmer-sdk 0.5 offers no memory limit for a sandbox",
-    "wasm3": "none: pywasm3 exposes no memory limit",
-    "node": ("none used: V8's --wasm-max-mem-pages exists, but node 20 here crashed (V8 fatal error or "
-             "SIGSEGV) while a node:wasi guest's memory grew, with or without it"),
-}
 
 
 @dataclass(frozen=True)
@@ -306,17 +285,16 @@ def idle_gap(ticker: GapTicker, seconds: float = 0.5) -> float:
     return ticker.take()
 
 
-def _knob(name: str) -> tuple[str, bool]:
+def _knob(adapter: RuntimeAdapter) -> tuple[str, bool]:
     """The runtime's memory knob in words, and whether it has one."""
-    if name in KNOBS:
-        return KNOBS[name], True
-    return NO_KNOB.get(name, "none known to wasmscope"), False
+    if adapter.MEMORY_LIMIT:
+        return adapter.MEMORY_LIMIT, True
+    return adapter.NO_MEMORY_LIMIT, False
 
 
 def hog_adapter(adapter: RuntimeAdapter, limit_mib: int) -> RuntimeAdapter:
-    """A fresh adapter of the same runtime and options with the memory limit switched on."""
-    return create_adapter(adapter.name, {**adapter.options, "memory_limit_mib": limit_mib,
-                                          "rlimit_as_mib": limit_mib})
+    """A fresh adapter of the same runtime and options with its memory limit switched on."""
+    return create_adapter(adapter.name, {**adapter.options, adapter.MEMORY_LIMIT_OPTION: limit_mib})
 
 
 def measure_runtime(adapter: RuntimeAdapter, workloads: dict[str, Workload], spec: MisbehaveSpec,
@@ -324,7 +302,7 @@ def measure_runtime(adapter: RuntimeAdapter, workloads: dict[str, Workload], spe
     """spin, hog and the crash modes on one runtime, as one row."""
     control = control or RunControl()
     name = adapter.name
-    knob, has_knob = _knob(name)
+    knob, has_knob = _knob(adapter)
     facts: dict[str, Any] = {"memory_knob": knob, "idle_gap_ms": round(idle_gap_ms, 3)}
     problems: list[str] = []
 

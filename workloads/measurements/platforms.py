@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..errors import Cancelled, WasmscopeError, WorkloadError
+from ..guests.catalogue import Workload
 from ..load.pinning import pin_process_tree, split_cores
 from ..model.format import fmt_mib, fmt_ms, fmt_rps
 from ..model.results import FAILED, OK, UNAVAILABLE, UNSUPPORTED, Row, Table
@@ -75,16 +76,15 @@ def platforms(adapters: dict[str, "RuntimeAdapter"], profile: "Profile",
     """The hosts that can run here, and rows saying why the others cannot."""
     out: list[Platform] = []
     rows: list[Row] = []
-    cli = adapters.get("wasmtime-cli")
-    if cli is not None:
+    host = next((a for a in adapters.values() if a.COMPONENT_HOST), None)
+    if host is not None:
         for mode, label in (("default", "wasmtime serve"), ("pooling", "wasmtime serve (pooling allocator)")):
             out.append(Platform(f"wasmtime-serve{'' if mode == 'default' else '-' + mode}", label, "wasm",
-                                _wasmtime_serve(cli, mode, cpus)))
+                                _wasmtime_serve(host, mode, cpus)))
+        out.append(Platform("wasmcloud", "wasmCloud (wash dev)", "wasm", _wasmcloud(cpus)))  # the same component
     else:
-        rows.append(Row("wasmtime-serve", UNAVAILABLE, "needs the wasmtime-cli runtime in this run",
-                        facts={"display": "wasmtime serve"}))
-    if cli is not None:  # the same component: shown beside wasmtime serve
-        out.append(Platform("wasmcloud", "wasmCloud (wash dev)", "wasm", _wasmcloud(cpus)))
+        rows.append(Row("wasmtime-serve", UNAVAILABLE, "needs a runtime that serves wasi:http components "
+                        "(the wasmtime CLI) in this run", facts={"display": "wasmtime serve"}))
     from ..platforms.detect import detect_all
 
     displays = {"spin": "Fermyon Spin", "spinkube": "SpinKube", "docker-wasm-shims": "Docker + runwasi shims",
@@ -96,14 +96,13 @@ def platforms(adapters: dict[str, "RuntimeAdapter"], profile: "Profile",
                                                       "yet", facts={"display": display}))
         else:
             rows.append(Row(status.name, UNAVAILABLE, f"{status.reason} — {status.hint}", facts={"display": display}))
-    docker = adapters.get("docker")
-    if docker is not None:
+    by_role = {a.BASELINE_FOR: a for a in adapters.values() if a.BASELINE_FOR}
+    if "container" in by_role:
         out.append(Platform("python-container", "CPython in a container (Debian base)", "container",
-                            _python_container(docker, cpus)))
-    native = adapters.get("native")
-    if native is not None:
+                            _python_container(by_role["container"], cpus)))
+    if "native" in by_role:
         out.append(Platform("native-http", "native C server (reference)", "native",
-                            _native(native, profile.workload(profile.io.server_workload))))
+                            _native(by_role["native"], profile.workload(profile.io.server_workload))))
     return out, rows
 
 
@@ -113,12 +112,9 @@ def _component() -> Path:
     return component_path()
 
 
-def _wasmtime_serve(cli_adapter: "RuntimeAdapter", mode: str, cpus: set[int] | None) -> Callable[[], tuple[Served, float]]:
+def _wasmtime_serve(host: "RuntimeAdapter", mode: str, cpus: set[int] | None) -> Callable[[], tuple[Served, float]]:
     def start() -> tuple[Served, float]:
-        from ..guests.components.builder import serve_component
-
-        component = _component()
-        inst = serve_component(cli_adapter.cli().path, cpus=cpus, mode=mode, component=component)  # type: ignore[attr-defined]
+        inst = host.serve_component(_component(), cpus=cpus, mode=mode)
         return served_host(inst), inst.started_ms
     return start
 
@@ -132,46 +128,45 @@ def _wasmcloud(cpus: set[int] | None) -> Callable[[], tuple[Served, float]]:
     return start
 
 
-def _python_container(docker: "RuntimeAdapter", cpus: set[int] | None) -> Callable[[], tuple[Served, float]]:
+PYTHON_MEMORY_MIB = 256
+
+
+def python_http_workload() -> Workload:
+    """The Python handler as a container workload: CPython from a Debian base serving it."""
+    from ..guests.catalogue import SOURCE_DIR
+
+    return Workload("python-http", "CPython http.server answering as the Python component does", kind="serve",
+                    source=SOURCE_DIR / "http_server.py", ready="ready", network=True,
+                    listen_args=("{port}", "{host}"))
+
+
+def _python_container(container: "RuntimeAdapter", cpus: set[int] | None) -> Callable[[], tuple[Served, float]]:
+    """The container runtime's own adapter (its hardening, labels and cleanup) with a smaller
+    memory limit, pinned to the servers' cores."""
     def start() -> tuple[Served, float]:
-        from ..system import sessions
-        from ..guests.catalogue import SOURCE_DIR
-        from ..guests.images import ensure_python_http_image
-        from ..runtimes import docker_engine
+        from ..runtimes import create_adapter
 
-        client = docker.client()  # type: ignore[attr-defined]
-        image = ensure_python_http_image(client, SOURCE_DIR / "http_server.py")
-        t0 = time.perf_counter()
-        container = client.containers.create(
-            image, command=["8080"], labels=sessions.session_labels(**{"wasmscope.workload": "python-http"}),
-            read_only=True, cap_drop=["ALL"], security_opt=["no-new-privileges"], user=docker_engine.NOBODY, mem_limit="256m",
-            ports={"8080/tcp": ("127.0.0.1", None)}, detach=True,
-            **({"cpuset_cpus": ",".join(map(str, sorted(cpus)))} if cpus else {}))
+        pinned = {"cpus": ",".join(map(str, sorted(cpus)))} if cpus else {}
+        adapter = create_adapter(container.name, {**container.options, "memory_limit_mib": PYTHON_MEMORY_MIB, **pinned})
+        workload = python_http_workload()
         try:
-            container.start()
-            container.reload()
-            port = int(container.attrs["NetworkSettings"]["Ports"]["8080/tcp"][0]["HostPort"])
-
-            def gone() -> str | None:
-                container.reload()
-                if container.status in ("created", "running"):
-                    return None
-                logs = container.logs().decode(errors="replace").strip().splitlines()
-                return logs[-1] if logs else container.status
-
-            ms = first_200(port, t0, gone=gone)
+            adapter.prepare(workload)
+            t0 = time.perf_counter()
+            inst = adapter.start(workload, adapter.server_args(workload))
+            port = served_port(inst)
+            if not port:
+                raise WorkloadError(f"{adapter.display_name} started {workload.name} but no port is known")
+            ms = first_200(port, t0, gone=lambda: None if inst.alive() else "the container exited")
         except BaseException:
-            container.remove(force=True)
+            adapter.close()
             raise
-        container.reload()
-        pid = int((container.attrs.get("State") or {}).get("Pid") or 0)
 
         def stop() -> dict[str, Any]:
-            container.remove(force=True)
+            adapter.close()
             return {}
 
-        return Served(f"http://127.0.0.1:{port}/", f"CPython 3 http.server (threads) in a container from {image}",
-                      lambda: [pid] if pid else [], stop, {"command": f"docker run -p 127.0.0.1::8080 {image} 8080"}), ms
+        return Served(f"http://127.0.0.1:{port}/", f"CPython 3 http.server (threads) in a container: {adapter.mode()}",
+                      inst.pids, stop, {"command": inst.command_line()}), ms
     return start
 
 
@@ -179,7 +174,7 @@ def _native(native: "RuntimeAdapter", workload) -> Callable[[], tuple[Served, fl
     def start() -> tuple[Served, float]:
         native.prepare(workload)
         t0 = time.perf_counter()
-        inst = native.start(workload, ["0", "127.0.0.1"])
+        inst = native.start(workload, native.server_args(workload))
         port = served_port(inst)
         if not port:
             inst.stop()
@@ -206,7 +201,6 @@ def measure_platforms(adapters: dict[str, "RuntimeAdapter"], profile: "Profile",
     table.rows.extend(rows)
     for host in hosts:
         control.check()
-        target = Target(host.name, "", "", lambda: None)  # type: ignore[arg-type, return-value]
         try:
             control.note(f"platforms: starting {host.display}")
             served, first_ms = host.start()
@@ -216,7 +210,7 @@ def measure_platforms(adapters: dict[str, "RuntimeAdapter"], profile: "Profile",
             table.rows.append(Row(host.name, FAILED, f"did not start: {str(err).splitlines()[0]}",
                                   facts={"display": host.display}))
             continue
-        target.served = served
+        target = Target(host.name, "", "", lambda s=served: s, served=served)  # loaded, never restarted
         try:
             if server_cpus:
                 for pid in served.pids():

@@ -268,8 +268,8 @@ def probe_runtime(name: str, settings: str, *, workload: Workload, listener: Lis
         connections = listener.count() - before
         now = time.time()
         for cap, _ in CAPABILITIES:
-            row.cells[cap] = classify(cap, said.get(cap), facts=facts, granted=adapter.granted_dir is not None
-                                      and adapter.GRANTS_DIR, workdir=workdir, connections=connections, now=now)
+            row.cells[cap] = classify(cap, said.get(cap), facts=facts, granted=adapter.kind == "wasm"
+                                      and adapter.granted_dir is not None and adapter.GRANTS_DIR, workdir=workdir, connections=connections, now=now)
         documented_differences(row)
         return row
     finally:

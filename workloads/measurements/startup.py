@@ -10,6 +10,7 @@ from ..model.samples import ColdStart
 from ..model.stats import summarize
 from . import cells
 from .base import BarChart, Column, Measurement, Plan, View
+from .outputs import row_facts
 from .timing import interleaved, ordered, phase_medians
 
 if TYPE_CHECKING:
@@ -22,16 +23,17 @@ if TYPE_CHECKING:
 def measure_startup(adapters: dict[str, "RuntimeAdapter"], workload, *, runs: int, warmup: int,
                     timeout_s: float, control: "RunControl") -> Table:
     """Cold start: the whole run → exit of a tiny workload, runtimes interleaved, with phases."""
-    table = Table("startup", "ms", workload.name, [],
+    args = workload.argv([])
+    table = Table("startup", "ms", workload.name, args,
                   what="run → exit of a new instance (median of the runs); phases split it")
-    runs_by = interleaved(adapters, workload, [], runs=runs, warmup=warmup, timeout_s=timeout_s,
+    runs_by = interleaved(adapters, workload, args, runs=runs, warmup=warmup, timeout_s=timeout_s,
                           table=table, control=control,
                           sample=lambda name, res: ColdStart("startup", name, ms=res.total_ms))
     for name, res in runs_by.items():
         totals = [round(r.total_ms, 4) for r in res]
         stats = {k: round(v, 4) for k, v in summarize(totals).items()}
         table.rows.append(Row(name, OK, value=stats["median"], stats=stats,
-                              phases=phase_medians(res), samples=totals))
+                              phases=phase_medians(res), samples=totals, facts=row_facts(res)))
     return ordered(table, adapters)
 
 

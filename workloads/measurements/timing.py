@@ -16,6 +16,7 @@ from ..model.results import FAILED, UNSUPPORTED, Row, Table
 from ..model.samples import Sample
 from ..runtimes.base import RunResult, RuntimeAdapter
 from .control import RunControl
+from .outputs import run_checked
 
 
 def prepare_runtimes(adapters: dict[str, RuntimeAdapter], workload: Workload, table: Table,
@@ -52,7 +53,7 @@ def interleaved(adapters: dict[str, RuntimeAdapter], workload: Workload, args: S
         for name in order:
             control.check()
             try:
-                res = ready[name].run(workload, args, timeout_s=timeout_s)
+                res = run_checked(ready[name], workload, args, timeout_s)
             except Cancelled:
                 raise
             except WasmscopeError as err:

@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 OK, UNAVAILABLE, UNSUPPORTED, FAILED = "ok", "unavailable", "unsupported", "failed"
+# Measured, but the program's output differed from the other runtimes': figures shown, no ratios.
+DIFFERENT = "different output"
 
 
 @dataclass

@@ -1,7 +1,9 @@
 """Registry of runtime adapters.
 
 Adding a runtime: write one module with a `RuntimeAdapter` subclass, then add one line to
-`REGISTRY` below. Adapters are imported lazily so that listing names stays cheap.
+`REGISTRY` below ("module:Class"; a module name with a dot is an absolute import path, so a
+runtime can live outside this package). Adapters are imported lazily so that listing names
+stays cheap.
 """
 
 from __future__ import annotations
@@ -36,9 +38,16 @@ KNOWN_RUNTIMES: tuple[str, ...] = tuple(REGISTRY)
 def adapter_class(name: str) -> type["RuntimeAdapter"]:
     """The adapter class registered under `name` (KeyError if none is)."""
     module_name, class_name = REGISTRY[name].split(":")
-    module = import_module(f"{__name__}.{module_name}")
+    module = import_module(module_name if "." in module_name else f"{__name__}.{module_name}")
     return getattr(module, class_name)
 
 
+def known_runtimes() -> tuple[str, ...]:
+    """Every registered runtime, read now (a runtime registered after import counts)."""
+    return tuple(REGISTRY)
+
+
 def create_adapter(name: str, options: dict | None = None) -> "RuntimeAdapter":
+    """The adapter of `name` with `options` validated against what it declares (OptionError,
+    one line, otherwise)."""
     return adapter_class(name)(options)

@@ -24,7 +24,7 @@ class DockerCrunAdapter(DockerAdapter):
 
     def __init__(self, options: dict | None = None) -> None:
         opts = dict(options or {})
-        opts.setdefault("oci_runtime", self.OCI_RUNTIME)
+        opts["oci_runtime"] = opts.get("oci_runtime") or self.OCI_RUNTIME
         super().__init__(opts)
 
     def availability(self) -> Availability:

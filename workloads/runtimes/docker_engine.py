@@ -2,18 +2,15 @@
 
 Cold start is reported as the total `docker run` → exit and split into create / start /
 exited. Containers are hardened: no network unless the workload serves, read-only root,
-all capabilities dropped, no-new-privileges, a memory limit.
-
-Options: `network` ("publish" | "host"), `cpus` (a cpuset), `memory_limit_mib`,
-`oci_runtime` (an OCI runtime the engine knows, e.g. "crun"; default None = the engine's
-default, runc) and `base` ("scratch": the static binary alone; "debian": a Debian minbase
-userland built with mmdebstrap plus the dynamically linked binary). The variants registered
-as their own rows (docker-crun, docker-debian, podman) are small subclasses.
+all capabilities dropped, no-new-privileges, a memory limit. The variants registered as their
+own rows (docker-crun, docker-debian, podman) are small subclasses; the options are declared
+in `DockerAdapter.OPTIONS`.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import threading
 import time
 from contextlib import contextmanager
@@ -29,6 +26,7 @@ from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadErro
 from ..guests.images import ensure_builtin_image, ensure_user_image, host_suite
 from . import processes
 from .base import Availability, Instance, MemoryReading, RunResult, RuntimeAdapter
+from .options import Option
 
 DEFAULT_MEMORY_LIMIT_MIB = 512
 START_HINT = ("run `wasmscope doctor --fix` (it installs docker.io and starts dockerd), or by hand: "
@@ -111,26 +109,36 @@ class DockerAdapter(RuntimeAdapter):
     display_name = "Docker (runc)"
     kind = "container"
     BASELINE_FOR = "container"
-    CAN_LISTEN = True
+    SPAWNER = "docker"
+    INSTANCE_WORD = "container"
+    GRANTS_DIR = True  # bind mounts
+    READ_ONLY_DIRS = True
+    TAKES_STDIN = False  # run-to-exit containers are not attached: stdin is not wired yet
+    PEAK_COUNTS = "the container cgroup's memory high-water mark (memory.max_usage_in_bytes), sampled during the run"
     CLI = "docker"  # the command users would type, for the log
     NEEDS = ("docker-engine",)
+    MEMORY_LIMIT = "cgroup memory limit (--memory, --memory-swap the same): the kernel OOM-kills"
+    OPTIONS = (
+        Option("network", "choice", "how a serving workload is reached: a published loopback port (through "
+               "Docker's port proxy, what users do) or the host's network stack (no proxy)",
+               default="publish", choices=("publish", "host")),
+        Option("cpus", "text", "a cpuset the containers are pinned to, e.g. \"0\""),
+        Option("oci_runtime", "text", "the OCI runtime containers are created with (`docker run --runtime`); "
+               "unset = the engine's default, runc"),
+        Option("base", "choice", "scratch: the static binary alone; debian: a Debian minbase userland "
+               "(mmdebstrap) plus the dynamically linked binary", default="scratch", choices=BASES),
+        Option("sweep", "flag", "remove dead runs' containers on first contact (`wasmscope doctor` only looks)",
+               default=True),
+    )
 
     def __init__(self, options: dict | None = None) -> None:
         super().__init__(options)
-        self.memory_limit_mib = int(self.options.get("memory_limit_mib", DEFAULT_MEMORY_LIMIT_MIB))
-        # How a serving workload is reached: "publish" (a loopback port through Docker's port
-        # proxy, what users do) or "host" (the host's network stack, no proxy in the path).
-        self.network = str(self.options.get("network", "publish"))
-        if self.network not in ("publish", "host"):
-            raise WorkloadError(f"docker option network: expected 'publish' or 'host', got {self.network!r}")
-        self.cpuset = self.options.get("cpus")  # e.g. "0": pin containers to these cores
-        # The OCI runtime containers are created with (`docker run --runtime`); None = default.
-        self.oci_runtime = self.options.get("oci_runtime") or None
-        self.base = str(self.options.get("base", "scratch"))
-        if self.base not in BASES:
-            raise WorkloadError(f"{self.name} option base: expected one of {', '.join(BASES)}, got {self.base!r}")
-        # Remove dead runs' containers on first contact; `wasmscope doctor` only looks (False).
-        self.sweep = bool(self.options.get("sweep", True))
+        self.memory_limit_mib: int = self.options["memory_limit_mib"] or DEFAULT_MEMORY_LIMIT_MIB
+        self.network: str = self.options["network"]
+        self.cpuset: str | None = self.options["cpus"]
+        self.oci_runtime: str | None = self.options["oci_runtime"] or None
+        self.base: str = self.options["base"]
+        self.sweep: bool = self.options["sweep"]
         self._client = None
         self._client_error: str | None = None
         self._lock = threading.Lock()
@@ -224,10 +232,20 @@ class DockerAdapter(RuntimeAdapter):
                 f"({'host network' if self.network == 'host' else 'bridge + published loopback port'} for servers); read-only, user nobody, cap-drop ALL, no-new-privileges, "
                 f"memory limit {self.memory_limit_mib} MiB")
 
-    def supports(self, workload: Workload) -> str | None:
+    def cannot_run(self, workload: Workload) -> str | None:
         if workload.image is None and workload.source is None:
             return f"workload {workload.name!r} has neither an image nor a C source to build one"
         return None
+
+    def listen_address(self) -> tuple[str, str] | None:
+        """Published: the container's own 8080 on all its interfaces; host network: a free
+        port on loopback, as a host process."""
+        return ("0", "127.0.0.1") if self.network == "host" else (CONTAINER_PORT.split("/")[0], "0.0.0.0")
+
+    def host_network_variant(self) -> "DockerAdapter | None":
+        if self.network == "host":
+            return None
+        return type(self)({**self.options, "network": "host"})
 
     # -- images ------------------------------------------------------------------------
     def image_for(self, workload: Workload) -> str:
@@ -236,6 +254,10 @@ class DockerAdapter(RuntimeAdapter):
         reason = self.supports(workload)
         if reason:
             raise WorkloadError(reason)
+        if workload.source is not None and workload.source.suffix == ".py":
+            from ..guests.images import ensure_python_http_image  # CPython on a Debian base
+
+            return ensure_python_http_image(self.client(), workload.source)
         if self.base == "debian":
             from ..guests.images import ensure_debian_workload_image
             from ..guests.native_build import native_dynamic_binary, native_dynamic_build_key
@@ -262,12 +284,26 @@ class DockerAdapter(RuntimeAdapter):
         with self._engine_errors():
             self.image_for(workload)
 
+    def _mounts(self, workload: Workload) -> tuple[dict, str | None]:
+        """Bind mounts for the granted directories, and the working directory ("." lands at
+        /work in the container)."""
+        volumes, workdir = {}, None
+        for g in self.grants(workload):
+            target = "/work" if g.guest == "." else g.guest
+            workdir = "/work" if g.guest == "." else workdir
+            volumes[str(g.host)] = {"bind": target, "mode": "rw" if g.writable else "ro"}
+        return volumes, workdir
+
     def _create_kwargs(self, workload: Workload, args: Sequence[str]) -> dict:
+        command = [*workload.command, *args] if workload.image and workload.command else list(args)
         kw = dict(
-            command=list(args), labels=sessions.session_labels(**{"wasmscope.workload": workload.name}),
+            command=command, labels=sessions.session_labels(**{"wasmscope.workload": workload.name}),
             read_only=True, cap_drop=["ALL"], security_opt=["no-new-privileges"], user=NOBODY,
             mem_limit=f"{self.memory_limit_mib}m", memswap_limit=f"{self.memory_limit_mib}m", detach=True,
         )
+        volumes, workdir = self._mounts(workload)
+        kw.update({k: v for k, v in (("volumes", volumes), ("working_dir", workdir),
+                                      ("environment", self.guest_env(workload))) if v})
         if self.runtime_defaults:  # `docker run IMAGE`: root, default capabilities, bridge network
             for hardening in ("read_only", "cap_drop", "security_opt", "user"):
                 del kw[hardening]
@@ -295,12 +331,17 @@ class DockerAdapter(RuntimeAdapter):
                                    else f"wasmscope/{workload.name}:<key>")
         if self.oci_runtime:
             net = f"--runtime {self.oci_runtime} {net}"
+        volumes, workdir = self._mounts(workload)
+        given = [*(f"-v {h}:{v['bind']}:{v['mode']}" for h, v in volumes.items()), *([f"-w {workdir}"] if workdir else []),
+                 *(f"-e {shlex.quote(k + '=' + v)}" for k, v in self.guest_env(workload).items())]
+        tail = " ".join([image, *map(shlex.quote, [*(workload.command if workload.image else ()), *args])])
         if self.runtime_defaults:
             runtime = f"--runtime {self.oci_runtime} " if self.oci_runtime else ""
-            return (f"{self.CLI} run --rm {runtime}--memory {self.memory_limit_mib}m --label wasmscope=1 "
-                    f"{image} {' '.join(args)}").strip()
-        return (f"{self.CLI} run --rm {net} --read-only --cap-drop ALL --security-opt no-new-privileges "
-                f"--user 65534:65534 --memory {self.memory_limit_mib}m --memory-swap {self.memory_limit_mib}m --label wasmscope=1 {image} {' '.join(args)}").strip()
+            return " ".join([f"{self.CLI} run --rm {runtime}--memory {self.memory_limit_mib}m --label wasmscope=1",
+                             *given, tail])
+        return " ".join([f"{self.CLI} run --rm {net} --read-only --cap-drop ALL --security-opt no-new-privileges "
+                         f"--user 65534:65534 --memory {self.memory_limit_mib}m --memory-swap {self.memory_limit_mib}m "
+                         "--label wasmscope=1", *given, tail])
 
     def _engine_step(self, what: str, call):
         """One container step; a known engine-side failure becomes one line with its fix."""

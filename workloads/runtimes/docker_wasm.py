@@ -40,7 +40,12 @@ class DockerWasmAdapter(DockerAdapter):
     name = "docker-wasm"
     display_name = "Docker (Wasm shim)"
     kind = "wasm"
-    CAN_LISTEN = False
+    SPAWNER = ""
+    GRANTS_DIR = False  # unverified here: no shim on this machine to check how mounts reach the guest
+    READ_ONLY_DIRS = False
+    INSTANCE_WORD = "container"
+    NO_LISTEN = "a Wasm shim container gets no pre-opened listening socket for a WASI preview 1 module"
+    MEMORY_LIMIT = "cgroup memory limit of the shim's container"
     WHERE_INSTALLED = True  # a runwasi shim: no Debian package, doctor does not set it up
 
     def availability(self) -> Availability:
@@ -62,11 +67,12 @@ class DockerWasmAdapter(DockerAdapter):
         return (f"{self.oci_runtime or 'a runwasi shim'}: the module alone as a wasi/wasm image, "
                 f"run by the shim's own runtime, a container per run")
 
-    def supports(self, workload: Workload) -> str | None:
+    def cannot_run(self, workload: Workload) -> str | None:
         if workload.module is None:
             return f"workload {workload.name!r} has no .wasm module"
-        if workload.network:
-            return "a Wasm shim container gets no pre-opened listening socket for a WASI preview 1 module"
+        return None
+
+    def host_network_variant(self) -> None:
         return None
 
     def image_for(self, workload: Workload) -> str:

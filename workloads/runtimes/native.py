@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import platform
+import shlex
+import shutil
 import signal
 from typing import Sequence
 
 from ..guests.catalogue import Workload
 from ..errors import GuestFailed, WorkloadError
+from ..guests.run_spec import native_args, working_dir
 from . import processes
 from .base import Availability, Instance, RunResult, RuntimeAdapter
+from .options import Option
 
 
 class NativeAdapter(RuntimeAdapter):
@@ -17,15 +21,20 @@ class NativeAdapter(RuntimeAdapter):
     display_name = "Native process"
     kind = "native"
     BASELINE_FOR = "native"
-    CAN_LISTEN = True
+    SPAWNER = "native"
+    GRANTS_DIR = True  # the real directories: read-only ones are given as scratch copies
+    PEAK_COUNTS = "peak RSS of the process (wait4's ru_maxrss)"
     NEEDS = ("c-compiler",)
+    MEMORY_LIMIT = "RLIMIT_AS (ulimit -v), set between fork and exec: mmap/brk fail past it"
+    # not memory_limit_mib, which every benchmark sets: a limit forces a full fork (~5 ms) into
+    # every cold start, so the native baseline takes one only when asked
+    MEMORY_LIMIT_OPTION = "rlimit_as_mib"
+    OPTIONS = (Option("rlimit_as_mib", "int", "a ulimit -v (MiB) for every run: malloc fails past it; "
+                      "unset by default (it forces a full fork, ~5 ms, into every cold start)", minimum=1),)
 
     def __init__(self, options: dict | None = None) -> None:
         super().__init__(options)
-        # a ulimit -v for every run (option `rlimit_as_mib`): malloc fails past it; off by
-        # default, since setting it forces a full fork (~5 ms) into every cold start
-        limit = self.options.get("rlimit_as_mib")
-        self.rlimit_as_mib: int | None = int(limit) if limit not in (None, "") else None
+        self.rlimit_as_mib: int | None = self.options["rlimit_as_mib"]
 
     def availability(self) -> Availability:
         from ..guests.native_build import find_c_compiler
@@ -44,30 +53,47 @@ class NativeAdapter(RuntimeAdapter):
         limit = f"; RLIMIT_AS {self.rlimit_as_mib} MiB" if self.rlimit_as_mib is not None else ""
         return f"static binary, -O2, fork/exec per run{limit}"
 
-    def supports(self, workload: Workload) -> str | None:
-        if workload.source is None:
-            return f"workload {workload.name!r} has no C source to build natively"
+    def cannot_run(self, workload: Workload) -> str | None:
+        if workload.native:
+            if shutil.which(workload.native[0]) is None:
+                return f"native command {workload.native[0]!r} not found (install the program, or give its path)"
+            return None
+        if workload.source is None or workload.source.suffix != ".c":
+            return f"workload {workload.name!r} has neither a native command nor a C source to build natively"
         return None
 
-    def _binary(self, workload: Workload):
+    def _program(self, workload: Workload) -> list[str]:
+        """The program's argv head: the workload's own host command, else its C source built."""
         from ..guests.native_build import native_binary
 
         reason = self.supports(workload)
         if reason:
             raise WorkloadError(reason)
-        return native_binary(workload)
+        if workload.native:
+            return [str(shutil.which(workload.native[0])), *workload.native[1:]]
+        return [str(native_binary(workload))]
 
     def prepare(self, workload: Workload) -> None:
-        self._binary(workload)
+        self._program(workload)
+
+    def _argv(self, head: Sequence[str], workload: Workload, args: Sequence[str]) -> list[str]:
+        """The guest paths of granted directories in `args` become the real host paths."""
+        return [*head, *native_args(self.grants(workload), args)]
+
+    def _cwd(self, workload: Workload) -> str | None:
+        here = working_dir(self.grants(workload))
+        return str(here) if here else self.workdir
 
     def command_line(self, workload: Workload, args: Sequence[str] = ()) -> str:
-        return " ".join([f"./{workload.name}", *args])
+        head = list(workload.native) or [f"./{workload.name}"]
+        return shlex.join(self._argv(head, workload, args))
 
     def run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult:
-        binary = self._binary(workload)
-        res = processes.run_to_exit([str(binary), *args], timeout_s=timeout_s,
+        argv = self._argv(self._program(workload), workload, args)
+        res = processes.run_to_exit(argv, timeout_s=timeout_s,
                                     limit_as=None if self.rlimit_as_mib is None else self.rlimit_as_mib << 20,
-                                    env=self.process_env(), cwd=self.workdir,
+                                    env={**self.process_env(), **self.guest_env(workload)}, cwd=self._cwd(workload),
+                                    stdin=workload.stdin, peak=self.measuring_peak,
                                     timeout_message=f"{workload.name} (native) timed out after {timeout_s:g} s (killed)")
         if res.returncode != 0:
             why = (f"killed by signal {-res.returncode} ({signal.Signals(-res.returncode).name})" if res.returncode < 0
@@ -75,12 +101,13 @@ class NativeAdapter(RuntimeAdapter):
             last = res.stderr.strip().splitlines()[-1] if res.stderr.strip() else "no stderr"
             raise GuestFailed(f"{workload.name} (native) {why}: {last}",
                               exit_code=res.returncode, output=res.stdout + res.stderr)
-        return RunResult(0, res.stdout, res.stderr, res.total_ms, {"spawn": res.spawn_ms, "exited": res.exited_ms})
+        return res.result()
 
     def start(self, workload: Workload, args: Sequence[str] = (), *, ready_timeout_s: float = 30.0) -> Instance:
-        binary = self._binary(workload)
+        argv = self._argv(self._program(workload), workload, args)
         inst, _ = processes.launch(
-            processes.ProcessInstance, [str(binary), *args], runtime=self.name, workload=workload.name,
+            processes.ProcessInstance, argv, runtime=self.name, workload=workload.name,
             command=self.command_line(workload, args), ready_prefix=workload.ready or "ready",
-            ready_timeout_s=ready_timeout_s, what=f"{workload.name} (native)")
+            ready_timeout_s=ready_timeout_s, what=f"{workload.name} (native)",
+            env={**processes.child_env(), **self.guest_env(workload)}, cwd=self._cwd(workload))
         return self._track(inst)

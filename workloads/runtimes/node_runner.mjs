@@ -1,10 +1,10 @@
 // wasmscope's Node.js runner: runs one WASI preview 1 module through node:wasi.
 //
-//   node --no-warnings node_runner.mjs [--preopen DIR] MODULE.wasm [ARGS...]
+//   node --no-warnings node_runner.mjs [--preopen GUEST=HOST]... [--env K=V]... MODULE.wasm [ARGS...]
 //
-// The guest gets argv = [basename(MODULE), ...ARGS], an empty environment, no pre-opened
-// directories (DIR as "." with --preopen DIR) or sockets, and the process's stdin/stdout/
-// stderr. Phases are timed here with process.hrtime.bigint() and reported as the LAST line
+// The guest gets argv = [basename(MODULE), ...ARGS], only the environment given with --env,
+// only the directories given with --preopen (HOST seen as GUEST), no sockets, and the
+// process's stdin/stdout/stderr. Phases are timed here with process.hrtime.bigint() and reported as the LAST line
 // on stderr:
 //
 //   wasmscope-node-runner {"compile_ms":..,"instantiate_ms":..,"run_ms":..,"exit_code":0,...}
@@ -24,7 +24,12 @@ const ms = (a, b) => Number(b - a) / 1e6;
 
 const argv = process.argv.slice(2);
 const preopens = {};
-if (argv[0] === '--preopen') { preopens['.'] = argv[1]; argv.splice(0, 2); }
+const env = {};
+while (argv[0] === '--preopen' || argv[0] === '--env') {
+  const [flag, value] = argv.splice(0, 2);
+  const at = value.indexOf('=');
+  (flag === '--preopen' ? preopens : env)[value.slice(0, at)] = value.slice(at + 1);
+}
 const [modulePath, ...guestArgs] = argv;
 const report = { node: process.version, v8: process.versions.v8 };
 let code = 0;
@@ -41,7 +46,7 @@ try {
   const wasi = new WASI({
     version: 'preview1',
     args: [basename(modulePath), ...guestArgs],
-    env: {},
+    env,
     preopens,
     returnOnExit: true,
   });

@@ -15,9 +15,7 @@ its first call). Option `tier`: `default` (V8's own dynamic tiering, as shipped 
 figures measure unless named otherwise), `liftoff` (`--liftoff-only`) or `turbofan`
 (`--no-liftoff`). There is no code cache between runs (a fresh process each time), no fuel
 and no epoch deadline: a run past its deadline is killed. node:wasi cannot pre-open a socket,
-so `http` is not supported (`CAN_LISTEN`).
-
-Options: `node` (path to the binary), `tier`.
+so `http` is not supported (`NO_LISTEN`).
 """
 
 from __future__ import annotations
@@ -31,9 +29,10 @@ from pathlib import Path
 from typing import Sequence
 
 from ..guests.catalogue import Workload
-from ..errors import GuestFailed, RuntimeUnavailable, WorkloadError
+from ..errors import GuestFailed, RuntimeUnavailable
 from . import processes
 from .base import Availability, Instance, RunResult, WasmModuleAdapter
+from .options import Option
 
 RUNNER = Path(__file__).with_name("node_runner.mjs")
 REPORT_MARK = "wasmscope-node-runner "
@@ -121,18 +120,21 @@ class NodeWasiAdapter(WasmModuleAdapter):
     NO_LISTEN = NO_LISTEN_REASON
     display_name = "Node.js (V8)"
     kind = "wasm"
-    CAN_LISTEN = False
-    SUPPORTS_FUEL = False
-    SUPPORTS_DEADLINE = True  # enforced by killing the process
-    GRANTS_DIR = True
+    GRANTS_DIR = True  # WASI({preopens}) (no read-only mode: read-only grants are copies)
+    PEAK_COUNTS = "peak RSS of the node process (wait4's ru_maxrss): V8, compiled code and linear memory"
+    NO_MEMORY_LIMIT = ("none used: V8's --wasm-max-mem-pages exists, but node 20 here crashed (V8 fatal error or "
+                       "SIGSEGV) while a node:wasi guest's memory grew, with or without it")
+    OPTIONS = (
+        Option("node", "path", "the node binary (default: node or nodejs on PATH)"),
+        Option("tier", "choice", "V8's Wasm tiers: as shipped, Liftoff only, or TurboFan only",
+               default="default", choices=tuple(TIERS)),
+    )
 
     def __init__(self, options: dict | None = None) -> None:
         super().__init__(options)
-        node = self.options.get("node")
-        self.node_option: Path | None = Path(str(node)).expanduser() if node else None
-        self.tier = str(self.options.get("tier") or "default")
-        if self.tier not in TIERS:
-            raise WorkloadError(f"node option tier: expected one of {', '.join(TIERS)}, got {self.tier!r}")
+        node = self.options["node"]
+        self.node_option: Path | None = Path(node) if node else None
+        self.tier: str = self.options["tier"]
         self._found: FoundNode | None = None
         self._find_error = ""
 
@@ -190,23 +192,25 @@ class NodeWasiAdapter(WasmModuleAdapter):
     def _module(self, workload: Workload) -> Path:
         return self.module_path(workload)
 
-    def _argv(self, node: str, runner: str, module: str, args: Sequence[str]) -> list[str]:
+    def _argv(self, node: str, runner: str, module: str, workload: Workload, args: Sequence[str]) -> list[str]:
         found = self._found
         # Node 18 still hides node:wasi behind a flag (20 dropped the need for it)
         legacy = ["--experimental-wasi-unstable-preview1"] if found is not None and found.major < 20 else []
-        grant = ["--preopen", self.granted_dir] if self.granted_dir else []
-        return [node, "--no-warnings", *legacy, *TIERS[self.tier][0], runner, *grant, module, *args]
+        given = [f for g in self.grants(workload) for f in ("--preopen", f"{g.guest}={g.host}")]
+        given += [f for k, v in self.guest_env(workload).items() for f in ("--env", f"{k}={v}")]
+        return [node, "--no-warnings", *legacy, *TIERS[self.tier][0], runner, *given, module, *args]
 
     def command_line(self, workload: Workload, args: Sequence[str] = ()) -> str:
         module = workload.module.name if workload.module else "?"
-        return shlex.join(self._argv("node", RUNNER.name, module, args))
+        return shlex.join(self._argv("node", RUNNER.name, module, workload, args))
 
     # -- run to exit ---------------------------------------------------------------------------
     def run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult:
         module = self._module(workload)
-        argv = self._argv(str(self.node().path), str(RUNNER), str(module), args)
+        argv = self._argv(str(self.node().path), str(RUNNER), str(module), workload, args)
         what = f"{workload.name} on {self.display_name}"
-        res = processes.run_to_exit(argv, timeout_s=timeout_s, env=self.process_env(), cwd=self.workdir, timeout_message=(
+        res = processes.run_to_exit(argv, timeout_s=timeout_s, env=self.process_env(), cwd=self.workdir,
+                                    stdin=workload.stdin, peak=self.measuring_peak, timeout_message=(
             f"{what} timed out after {timeout_s:g} s (killed: node:wasi has no deadline of its own)"))
         report, stderr = split_report(res.stderr)
         if res.returncode != 0 or report is None or "error" in report:
@@ -214,7 +218,7 @@ class NodeWasiAdapter(WasmModuleAdapter):
                               exit_code=res.returncode, output=res.stdout + stderr)
         inside = {k: float(report.get(f"{k}_ms", 0.0)) for k in ("compile", "instantiate", "run")}
         host = max(0.0, res.exited_ms - sum(inside.values()))
-        return RunResult(0, res.stdout, stderr, res.total_ms, {"spawn": res.spawn_ms, "host": host, **inside})
+        return res.result({"spawn": res.spawn_ms, "host": host, **inside}, stderr=stderr)
 
     @staticmethod
     def _failure(what: str, code: int, report: dict | None, stderr: str) -> str:
@@ -233,7 +237,7 @@ class NodeWasiAdapter(WasmModuleAdapter):
     # -- long-running --------------------------------------------------------------------------
     def start(self, workload: Workload, args: Sequence[str] = (), *, ready_timeout_s: float = 30.0) -> Instance:
         module = self._module(workload)
-        argv = self._argv(str(self.node().path), str(RUNNER), str(module), args)
+        argv = self._argv(str(self.node().path), str(RUNNER), str(module), workload, args)
         inst, _ = processes.launch(
             NodeInstance, argv, runtime=self.name, workload=workload.name,
             command=self.command_line(workload, args), ready_prefix=workload.ready or "ready",

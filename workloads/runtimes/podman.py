@@ -38,9 +38,10 @@ from pathlib import Path
 from typing import Sequence
 
 from ..guests.catalogue import Workload
-from ..errors import RuntimeUnavailable, WorkloadError
+from ..errors import RuntimeUnavailable
 from ..system.paths import cache_dir
 from .base import Availability
+from .options import Option, OptionError
 from .docker_engine import PROBE_TIMEOUT_S, DockerAdapter, DockerInstance, _short
 
 DEFAULT_SOCKET = "unix:///run/wasmscope-podman-{pid}.sock"  # one service per wasmscope process
@@ -148,14 +149,20 @@ class PodmanAdapter(DockerAdapter):
     INSTANCE_CLASS = PodmanInstance
     NEEDS = ("podman-cli", "cgroup-for-crun", "podman-ulimits")
 
+    OPTIONS = DockerAdapter.OPTIONS + (
+        Option("podman", "text", "the podman binary, a name on PATH or a path", default="podman"),
+        Option("socket", "text", "a Podman API service of your own, unix:///PATH (used, never stopped); "
+               "unset = one wasmscope starts for this process"),
+    )
+
     def __init__(self, options: dict | None = None) -> None:
         super().__init__(options)
         if self.base != "scratch":
-            raise WorkloadError("podman option base: only 'scratch' is supported")
-        self.podman = str(self.options.get("podman", "podman"))  # binary name or path
-        self.address = str(self.options.get("socket") or DEFAULT_SOCKET.format(pid=os.getpid()))
+            raise OptionError("runtime 'podman' option base: only 'scratch' is supported")
+        self.podman: str = self.options["podman"]
+        self.address: str = self.options["socket"] or DEFAULT_SOCKET.format(pid=os.getpid())
         if not self.address.startswith("unix://"):
-            raise WorkloadError(f"podman option socket: expected unix:///PATH, got {self.address!r}")
+            raise OptionError(f"runtime 'podman' option socket: expected unix:///PATH, got {self.address!r}")
         self.service: _Service | None = None  # set when this adapter uses a service we started
 
     # -- service and client ------------------------------------------------------------

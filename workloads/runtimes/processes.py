@@ -12,19 +12,22 @@ import ctypes
 import os
 import resource
 import selectors
+import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Sequence
 
 import psutil
 
 from ..system import sessions
 from ..errors import GuestTimeout, WorkloadError
-from .base import Instance, MemoryReading
+from .base import Instance, MemoryReading, RunResult
 
 _PR_SET_PDEATHSIG = 1
 
@@ -65,7 +68,7 @@ def child_env() -> dict[str, str]:
 
 
 def spawn(argv: Sequence[str], *, env: dict[str, str] | None = None, cwd: str | None = None,
-          die_with_parent: bool = True, limit_as: int | None = None) -> subprocess.Popen:
+          die_with_parent: bool = True, limit_as: int | None = None, stdin: bool = False) -> subprocess.Popen:
     """Start a child with pipes in its own process group.
 
     `die_with_parent` (for long-running children) kills it if we die, but costs ~5 ms: a
@@ -79,7 +82,8 @@ def spawn(argv: Sequence[str], *, env: dict[str, str] | None = None, cwd: str | 
 
     def popen() -> subprocess.Popen:
         return subprocess.Popen(
-            list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            list(argv), stdin=subprocess.PIPE if stdin else subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             env=env if env is not None else child_env(), cwd=cwd,
             preexec_fn=preexec, start_new_session=True,
         )
@@ -113,22 +117,49 @@ class Exited:
     stderr: str
     spawn_ms: float  # fork/exec until the child exists
     exited_ms: float  # from then until it exited and its pipes were drained
+    max_rss: int | None = None  # the program's peak RSS in bytes (run_to_exit(peak=True))
 
     @property
     def total_ms(self) -> float:
         return self.spawn_ms + self.exited_ms
 
+    def result(self, phases: dict[str, float] | None = None, stderr: str | None = None) -> RunResult:
+        """As a successful RunResult: spawn and exited phases unless given, and the peak RSS."""
+        return RunResult(self.returncode, self.stdout, self.stderr if stderr is None else stderr, self.total_ms,
+                         phases if phases is not None else {"spawn": self.spawn_ms, "exited": self.exited_ms},
+                         peak_rss=self.max_rss)
+
+
+LAUNCHER_SOURCE = Path(__file__).with_name("peak_launcher.c")
+
+
+def peak_launcher() -> Path:
+    """The small static launcher that reports a program's own peak RSS (built once, cached)."""
+    from ..guests.catalogue import Workload
+    from ..guests.native_build import native_binary
+
+    return Path(native_binary(Workload("peak-launcher", "wait4's ru_maxrss of a child", source=LAUNCHER_SOURCE)))
+
 
 def run_to_exit(argv: Sequence[str], *, timeout_s: float, timeout_message: str,
-                limit_as: int | None = None,
-                env: dict[str, str] | None = None, cwd: str | None = None) -> Exited:
+                limit_as: int | None = None, env: dict[str, str] | None = None, cwd: str | None = None,
+                stdin: bytes | None = None, peak: bool = False) -> Exited:
     """Spawn, wait with a deadline and time it. Past the deadline the process group is killed
-    and GuestTimeout(timeout_message) raised; the caller reads the exit code its own way."""
+    and GuestTimeout(timeout_message) raised; the caller reads the exit code its own way.
+    `stdin` is written to the child's stdin (else it reads /dev/null). `peak`: started
+    through the peak launcher, whose wait4() gives the program's own peak RSS (`max_rss`)."""
+    if peak:
+        with tempfile.NamedTemporaryFile(prefix="wasmscope-peak-") as report:
+            program = shutil.which(argv[0]) or argv[0]
+            res = run_to_exit([str(peak_launcher()), report.name, program, *argv[1:]], timeout_s=timeout_s,
+                              timeout_message=timeout_message, limit_as=limit_as, env=env, cwd=cwd, stdin=stdin)
+            kib = Path(report.name).read_text().strip()
+        return replace(res, max_rss=int(kib) * 1024 if kib.isdigit() else None)
     t0 = time.perf_counter_ns()
-    proc = spawn(argv, env=env, cwd=cwd, die_with_parent=False, limit_as=limit_as)
+    proc = spawn(argv, env=env, cwd=cwd, die_with_parent=False, limit_as=limit_as, stdin=stdin is not None)
     t1 = time.perf_counter_ns()
     try:
-        out, err = proc.communicate(timeout=timeout_s)
+        out, err = proc.communicate(input=stdin, timeout=timeout_s)
     except subprocess.TimeoutExpired:
         terminate(proc, grace_s=0.5)
         raise GuestTimeout(timeout_message) from None
@@ -264,10 +295,11 @@ class ProcessInstance(Instance):
 
 
 def launch(instance_cls: type[ProcessInstance], argv: Sequence[str], *, runtime: str, workload: str,
-           command: str, ready_prefix: str, ready_timeout_s: float, what: str) -> tuple[ProcessInstance, str]:
+           command: str, ready_prefix: str, ready_timeout_s: float, what: str,
+           env: dict[str, str] | None = None, cwd: str | None = None) -> tuple[ProcessInstance, str]:
     """Start a child that dies with us and wait for its ready line; returns it and what it printed."""
     t0 = time.perf_counter()
-    proc = spawn(argv)
+    proc = spawn(argv, env=env, cwd=cwd)
     inst = instance_cls(proc, runtime, workload, command)
     try:
         text = wait_for_line(proc, ready_prefix, ready_timeout_s, f"{what} (pid {proc.pid})")

@@ -12,10 +12,7 @@ ever written next to the input module (`wamrc run x.wasm` would drop `x.cwasm` b
 inside the package for the built-in workloads).
 
 Neither build has fuel or an epoch deadline: a run past its deadline is killed. Neither can
-give a WASI preview 1 module a listening socket, so `http` is not supported (`CAN_LISTEN`).
-
-Options: `wamr` (path to the runtime, `wamr` or upstream `iwasm`), `wamrc` (path to the
-compiler; default: beside the runtime, else on PATH).
+give a WASI preview 1 module a listening socket, so `http` is not supported (`NO_LISTEN`).
 """
 
 from __future__ import annotations
@@ -34,6 +31,7 @@ from ..system.paths import cache_dir
 from ..system.tools import WAMR, WAMR_BIN, FoundWamr, locate, wamr_pair
 from . import processes
 from .base import Availability, Instance, RunResult, WasmModuleAdapter
+from .options import Option
 
 _COMPILE_TIMEOUT_S = 300.0
 
@@ -63,17 +61,21 @@ class WamrAdapter(WasmModuleAdapter):
     NO_LISTEN = NO_LISTEN_REASON
     display_name = "WAMR (AOT)"
     kind = "wasm"
-    CAN_LISTEN = False
-    SUPPORTS_FUEL = False
-    SUPPORTS_DEADLINE = True  # enforced by killing the process: WAMR has no deadline of its own
-    GRANTS_DIR = True
+    GRANTS_DIR = True  # --map-dir (no read-only mode: read-only grants are copies)
+    COMPILE_CACHE = "wasmscope's AOT cache (wamrc, one .aot per module and wamrc version)"
+    PEAK_COUNTS = "peak RSS of the WAMR process (wait4's ru_maxrss): runtime, AOT code and linear memory"
     NEEDS = ("tools/wamr",)
+    NO_MEMORY_LIMIT = "none: `wamr run` has no memory option (its --heap-size is 'reserved, currently ignored')"
+    OPTIONS = (
+        Option("wamr", "path", "the runtime (`wamr` or upstream `iwasm`; default: found as doctor installs it)"),
+        Option("wamrc", "path", "the AOT compiler (default: beside the runtime, else on PATH)"),
+    )
 
     def __init__(self, options: dict | None = None) -> None:
         super().__init__(options)
-        runtime, compiler = self.options.get("wamr"), self.options.get("wamrc")
-        self.runtime_option: Path | None = Path(str(runtime)).expanduser() if runtime else None
-        self.compiler_option: Path | None = Path(str(compiler)).expanduser() if compiler else None
+        runtime, compiler = self.options["wamr"], self.options["wamrc"]
+        self.runtime_option: Path | None = Path(runtime) if runtime else None
+        self.compiler_option: Path | None = Path(compiler) if compiler else None
         self._found: FoundWamr | None = None
         self._find_error = ""
         self._artifacts: dict[tuple[str, int, int], Path] = {}
@@ -180,33 +182,40 @@ class WamrAdapter(WasmModuleAdapter):
     def prepare(self, workload: Workload) -> None:
         self.compile(workload)
 
+    def evict(self, workload: Workload) -> None:
+        self._artifacts.clear()
+        self.artifact_path(workload).unlink(missing_ok=True)
+
     # -- command lines -------------------------------------------------------------------------
-    def _run_argv(self, found: FoundWamr, runtime: str, artifact: str, args: Sequence[str]) -> list[str]:
-        grant = self.granted_dir
-        if found.flavor == WAMR_BIN:
-            return [runtime, "run", *(["--map-dir", f"{grant}::."] if grant else []), artifact, *args]
-        return [runtime, *([f"--map-dir=.::{grant}"] if grant else []), artifact, *args]
+    def _run_argv(self, flavor: str, runtime: str, artifact: str, workload: Workload, args: Sequence[str]) -> list[str]:
+        """wamr-bin: `run --map-dir HOST::GUEST --env K=V`; upstream iwasm: `--map-dir=GUEST::HOST --env=K=V`."""
+        grants, env = self.grants(workload), self.guest_env(workload).items()
+        if flavor == WAMR_BIN:
+            flags = [f for g in grants for f in ("--map-dir", f"{g.host}::{g.guest}")]
+            flags += [f for k, v in env for f in ("--env", f"{k}={v}")]
+            return [runtime, "run", *flags, artifact, *args]
+        flags = [f"--map-dir={g.guest}::{g.host}" for g in grants] + [f"--env={k}={v}" for k, v in env]
+        return [runtime, *flags, artifact, *args]
 
     def command_line(self, workload: Workload, args: Sequence[str] = ()) -> str:
         found = self._locate()
         stem = workload.module.stem if workload.module else "?"
-        grant = self.granted_dir
-        if found is None or found.flavor == WAMR_BIN:
-            return shlex.join(["wamr", "run", *(["--map-dir", f"{grant}::."] if grant else []), f"{stem}.aot", *args])
-        return shlex.join(["iwasm", *([f"--map-dir=.::{grant}"] if grant else []), f"{stem}.aot", *args])
+        flavor = WAMR_BIN if found is None else found.flavor
+        return shlex.join(self._run_argv(flavor, "wamr" if flavor == WAMR_BIN else "iwasm", f"{stem}.aot", workload, args))
 
     # -- run to exit ---------------------------------------------------------------------------
     def run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult:
         artifact = self.compile(workload)  # cached: untimed, and a no-op after prepare()
         found = self.found()
-        argv = self._run_argv(found, str(found.runtime), str(artifact), args)
+        argv = self._run_argv(found.flavor, str(found.runtime), str(artifact), workload, args)
         what = f"{workload.name} on {self.display_name}"
-        res = processes.run_to_exit(argv, timeout_s=timeout_s, env=self.process_env(), cwd=self.workdir, timeout_message=(
+        res = processes.run_to_exit(argv, timeout_s=timeout_s, env=self.process_env(), cwd=self.workdir,
+                                    stdin=workload.stdin, peak=self.measuring_peak, timeout_message=(
             f"{what} timed out after {timeout_s:g} s (killed: WAMR has no deadline of its own)"))
         if res.returncode != 0:
             raise GuestFailed(self._failure(what, res.returncode, res.stdout, res.stderr),
                               exit_code=res.returncode, output=res.stdout + res.stderr)
-        return RunResult(0, res.stdout, res.stderr, res.total_ms, {"spawn": res.spawn_ms, "exited": res.exited_ms})
+        return res.result()
 
     @staticmethod
     def _failure(what: str, code: int, stdout: str, stderr: str) -> str:
@@ -225,7 +234,7 @@ class WamrAdapter(WasmModuleAdapter):
     def start(self, workload: Workload, args: Sequence[str] = (), *, ready_timeout_s: float = 30.0) -> Instance:
         artifact = self.compile(workload)
         found = self.found()
-        argv = self._run_argv(found, str(found.runtime), str(artifact), args)
+        argv = self._run_argv(found.flavor, str(found.runtime), str(artifact), workload, args)
         inst, _ = processes.launch(
             WamrInstance, argv, runtime=self.name, workload=workload.name,
             command=self.command_line(workload, args), ready_prefix=workload.ready or "ready",

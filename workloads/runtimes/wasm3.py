@@ -10,8 +10,6 @@ process (`wasm3_worker serve`, started once and untimed); the phases parse / loa
 timed inside it, the way the embedded wasmtime adapter times its own. Past a deadline the
 worker is killed (GuestTimeout) and the next run starts a fresh one. Long-running instances
 run in their own worker process (`wasm3_worker run`), sampled and stopped by signal.
-
-Options: `stack_kib` (wasm3 value stack, default 1024).
 """
 
 from __future__ import annotations
@@ -30,6 +28,7 @@ from ..guests.catalogue import Workload
 from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
 from . import processes
 from .base import Availability, Instance, MemoryReading, RunResult, WasmModuleAdapter
+from .options import Option
 from .wasm3_worker import WarmWorker, WorkerTimeout
 
 PIP_HINT = "run `wasmscope doctor --fix`, or: pip install 'wasmscope[wasm3]'  (or: pip install pywasm3 — builds from source, needs a C compiler)"
@@ -306,13 +305,14 @@ class Wasm3Adapter(WasmModuleAdapter):
     NO_LISTEN = "pywasm3 has no WASI sockets: it cannot give a module a listening socket"
     display_name = "wasm3 (interpreter)"
     kind = "wasm"
-    CAN_LISTEN = False
-    SUPPORTS_DEADLINE = True  # by killing the worker process
     IN_PROCESS = True
+    PASSES_ENV = False  # the shim's environment is empty
+    NO_MEMORY_LIMIT = "none: pywasm3 exposes no memory limit"
+    OPTIONS = (Option("stack_kib", "int", "wasm3's value stack in KiB", default=DEFAULT_STACK_KIB, minimum=16),)
 
     def __init__(self, options: dict | None = None) -> None:
         super().__init__(options)
-        self.stack_kib = int(self.options.get("stack_kib", DEFAULT_STACK_KIB))
+        self.stack_kib: int = self.options["stack_kib"]
         self._worker = WarmWorker([sys.executable, "-m", WORKER, "serve", "--stack-kib", str(self.stack_kib)],
                                   "wasm3")
 
@@ -363,6 +363,8 @@ class Wasm3Adapter(WasmModuleAdapter):
         module = self._module(workload)
         what = f"{workload.name} on wasm3"
         request = {"module": str(module), "argv": [workload.name, *args]}
+        if workload.stdin is not None:  # bytes through JSON: one character per byte
+            request["stdin"] = workload.stdin.decode("latin-1")
         try:
             reply = self._worker.call(request, timeout_s)
         except WorkerTimeout:

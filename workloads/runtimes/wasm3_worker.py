@@ -175,7 +175,7 @@ def _wasm3_request(stack_bytes: int) -> Callable[[dict], dict]:
     def handle(req: dict) -> dict:
         out, err = bytearray(), bytearray()
         result = adapter.run_module(req["module"], req["argv"], stdout=out.extend, stderr=err.extend,
-                                    stdin=req.get("stdin", "").encode(), stack_bytes=stack_bytes)
+                                    stdin=req.get("stdin", "").encode("latin-1"), stack_bytes=stack_bytes)
         return {"code": result.code, "trap": result.trap, "phases": result.phases,
                 "stdout": out.decode(errors="replace"), "stderr": err.decode(errors="replace")}
 

@@ -30,7 +30,9 @@ from typing import Literal, Mapping, Sequence
 from ..guests.catalogue import Workload
 from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
 from . import processes
+from ..guests.run_spec import Grant
 from .base import Availability, Instance, RunResult, WasmModuleAdapter
+from .options import Option
 
 ENV_VAR = "WASMSCOPE_WASMEDGE"
 INSTALLER_URL = "https://raw.githubusercontent.com/WasmEdge/WasmEdge/master/utils/install.sh"
@@ -75,9 +77,13 @@ def run_env(cli: Path, base: Mapping[str, str]) -> dict[str, str]:
 
 
 def run_argv(cli: str, module: str, args: Sequence[str] = (), *, timeout_s: float | None = None,
-             memory_pages: int | None = None) -> list[str]:
-    """`wasmedge [--time-limit MS] [--memory-page-limit N] MODULE ARGS...` (command mode)."""
+             memory_pages: int | None = None, grants: Sequence[Grant] = (),
+             env: Mapping[str, str] | None = None) -> list[str]:
+    """`wasmedge [--time-limit MS] [--memory-page-limit N] [--dir GUEST:HOST[:readonly]]
+    [--env K=V] MODULE ARGS...` (command mode)."""
     argv = [cli]
+    argv += [f for g in grants for f in ("--dir", f"{g.guest}:{g.host}{'' if g.writable else ':readonly'}")]
+    argv += [f for k, v in (env or {}).items() for f in ("--env", f"{k}={v}")]
     if timeout_s is not None:
         argv += ["--time-limit", str(max(1, int(timeout_s * 1000)))]
     if memory_pages is not None:
@@ -162,12 +168,6 @@ def raise_for(outcome: Outcome, what: str, timeout_s: float, output: str = "") -
 
 # -- the adapter ---------------------------------------------------------------------------------
 
-def _as_bool(value: object) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() not in {"0", "false", "no", "off", "n"}
-    return bool(value)
-
-
 class WasmEdgeInstance(processes.ProcessInstance):
     counts = ("RSS of the wasmedge process — it is the host: runtime, compiled code and the "
               "guest's linear memory together")
@@ -181,16 +181,23 @@ class WasmEdgeAdapter(WasmModuleAdapter):
                     "module (its sockets are the WasmEdge socket extension)")
     display_name = "WasmEdge"
     kind = "wasm"
-    CAN_LISTEN = False
-    SUPPORTS_DEADLINE = True
+    GRANTS_DIR = True  # --dir GUEST:HOST[:readonly]
+    READ_ONLY_DIRS = True
+    PEAK_COUNTS = "peak RSS of the wasmedge process (wait4's ru_maxrss)"
+    MEMORY_LIMIT = "--memory-page-limit (64 KiB pages): memory.grow fails past it"
+    OPTIONS = (
+        Option("cli", "path", "the wasmedge binary (default: $WASMSCOPE_WASMEDGE, PATH, ~/.wasmedge/bin)"),
+        Option("aot", "flag", "`wasmedge compile` once and run the shared object (off: the interpreter)",
+               default=True),
+    )
 
     def __init__(self, options: dict | None = None) -> None:
         super().__init__(options)
-        self.cli_option = self.options.get("cli")
-        self.aot = _as_bool(self.options.get("aot", True))
+        self.cli_option = self.options["cli"]
+        self.aot: bool = self.options["aot"]
         # --memory-page-limit from option memory_limit_mib (64 KiB pages): memory.grow fails past it
-        limit = self.options.get("memory_limit_mib")
-        self.memory_pages: int | None = int(limit) * 16 if limit not in (None, "") else None
+        limit = self.options["memory_limit_mib"]
+        self.memory_pages: int | None = limit * 16 if limit is not None else None
         self._found: Path | None = None
         self._where = ""
         self._version: str | None = None
@@ -277,24 +284,25 @@ class WasmEdgeAdapter(WasmModuleAdapter):
     def command_line(self, workload: Workload, args: Sequence[str] = ()) -> str:
         module = workload.module.name if workload.module else "?"
         target = f"{Path(module).stem}.so" if self.aot else module
-        run = shlex.join(run_argv("wasmedge", target, args))
+        run = shlex.join(run_argv("wasmedge", target, args, grants=self.grants(workload), env=self.guest_env(workload)))
         return f"wasmedge compile {module} {target} && {run}" if self.aot else run
 
     # -- run to exit -----------------------------------------------------------------------
     def run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult:
         artifact = self._artifact(workload)
-        argv = run_argv(str(self.cli()), str(artifact), args, timeout_s=timeout_s, memory_pages=self.memory_pages)
+        argv = run_argv(str(self.cli()), str(artifact), args, timeout_s=timeout_s, memory_pages=self.memory_pages,
+                        grants=self.grants(workload), env=self.guest_env(workload))
         what = f"{workload.name} on WasmEdge"
-        res = processes.run_to_exit(argv, env=self._env(), timeout_s=timeout_s + KILL_GRACE_S,
+        res = processes.run_to_exit(argv, env=self._env(), timeout_s=timeout_s + KILL_GRACE_S, stdin=workload.stdin, peak=self.measuring_peak,
                                     timeout_message=f"{what} timed out after {timeout_s:g} s (killed)")
         outcome = classify(res.returncode, res.stderr, elapsed_s=res.total_ms * 1e-3, timeout_s=timeout_s)
         raise_for(outcome, what, timeout_s, res.stdout + res.stderr)
-        return RunResult(0, res.stdout, res.stderr, res.total_ms, {"spawn": res.spawn_ms, "exited": res.exited_ms})
+        return res.result()
 
     # -- long-running ----------------------------------------------------------------------
     def start(self, workload: Workload, args: Sequence[str] = (), *, ready_timeout_s: float = 30.0) -> Instance:
         artifact = self._artifact(workload)
-        argv = run_argv(str(self.cli()), str(artifact), args)
+        argv = run_argv(str(self.cli()), str(artifact), args, grants=self.grants(workload), env=self.guest_env(workload))
         # processes.launch uses the minimal child env; the installer layout needs LD_LIBRARY_PATH
         lib = self._env().get("LD_LIBRARY_PATH")
         if lib:

@@ -11,8 +11,6 @@ runs happen in a warm worker process (started once, untimed) that is killed at t
 phases load (package from the module bytes: compile or cached artifact) / sandbox / run are
 timed inside it. Long-running instances get their own worker process.
 
-Options: `cache` (bool, default true: compiled artifacts reused across runs).
-
     python -m wasmscope.workloads.runtimes.wasmer_sdk serve --cache-root DIR
     python -m wasmscope.workloads.runtimes.wasmer_sdk run --module M --cache-root DIR -- ARGS
 """
@@ -34,6 +32,7 @@ from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadErro
 from ..guests.module_check import PREVIEW0, PREVIEW1, WASIX
 from . import processes
 from .base import Availability, Instance, MemoryReading, RunResult, WasmModuleAdapter
+from .options import Option
 from .wasm3_worker import WarmWorker, WorkerTimeout, serve_requests
 
 PIP_HINT = "run `wasmscope doctor --fix`, or: pip install 'wasmscope[wasmer]'  (or: pip install 'wasmer-sdk>=0.5,<0.6')"
@@ -46,12 +45,6 @@ def _sdk_version() -> str | None:
         return _dist_version("wasmer-sdk")
     except PackageNotFoundError:
         return None
-
-
-def _as_bool(value: object) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() not in {"0", "false", "no", "off", "n"}
-    return bool(value)
 
 
 def trap_line(message: str) -> str:
@@ -116,7 +109,9 @@ class _Host:
         sandbox = await wasmer.sandboxes.create(packages=[pkg])
         t2 = time.perf_counter_ns()
         try:
-            out = await sandbox.command(pkg, req["args"]).run(check=False, timeout=req["timeout_s"])
+            command = sandbox.command(pkg, req["args"], env=req.get("env") or None)
+            stdin = req["stdin"].encode("latin-1") if "stdin" in req else None
+            out = await command.run(stdin=stdin, check=False, timeout=req["timeout_s"])
         except WasmerError as err:  # a trap, or a module it cannot start
             await sandbox.close()
             if "unable to spawn the command" in str(err):
@@ -195,13 +190,14 @@ class WasmerSdkAdapter(WasmModuleAdapter):
                     "(its sandbox networking is WASIX sockets, which our http module does not use)")
     display_name = "Wasmer (wasmer-sdk)"
     kind = "wasm"
-    CAN_LISTEN = False
-    SUPPORTS_DEADLINE = True  # the SDK's timeout, then the worker process is killed
     IN_PROCESS = True
+    NO_MEMORY_LIMIT = "none: wasmer-sdk 0.5 offers no memory limit for a sandbox"
+    OPTIONS = (Option("cache", "flag", "compiled artifacts reused across runs (off: Cranelift compiles every run)",
+                      default=True),)
 
     def __init__(self, options: dict | None = None) -> None:
         super().__init__(options)
-        self.cache = _as_bool(self.options.get("cache", True))
+        self.cache: bool = self.options["cache"]
         self._worker: WarmWorker | None = None
 
     def _run_worker(self) -> WarmWorker:
@@ -264,8 +260,11 @@ class WasmerSdkAdapter(WasmModuleAdapter):
         worker = self._run_worker()
         timed_out = f"{what} timed out after {timeout_s:g} s"
         try:
-            reply = worker.call({"module": str(module), "args": list(args), "timeout_s": timeout_s},
-                                timeout_s + GRACE_S)
+            request = {"module": str(module), "args": list(args), "timeout_s": timeout_s,
+                       "env": self.guest_env(workload)}
+            if workload.stdin is not None:  # bytes through JSON: one character per byte
+                request["stdin"] = workload.stdin.decode("latin-1")
+            reply = worker.call(request, timeout_s + GRACE_S)
         except WorkerTimeout:
             raise GuestTimeout(f"{timed_out} (worker process killed)") from None
         if "error" in reply:

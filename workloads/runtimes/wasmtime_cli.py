@@ -6,10 +6,10 @@ Cold start here includes what the embedded adapter leaves out: the process, load
 
 The `http` workload needs a listening socket pre-opened as fd 3 (`-S preview2=n -S
 tcplisten=ADDR`). The 36.x LTS CLI has it; 49 dropped it for core modules. So this adapter
-prefers a 36 CLI (option `major`, default 36, falling back to any CLI found) and `CAN_LISTEN`
-is true only when the CLI in use has tcplisten.
+prefers a 36 CLI (option `major`, default 36, falling back to any CLI found) and
+`listen_reason()` is empty only when the CLI in use has tcplisten.
 
-Options: `cli` (path to the binary), `major` (only that major version), `cache` (bool).
+It also hosts wasi:http components (`wasmtime serve`, COMPONENT_HOST).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import os
 import re
 import shlex
 import subprocess
+import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
@@ -29,24 +31,10 @@ from ..system.paths import cache_dir
 from ..system.tools import WASMTIME_CLI, FoundTool, locate
 from . import processes
 from .base import Availability, Instance, RunResult, WasmModuleAdapter
+from .options import Option
 
 PREFERRED_MAJOR = 36
 LAST_MAJOR_WITH_TCPLISTEN = 48  # 49 removed `-S tcplisten` for core modules
-
-
-def _as_bool(value: object) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() not in {"0", "false", "no", "off", "n"}
-    return bool(value)
-
-
-class _ListenFlag:
-    """`CAN_LISTEN` that depends on the CLI found: readable on the class (default options)
-    and on an instance (that instance's options)."""
-
-    def __get__(self, obj: "WasmtimeCliAdapter | None", owner: type["WasmtimeCliAdapter"]) -> bool:
-        adapter = obj if obj is not None else owner()
-        return adapter._can_listen()
 
 
 class WasmtimeCliInstance(processes.ProcessInstance):
@@ -67,23 +55,31 @@ class WasmtimeCliAdapter(WasmModuleAdapter):
     # the CLI links preview 0 as well; it would also run a component (slowly, then fail)
     WASI_PROVIDES = (PREVIEW1, PREVIEW0)
     kind = "wasm"
-    CAN_LISTEN = _ListenFlag()  # type: ignore[assignment]
-    SUPPORTS_DEADLINE = True
-    GRANTS_DIR = True
+    GRANTS_DIR = True  # --dir HOST::GUEST (no read-only mode in the 36 CLI: read-only grants are copies)
+    PEAK_COUNTS = "peak RSS of the wasmtime process (wait4's ru_maxrss): runtime, compiled code and linear memory"
+    COMPONENT_HOST = True
+    CHART_NAME = "wt-cli"
     NEEDS = ("tools/wasmtime-cli",)
+    MEMORY_LIMIT = "-W max-memory-size: memory.grow returns -1 past it"
+    OPTIONS = (
+        Option("cli", "path", "the wasmtime binary (default: found as `wasmscope doctor` installs it)"),
+        Option("major", "int", "use only a CLI of this major version", minimum=1),
+        Option("cache", "flag", "wasmtime's own compile cache (off: -C cache=n, Cranelift on every run)",
+               default=True),
+        Option("precompiled", "flag", "`wasmtime compile` once, untimed; every run loads the .cwasm "
+               "(--allow-precompiled)", default=False),
+    )
 
     def __init__(self, options: dict | None = None) -> None:
         super().__init__(options)
-        cli = self.options.get("cli")
-        self.cli_option: Path | None = Path(str(cli)).expanduser() if cli else None
-        major = self.options.get("major")
-        self.major: int | None = int(major) if major not in (None, "") else None
-        self.cache = _as_bool(self.options.get("cache", True))
+        cli = self.options["cli"]
+        self.cli_option: Path | None = Path(cli) if cli else None
+        self.major: int | None = self.options["major"]
+        self.cache: bool = self.options["cache"]
         # -W max-memory-size: memory.grow past it returns -1 (the guest's malloc fails)
-        limit = self.options.get("memory_limit_mib")
-        self.memory_limit_mib: int | None = int(limit) if limit not in (None, "") else None
-        # `wasmtime compile` once (untimed), then every run loads the .cwasm (--allow-precompiled)
-        self.precompiled = _as_bool(self.options.get("precompiled", False))
+        self.memory_limit_mib: int | None = self.options["memory_limit_mib"]
+        self.precompiled: bool = self.options["precompiled"]
+        self._cache_config: Path | None = None  # a private cache for first_run()
         self._found: FoundTool | None = None
         self._find_error = ""
 
@@ -126,9 +122,6 @@ class WasmtimeCliAdapter(WasmModuleAdapter):
             raise RuntimeUnavailable(f"{self._find_error}; install it: {WASMTIME_CLI.hint}")
         return found
 
-    def _can_listen(self) -> bool:
-        found = self._locate()
-        return found is not None and found.major <= LAST_MAJOR_WITH_TCPLISTEN
 
     # -- facts -------------------------------------------------------------------------------
     def availability(self) -> Availability:
@@ -151,23 +144,52 @@ class WasmtimeCliAdapter(WasmModuleAdapter):
         limit = (f"; -W max-memory-size {self.memory_limit_mib} MiB" if self.memory_limit_mib is not None else "")
         return f"Cranelift, {cache}; a wasmtime process per run; epoch deadline (-W timeout){limit}"
 
-    def supports(self, workload: Workload) -> str | None:
-        if workload.module is None:
-            return f"workload {workload.name!r} has no .wasm module"
-        if workload.network:
-            found = self._locate()
-            if found is None:
-                return f"{self._find_error}; install it: {WASMTIME_CLI.hint}"
-            if found.major > LAST_MAJOR_WITH_TCPLISTEN:
-                return (f"wasmtime CLI {found.version} has no -S tcplisten for core modules "
-                        f"(removed in 49); use the 36 LTS: {WASMTIME_CLI.hint}")
-        return None
+    def listen_reason(self) -> str:
+        """Empty when the CLI in use can pre-open a listening socket (`-S tcplisten`, up to 48)."""
+        found = self._locate()
+        if found is None:
+            return f"{self._find_error}; install it: {WASMTIME_CLI.hint}"
+        if found.major > LAST_MAJOR_WITH_TCPLISTEN:
+            return (f"wasmtime CLI {found.version} has no -S tcplisten for core modules "
+                    f"(removed in 49); use the 36 LTS: {WASMTIME_CLI.hint}")
+        return ""
+
+    def serve_component(self, component: Path, *, cpus: set[int] | None = None, mode: str = "default"):
+        """`wasmtime serve` of a wasi:http component, with this CLI."""
+        from ..guests.components.builder import serve_component
+
+        return serve_component(self.cli().path, cpus=cpus, mode=mode, component=component)
 
     # -- command lines -----------------------------------------------------------------------
     def _flags(self) -> list[str]:
         if self.precompiled:
             return ["--allow-precompiled"]
+        if self._cache_config is not None:
+            return ["-C", f"cache-config={self._cache_config}"]
         return [] if self.cache else ["-C", "cache=n"]
+
+    def compile_cache(self) -> str:
+        if self.precompiled:
+            return "wasmscope's `wasmtime compile` artifacts (one .cwasm per module and CLI version)"
+        return "wasmtime's own compile cache (~/.cache/wasmtime)" if self.cache else ""
+
+    def evict(self, workload: Workload) -> None:
+        if self.precompiled:
+            self.artifact(workload, epoch=True).unlink(missing_ok=True)
+
+    def first_run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult | None:
+        """With the compile cache on: one run on a fresh, empty cache of its own (-C
+        cache-config), so it compiles and fills it as a first run does; the user's cache is
+        left as it is."""
+        if self.precompiled or not self.cache:
+            return super().first_run(workload, args, timeout_s=timeout_s)
+        with tempfile.TemporaryDirectory(prefix="wasmscope-wasmtime-cache-") as tmp:
+            self._cache_config = Path(tmp) / "cache.toml"
+            self._cache_config.write_text(f'[cache]\ndirectory = "{Path(tmp) / "cache"}"\n')
+            try:
+                return self.run(workload, args, timeout_s=timeout_s)
+            finally:
+                self._cache_config = None
 
     def artifact(self, workload: Workload, *, epoch: bool) -> Path:
         """The module compiled by `wasmtime compile` (cached by module hash, CLI version and the
@@ -193,31 +215,35 @@ class WasmtimeCliAdapter(WasmModuleAdapter):
     def _runnable(self, workload: Workload, *, epoch: bool) -> Path:
         return self.artifact(workload, epoch=epoch) if self.precompiled else self.module_path(workload)
 
-    def _run_argv(self, cli: str, module: str, args: Sequence[str], timeout_s: float | None) -> list[str]:
+    def _guest_flags(self, workload: Workload) -> list[str]:
+        """Granted directories and environment variables, as the CLI takes them."""
+        flags = [f for g in self.grants(workload) for f in ("--dir", f"{g.host}::{g.guest}")]
+        return flags + [f for k, v in self.guest_env(workload).items() for f in ("--env", f"{k}={v}")]
+
+    def _run_argv(self, cli: str, module: str, workload: Workload, args: Sequence[str],
+                  timeout_s: float | None) -> list[str]:
         argv = [cli, "run", *self._flags()]
         if timeout_s is not None:
             argv += ["-W", f"timeout={max(1, int(timeout_s * 1000))}ms"]
         if self.memory_limit_mib is not None:
             argv += ["-W", f"max-memory-size={self.memory_limit_mib << 20}"]
-        if self.granted_dir:
-            argv += ["--dir", f"{self.granted_dir}::."]
-        return [*argv, module, *args]
+        return [*argv, *self._guest_flags(workload), module, *args]
 
-    def _serve_argv(self, cli: str, module: str, port: int | None, args: Sequence[str]) -> list[str]:
+    def _serve_argv(self, cli: str, module: str, workload: Workload, port: int | None, args: Sequence[str]) -> list[str]:
         argv = [cli, "run", *self._flags()]
         if port is not None:
             argv += ["-S", "preview2=n", "-S", f"tcplisten=127.0.0.1:{port}"]
-        return [*argv, module, *args]
+        return [*argv, *self._guest_flags(workload), module, *args]
 
     def command_line(self, workload: Workload, args: Sequence[str] = ()) -> str:
         module = workload.module.name if workload.module else "?"
         if workload.kind == "serve" and workload.network:
             port, guest_args = self._port_from(args)
-            argv = self._serve_argv("wasmtime", module, port or 8080, guest_args)
+            argv = self._serve_argv("wasmtime", module, workload, port or 8080, guest_args)
         elif workload.kind == "serve":
-            argv = self._serve_argv("wasmtime", module, None, args)
+            argv = self._serve_argv("wasmtime", module, workload, None, args)
         else:
-            argv = self._run_argv("wasmtime", module, args, None)
+            argv = self._run_argv("wasmtime", module, workload, args, None)
         return shlex.join(argv)
 
     # -- run to exit -------------------------------------------------------------------------
@@ -235,16 +261,18 @@ class WasmtimeCliAdapter(WasmModuleAdapter):
             return
         # `wasmtime compile` does not fill the cache; a run with a 1 ms deadline does (the
         # module is compiled before the deadline starts). Its outcome does not matter.
-        subprocess.run(self._run_argv(str(self.cli().path), str(module), [], 0.001),
+        bare = replace(workload, dirs=(), env=())  # nothing granted to a run that only compiles
+        subprocess.run(self._run_argv(str(self.cli().path), str(module), bare, [], 0.001),
                        capture_output=True, env=processes.child_env(), stdin=subprocess.DEVNULL,
                        timeout=300)
 
     def run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult:
         module = self._runnable(workload, epoch=True)
-        argv = self._run_argv(str(self.cli().path), str(module), args, timeout_s)
+        argv = self._run_argv(str(self.cli().path), str(module), workload, args, timeout_s)
         what = f"{workload.name} on wasmtime CLI"
         # the CLI's own deadline stops the guest; the kill is for a CLI that hangs itself
         res = processes.run_to_exit(argv, timeout_s=timeout_s + 5.0, env=self.process_env(), cwd=self.workdir,
+                                    stdin=workload.stdin, peak=self.measuring_peak,
                                     timeout_message=f"{what} timed out after {timeout_s:g} s (killed)")
         if res.returncode != 0:
             # wasmtime's error chain numbers its causes ("2: wasm trap: ..."): drop the number
@@ -255,7 +283,7 @@ class WasmtimeCliAdapter(WasmModuleAdapter):
                    "trapped" if res.returncode == 134 else f"exited with code {res.returncode}")
             last = lines[-1] if lines else "no stderr"
             raise GuestFailed(f"{what} {why}: {last}", exit_code=res.returncode, output=res.stdout + res.stderr)
-        return RunResult(0, res.stdout, res.stderr, res.total_ms, {"spawn": res.spawn_ms, "exited": res.exited_ms})
+        return res.result()
 
     # -- long-running ------------------------------------------------------------------------
     @staticmethod
@@ -275,8 +303,8 @@ class WasmtimeCliAdapter(WasmModuleAdapter):
             wanted, guest_args = self._port_from(args)
         for attempt in range(3):
             port = (wanted or free_port()) if workload.network else None
-            argv = self._serve_argv(cli, str(module), port, guest_args)
-            command = shlex.join(self._serve_argv("wasmtime", module.name, port, guest_args))
+            argv = self._serve_argv(cli, str(module), workload, port, guest_args)
+            command = shlex.join(self._serve_argv("wasmtime", module.name, workload, port, guest_args))
             try:
                 inst, _ = processes.launch(
                     WasmtimeCliInstance, argv, runtime=self.name, workload=workload.name,

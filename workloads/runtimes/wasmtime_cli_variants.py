@@ -11,6 +11,8 @@ from .wasmtime_cli import WasmtimeCliAdapter
 class WasmtimeCliNoCacheAdapter(WasmtimeCliAdapter):
     name = "wasmtime-cli-nocache"
     display_name = "Wasmtime CLI (no cache)"
+    COMPONENT_HOST = False  # a run mode of its own: `wasmtime serve` is the default row's
+    CHART_NAME = "wt-nocache"
 
     def __init__(self, options: dict | None = None) -> None:
         super().__init__({**(options or {}), "cache": False})
@@ -19,6 +21,8 @@ class WasmtimeCliNoCacheAdapter(WasmtimeCliAdapter):
 class WasmtimeCliPrecompiledAdapter(WasmtimeCliAdapter):
     name = "wasmtime-cli-aot"
     display_name = "Wasmtime CLI (precompiled)"
+    COMPONENT_HOST = False
+    CHART_NAME = "wt-aot"
 
     def __init__(self, options: dict | None = None) -> None:
         super().__init__({**(options or {}), "precompiled": True})

@@ -8,11 +8,15 @@ Long-running instances run in a worker process so they can be sampled and killed
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import sys
+import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import wasmtime
 
@@ -24,6 +28,21 @@ from .base import Availability, Instance, MemoryReading, RunResult, RuntimeAdapt
 from .wasmtime_engine import EPOCH_TICK_S, WASMTIME_VERSION, compiled_module_path, first_error_line, make_engine
 
 DEFAULT_MEMORY_LIMIT_MIB = 512
+
+
+@contextmanager
+def _stdin_file(data: bytes | None) -> Iterator[str | None]:
+    """The guest's stdin as a file (WASI reads stdin from a file here), removed afterwards."""
+    if data is None:
+        yield None
+        return
+    fd, path = tempfile.mkstemp(prefix="wasmscope-stdin-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        yield path
+    finally:
+        os.unlink(path)
 
 
 class _EpochTicker:
@@ -68,12 +87,19 @@ class WasmtimeAdapter(RuntimeAdapter):
     display_name = "Wasmtime (embedded)"
     kind = "wasm"
     IN_PROCESS = True
-    SUPPORTS_DEADLINE = True
     GRANTS_DIR = True
+    READ_ONLY_DIRS = True  # preopen_dir(..., fs_mutable=False)
+    PEAK_COUNTS = "the instance's linear memory at exit (it never shrinks): not process RSS"
+    COMPILE_CACHE = "wasmscope's AOT cache (Module.serialize, one .cwasm per module)"
+    SPAWNER = "wasmtime"
+    INSTANCE_WORD = "instance"
+    CHART_NAME = "wt"
+    NO_LISTEN = "the wasmtime package cannot pre-open a listening socket for a module"
+    MEMORY_LIMIT = "store limit (Store.set_limits memory_size): memory.grow returns -1 past it"
 
     def __init__(self, options: dict | None = None) -> None:
         super().__init__(options)
-        self.memory_limit_mib = int(self.options.get("memory_limit_mib", DEFAULT_MEMORY_LIMIT_MIB))
+        self.memory_limit_mib = self.options["memory_limit_mib"] or DEFAULT_MEMORY_LIMIT_MIB
         self._engine: wasmtime.Engine | None = None
         self._linker: wasmtime.Linker | None = None
         self._ticker: _EpochTicker | None = None
@@ -95,18 +121,23 @@ class WasmtimeAdapter(RuntimeAdapter):
         return ("AOT (Cranelift), compiled once and deserialized from the disk cache per run; "
                 "in-process; epoch deadline on")
 
-    def supports(self, workload: Workload) -> str | None:
+    def cannot_run(self, workload: Workload) -> str | None:
         if workload.module is None:
             return f"workload {workload.name!r} has no .wasm module"
-        if workload.network:
-            return "the wasmtime package cannot pre-open a listening socket for a module"
         return None
+
+    def listen_address(self) -> tuple[str, str] | None:
+        return None
+
+    def many_instance_module(self, workload: Workload) -> Path | None:
+        """The AOT-compiled module: density's host process instantiates it many times."""
+        return self._compiled(workload)
 
     def command_line(self, workload: Workload, args: Sequence[str] = ()) -> str:
         mod = workload.module.name if workload.module else "?"
-        grant = f"--dir {self.granted_dir}::. " if self.granted_dir else ""
-        return (f"wasmtime run -W max-memory-size={self.memory_limit_mib << 20} {grant}"
-                f"{mod} {' '.join(args)}").strip()
+        given = [f for g in self.grants(workload) for f in ("--dir", f"{g.host}::{g.guest}")]
+        given += [f for k, v in self.guest_env(workload).items() for f in ("--env", f"{k}={v}")]
+        return shlex.join(["wasmtime", "run", "-W", f"max-memory-size={self.memory_limit_mib << 20}", *given, mod, *args])
 
     # -- engine ------------------------------------------------------------------------
     def _ensure_engine(self) -> wasmtime.Engine:
@@ -134,23 +165,43 @@ class WasmtimeAdapter(RuntimeAdapter):
     def prepare(self, workload: Workload) -> None:
         self._compiled(workload)
 
+    def evict(self, workload: Workload) -> None:
+        compiled_module_path(self._ensure_engine(), workload.module, create=False).unlink(missing_ok=True)
+
     # -- run to exit -------------------------------------------------------------------
     def run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult:
         cwasm = self._compiled(workload)
-        engine, linker = self._engine, self._linker
-        assert engine is not None and linker is not None
+        engine = self._engine
+        assert engine is not None
         out, err = bytearray(), bytearray()
-        t0 = time.perf_counter_ns()
-        module = wasmtime.Module.deserialize_file(engine, str(cwasm))
-        t1 = time.perf_counter_ns()
-        store = wasmtime.Store(engine)
+        with _stdin_file(workload.stdin) as stdin:
+            t0 = time.perf_counter_ns()
+            module = wasmtime.Module.deserialize_file(engine, str(cwasm))
+            t1 = time.perf_counter_ns()
+            store = wasmtime.Store(engine)
+            store.set_wasi(self._wasi(workload, args, out, err, stdin))
+            return self._instantiate_and_run(workload, module, store, out, err, timeout_s, t0, t1)
+
+    def _wasi(self, workload: Workload, args: Sequence[str], out: bytearray, err: bytearray,
+              stdin: str | None) -> wasmtime.WasiConfig:
+        """argv, captured stdout/stderr, the workload's stdin, environment and directories
+        (read-only ones really read-only: fs_mutable=False)."""
         wasi = wasmtime.WasiConfig()
         wasi.argv = [workload.name, *args]
         wasi.stdout_custom = out.extend
         wasi.stderr_custom = err.extend
-        if self.granted_dir:
-            wasi.preopen_dir(self.granted_dir, ".")
-        store.set_wasi(wasi)
+        if stdin is not None:
+            wasi.stdin_file = stdin
+        if workload.env:
+            wasi.env = list(self.guest_env(workload).items())
+        for g in self.grants(workload):
+            wasi.preopen_dir(str(g.host), g.guest, g.writable)
+        return wasi
+
+    def _instantiate_and_run(self, workload: Workload, module, store, out: bytearray, err: bytearray,
+                             timeout_s: float, t0: int, t1: int) -> RunResult:
+        assert self._linker is not None
+        linker = self._linker
         store.set_limits(memory_size=self.memory_limit_mib << 20)
         store.set_epoch_deadline(max(1, int(timeout_s / EPOCH_TICK_S) + 1))
         try:
@@ -181,8 +232,11 @@ class WasmtimeAdapter(RuntimeAdapter):
             raise GuestFailed(f"{workload.name} on wasmtime exited with code {code}: {last}",
                               exit_code=code, output=stdout + stderr)
         ms = 1e-6
+        memory = instance.exports(store).get("memory")
+        peak = memory.data_len(store) if isinstance(memory, wasmtime.Memory) else None
         return RunResult(code, stdout, stderr, (t3 - t0) * ms,
-                         {"load": (t1 - t0) * ms, "instantiate": (t2 - t1) * ms, "run": (t3 - t2) * ms})
+                         {"load": (t1 - t0) * ms, "instantiate": (t2 - t1) * ms, "run": (t3 - t2) * ms},
+                         peak_rss=peak)
 
     # -- long-running ------------------------------------------------------------------
     def start(self, workload: Workload, args: Sequence[str] = (), *, ready_timeout_s: float = 30.0) -> Instance:
@@ -192,7 +246,9 @@ class WasmtimeAdapter(RuntimeAdapter):
         cwasm = self._compiled(workload)
         argv = [sys.executable, "-m", "wasmscope.workloads.runtimes.wasmtime_worker",
                 "--cwasm", str(cwasm), "--memory-limit-mib", str(self.memory_limit_mib),
-                "--name", workload.name, "--", *args]
+                "--name", workload.name,
+                *(f for g in self.grants(workload) for f in ("--dir", f"{g.host}::{g.guest}{'' if g.writable else '::ro'}")),
+                *(f for k, v in self.guest_env(workload).items() for f in ("--env", f"{k}={v}")), "--", *args]
         inst, text = processes.launch(
             WasmtimeWorkerInstance, argv, runtime=self.name, workload=workload.name,
             command=self.command_line(workload, args), ready_prefix=workload.ready or "ready",

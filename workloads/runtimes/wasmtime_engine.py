@@ -46,13 +46,14 @@ def config_key() -> str:
     return f"wasmtime-{WASMTIME_VERSION}-epoch"
 
 
-def compiled_module_path(engine: wasmtime.Engine, module_path: Path) -> Path:
-    """Path of the serialized (AOT-compiled) module, compiling and caching it on first use."""
+def compiled_module_path(engine: wasmtime.Engine, module_path: Path, *, create: bool = True) -> Path:
+    """Path of the serialized (AOT-compiled) module, compiling and caching it on first use
+    (`create=False`: only where it would be)."""
     data = module_path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()[:16]
     out_dir = cache_dir() / "wasmtime" / config_key()
     out = out_dir / f"{module_path.stem}-{digest}.cwasm"
-    if out.exists():
+    if out.exists() or not create:
         return out
     out_dir.mkdir(parents=True, exist_ok=True)
     compiled = wasmtime.Module(engine, data).serialize()

@@ -21,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cwasm", required=True)
     parser.add_argument("--memory-limit-mib", type=int, default=512)
     parser.add_argument("--name", default="guest")
+    parser.add_argument("--dir", action="append", default=[], help="HOST::GUEST[::ro] granted to the guest")
+    parser.add_argument("--env", action="append", default=[], help="K=V in the guest's environment")
     parser.add_argument("args", nargs="*")
     ns = parser.parse_args(argv)
     engine = make_engine()
@@ -30,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     store = wasmtime.Store(engine)
     wasi = wasmtime.WasiConfig()
     wasi.argv = [ns.name, *ns.args]
+    wasi.env = [tuple(e.split("=", 1)) for e in ns.env]
+    for grant in ns.dir:
+        host, guest, *mode = grant.split("::")
+        wasi.preopen_dir(host, guest, mode != ["ro"])
     wasi.inherit_stdout()
     wasi.inherit_stderr()
     store.set_wasi(wasi)

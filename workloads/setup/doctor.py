@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..errors import SetupError
-from ..runtimes import KNOWN_RUNTIMES, adapter_class
+from ..runtimes import adapter_class, known_runtimes
 from .checks import Finding, Look
 from .host import NO_ROOT, Host
 from .prerequisites import BY_NAME, PREREQUISITES, Prerequisite
@@ -85,7 +85,7 @@ class Report:
 def _scope(profile: "Profile | None") -> tuple[list[str], list[Prerequisite]]:
     """The runtimes and prerequisites a profile needs (everything without one), in table order."""
     if profile is None:
-        return list(KNOWN_RUNTIMES), list(PREREQUISITES)
+        return list(known_runtimes()), list(PREREQUISITES)
     runtimes = list(profile.bench.runtimes)
     wanted = {n for r in runtimes for n in adapter_class(r).NEEDS}
     wanted |= {p.name for p in PREREQUISITES if set(p.measurements) & set(profile.bench.measurements)}
