@@ -13,7 +13,8 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from wasmscope.workloads.guests.catalogue import Workload, user_workload
-from wasmscope.workloads.guests.run_spec import COMPARABLE, Expect, ExpectFile, Grant, host_path
+from wasmscope.workloads.guests.fetch import NpmFile
+from wasmscope.workloads.guests.run_spec import COMPARABLE, Expect, ExpectFile, Grant, relative_to
 
 if TYPE_CHECKING:
     from .schema import _Checker
@@ -32,8 +33,11 @@ def parse_workload(c: "_Checker", name: str, entry: Any, base: Workload | None, 
     entry = c.table(entry, key)
     c.known_keys(entry, key, WORKLOAD_KEYS)
     at = lambda k: f"{key}.{k}"  # noqa: E731 - the dotted key of one field
+    fetch = _fetched(c, entry["module"], at("module")) if isinstance(entry.get("module"), dict) else None
     fields: dict[str, Any] = {
-        "module": _path(c, entry, "module", at("module"), base_dir, "file") if "module" in entry else None,
+        "module": fetch.path if fetch else
+        _path(c, entry, "module", at("module"), base_dir, "file") if "module" in entry else None,
+        "fetch": fetch,
         "source": _path(c, entry, "source", at("source"), base_dir, "file") if "source" in entry else None,
         "image": c.string(entry["image"], at("image")) if "image" in entry else None,
         "native": _strings(c, entry, "native", at("native"), non_empty=True),
@@ -57,6 +61,20 @@ def parse_workload(c: "_Checker", name: str, entry: Any, base: Workload | None, 
     if "expect" in entry:
         fields["expect"] = _expect(c, entry["expect"], at("expect"), fields["dirs"])
     return user_workload(name, base=base, **fields)
+
+
+def _fetched(c: "_Checker", raw: dict, key: str) -> NpmFile:
+    """`module = { npm = "pkg@version", file = "x.wasm", sha256 = "…" }`: fetched on first use."""
+    from .schema import show
+
+    c.known_keys(raw, key, ("npm", "file", "sha256"))
+    spec, file = c.string(raw.get("npm"), f"{key}.npm"), c.string(raw.get("file"), f"{key}.file")
+    if "@" not in spec.lstrip("@"):
+        raise c.fail(f"{key}.npm", f"expected a pinned package, name@version, got {show(spec)}")
+    sha = raw.get("sha256")
+    if sha is not None and not (isinstance(sha, str) and re.fullmatch(r"[0-9a-fA-F]{64}", sha)):
+        raise c.fail(f"{key}.sha256", f"expected 64 hex digits, got {show(sha)}")
+    return NpmFile(spec, file, sha)
 
 
 def _path(c: "_Checker", entry: dict, field: str, key: str, base_dir: Path, kind: str) -> Path:
@@ -125,13 +143,14 @@ def _dirs(c: "_Checker", raw: Any, key: str, base_dir: Path) -> tuple[Grant, ...
             item = {"host": parts[0], "guest": parts[1], **({"mode": parts[2]} if len(parts) == 3 else {})}
         item = c.table(item, at)
         c.known_keys(item, at, ("host", "guest", "mode"))
-        if "host" not in item or "guest" not in item:
-            raise c.fail(at, "expected host = \"dir\" and guest = \"/path\"")
-        host = _path(c, item, "host", f"{at}.host", base_dir, "dir")
+        mode = _choice(c, item.get("mode", "ro"), f"{at}.mode", ("ro", "rw"))
+        if "guest" not in item or ("host" not in item and mode != "rw"):
+            raise c.fail(at, "expected host = \"dir\" and guest = \"/path\" (host may be left out with "
+                             "mode = \"rw\": a fresh empty directory per run)")
+        host = _path(c, item, "host", f"{at}.host", base_dir, "dir") if "host" in item else None
         guest = c.string(item["guest"], f"{at}.guest")
         if guest != "." and (not guest.startswith("/") or ".." in PurePosixPath(guest).parts):
             raise c.fail(f"{at}.guest", f"expected an absolute guest path or \".\", got {show(guest)}")
-        mode = _choice(c, item.get("mode", "ro"), f"{at}.mode", ("ro", "rw"))
         if any(g.guest == guest for g in grants):
             raise c.fail(f"{at}.guest", f"{show(guest)} is granted twice")
         grants.append(Grant(host, guest.rstrip("/") or "/", mode == "rw"))
@@ -189,7 +208,7 @@ def _expect_file(c: "_Checker", item: Any, key: str, grants: tuple[Grant, ...]) 
     item = {"path": item} if isinstance(item, str) else c.table(item, key)
     c.known_keys(item, key, FILE_KEYS)
     path = c.string(item.get("path"), f"{key}.path")
-    under = [g for g in grants if g.writable and host_path([g], path) is not None]
+    under = [g for g in grants if g.writable and relative_to(g, path) is not None]
     if not under:
         raise c.fail(f"{key}.path", f"{show(path)} is not under a writable directory of dirs "
                                     "(grant one with mode = \"rw\")")

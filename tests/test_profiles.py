@@ -66,7 +66,7 @@ def test_empty_profile_gets_defaults(tmp_path):
 
 
 def test_resolve_unknown_name_lists_shipped():
-    with pytest.raises(ProfileError, match=r"nope: no such profile file.*shipped: article, quick"):
+    with pytest.raises(ProfileError, match=r"nope: no such profile file.*shipped: article, flite, quick"):
         resolve_profile_path("nope")
 
 

@@ -120,6 +120,7 @@ def run_benchmark(profile: "Profile", plan: Plan, control: RunControl | None = N
                   adapters: dict[str, RuntimeAdapter] | None = None) -> Results:
     """Measure. Adapters created here are closed (containers removed) however this ends."""
     control = control or RunControl()
+    fetch_modules(profile)
     own = adapters is None
     if adapters is None:
         adapters = {name: create_adapter(name, profile.adapter_options(name)) for name in plan.runtimes}
@@ -139,6 +140,19 @@ def run_benchmark(profile: "Profile", plan: Plan, control: RunControl | None = N
             for adapter in adapters.values():
                 adapter.close()
     return results
+
+
+def fetch_modules(profile: "Profile") -> None:
+    """Third-party modules the measured workloads name by package, fetched before measuring
+    (RuntimeUnavailable, one line, when the registry cannot be reached)."""
+    from .guests.fetch import ensure_fetched
+
+    used = {profile.startup.workload, profile.compute.workload, profile.memory.workload,
+            profile.io.server_workload, profile.io.handler_workload}
+    for name in sorted(used):
+        workload = profile.workloads.get(name)
+        if workload is not None and workload.fetch is not None:
+            ensure_fetched(workload.fetch)
 
 
 def run_density(profile: "Profile", runtimes: Sequence[str] | None, spec: "DensitySpec",

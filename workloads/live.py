@@ -52,9 +52,9 @@ class LiveSession:
 
     def default_args(self, runtime: str, workload: Workload) -> list[str]:
         """The arguments the profile implies for a built-in workload on this runtime."""
-        if workload.name == "fib":
+        if workload.builtin and workload.name == "fib":
             return [str(self.profile.compute.n)]
-        if workload.name == "idle":
+        if workload.builtin and workload.name == "idle":
             return [str(self.profile.memory.mib)]
         if workload.network:
             return self.adapters[runtime].server_args(workload)
@@ -69,8 +69,10 @@ class LiveSession:
         adapter = self.adapters[runtime]
         if (reason := adapter.supports(w)) is not None:
             raise WorkloadError(f"{runtime} cannot run {w.name}: {reason}")
-        return adapter.run(w, self.default_args(runtime, w) if args is None else args,
-                           timeout_s=self.profile.bench.timeout_s)
+        from .measurements.outputs import run_checked  # a user's program: fresh directories, checked
+
+        return run_checked(adapter, w, self.default_args(runtime, w) if args is None else args,
+                           self.profile.bench.timeout_s)
 
     def run_sample(self, runtime: str, workload_name: str) -> ColdStart | GuestTime:
         """One run to exit, as the sample a panel shows: the profile's startup workload is a

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal, Sequence
 
 from ..errors import WorkloadError
+from .fetch import NpmFile
 from .run_spec import Expect, Grant
 
 PACKAGE_DIR = Path(str(resources.files(__package__)))
@@ -48,6 +49,7 @@ class Workload:
     command: tuple[str, ...] = ()  # the container's command in `image` (its entrypoint kept)
     measure: tuple[str, ...] = ()  # the measurements that apply (empty: those of its kind)
     expect: Expect | None = None  # what a run must produce to count (None: exit code 0)
+    fetch: NpmFile | None = None  # where `module` comes from when wasmscope fetches it
 
     def argv(self, builtin_args: Sequence[str]) -> list[str]:
         """A run's arguments: a built-in workload takes the measurement's own (fib's N, idle's

@@ -13,6 +13,7 @@ The file is read once per (path, mtime, size); later checks cost a dict lookup.
 
 from __future__ import annotations
 
+import mmap
 import os
 import threading
 from dataclasses import dataclass
@@ -98,21 +99,6 @@ def _not_wasm(head: bytes) -> str:
     return f"not a valid Wasm module (starts with {_hex(head[:4])}{quoted}; expected the magic {MAGIC_TEXT})"
 
 
-def _leb_u32(f: BinaryIO, at: int, what: str, end: int) -> int:
-    """An unsigned LEB128 (at most 5 bytes) read from `f` at `at`."""
-    result = shift = 0
-    for i in range(5):
-        b = f.read(1)
-        if not b:
-            raise _Bad(f"truncated: the file ends at byte {end} inside the size of {what} at byte {at}")
-        result |= (b[0] & 0x7F) << shift
-        if not b[0] & 0x80:
-            return result
-        shift += 7
-    raise _Bad(f"malformed: the size of {what} at byte {at} is longer than 5 bytes "
-               "(expected a LEB128 u32)")
-
-
 class _Buf:
     """A cursor over one section's bytes (the import section); `_Short` when it runs out."""
 
@@ -186,60 +172,98 @@ def _imports(data: bytes) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+# The order the spec gives a core module's non-custom sections (each at most once): the data
+# count section sits between element and code, the tag section between memory and global.
+CORE_ORDER = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13}
+MAX_SECTIONS = 100_000  # far past any real module: a file with more is garbage with a Wasm header
+
+
+def _header(f: BinaryIO) -> Kind:
+    """The kind of binary the 8-byte preamble announces, or _Bad."""
+    head = f.read(8)
+    if len(head) < 8 or head[:4] != MAGIC:
+        if head[:4] == MAGIC[:len(head[:4])] and head:
+            raise _Bad(f"truncated: only {len(head)} bytes of the 8-byte Wasm header "
+                       f"(magic {MAGIC_TEXT} and version)")
+        raise _Bad(_not_wasm(head + f.read(24)))
+    version = int.from_bytes(head[4:6], "little")
+    layer = int.from_bytes(head[6:8], "little")
+    if layer == 0:
+        if version != CORE_VERSION:
+            number = int.from_bytes(head[4:8], "little")
+            raise _Bad(f"unsupported Wasm version {number} (expected {CORE_VERSION}, a core module)",
+                       f"unsupported Wasm version {number} (expected a component: version "
+                       f"{COMPONENT_VERSION}, layer {COMPONENT_LAYER})")
+        return "core"
+    if layer == COMPONENT_LAYER:
+        if version != COMPONENT_VERSION:
+            raise _Bad(f"is a component of encoding version {version}, layer {COMPONENT_LAYER} "
+                       f"(expected a core module: version {CORE_VERSION}, layer 0)",
+                       f"unsupported component encoding version {version} "
+                       f"(expected {COMPONENT_VERSION}, layer {COMPONENT_LAYER})")
+        return "component"
+    raise _Bad(f"unknown Wasm layer {layer} in bytes 6-7 (expected 0, a core module)",
+               f"unknown Wasm layer {layer} in bytes 6-7 (expected {COMPONENT_LAYER}, a component)")
+
+
+def _leb_at(data, pos: int, end: int, what: str, at: int) -> tuple[int, int]:
+    """An unsigned LEB128 u32 in `data` at `pos`: (value, position after it)."""
+    result = shift = 0
+    for i in range(5):
+        if pos + i >= end:
+            raise _Bad(f"truncated: the file ends at byte {end} inside the size of {what} at byte {at}")
+        b = data[pos + i]
+        result |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return result, pos + i + 1
+        shift += 7
+    raise _Bad(f"malformed: the size of {what} at byte {at} is longer than 5 bytes (expected a LEB128 u32)")
+
+
 def _read(path: Path, size: int) -> ModuleInfo:
+    """One pass over the top-level section headers, reading only their ids and sizes (and a
+    core module's import section): linear in the number of sections, and a file whose
+    sections are out of order, unknown or absurdly many is rejected at the first bad one."""
     with open(path, "rb") as f:
-        head = f.read(8)
-        if len(head) < 8 or head[:4] != MAGIC:
-            if head[:4] == MAGIC[:len(head[:4])] and head:
-                raise _Bad(f"truncated: only {len(head)} bytes of the 8-byte Wasm header "
-                           f"(magic {MAGIC_TEXT} and version)")
-            raise _Bad(_not_wasm(head + f.read(24)))
-        version = int.from_bytes(head[4:6], "little")
-        layer = int.from_bytes(head[6:8], "little")
-        if layer == 0:
-            kind: Kind = "core"
-            if version != CORE_VERSION:
-                number = int.from_bytes(head[4:8], "little")
-                raise _Bad(f"unsupported Wasm version {number} (expected {CORE_VERSION}, a core module)",
-                           f"unsupported Wasm version {number} (expected a component: version "
-                           f"{COMPONENT_VERSION}, layer {COMPONENT_LAYER})")
-        elif layer == COMPONENT_LAYER:
-            kind = "component"
-            if version != COMPONENT_VERSION:
-                raise _Bad(f"is a component of encoding version {version}, layer {COMPONENT_LAYER} "
-                           f"(expected a core module: version {CORE_VERSION}, layer 0)",
-                           f"unsupported component encoding version {version} "
-                           f"(expected {COMPONENT_VERSION}, layer {COMPONENT_LAYER})")
-        else:
-            raise _Bad(f"unknown Wasm layer {layer} in bytes 6-7 "
-                       f"(expected 0, a core module)",
-                       f"unknown Wasm layer {layer} in bytes 6-7 "
-                       f"(expected {COMPONENT_LAYER}, a component)")
-        names = CORE_SECTIONS if kind == "core" else COMPONENT_SECTIONS
-        imports: tuple[tuple[str, str], ...] = ()
-        functions = 0  # declared by the function section: the code section must follow
-        has_code = False
-        pos = 8
-        while pos < size:
-            f.seek(pos)
-            sid = f.read(1)[0]
-            label = f"section {sid} ({names[sid]})" if sid < len(names) else f"section {sid}"
-            length = _leb_u32(f, pos, label, size)
-            body = f.tell()
-            remain = size - body
-            if length > remain:
-                raise _Bad(f"truncated: {label} at byte {pos} declares {length} bytes, "
-                           f"only {remain} remain")
-            if kind == "core" and sid == 2:
-                imports = _imports(f.read(length))
-            elif kind == "core" and sid == 3 and length:
-                functions = _leb_u32(f, body, label, size)
-            elif kind == "core" and sid == 10:
+        kind = _header(f)
+        if size <= 8:
+            return ModuleInfo(path=path, kind=kind, size=size)
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return _sections(path, data, size, kind)
+
+
+def _sections(path: Path, data, size: int, kind: Kind) -> ModuleInfo:
+    names = CORE_SECTIONS if kind == "core" else COMPONENT_SECTIONS
+    imports: tuple[tuple[str, str], ...] = ()
+    functions, has_code, last, count, pos = 0, False, 0, 0, 8
+    while pos < size:
+        count += 1
+        if count > MAX_SECTIONS:
+            raise _Bad(f"malformed: more than {MAX_SECTIONS:,} sections by byte {pos} (not a real module)")
+        sid = data[pos]
+        if sid >= len(names):
+            raise _Bad(f"malformed: unknown section id {sid} at byte {pos} (expected 0 to {len(names) - 1})")
+        label = f"section {sid} ({names[sid]})"
+        length, body = _leb_at(data, pos + 1, size, label, pos)
+        if length > size - body:
+            raise _Bad(f"truncated: {label} at byte {pos} declares {length} bytes, only {size - body} remain")
+        if sid == 0 and (length == 0 or _leb_at(data, body, body + length, label, pos)[0] > length - 1):
+            raise _Bad(f"malformed: {label} at byte {pos} has no valid name")
+        if kind == "core" and sid:
+            order = CORE_ORDER[sid]
+            if order <= last:
+                raise _Bad(f"malformed: {label} at byte {pos} is out of order or repeated")
+            last = order
+            if sid == 2:
+                imports = _imports(bytes(data[body:body + length]))
+            elif sid == 3 and length:
+                functions = _leb_at(data, body, body + length, label, pos)[0]
+            elif sid == 10:
                 has_code = True
-            pos = body + length
-        if functions and not has_code:
-            raise _Bad(f"truncated: ends at byte {size} with no code section, though the function "
-                       f"section declares {functions} functions")
+        pos = body + length
+    if functions and not has_code:
+        raise _Bad(f"truncated: ends at byte {size} with no code section, though the function "
+                   f"section declares {functions} functions")
     return ModuleInfo(path=path, kind=kind, size=size, imports=imports)
 
 

@@ -16,14 +16,16 @@ from typing import Sequence
 @dataclass(frozen=True)
 class Grant:
     """A host directory the guest sees at `guest` (an absolute path, or "." for its working
-    directory), read-only unless `writable`."""
+    directory), read-only unless `writable`. A writable grant without `host` is a fresh,
+    empty directory for every run (an output directory)."""
 
-    host: Path
+    host: Path | None
     guest: str
     writable: bool = False
 
     def words(self) -> str:
-        return f"{self.host} as {self.guest} ({'read-write' if self.writable else 'read-only'})"
+        where = self.host if self.host is not None else "a fresh directory"
+        return f"{where} as {self.guest} ({'read-write' if self.writable else 'read-only'})"
 
 
 @dataclass(frozen=True)
@@ -52,26 +54,26 @@ class Expect:
     accept_different: tuple[str, ...] = ()
 
 
-def host_path(grants: Sequence[Grant], guest_path: str) -> Path | None:
-    """Where a guest path lands on the host under these grants (the longest match), or None."""
-    best: tuple[int, Path] | None = None
+def relative_to(grant: Grant, guest_path: str) -> PurePosixPath | None:
+    """`guest_path` relative to the grant's guest directory, or None when it is not under it."""
     target = PurePosixPath(guest_path)
-    for g in grants:
-        root = PurePosixPath(g.guest)
-        if g.guest == ".":
-            if not target.is_absolute():
-                rel = target
-            else:
-                continue
-        else:
-            try:
-                rel = target.relative_to(root)
-            except ValueError:
-                continue
-        depth = len(root.parts)
-        if best is None or depth > best[0]:
-            best = (depth, g.host / rel)
-    return best[1] if best else None
+    if grant.guest == ".":
+        return None if target.is_absolute() else target
+    try:
+        return target.relative_to(PurePosixPath(grant.guest))
+    except ValueError:
+        return None
+
+
+def host_path(grants: Sequence[Grant], guest_path: str) -> Path | None:
+    """Where a guest path lands on the host under these grants (the deepest match), or None."""
+    under = [(len(PurePosixPath(g.guest).parts), g, rel) for g in grants
+             if g.host is not None and (rel := relative_to(g, guest_path)) is not None]
+    if not under:
+        return None
+    _, grant, rel = max(under, key=lambda t: t[0])
+    assert grant.host is not None
+    return grant.host / rel
 
 
 def native_args(grants: Sequence[Grant], args: Sequence[str]) -> list[str]:

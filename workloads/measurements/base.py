@@ -266,7 +266,8 @@ def output_lines(view: View) -> list[str]:
     if not rows:
         return []
     same = [view.name(r.runtime) for r in rows if r.facts.get("output_matches")]
-    lines = []
+    lines = [f"{view.name(r.runtime)} runs {r.facts['program']} (the program's own build on this host, not built "
+             "by wasmscope)." for r in rows if r.facts.get("program")]
     if same:
         what = ", ".join(k for k in rows[0].facts["output"]) or "nothing compared"
         lines.append(f"Same output ({what}; hashed): {', '.join(same)}.")

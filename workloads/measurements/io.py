@@ -179,7 +179,7 @@ def _server(adapter: RuntimeAdapter, workload) -> Callable[[], Served]:
         args = adapter.server_args(workload)
         adapter.prepare(workload)
         inst = adapter.start(workload, args)
-        port = served_port(inst)
+        port = served_port(inst) or given_port(workload, args)
         if not port:
             inst.stop()
             raise WasmscopeError(f"{adapter.name} started {workload.name} but no port is known "
@@ -314,6 +314,17 @@ def _load_words(spec: LoadSpec) -> str:
         return (f"fixed rate {spec.rate:g} req/s over {spec.connections} connections for "
                 f"{spec.duration_s:g} s (latency from each request's intended send time)")
     return f"closed loop, {spec.connections} connections for {spec.duration_s:g} s after {spec.warmup_s:g} s warm-up"
+
+
+def given_port(workload, args: Sequence[str]) -> int | None:
+    """The port server_args() filled into the workload's {port} argument, when not 0."""
+    at = next((i for i, a in enumerate(workload.listen_args) if "{port}" in a), None)
+    if at is None or len(workload.args) + at >= len(args):
+        return None
+    template, value = workload.listen_args[at], args[len(workload.args) + at]
+    head, _, tail = template.partition("{port}")
+    digits = value[len(head):len(value) - len(tail)] if value.startswith(head) and value.endswith(tail) else ""
+    return int(digits) if digits.isdigit() and int(digits) else None
 
 
 def served_port(inst) -> int | None:

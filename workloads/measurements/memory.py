@@ -55,12 +55,8 @@ def measure_memory(adapters: dict[str, RuntimeAdapter], workload: Workload, mib:
         return measure_peak(adapters, workload, args, runs=samples, control=control, seed=seed)
     table = Table("memory", "MiB", workload.name, args,
                   what=f"RSS of a running {workload.name} instance that touched {mib} MiB (median of samples)")
-    ready = prepare_runtimes(adapters, workload, table, control)
-    order = list(ready)
-    random.Random(seed).shuffle(order)
-    for name in order:
+    for name, adapter in _prepared_in_shuffled_order(adapters, workload, table, control, seed):
         control.check()
-        adapter = ready[name]
         instance = None
         try:
             control.note(f"{name}: starting {adapter.command_line(workload, args)}")
@@ -89,19 +85,26 @@ def measure_memory(adapters: dict[str, RuntimeAdapter], workload: Workload, mib:
     return table
 
 
+def _prepared_in_shuffled_order(adapters: dict[str, RuntimeAdapter], workload: Workload, table: Table,
+                                control: RunControl, seed: int | None) -> list[tuple[str, RuntimeAdapter]]:
+    """Runtimes measured one at a time in a shuffled order, so one's page-ins do not disturb
+    another's; those that cannot run the workload get their row in `table`."""
+    ready = prepare_runtimes(adapters, workload, table, control)
+    order = list(ready)
+    random.Random(seed).shuffle(order)
+    return [(name, ready[name]) for name in order]
+
+
 def measure_peak(adapters: dict[str, RuntimeAdapter], workload: Workload, args: list[str], *, runs: int,
                  control: RunControl, timeout_s: float = 60.0, seed: int | None = None) -> Table:
     """A program that runs to exit: its peak memory per run, median of `runs` runs per runtime
     (each row says what its peak counts: a process's RSS, a container's cgroup, linear memory)."""
     table = Table("memory", "MiB", workload.name, args,
                   what=f"peak memory of a run of {workload.name} to exit (median of {runs} runs)")
-    ready = prepare_runtimes(adapters, workload, table, control)
-    order = list(ready)
-    random.Random(seed).shuffle(order)
-    for name in order:
+    for name, adapter in _prepared_in_shuffled_order(adapters, workload, table, control, seed):
         control.check()
         try:
-            table.rows.append(_peak_row(name, ready[name], workload, args, runs, timeout_s, control))
+            table.rows.append(_peak_row(name, adapter, workload, args, runs, timeout_s, control))
         except Cancelled:
             raise
         except WasmscopeError as err:

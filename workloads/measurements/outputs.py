@@ -39,7 +39,7 @@ def run_checked(adapter: RuntimeAdapter, workload: Workload, args: Sequence[str]
     with fresh_dirs(adapter, workload) as given:
         res = _run(adapter, given, args, timeout_s)
         check_expectations(adapter, given, res)
-        return replace(res, output=fingerprint(given, res), notes=notes)
+        return replace(res, output=fingerprint(given, res), notes={**res.notes, **notes})
 
 
 @contextmanager
@@ -56,8 +56,11 @@ def fresh_dirs(adapter: RuntimeAdapter, workload: Workload) -> Iterator[Workload
             if not g.writable and adapter.READ_ONLY_DIRS:
                 grants.append(g)
                 continue
-            copy = root / f"{i}-{g.host.name or 'dir'}"
-            shutil.copytree(g.host, copy, symlinks=True)
+            copy = root / f"{i}-{g.host.name if g.host else 'fresh'}"
+            if g.host is None:
+                copy.mkdir()
+            else:
+                shutil.copytree(g.host, copy, symlinks=True)
             _open_to_all(copy)  # a container runs as nobody
             grants.append(Grant(copy, g.guest, g.writable))
         yield replace(workload, dirs=tuple(grants))
@@ -129,7 +132,7 @@ def fingerprint(workload: Workload, res: RunResult) -> dict:
         out["stdout"] = [len(res.stdout.encode()), hashlib.sha256(res.stdout.encode()).hexdigest()]
     if "files" in compare:
         for g in workload.dirs:
-            if not g.writable:
+            if not g.writable or g.host is None:
                 continue
             for path in sorted(p for p in g.host.rglob("*") if p.is_file()):
                 guest = os.path.join(g.guest, str(path.relative_to(g.host)))

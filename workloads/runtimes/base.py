@@ -161,6 +161,8 @@ class RuntimeAdapter(ABC):
                "as a user starts it from a shell", default="wasmscope", choices=("wasmscope", "runtime-defaults")),
         Option("workdir", "path", "the host directory a process runs in; with wasmscope's settings an "
                "adapter that GRANTS_DIR also grants it to the guest as \".\""),
+        Option("sweep", "flag", "on first contact, remove what dead runs left (their containers); off when "
+               "only looking (`wasmscope doctor`)", default=True),
     )
     OPTIONS: ClassVar[tuple[Option, ...]] = ()
 
@@ -246,8 +248,10 @@ class RuntimeAdapter(ABC):
     def grants(self, workload: Workload) -> list[Grant]:
         """The host directories a guest is granted: the workload's own `dirs`, then (wasmscope's
         settings) the option `workdir` as ".". An adapter maps each to its own mechanism."""
+        # a fresh directory is made per run (measurements/outputs.py); before that, only named
+        own = [g if g.host is not None else Grant(Path("<fresh-dir>"), g.guest, g.writable) for g in workload.dirs]
         sandbox = self.kind == "wasm" and self.granted_dir  # a process or container just runs there
-        return list(workload.dirs) + ([Grant(Path(self.granted_dir), ".", True)] if sandbox else [])
+        return own + ([Grant(Path(self.granted_dir), ".", True)] if sandbox else [])
 
     def guest_env(self, workload: Workload) -> dict[str, str]:
         """The guest's own environment variables (the workload's `env`)."""
@@ -273,6 +277,10 @@ class RuntimeAdapter(ABC):
         if address is None:
             return list(workload.args)
         port, host = address
+        if port == "0" and not workload.builtin:  # a program of your own may not take port 0
+            from ..system.loopback import free_port
+
+            port = str(free_port())
         return [*workload.args, *(a.replace("{port}", port).replace("{host}", host) for a in workload.listen_args)]
 
     # -- optional abilities ------------------------------------------------------------------------

@@ -127,8 +127,6 @@ class DockerAdapter(RuntimeAdapter):
                "unset = the engine's default, runc"),
         Option("base", "choice", "scratch: the static binary alone; debian: a Debian minbase userland "
                "(mmdebstrap) plus the dynamically linked binary", default="scratch", choices=BASES),
-        Option("sweep", "flag", "remove dead runs' containers on first contact (`wasmscope doctor` only looks)",
-               default=True),
     )
 
     def __init__(self, options: dict | None = None) -> None:

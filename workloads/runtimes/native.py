@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+from dataclasses import replace
 import shlex
 import shutil
 import signal
@@ -59,7 +60,7 @@ class NativeAdapter(RuntimeAdapter):
                 return f"native command {workload.native[0]!r} not found (install the program, or give its path)"
             return None
         if workload.source is None or workload.source.suffix != ".c":
-            return f"workload {workload.name!r} has neither a native command nor a C source to build natively"
+            return f"workload {workload.name!r} has no C source to build natively (nor a native command)"
         return None
 
     def _program(self, workload: Workload) -> list[str]:
@@ -101,7 +102,8 @@ class NativeAdapter(RuntimeAdapter):
             last = res.stderr.strip().splitlines()[-1] if res.stderr.strip() else "no stderr"
             raise GuestFailed(f"{workload.name} (native) {why}: {last}",
                               exit_code=res.returncode, output=res.stdout + res.stderr)
-        return res.result()
+        result = res.result()
+        return replace(result, notes={"program": argv[0]}) if workload.native else result
 
     def start(self, workload: Workload, args: Sequence[str] = (), *, ready_timeout_s: float = 30.0) -> Instance:
         argv = self._argv(self._program(workload), workload, args)
