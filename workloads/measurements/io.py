@@ -217,7 +217,7 @@ def served_host(inst) -> Served:
 
 def _serve_component(cli_adapter: RuntimeAdapter, cpus: set[int] | None) -> Callable[[], Served]:
     def start() -> Served:
-        from ..guests.components.builder import serve_component
+        from ..serving.component import serve_component
 
         inst = serve_component(cli_adapter.cli().path, cpus=cpus)  # type: ignore[attr-defined]
         return served_host(inst)

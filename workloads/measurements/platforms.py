@@ -115,7 +115,7 @@ def _component() -> Path:
 
 def _wasmtime_serve(cli_adapter: "RuntimeAdapter", mode: str, cpus: set[int] | None) -> Callable[[], tuple[Served, float]]:
     def start() -> tuple[Served, float]:
-        from ..guests.components.builder import serve_component
+        from ..serving.component import serve_component
 
         component = _component()
         inst = serve_component(cli_adapter.cli().path, cpus=cpus, mode=mode, component=component)  # type: ignore[attr-defined]
