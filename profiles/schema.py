@@ -100,6 +100,51 @@ class Profile:
                                f"(known: {_known(self.workloads)})") from None
 
 
+# -- bounds the command line shares ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Bound:
+    """An allowed range of one setting, shared by the profile schema and the command-line flag
+    that overrides it (`--runs`, `--duration`, `--connections`, `--rate`), so both refuse the
+    same values with the same words."""
+
+    lo: float
+    hi: float | None = None
+    integer: bool = False
+    strict_lo: bool = False  # the low end itself is excluded (a duration of 0 s)
+
+    def admits(self, v: Any) -> bool:
+        if self.integer:
+            if isinstance(v, bool) or not isinstance(v, int):
+                return False
+            x: float | None = v
+        else:
+            x = _finite(v)
+        if x is None or not (x > self.lo if self.strict_lo else x >= self.lo):
+            return False
+        return self.hi is None or x <= self.hi
+
+    def expected(self) -> str:
+        """'an integer between 1 and 10000', 'a number > 0': what a message says was expected."""
+        what = "an integer" if self.integer else "a number"
+        if self.hi is not None and self.strict_lo:
+            return f"{what} > {_plain(self.lo)} and <= {_plain(self.hi)}"
+        if self.hi is not None:
+            return f"{what} between {_plain(self.lo)} and {_plain(self.hi)}"
+        return f"{what} {'>' if self.strict_lo else '>='} {_plain(self.lo)}"
+
+
+def _plain(x: float) -> str:
+    """10000000, not 1e+07; 0.5 as 0.5."""
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+RUNS = Bound(1, 10_000, integer=True)  # startup.runs, compute.runs, `--runs`
+IO_CONNECTIONS = Bound(1, 10_000, integer=True)  # io.connections, `--connections`
+IO_DURATION_S = Bound(0, 3600, strict_lo=True)  # io.duration_s, `--duration`
+IO_RATE = Bound(0, 10_000_000)  # io.rate, `--rate` (which also needs > 0)
+
+
 # -- validators ---------------------------------------------------------------------------------
 
 def _type_name(v: Any) -> str:
@@ -197,6 +242,11 @@ class _Checker:
             raise self.fail(key, f"expected an integer {bounds}, got {show(v)} ({_type_name(v)})")
         return v
 
+    def bounded(self, v: Any, key: str, bound: Bound) -> Any:
+        if not bound.admits(v):
+            raise self.fail(key, f"expected {bound.expected()}, got {show(v)} ({_type_name(v)})")
+        return v if bound.integer else float(v)
+
     def number(self, v: Any, key: str, lo: float, hi: float | None = None, *, strict_lo: bool = False) -> float:
         x = _finite(v)
         if x is None or not (x > lo if strict_lo else x >= lo) or (hi is not None and x > hi):
@@ -257,11 +307,11 @@ def build_profile(data: dict, path: Path | None, source: str) -> Profile:
         "sample_hz": lambda v, k: c.number(v, k, 0.5, 50),
     }))
     startup = StartupSpec(**_section(c, data, "startup", {
-        "workload": c.string, "runs": lambda v, k: c.integer(v, k, 1),
+        "workload": c.string, "runs": lambda v, k: c.bounded(v, k, RUNS),
         "warmup": lambda v, k: c.integer(v, k, 0)}))
     compute = ComputeSpec(**_section(c, data, "compute", {
         "workload": c.string, "n": lambda v, k: c.integer(v, k, 1, 50),
-        "runs": lambda v, k: c.integer(v, k, 1), "warmup": lambda v, k: c.integer(v, k, 0)}))
+        "runs": lambda v, k: c.bounded(v, k, RUNS), "warmup": lambda v, k: c.integer(v, k, 0)}))
     memory = MemorySpec(**_section(c, data, "memory", {
         "workload": c.string, "mib": lambda v, k: c.integer(v, k, 0, 4096),
         "samples": lambda v, k: c.integer(v, k, 1),
@@ -318,11 +368,11 @@ def _io(c: _Checker, data: dict) -> IoSpec:
         "server_workload": c.string, "handler_workload": c.string,
         "models": lambda v, k: c.names(v, k, IO_MODELS, "serving model"),
         "mode": choice(("closed", "fixed-rate")),
-        "connections": lambda v, k: c.integer(v, k, 1, 10000),
+        "connections": lambda v, k: c.bounded(v, k, IO_CONNECTIONS),
         "per_request_connections": lambda v, k: c.integer(v, k, 1, 256),
-        "duration_s": lambda v, k: c.number(v, k, 0, 3600, strict_lo=True),
+        "duration_s": lambda v, k: c.bounded(v, k, IO_DURATION_S),
         "warmup_s": lambda v, k: c.number(v, k, 0, 600),
-        "rate": lambda v, k: c.number(v, k, 0, 10_000_000),
+        "rate": lambda v, k: c.bounded(v, k, IO_RATE),
         "rounds": lambda v, k: c.integer(v, k, 1, 100),
         "generator": choice(("auto", "wrk", "builtin")),
         "timeout_s": lambda v, k: c.number(v, k, 0, 600, strict_lo=True),
@@ -335,12 +385,12 @@ def _io(c: _Checker, data: dict) -> IoSpec:
     if io.generator == "wrk" and io.mode == "fixed-rate":
         raise c.fail("io.generator", "wrk has no fixed-rate mode (use 'builtin' or 'auto')")
     if io.mode == "closed":  # a closed-loop sweep point is a connection count, as `connections` is
-        bad = [x for x in io.sweep if not float(x).is_integer() or not 1 <= x <= 10000]
+        bad = [x for x in io.sweep if not float(x).is_integer() or not IO_CONNECTIONS.admits(int(x))]
         if bad:
-            raise c.fail("io.sweep", f"mode 'closed' sweeps connections: expected whole numbers between 1 "
-                                     f"and 10000, got {show(bad[0])}")
-    elif any(x > 10_000_000 for x in io.sweep):
-        raise c.fail("io.sweep", "mode 'fixed-rate' sweeps rates: expected numbers up to 10000000 requests/s, "
+            raise c.fail("io.sweep", f"mode 'closed' sweeps connections: expected whole numbers between "
+                                     f"{_plain(IO_CONNECTIONS.lo)} and {_plain(IO_CONNECTIONS.hi)}, got {show(bad[0])}")
+    elif any(not IO_RATE.admits(x) for x in io.sweep):
+        raise c.fail("io.sweep", f"mode 'fixed-rate' sweeps rates: expected numbers up to {_plain(IO_RATE.hi)} requests/s, "
                                  f"got {show(max(io.sweep))}")
     return io
 

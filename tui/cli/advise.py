@@ -60,7 +60,7 @@ def _given_answers(ns: argparse.Namespace) -> tuple[dict, str]:
 
 
 def run(ns: argparse.Namespace) -> ExitCode:
-    from wasmscope.profiles import ProfileError, load_profile, resolve_profile_path, save_table
+    from wasmscope.profiles import ProfileError, check_save_target, load_profile, resolve_profile_path, save_table
     from wasmscope.workloads.advice.deploy import starter_files, write_files
     from wasmscope.workloads.advice.evaluate import evaluate
     from wasmscope.workloads.advice.questions import BY_KEY, parse_answers
@@ -68,6 +68,8 @@ def run(ns: argparse.Namespace) -> ExitCode:
     from wasmscope.workloads.advice.rules import load_rules
     from wasmscope.workloads.model.results import Results
 
+    if ns.save:
+        check_save_target(ns.save)
     answers = parse_answers(*_given_answers(ns))
     results = None
     profile_path = None

@@ -28,7 +28,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 def run(ns: argparse.Namespace) -> ExitCode:
     from rich.text import Text
 
-    from wasmscope.profiles import load_profile, resolve_profile_path, save_table
+    from wasmscope.profiles import check_save_target, load_profile, resolve_profile_path, save_table
     from wasmscope.workloads.bench import run_density
     from wasmscope.workloads.measurements.control import RunControl
     from wasmscope.workloads.measurements.density import DensitySpec
@@ -36,6 +36,8 @@ def run(ns: argparse.Namespace) -> ExitCode:
     from ..render.plots import density_text
     from ..render.tables import density_table, machine_line
 
+    if ns.save:
+        check_save_target(ns.save)  # before measuring: results are never lost to a bad target
     path = resolve_profile_path(ns.profile)
     profile = load_profile(path)
     spec = DensitySpec(max_instances=ns.max, kib=ns.kib, floor_pct=ns.floor_pct)

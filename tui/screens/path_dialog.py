@@ -10,6 +10,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from wasmscope.profiles.store import not_a_file, save_target_problem
+
 
 class PathDialog(ModalScreen[Path | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
@@ -38,10 +40,11 @@ class PathDialog(ModalScreen[Path | None]):
             return
         path = Path(text).expanduser()
         if self.must_exist and not path.is_file():
-            self.query_one(".error", Label).update(f"{path}: no such file")
+            self.query_one(".error", Label).update(f"{path}: {not_a_file(path) or 'no such file'}")
             return
-        if not self.must_exist and not path.parent.is_dir():
-            self.query_one(".error", Label).update(f"{path.parent}: no such directory")
+        problem = None if self.must_exist else save_target_problem(path)  # a FIFO would block the save
+        if problem:
+            self.query_one(".error", Label).update(problem)
             return
         self.dismiss(path)
 
