@@ -41,7 +41,7 @@ from ..guests.catalogue import Workload
 from ..errors import RuntimeUnavailable, WorkloadError
 from ..system.paths import cache_dir
 from .base import Availability
-from .docker_engine import PROBE_TIMEOUT_S, DockerAdapter, DockerInstance, _short
+from .docker_engine import PROBE_TIMEOUT_S, DockerAdapter, DockerInstance, _short, probes
 
 DEFAULT_SOCKET = "unix:///run/wasmscope-podman-{pid}.sock"  # one service per wasmscope process
 INSTALL_HINT = "install it with `sudo apt-get install -y podman`"
@@ -196,12 +196,16 @@ class PodmanAdapter(DockerAdapter):
         import docker
 
         self._acquire_service()
-        try:
+
+        def ping() -> None:
             probe = docker.DockerClient(base_url=self.address, timeout=PROBE_TIMEOUT_S)
             try:
                 probe.ping()
             finally:
                 probe.close()
+
+        try:
+            probes.probe(self.address, ping)
             return docker.DockerClient(base_url=self.address, max_pool_size=32, timeout=120)
         except Exception:
             self._release_service()
