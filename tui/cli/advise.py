@@ -10,7 +10,7 @@ from .common import print_json
 from .exit_codes import PROG, ExitCode
 
 NAME = "advise"
-SWEEPS_AT_START = False
+SWEEPS_AT_START = True  # the next run of any kind removes what dead runs left
 
 
 def add_parser(sub) -> argparse.ArgumentParser:

@@ -19,7 +19,7 @@ class PathDialog(ModalScreen[Path | None]):
     PathDialog { align: center middle; }
     PathDialog > Vertical { width: 76; max-width: 100%; height: auto; border: round $accent;
                             background: $surface; padding: 0 1; }
-    PathDialog .error { color: $error; height: auto; }
+    PathDialog .error { color: $error; height: auto; width: 100%; }
     """
 
     def __init__(self, title: str, default: str = "", must_exist: bool = False) -> None:

@@ -24,7 +24,7 @@ import psutil
 
 from ..system import sessions
 from ..guests.catalogue import Workload
-from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
+from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WasmscopeError, WorkloadError
 from ..guests.images import ensure_builtin_image, ensure_user_image, host_suite
 from . import processes
 from .base import Availability, Instance, MemoryReading, RunResult, RuntimeAdapter
@@ -116,6 +116,14 @@ def _signal_name(n: int) -> str:
 NOBODY = "65534:65534"
 
 
+def _note_engine(kind: str) -> None:
+    """Tell a later run that this one uses `kind` (best effort: a full /tmp must not stop it)."""
+    try:
+        sessions.note_engine(kind)
+    except (OSError, WasmscopeError):
+        pass
+
+
 class _ProbeMemory:
     """One probe per engine per run: every adapter of one engine (docker, docker-crun,
     docker-debian, docker-wasm) shares the outcome of the first probe, so a hung engine costs
@@ -153,6 +161,7 @@ class DockerAdapter(RuntimeAdapter):
     kind = "container"
     CAN_LISTEN = True
     CLI = "docker"  # the command users would type, for the log
+    ENGINE = "docker"  # the container store this adapter's containers live in (sessions.note_engine)
 
     def __init__(self, options: dict | None = None) -> None:
         super().__init__(options)
@@ -210,7 +219,8 @@ class DockerAdapter(RuntimeAdapter):
                     self._client_error = self._unreachable(err)
                     self._client_hint = NOT_RESPONDING_HINT if timed_out(err) else START_HINT
                 else:
-                    self.reaped = sessions.remove_containers(client)
+                    _note_engine(self.ENGINE)  # before anything is created there
+                    self.reaped = sessions.remove_containers(client, engine=self.ENGINE)
                     self._client = client
             if self._client is None:
                 raise RuntimeUnavailable(self._client_error or "Docker engine not reachable")

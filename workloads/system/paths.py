@@ -1,16 +1,96 @@
-"""Where wasmscope keeps caches (native binaries, compiled modules): XDG, overridable by env."""
+"""Where wasmscope keeps caches (native binaries, compiled modules, tools): XDG, overridable by env.
+
+The cache dir may be full or read-only (a small tmpfs, a shared read-only mount). Reading a
+populated cache then still works; a write that cannot happen becomes one CacheUnusable line
+naming the directory and the reason (`cache_writes`, `check_cache_after_failure`), so only the
+rows that need a new file fail, and they say why.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import platformdirs
 
+from ..errors import CacheUnusable
+
+ENV_VAR = "WASMSCOPE_CACHE_DIR"
+LOW_SPACE_BYTES = 1 << 20  # under this much free space a build or compile is bound to fail
+_REASONS = {errno.ENOSPC: "no space left on the device", errno.EDQUOT: "disk quota exceeded",
+            errno.EROFS: "read-only file system", errno.EACCES: "permission denied",
+            errno.EPERM: "operation not permitted"}
+
 
 def cache_dir() -> Path:
-    """`$WASMSCOPE_CACHE_DIR`, else the user's cache directory for wasmscope."""
-    override = os.environ.get("WASMSCOPE_CACHE_DIR")
+    """`$WASMSCOPE_CACHE_DIR`, else the user's cache directory for wasmscope (created if it can
+    be; a read-only one is still returned, for reading)."""
+    override = os.environ.get(ENV_VAR)
     path = Path(override) if override else Path(platformdirs.user_cache_dir("wasmscope"))
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass  # writers say why (cache_writes); readers may still find what is there
     return path
+
+
+def _existing(path: Path) -> Path:
+    """`path` or its nearest existing ancestor (what statvfs and access can look at)."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def cache_unwritable() -> str | None:
+    """Why the cache dir cannot take new files now ("read-only file system", "no space left on
+    the device (12 KiB free)", "permission denied"), or None when it can."""
+    where = _existing(cache_dir())
+    try:
+        st = os.statvfs(where)
+    except OSError as err:
+        return err.strerror or str(err)
+    if st.f_flag & os.ST_RDONLY:
+        return _REASONS[errno.EROFS]
+    free = st.f_bavail * st.f_frsize
+    if free < LOW_SPACE_BYTES:
+        return f"{_REASONS[errno.ENOSPC]} ({free // 1024} KiB free)"
+    if not os.access(where, os.W_OK):
+        return _REASONS[errno.EACCES]
+    return None
+
+
+def remedy(reason: str) -> str:
+    """What to do about a cache dir that cannot take a file, for that reason."""
+    first = ("free some space there" if reason.startswith((_REASONS[errno.ENOSPC], _REASONS[errno.EDQUOT]))
+             else "make it writable")
+    return f"{first}, or set {ENV_VAR} to another directory"
+
+
+def unusable(what: str, reason: str) -> CacheUnusable:
+    """The one line a row shows when `what` cannot be written into the cache dir."""
+    return CacheUnusable(f"{what}: the cache dir {cache_dir()} cannot take it: {reason} ({remedy(reason)})")
+
+
+@contextmanager
+def cache_writes(what: str) -> Iterator[None]:
+    """Around writes into the cache dir: a full, read-only or forbidden disk becomes one
+    CacheUnusable line naming the directory and the reason, never a traceback."""
+    try:
+        yield
+    except OSError as err:
+        reason = _REASONS.get(err.errno or 0)
+        if reason is None:
+            raise
+        raise unusable(what, reason) from None
+
+
+def check_cache_after_failure(what: str) -> None:
+    """After a tool (compiler, linker, pip) failed writing into the cache dir: when the cache
+    dir is full or read-only, that is the cause, and its words ("linker command failed") are
+    not; raise it."""
+    reason = cache_unwritable()
+    if reason is not None:
+        raise unusable(what, reason)

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import RuntimeUnavailable, WasmscopeError
-from .paths import cache_dir
+from .paths import cache_dir, cache_unwritable, cache_writes, check_cache_after_failure, remedy
 
 ENV_VAR = "WASMSCOPE_WASMTIME_CLI"
 DEFAULT_WASMTIME_CLI = "36.0.9"
@@ -134,6 +134,15 @@ def tool_candidates(env_var: str, exe: str, package: str, binary_in, import_name
 def tools_dir() -> Path:
     """`cache_dir()/tools`: where wasmscope installs external tools."""
     return cache_dir() / "tools"
+
+
+def tools_dir_note() -> str:
+    """'' or, beside a tool that was not found, why its install hint cannot work now: the
+    tools dir is in a cache dir that is full or read-only (so the tool is not "just missing")."""
+    reason = cache_unwritable()
+    if reason is None:
+        return ""
+    return f"; wasmscope's tools dir {tools_dir()} cannot take an install: {reason} ({remedy(reason)})"
 
 
 def _installed_dir(version: str) -> Path:
@@ -229,8 +238,10 @@ def _pip_install_staged(specs: list[str], target: Path, check: Callable[[Path], 
     """`pip install --target` into a staging directory, `check` it, then move it into place:
     an interrupted or failed install leaves nothing half done. One-line RuntimeUnavailable
     with pip's own error."""
-    tools_dir().mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.", suffix=".tmp", dir=tools_dir()))
+    what = f"the install of {' '.join(specs)} into wasmscope's tools dir"
+    with cache_writes(what):
+        tools_dir().mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.", suffix=".tmp", dir=tools_dir()))
     try:
         cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                "--no-input", "--no-deps", "--target", str(staging), *specs]
@@ -241,12 +252,14 @@ def _pip_install_staged(specs: list[str], target: Path, check: Callable[[Path], 
             raise RuntimeUnavailable(f"pip install {' '.join(specs)} took more than "
                                      f"{_PIP_TIMEOUT_S:g} s") from None
         if proc.returncode != 0:
+            check_cache_after_failure(what)
             raise RuntimeUnavailable(f"pip install {' '.join(specs)} failed: "
                                      f"{_pip_error(proc.stderr, proc.stdout)}")
         check(staging)
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
+        with cache_writes(what):
+            if target.exists():
+                shutil.rmtree(target)
+            os.replace(staging, target)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)

@@ -33,7 +33,7 @@ from typing import Iterable
 from ...errors import BuildError, RuntimeUnavailable, WasmscopeError, WorkloadError
 from ...system.loopback import free_port, get
 from ..module_check import check_module
-from ...system.paths import cache_dir
+from ...system.paths import cache_dir, cache_writes, check_cache_after_failure
 from ...runtimes import processes
 from ...system.tools import cli_version
 
@@ -108,6 +108,7 @@ def _componentize(wit: Path, app_dir: Path, out: Path, workdir: Path) -> None:
     except subprocess.TimeoutExpired:
         raise BuildError(f"componentize-py took more than {BUILD_TIMEOUT_S:g} s") from None
     if proc.returncode != 0 or not out.is_file():
+        check_cache_after_failure("the wasi:http component build")
         lines = [ln.strip() for ln in (proc.stderr + "\n" + proc.stdout).splitlines() if ln.strip()]
         why = next((ln for ln in lines if "Error" in ln or "error" in ln), lines[-1] if lines else "no output")
         raise BuildError(f"componentize-py failed (exit {proc.returncode}): {why}")
@@ -127,8 +128,10 @@ def build_component(*, force: bool = False) -> Path:
     target = target_dir / COMPONENT_NAME
     if target.is_file() and not force:
         return target
-    target_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="build.", dir=target_dir) as tmp:
+    with cache_writes("the wasi:http component build"):
+        target_dir.mkdir(parents=True, exist_ok=True)
+        build_dir = tempfile.TemporaryDirectory(prefix="build.", dir=target_dir)
+    with build_dir as tmp, cache_writes("the wasi:http component build"):
         work = Path(tmp)
         wit = work / "wit"
         (wit / "deps").mkdir(parents=True)
@@ -288,7 +291,9 @@ def serve_component(cli: Path, *, port: int = 0, cpus: Iterable[int] | None = No
     command = shlex.join(["wasmtime", *args[:-1], wasm.name])
     if cpu_list:
         command = f"taskset -c {','.join(map(str, cpu_list))} {command}"
-    log_fd, log_name = tempfile.mkstemp(prefix="wasmtime-serve.", suffix=".log")
+    from ...system.sessions import session_temp_dir
+
+    log_fd, log_name = tempfile.mkstemp(prefix="wasmtime-serve.", suffix=".log", dir=session_temp_dir())
     t0 = time.perf_counter()
     try:
         proc = subprocess.Popen([str(cli), *args], stdin=subprocess.DEVNULL, stdout=log_fd,
