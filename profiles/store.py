@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import errno
 import os
-import stat
 import sys
 import tempfile
 import tomllib
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import tomlkit
+
+from wasmscope.workloads.system.paths import not_a_file
 
 from .errors import ProfileError
 from .schema import Profile, build_profile
@@ -46,28 +47,6 @@ def shipped_profiles() -> dict[str, Path]:
 
 def default_profile_path() -> Path:
     return shipped_profiles()["quick"]
-
-
-def not_a_file(path: str | Path) -> str | None:
-    """What a path that exists but is no regular file is, in words ("is a FIFO (named pipe)");
-    None for a regular file (symlinks followed) or a path that does not exist. Reading a FIFO
-    or a device blocks or never ends, so neither is ever opened as a profile."""
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        return None
-    except OSError as err:
-        if err.errno == errno.ELOOP:
-            return "is a symlink loop"
-        return f"cannot be examined: {err.strerror or err}"
-    if stat.S_ISREG(mode):
-        return None
-    for test, words in ((stat.S_ISDIR, "is a directory"), (stat.S_ISFIFO, "is a FIFO (named pipe)"),
-                        (stat.S_ISCHR, "is a character device"), (stat.S_ISBLK, "is a block device"),
-                        (stat.S_ISSOCK, "is a socket")):
-        if test(mode):
-            return words
-    return "is not a regular file"
 
 
 def resolve_profile_path(name_or_path: str | Path) -> Path:

@@ -54,6 +54,7 @@ def read_only_dir(tmp_path):
 
 # -- --save: refused before measuring -----------------------------------------------------------
 
+ADVISE = ("advise", "--language", "rust", "--state", "stateless", "--traffic", "spiky", "--kind", "serverless")
 BENCH = ("bench", "--profile", "quick", "--runtimes", "wasmtime", "--workloads", "hello", "--runs", "1")
 
 
@@ -75,7 +76,11 @@ def test_density_and_advise_save_to_a_fifo_are_refused(fifo):
     density = run_cli("density", "--runtimes", "wasmtime", "--max", "2", "--save", str(fifo))
     assert_refused_before_measuring(
         density, f"{fifo}: is a FIFO (named pipe); results are saved only into a regular file (or a new one)")
-    advise = run_cli("advise", "--language", "rust", "--save", str(fifo))
+    for flag, words in (("--answers", "not an answers file"), ("--rules", "not a rules file")):
+        read = run_cli(*ADVISE, flag, str(fifo))  # never opened: it would block
+        assert read.returncode == 2, read.stderr
+        assert read.stderr.strip() == f"wasmscope: {fifo}: is a FIFO (named pipe), {words} (expected a TOML file)"
+    advise = run_cli(*ADVISE, "--save", str(fifo))
     assert advise.returncode == 2 and advise.stdout == "", advise.stderr
     assert advise.stderr.strip() == f"wasmscope: {fifo}: is a FIFO (named pipe); results are saved only " \
                                     "into a regular file (or a new one)"

@@ -45,7 +45,12 @@ def _given_answers(ns: argparse.Namespace) -> tuple[dict, str]:
     given: dict = {}
     source = "command line"
     if ns.answers:
+        from wasmscope.workloads.system.paths import not_a_file
+
         source = ns.answers
+        problem = not_a_file(ns.answers)
+        if problem:  # never opened: a FIFO blocks, a device never ends
+            raise AnswersError(f"{ns.answers}: {problem}, not an answers file (expected a TOML file)")
         try:
             data = tomllib.loads(Path(ns.answers).read_text(encoding="utf-8"))
         except OSError as err:

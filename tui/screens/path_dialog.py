@@ -10,7 +10,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
-from wasmscope.profiles.store import not_a_file, save_target_problem
+from wasmscope.profiles import save_target_problem
+from wasmscope.workloads.system.paths import not_a_file
 
 
 class PathDialog(ModalScreen[Path | None]):

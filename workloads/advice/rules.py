@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import WasmscopeError
+from ..system.paths import not_a_file
 from .questions import BY_KEY, Answers
 
 SHIPPED_RULES = Path(str(resources.files(__package__))) / "rules.toml"
@@ -94,6 +95,9 @@ def _rule(entry: Any, index: int, source: str) -> Rule:
 
 
 def _read(path: Path) -> dict:
+    problem = not_a_file(path)
+    if problem:  # never opened: a FIFO blocks, a device never ends
+        raise RulesError(f"{path}: {problem}, not a rules file (expected a TOML file)")
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as err:

@@ -1,4 +1,6 @@
-"""Where wasmscope keeps caches (native binaries, compiled modules, tools): XDG, overridable by env.
+"""Where wasmscope keeps caches (native binaries, compiled modules, tools): XDG, overridable by env;
+and what a path that is no regular file is (profiles, answers and rules files are never opened
+when they are FIFOs or devices).
 
 The cache dir may be full or read-only (a small tmpfs, a shared read-only mount). Reading a
 populated cache then still works; a write that cannot happen becomes one CacheUnusable line
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -23,6 +26,28 @@ LOW_SPACE_BYTES = 1 << 20  # under this much free space a build or compile is bo
 _REASONS = {errno.ENOSPC: "no space left on the device", errno.EDQUOT: "disk quota exceeded",
             errno.EROFS: "read-only file system", errno.EACCES: "permission denied",
             errno.EPERM: "operation not permitted"}
+
+
+def not_a_file(path: str | Path) -> str | None:
+    """What a path that exists but is no regular file is, in words ("is a FIFO (named pipe)");
+    None for a regular file (symlinks followed) or a path that does not exist. Reading a FIFO
+    or a device blocks or never ends, so neither is ever opened as a profile, answers or rules."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            return "is a symlink loop"
+        return f"cannot be examined: {err.strerror or err}"
+    if stat.S_ISREG(mode):
+        return None
+    for test, words in ((stat.S_ISDIR, "is a directory"), (stat.S_ISFIFO, "is a FIFO (named pipe)"),
+                        (stat.S_ISCHR, "is a character device"), (stat.S_ISBLK, "is a block device"),
+                        (stat.S_ISSOCK, "is a socket")):
+        if test(mode):
+            return words
+    return "is not a regular file"
 
 
 def cache_dir() -> Path:
