@@ -32,11 +32,12 @@ def clean_engine(kind: str, *, include_live: bool = False, images: bool = False,
 
 
 def sweep_dead_runs() -> sessions.CleanReport:
-    """At the start of a run: containers on the engines dead runs noted, then their processes,
-    build leftovers and temporary directories (containers first: a dead run's Podman service
-    may still serve the pass). Each removal is said as it happens (sessions.set_reporter)."""
-    report = sessions.CleanReport()
+    """At the start of a run: the dead runs' processes first (a load generator or a guest
+    must not run on while an engine is contacted), then their containers on the engines they
+    noted, then build leftovers and their temporary directories. Each removal is said as it
+    happens (sessions.set_reporter)."""
     noted = sorted(set().union(*sessions.dead_sessions().values()) & set(ENGINES))
+    report = sessions.reap_processes()
     for kind in noted:
         try:
             report.merge(clean_engine(kind, containers_only=True))
@@ -44,4 +45,4 @@ def sweep_dead_runs() -> sessions.CleanReport:
             line = f"containers of dead runs on {kind} not checked: {err}"
             report.kept.append(line)
             sessions.say(f"kept {line}")
-    return report.merge(sessions.sweep_local())
+    return report.merge(sessions.remove_leftovers()).merge(sessions.remove_dead_sessions())
