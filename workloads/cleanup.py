@@ -1,5 +1,5 @@
-"""What dead runs left, removed: their containers on the engines they noted (Docker, Podman),
-then their processes, build leftovers and temporary directories.
+"""What dead runs left, removed: their processes, their containers on the engines they noted
+(Docker, Podman), build leftovers and their temporary directories.
 
 The start of every run (`sweep_dead_runs`) and `wasmscope clean` (`clean_engine`, then
 `sessions.sweep_local`) share it. A run's start contacts an engine only when a dead run noted
