@@ -16,6 +16,8 @@ from typing import Any, Callable, Iterable
 
 from wasmscope.workloads.guests.catalogue import Workload, builtin_workloads, user_workload
 from wasmscope.workloads.measurements import bench_names
+from wasmscope.workloads.model.bounds import IO_CONNECTIONS, IO_DURATION_S, IO_RATE, RUNS, Bound, plain
+from wasmscope.workloads.model.bounds import finite as _finite
 from wasmscope.workloads.model.results import Results
 from wasmscope.workloads.runtimes import KNOWN_RUNTIMES
 
@@ -99,6 +101,8 @@ class Profile:
         except KeyError:
             raise ProfileError(f"{self.path or self.name}: unknown workload {show(name)} "
                                f"(known: {_known(self.workloads)})") from None
+
+
 
 
 # -- validators ---------------------------------------------------------------------------------
@@ -198,6 +202,11 @@ class _Checker:
             raise self.fail(key, f"expected an integer {bounds}, got {show(v)} ({_type_name(v)})")
         return v
 
+    def bounded(self, v: Any, key: str, bound: Bound) -> Any:
+        if not bound.admits(v):
+            raise self.fail(key, f"expected {bound.expected()}, got {show(v)} ({_type_name(v)})")
+        return v if bound.integer else float(v)
+
     def number(self, v: Any, key: str, lo: float, hi: float | None = None, *, strict_lo: bool = False) -> float:
         x = _finite(v)
         if x is None or not (x > lo if strict_lo else x >= lo) or (hi is not None and x > hi):
@@ -220,17 +229,6 @@ class _Checker:
         if len(set(v)) != len(v):
             raise self.fail(key, f"lists a {what} twice: {show(v)}")
         return tuple(v)
-
-
-def _finite(v: Any) -> float | None:
-    """`v` as a finite float, or None (not a number, a bool, nan, inf, or an int past float range)."""
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return None
-    try:
-        x = float(v)
-    except OverflowError:
-        return None
-    return x if math.isfinite(x) else None
 
 
 REFERENCE_TABLES = ("startup_ms", "memory_mib", "compute_ms", "http_rps", "http_p99_ms")
@@ -258,11 +256,11 @@ def build_profile(data: dict, path: Path | None, source: str) -> Profile:
         "sample_hz": lambda v, k: c.number(v, k, 0.5, 50),
     }))
     startup = StartupSpec(**_section(c, data, "startup", {
-        "workload": c.string, "runs": lambda v, k: c.integer(v, k, 1),
+        "workload": c.string, "runs": lambda v, k: c.bounded(v, k, RUNS),
         "warmup": lambda v, k: c.integer(v, k, 0)}))
     compute = ComputeSpec(**_section(c, data, "compute", {
         "workload": c.string, "n": lambda v, k: c.integer(v, k, 1, 50),
-        "runs": lambda v, k: c.integer(v, k, 1), "warmup": lambda v, k: c.integer(v, k, 0)}))
+        "runs": lambda v, k: c.bounded(v, k, RUNS), "warmup": lambda v, k: c.integer(v, k, 0)}))
     memory = MemorySpec(**_section(c, data, "memory", {
         "workload": c.string, "mib": lambda v, k: c.integer(v, k, 0, 4096),
         "samples": lambda v, k: c.integer(v, k, 1),
@@ -328,11 +326,11 @@ def _io(c: _Checker, data: dict) -> IoSpec:
         "server_workload": c.string, "handler_workload": c.string,
         "models": lambda v, k: c.names(v, k, IO_MODELS, "serving model"),
         "mode": choice(("closed", "fixed-rate")),
-        "connections": lambda v, k: c.integer(v, k, 1, 10000),
+        "connections": lambda v, k: c.bounded(v, k, IO_CONNECTIONS),
         "per_request_connections": lambda v, k: c.integer(v, k, 1, 256),
-        "duration_s": lambda v, k: c.number(v, k, 0, 3600, strict_lo=True),
+        "duration_s": lambda v, k: c.bounded(v, k, IO_DURATION_S),
         "warmup_s": lambda v, k: c.number(v, k, 0, 600),
-        "rate": lambda v, k: c.number(v, k, 0, 10_000_000),
+        "rate": lambda v, k: c.bounded(v, k, IO_RATE),
         "rounds": lambda v, k: c.integer(v, k, 1, 100),
         "generator": choice(("auto", "wrk", "builtin")),
         "timeout_s": lambda v, k: c.number(v, k, 0, 600, strict_lo=True),
@@ -345,12 +343,12 @@ def _io(c: _Checker, data: dict) -> IoSpec:
     if io.generator == "wrk" and io.mode == "fixed-rate":
         raise c.fail("io.generator", "wrk has no fixed-rate mode (use 'builtin' or 'auto')")
     if io.mode == "closed":  # a closed-loop sweep point is a connection count, as `connections` is
-        bad = [x for x in io.sweep if not float(x).is_integer() or not 1 <= x <= 10000]
+        bad = [x for x in io.sweep if not float(x).is_integer() or not IO_CONNECTIONS.admits(int(x))]
         if bad:
-            raise c.fail("io.sweep", f"mode 'closed' sweeps connections: expected whole numbers between 1 "
-                                     f"and 10000, got {show(bad[0])}")
-    elif any(x > 10_000_000 for x in io.sweep):
-        raise c.fail("io.sweep", "mode 'fixed-rate' sweeps rates: expected numbers up to 10000000 requests/s, "
+            raise c.fail("io.sweep", f"mode 'closed' sweeps connections: expected whole numbers between "
+                                     f"{plain(IO_CONNECTIONS.lo)} and {plain(IO_CONNECTIONS.hi)}, got {show(bad[0])}")
+    elif any(not IO_RATE.admits(x) for x in io.sweep):
+        raise c.fail("io.sweep", f"mode 'fixed-rate' sweeps rates: expected numbers up to {plain(IO_RATE.hi)} requests/s, "
                                  f"got {show(max(io.sweep))}")
     return io
 

@@ -11,6 +11,11 @@ class BuildError(WasmscopeError):
     """A workload could not be built (no compiler, compile failure, image build failure)."""
 
 
+class CacheUnusable(WasmscopeError):
+    """The cache dir cannot take a file wasmscope must write there (no space left, read-only,
+    no permission); the message names the directory and the reason."""
+
+
 class RuntimeUnavailable(WasmscopeError):
     """The runtime cannot be used on this machine; the message says why."""
 

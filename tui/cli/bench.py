@@ -30,9 +30,11 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(ns: argparse.Namespace) -> ExitCode:
-    from wasmscope.profiles import load_profile, resolve_profile_path, save_results
+    from wasmscope.profiles import check_save_target, load_profile, resolve_profile_path, save_results
     from wasmscope.workloads.bench import make_plan, override_io, run_benchmark
 
+    if ns.save:
+        check_save_target(ns.save)  # before measuring: results are never lost to a bad target
     path = resolve_profile_path(ns.profile)
     profile = override_io(load_profile(path), connections=ns.connections, rates=ns.rate,
                           duration_s=ns.duration)

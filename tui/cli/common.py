@@ -50,9 +50,10 @@ def exit_for_failures(results) -> ExitCode:
 
 
 def sweep_at_start() -> None:
-    """A run's start removes what dead runs left (processes and build leftovers now, their
-    containers on the first Docker contact) and says so, one line each on stderr."""
+    """A run's start removes what dead runs left (containers on the engines they used,
+    processes, build leftovers, temporary directories) and says so, one line each on stderr."""
+    from wasmscope.workloads.cleanup import sweep_dead_runs
     from wasmscope.workloads.system import sessions
 
     sessions.set_reporter(lambda line: print(f"{PROG}: {line}", file=sys.stderr, flush=True))
-    sessions.sweep_local()
+    sweep_dead_runs()

@@ -10,7 +10,7 @@ from pathlib import Path
 from .exit_codes import PROG, ExitCode
 
 NAME = "report"
-SWEEPS_AT_START = False
+SWEEPS_AT_START = True  # the next run of any kind removes what dead runs left
 
 
 def add_parser(sub) -> argparse.ArgumentParser:

@@ -162,12 +162,15 @@ def ensure_debian_base(client, suite: str | None = None, include: tuple[str, ...
         exe = shutil.which("mmdebstrap")
         if exe is None:
             raise BuildError(f"building the Debian base image {tag} needs mmdebstrap: {MMDEBSTRAP_HINT}")
-        from ..system.paths import cache_dir
+        from ..system.paths import cache_dir, cache_writes, check_cache_after_failure
 
+        what = f"the root file system of the Debian base image {tag}"
         work = cache_dir() / "debian-base"
-        work.mkdir(parents=True, exist_ok=True)
+        with cache_writes(what):
+            work.mkdir(parents=True, exist_ok=True)
+            build_dir = tempfile.TemporaryDirectory(dir=work, prefix="build-")
         codename = suite or host_suite()
-        with tempfile.TemporaryDirectory(dir=work, prefix="build-") as tmp:
+        with build_dir as tmp:
             rootfs = Path(tmp) / "rootfs.tar"
             try:
                 extra = [f"--include={','.join(include)}"] if include else []
@@ -176,6 +179,7 @@ def ensure_debian_base(client, suite: str | None = None, include: tuple[str, ...
             except (OSError, subprocess.SubprocessError) as err:
                 raise BuildError(f"mmdebstrap {codename} failed: {err}") from None
             if proc.returncode != 0 or not rootfs.is_file():
+                check_cache_after_failure(what)
                 lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
                 why = next((ln for ln in lines if "E:" in ln or "error" in ln.lower()),
                            lines[-1] if lines else f"exit code {proc.returncode}")

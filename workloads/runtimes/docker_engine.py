@@ -25,7 +25,7 @@ import psutil
 from ..system import sessions
 from ..system.paths import system_root
 from ..guests.catalogue import Workload
-from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
+from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WasmscopeError, WorkloadError
 from ..guests.images import ensure_builtin_image, ensure_user_image, host_suite
 from . import processes
 from .base import Availability, Instance, MemoryReading, RunResult, RuntimeAdapter
@@ -33,8 +33,11 @@ from .base import Availability, Instance, MemoryReading, RunResult, RuntimeAdapt
 DEFAULT_MEMORY_LIMIT_MIB = 512
 START_HINT = ("run `wasmscope doctor --fix` (it installs docker.io and starts dockerd), or by hand: "
               "`sudo dockerd >/tmp/dockerd.log 2>&1 &`")
+NOT_RESPONDING_HINT = ("the engine is running but not responding: see its log, `docker info`; restart "
+                       "it, or point DOCKER_HOST at an engine that answers")
 CONTAINER_PORT = "8080/tcp"
-PROBE_TIMEOUT_S = 5
+PROBE_TIMEOUT_S = 2  # a healthy engine answers /_ping in milliseconds, even on a busy machine
+PROBE_MEMORY_S = 60.0  # a failed probe is not repeated for this long (one per engine per run)
 BASES = ("scratch", "debian")
 CRUN_HINT = ("run `wasmscope doctor --fix`, or by hand: `sudo apt-get install -y crun`, add {\"runtimes\": {\"crun\": {\"path\": \"/usr/bin/crun\"}}} "
              "to /etc/docker/daemon.json and reload dockerd: `sudo kill -HUP $(pidof dockerd)`")
@@ -76,9 +79,17 @@ def engine_address() -> str:
     return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
 
 
+def timed_out(err: BaseException) -> bool:
+    """The engine accepted the connection but did not answer in time (hung, not absent)."""
+    text = str(getattr(err, "explanation", None) or err)
+    return "timed out" in text.lower() or "timeout" in type(err).__name__.lower()
+
+
 def _short(err: BaseException) -> str:
     text = getattr(err, "explanation", None) or str(err)
     text = str(text).strip().splitlines()[0] if str(text).strip() else type(err).__name__
+    if timed_out(err):
+        return f"not responding (it accepts connections but did not answer within {PROBE_TIMEOUT_S:g} s)"
     if "Connection refused" in text or "FileNotFoundError" in text or "No such file" in text:
         return "connection refused (is dockerd running?)"
     if "Connection aborted" in text or "Connection reset" in text or "Connection broken" in text:
@@ -106,6 +117,45 @@ def _signal_name(n: int) -> str:
 NOBODY = "65534:65534"
 
 
+def _note_engine(kind: str) -> None:
+    """Tell a later run that this one uses `kind` (best effort: a full /tmp must not stop it)."""
+    try:
+        sessions.note_engine(kind)
+    except (OSError, WasmscopeError):
+        pass
+
+
+class _ProbeMemory:
+    """One probe per engine per run: every adapter of one engine (docker, docker-crun,
+    docker-debian, docker-wasm) shares the outcome of the first probe, so a hung engine costs
+    one short timeout, not one per adapter. A failure is remembered for PROBE_MEMORY_S (the app
+    sees an engine started later); a success is not (a ping is cheap)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._failed: dict[str, tuple[float, BaseException]] = {}
+
+    def probe(self, address: str, ping) -> None:
+        """Run `ping` for `address` unless it failed lately (then raise its error again); a
+        concurrent caller for the same address waits for the probe in progress."""
+        with self._lock:
+            lock = self._locks.setdefault(address, threading.Lock())
+        with lock:
+            failed = self._failed.get(address)
+            if failed is not None and time.monotonic() - failed[0] < PROBE_MEMORY_S:
+                raise failed[1]
+            try:
+                ping()
+            except Exception as err:
+                self._failed[address] = (time.monotonic(), err)
+                raise
+            self._failed.pop(address, None)
+
+
+probes = _ProbeMemory()
+
+
 class DockerAdapter(RuntimeAdapter):
     name = "docker"
     display_name = "Docker (runc)"
@@ -114,6 +164,7 @@ class DockerAdapter(RuntimeAdapter):
     CAN_LISTEN = True
     CLI = "docker"  # the command users would type, for the log
     NEEDS = ("docker-engine",)
+    ENGINE = "docker"  # the container store this adapter's containers live in (sessions.note_engine)
 
     def __init__(self, options: dict | None = None) -> None:
         super().__init__(options)
@@ -133,6 +184,7 @@ class DockerAdapter(RuntimeAdapter):
         self.sweep = bool(self.options.get("sweep", True))
         self._client = None
         self._client_error: str | None = None
+        self._client_hint = START_HINT  # what to do about _client_error
         self._lock = threading.Lock()
         self._live: dict[str, object] = {}  # container id → container, removed on close()
         self._images: dict[str, str] = {}
@@ -146,14 +198,17 @@ class DockerAdapter(RuntimeAdapter):
 
     # -- client ------------------------------------------------------------------------
     def _open_client(self):
-        """Connect to the engine (raises when it does not answer)."""
+        """Connect to the engine (raises when it does not answer: one short probe per engine)."""
         import docker
 
-        probe = docker.from_env(timeout=PROBE_TIMEOUT_S)  # an unreachable host fails fast
-        try:
-            probe.ping()
-        finally:
-            probe.close()
+        def ping() -> None:
+            probe = docker.from_env(timeout=PROBE_TIMEOUT_S)  # an unreachable host fails fast
+            try:
+                probe.ping()
+            finally:
+                probe.close()
+
+        probes.probe(engine_address(), ping)
         return docker.from_env(max_pool_size=32, timeout=120)
 
     def _unreachable(self, err: BaseException) -> str:
@@ -167,9 +222,11 @@ class DockerAdapter(RuntimeAdapter):
                     client = self._open_client()
                 except Exception as err:
                     self._client_error = self._unreachable(err)
+                    self._client_hint = NOT_RESPONDING_HINT if timed_out(err) else START_HINT
                 else:
                     if self.sweep:
-                        self.reaped = sessions.remove_containers(client)
+                        _note_engine(self.ENGINE)  # before anything is created there
+                        self.reaped = sessions.remove_containers(client, engine=self.ENGINE)
                     self._client = client
             if self._client is None:
                 raise RuntimeUnavailable(self._client_error or "Docker engine not reachable")
@@ -190,7 +247,7 @@ class DockerAdapter(RuntimeAdapter):
         try:
             self.client()
         except RuntimeUnavailable as err:
-            return Availability(False, str(err), START_HINT)
+            return Availability(False, str(err), self._client_hint)
         return Availability(True)
 
     def version(self) -> str:

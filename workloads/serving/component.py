@@ -18,6 +18,7 @@ from ..guests.components.builder import BODY, component_path, componentize_py_ve
 from ..guests.module_check import check_module
 from ..runtimes import processes
 from ..system.loopback import free_port, get
+from ..system.sessions import session_temp_dir
 from ..system.tools import WASMTIME_CLI
 
 POOLING_FLAGS = ["-O", "pooling-allocator=y,pooling-memory-keep-resident=67108864"]
@@ -97,7 +98,7 @@ def serve_component(cli: Path, *, port: int = 0, cpus: Iterable[int] | None = No
     command = shlex.join(["wasmtime", *args[:-1], wasm.name])
     if cpu_list:
         command = f"taskset -c {','.join(map(str, cpu_list))} {command}"
-    log_fd, log_name = tempfile.mkstemp(prefix="wasmtime-serve.", suffix=".log")
+    log_fd, log_name = tempfile.mkstemp(prefix="wasmtime-serve.", suffix=".log", dir=session_temp_dir())
     t0 = time.perf_counter()
     try:
         proc = subprocess.Popen([str(cli), *args], stdin=subprocess.DEVNULL, stdout=log_fd,

@@ -28,7 +28,7 @@ from importlib import resources
 from pathlib import Path
 
 from ...errors import BuildError, WasmscopeError
-from ...system.paths import cache_dir
+from ...system.paths import cache_dir, cache_writes, check_cache_after_failure
 
 PACKAGE_DIR = Path(str(resources.files(__package__)))
 GUEST_DIR = PACKAGE_DIR / "guest"
@@ -96,6 +96,7 @@ def _componentize(wit: Path, app_dir: Path, out: Path, workdir: Path) -> None:
     except subprocess.TimeoutExpired:
         raise BuildError(f"componentize-py took more than {BUILD_TIMEOUT_S:g} s") from None
     if proc.returncode != 0 or not out.is_file():
+        check_cache_after_failure("the wasi:http component build")
         lines = [ln.strip() for ln in (proc.stderr + "\n" + proc.stdout).splitlines() if ln.strip()]
         why = next((ln for ln in lines if "Error" in ln or "error" in ln), lines[-1] if lines else "no output")
         raise BuildError(f"componentize-py failed (exit {proc.returncode}): {why}")
@@ -115,8 +116,10 @@ def build_component(*, force: bool = False) -> Path:
     target = target_dir / COMPONENT_NAME
     if target.is_file() and not force:
         return target
-    target_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="build.", dir=target_dir) as tmp:
+    with cache_writes("the wasi:http component build"):
+        target_dir.mkdir(parents=True, exist_ok=True)
+        build_dir = tempfile.TemporaryDirectory(prefix="build.", dir=target_dir)
+    with build_dir as tmp, cache_writes("the wasi:http component build"):
         work = Path(tmp)
         wit = work / "wit"
         (wit / "deps").mkdir(parents=True)
