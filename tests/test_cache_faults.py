@@ -19,7 +19,9 @@ from typing import Callable, Iterator
 
 import pytest
 
-from wasmscope.workloads.system.tools import ENV_VAR as CLI_ENV_VAR
+from wasmscope.workloads.system.tools import WASMTIME_CLI
+
+CLI_ENV_VAR = WASMTIME_CLI.env_var
 
 WASMSCOPE = [sys.executable, "-m", "wasmscope.tui.cli"]
 pytestmark = pytest.mark.timeout(300)

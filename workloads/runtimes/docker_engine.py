@@ -152,6 +152,11 @@ class _ProbeMemory:
                 raise
             self._failed.pop(address, None)
 
+    def forget(self) -> None:
+        """Drop every remembered failure (the machine changed: e.g. doctor started an engine)."""
+        with self._lock:
+            self._failed.clear()
+
 
 probes = _ProbeMemory()
 

@@ -180,4 +180,8 @@ def carry_out(steps: Sequence[Step], host: Host, say: Callable[[str], None], *, 
             break
         result.done.append(line)
         say(f"  ✓ {line} ({time.monotonic() - t0:.1f} s)")
+    if result.done:  # the machine changed (an engine started, a runtime registered): probe again
+        from ..runtimes.docker_engine import probes
+
+        probes.forget()
     return result

@@ -88,7 +88,7 @@ def _existing(path: Path) -> Path:
 def cache_unwritable() -> str | None:
     """Why the cache dir cannot take new files now ("read-only file system", "no space left on
     the device (12 KiB free)", "permission denied"), or None when it can."""
-    where = _existing(cache_dir())
+    where = _existing(cache_dir(create=False))
     try:
         st = os.statvfs(where)
     except OSError as err:

@@ -388,7 +388,7 @@ def stale_leftovers(root: Path | None = None, idle_s: float = LEFTOVER_IDLE_S) -
     if root is None:
         from .paths import cache_dir
 
-        root = cache_dir()
+        root = cache_dir(create=False)  # only looks: a sweep creates nothing
     candidates = _leftover_candidates(root)
     if not candidates:
         return []
