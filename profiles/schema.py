@@ -22,6 +22,7 @@ from wasmscope.workloads.model.results import Results
 from wasmscope.workloads.runtimes import KNOWN_RUNTIMES
 
 from .errors import ProfileError, suggestion
+from .stored import check_stored
 
 IO_MODELS = ("server", "per-request")
 
@@ -296,12 +297,8 @@ def _stored_results(c: _Checker, data: dict, key: str) -> Results | None:
     raw = data.get(key)
     if raw is None:
         return None
-    c.table(raw, key)
-    try:
-        return Results.from_dict(raw)
-    except (TypeError, ValueError, KeyError, AttributeError) as err:
-        why = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
-        raise c.fail(key, f"not a wasmscope results table ({why})") from None
+    check_stored(c.table(raw, key), key, c.fail, show, dotted)
+    return Results.from_dict(raw)
 
 
 def _io(c: _Checker, data: dict) -> IoSpec:

@@ -128,9 +128,9 @@ class Results:
         for name, t in (data.get("tables") or {}).items():
             rows = [Row(**{k: v for k, v in r.items() if k in Row.__dataclass_fields__})
                     for r in t.get("rows", [])]
-            fields = {k: v for k, v in t.items() if k in Table.__dataclass_fields__ and k != "rows"}
+            fields = {"name": name, **{k: v for k, v in t.items() if k in Table.__dataclass_fields__ and k != "rows"}}
             tables[name] = Table(rows=rows, **fields)
-        runtimes = {n: RuntimeInfo(**{k: v for k, v in info.items() if k in RuntimeInfo.__dataclass_fields__})
+        runtimes = {n: RuntimeInfo(**{"name": n, **{k: v for k, v in info.items() if k in RuntimeInfo.__dataclass_fields__}})
                     for n, info in (data.get("runtimes") or {}).items()}
         if not any(info.baseline for info in runtimes.values()):
             for n, info in runtimes.items():
