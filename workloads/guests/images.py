@@ -12,6 +12,7 @@ the `wasmscope=1` label, so `wasmscope clean --images` removes it.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import shutil
 import subprocess
@@ -137,7 +138,12 @@ def host_suite() -> str:
 
 
 def debian_base_tag(suite: str | None = None, include: tuple[str, ...] = ()) -> str:
-    return f"{DEBIAN_BASE_REPO}:{suite or host_suite()}-minbase" + "".join(f"-{pkg}" for pkg in include)
+    """`wasmscope/debian-base:<suite>-minbase[-pkg…]`; past Docker's 128-character tag limit the
+    package list is a hash of it (the packages are in the image's label)."""
+    tag = f"{suite or host_suite()}-minbase" + "".join(f"-{pkg}" for pkg in include)
+    if len(tag) > 128:
+        tag = f"{suite or host_suite()}-minbase-{len(include)}pkgs-" + hashlib.sha256(",".join(include).encode()).hexdigest()[:12]
+    return f"{DEBIAN_BASE_REPO}:{tag}"
 
 
 def debian_base_size(client, suite: str | None = None) -> int | None:
@@ -189,7 +195,8 @@ def ensure_debian_base(client, suite: str | None = None, include: tuple[str, ...
                 out = client.api.import_image_from_file(
                     str(rootfs), repository=repo, tag=version,
                     changes=['CMD ["/bin/sh"]', "LABEL wasmscope=1",
-                             f"LABEL wasmscope.base={tag.split(':', 1)[1]}"])
+                             f"LABEL wasmscope.base={tag.split(':', 1)[1]}",
+                             f"LABEL wasmscope.packages={','.join(include) or '-'}"])
                 _ensure_tagged(client, out, tag)
             except docker.errors.APIError as err:
                 raise BuildError(f"importing the Debian base image {tag} failed: "
