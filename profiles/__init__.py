@@ -10,6 +10,7 @@ from .store import (
     load_profile,
     resolve_profile_path,
     save_results,
+    save_runs,
     save_table,
     set_value,
     shipped_profiles,
@@ -18,6 +19,6 @@ from .store import (
 
 __all__ = [
     "BenchSettings", "ComputeSpec", "MemorySpec", "Profile", "ProfileError", "StartupSpec",
-    "default_profile_path", "load_profile", "resolve_profile_path", "save_results", "save_table", "set_value",
+    "default_profile_path", "load_profile", "resolve_profile_path", "save_results", "save_runs", "save_table", "set_value",
     "shipped_profiles", "write_atomic",
 ]

@@ -42,7 +42,7 @@ def overhead_ci(view: View, row: Row) -> tuple[float, float, float] | None:
     """Overhead vs the native baseline in % with a 95 % bootstrap interval, from the raw samples."""
     base = view.baseline("native")
     b = view.table.row(base) if base else None
-    if b is None or row.runtime == base or b.status != "ok" or not row.samples or not b.samples:
+    if b is None or not view.table.comparable(row.runtime, b.runtime) or row.runtime == base or b.status != "ok" or not row.samples or not b.samples:
         return None
     point, lo, hi = median_ratio_ci(row.samples, b.samples)
     return (point - 1) * 100, (lo - 1) * 100, (hi - 1) * 100

@@ -41,7 +41,7 @@ from ..guests.catalogue import Workload
 from ..errors import RuntimeUnavailable, WorkloadError
 from ..system.paths import cache_dir
 from .base import Availability
-from .docker_engine import PROBE_TIMEOUT_S, DockerAdapter, DockerInstance, _short
+from .docker_engine import PROBE_TIMEOUT_S, DockerAdapter, DockerInstance, _short, engine_elsewhere
 
 DEFAULT_SOCKET = "unix:///run/wasmscope-podman-{pid}.sock"  # one service per wasmscope process
 INSTALL_HINT = "run `wasmscope doctor --fix`, or install it with `sudo apt-get install -y podman`"
@@ -208,6 +208,10 @@ class PodmanAdapter(DockerAdapter):
         except Exception:
             self._release_service()
             raise
+
+    def runs_on(self) -> str:
+        elsewhere = engine_elsewhere(self.address)
+        return f"{elsewhere} (Podman API)" if elsewhere else ""
 
     def _unreachable(self, err: BaseException) -> str:
         if isinstance(err, RuntimeUnavailable):
