@@ -438,3 +438,68 @@ def test_doctor_on_a_host_says_what_is_there_and_what_is_missing(sshd, tmp_path)
     assert rows["wasmscope"]["status"] == "missing"
     assert "wasmscope-is-not-here: command not found" in rows["wasmscope"]["detail"]
     assert rows["wasmscope"]["manual"].startswith("install wasmscope")
+
+
+# -- the pieces, without a host ---------------------------------------------------------------------
+
+def test_host_addresses_read_as_ssh_urls_and_bad_ones_are_one_line():
+    from wasmscope.workloads.remote.address import BadHostAddress, parse_host
+
+    a = parse_host("ssh://deploy@Box.example:2222")
+    assert (a.user, a.host, a.port, a.label) == ("deploy", "Box.example", 2222, "deploy@Box.example:2222")
+    assert a.ssh_argv("wasmscope agent")[-2:] == ["deploy@Box.example", "wasmscope agent"]
+    assert parse_host("ssh://[::1]:22").label == "[::1]:22" and parse_host("ssh://box").label == "box"
+    for bad in ("box", "http://box", "ssh://", "ssh://box/path", "ssh://-oProxyCommand=x", "ssh://box:99999",
+                "ssh://u:pw@box"):
+        with pytest.raises(BadHostAddress, match=r"expected ssh://\[user@\]host\[:port\]"):
+            parse_host(bad)
+
+
+def test_a_profile_names_its_hosts_and_travels_as_data(tmp_path):
+    from wasmscope.profiles import ProfileError, load_profile, resolve_profile_path
+    from wasmscope.profiles.schema import build_profile
+
+    p = tmp_path / "hosts.toml"
+    p.write_text('[bench]\nhosts = ["ssh://a@box:2222", "ssh://other"]\nlocal = false\n')
+    prof = load_profile(p)
+    assert prof.bench.hosts == ("ssh://a@box:2222", "ssh://other") and prof.bench.local is False
+    for bad, why in (('hosts = ["box"]', "expected ssh://[user@]host[:port], got 'box'"),
+                     ('hosts = ["ssh://a", "ssh://a"]', "lists a host twice"),
+                     ("local = 1", "expected true or false, got 1 (int)")):
+        p.write_text(f"[bench]\n{bad}\n")
+        with pytest.raises(ProfileError, match=re.escape(why)):
+            load_profile(p)
+    for name in ("quick", "article"):  # what a remote host's agent reads back is the same profile
+        prof = load_profile(resolve_profile_path(name))
+        back = build_profile(prof.to_data(), None, "sent")
+        assert (back.name, back.bench, back.startup, back.compute, back.memory, back.io, back.reference) == (
+            prof.name, prof.bench, prof.startup, prof.compute, prof.memory, prof.io, prof.reference)
+
+
+def test_samples_plans_and_results_cross_the_line_as_they_were():
+    from wasmscope.workloads.measurements.base import Plan
+    from wasmscope.workloads.model.results import Results
+    from wasmscope.workloads.model.samples import KINDS, sample_from_dict, sample_to_dict
+    from wasmscope.workloads.remote import protocol
+
+    for kind in KINDS.values():
+        s = kind("startup", "wasmtime", key="wasmtime", workload="hello")
+        assert sample_from_dict(json.loads(json.dumps(sample_to_dict(s)))) == s
+    with pytest.raises(ValueError, match="unknown sample kind 'Nope'"):
+        sample_from_dict({"kind": "Nope"})
+    plan = Plan(["native", "docker"], ["startup", "io"], 3, {"io": ["server"]})
+    assert protocol.plan_from_dict(json.loads(json.dumps(protocol.plan_to_dict(plan)))) == plan
+    r = Results("p", "2026-01-01T00:00:00+00:00", host="me@box:22")
+    assert Results.from_dict(r.to_dict()).host == "me@box:22"
+    assert protocol.mismatch({"protocol": protocol.PROTOCOL, "wasmscope": protocol.WASMSCOPE_VERSION}, "x") is None
+    line = protocol.mismatch({"protocol": 7, "wasmscope": "0.0.1"}, "me@box")
+    assert line == (f"me@box runs wasmscope 0.0.1 (protocol 7); this is wasmscope {protocol.WASMSCOPE_VERSION} "
+                    f"(protocol {protocol.PROTOCOL}): install wasmscope {protocol.WASMSCOPE_VERSION} there")
+
+
+def test_captions_of_several_hosts_say_a_shared_line_once_and_name_the_host_of_the_others():
+    from wasmscope.tui.render.tables import merged_lines
+
+    merged = merged_lines([("local", ["Phases:", "  a: 1 ms", "Both from this run."]),
+                           ("box", ["Phases:", "  a: 2 ms", "Both from this run."])])
+    assert merged == ["Phases:", "local: a: 1 ms", "box: a: 2 ms", "Both from this run."]
