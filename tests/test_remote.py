@@ -306,7 +306,8 @@ def test_a_dropped_connection_mid_run_leaves_nothing_on_the_host(via_ssh, docker
 
     (tmp_path / "long.toml").write_text(LONG)
     profile = load_profile(tmp_path / "long.toml")
-    link = AgentLink(parse_host(via_ssh.url))
+    ended: list[str] = []
+    link = AgentLink(parse_host(via_ssh.url), on_end=ended.append)
     agent = link.open()["pid"]
     reaper.append(agent)
     outcome: dict[str, BaseException] = {}
@@ -327,6 +328,8 @@ def test_a_dropped_connection_mid_run_leaves_nothing_on_the_host(via_ssh, docker
         runner.join(timeout=60)
         assert isinstance(outcome.get("error"), HostDisconnected), outcome
         assert "connection lost" in str(outcome["error"])
+        assert ended == [link.reason] and not link.connected  # what the app shows on a disconnected host
+        print(f"\nthe local side saw: {outcome['error']}")
         t0 = time.monotonic()
         wait_for(lambda: not psutil.pid_exists(agent), 60, "the agent to clean up and end")
         left = leftovers(docker_client, agent)
@@ -385,8 +388,11 @@ def test_an_unreachable_host_is_one_line(tmp_path):
     (tmp_path / "quick.toml").write_text(QUICK)
     env = plain_env()
     env[SSH_COMMAND_ENV] = "ssh -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"
-    proc = subprocess.run([*WASMSCOPE, "bench", "--profile", str(tmp_path / "quick.toml"), "--host",
-                           f"ssh://nobody@127.0.0.1:{free_port()}"], capture_output=True, text=True, timeout=60, env=env)
+    with socket.socket() as closed:  # bound, never listening: refused, and no other test can take the port
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+        proc = subprocess.run([*WASMSCOPE, "bench", "--profile", str(tmp_path / "quick.toml"), "--host",
+                               f"ssh://nobody@127.0.0.1:{port}"], capture_output=True, text=True, timeout=120, env=env)
     assert proc.returncode == 3
     last = proc.stderr.strip().splitlines()[-1]
     assert re.fullmatch(r"wasmscope: nobody@127\.0\.0\.1:\d+: ssh failed: ssh: connect to host 127\.0\.0\.1 port "
@@ -397,6 +403,7 @@ def test_an_unreachable_host_is_one_line(tmp_path):
 
 def test_a_remote_session_drives_a_live_workload(via_ssh, reaper):
     from wasmscope.profiles import load_profile, resolve_profile_path
+    from wasmscope.workloads.errors import Cancelled
     from wasmscope.workloads.model.samples import ColdStart
     from wasmscope.workloads.remote.address import parse_host
     from wasmscope.workloads.remote.session import RemoteSession
@@ -417,6 +424,12 @@ def test_a_remote_session_drives_a_live_workload(via_ssh, reaper):
         readings = session.sample()
         assert readings[0].alive and readings[0].reading.instance_rss > 0
         assert session.stop("native") and session.running() == {}
+        session.start("native", "http")  # HTTP load generated on the host, its ticks streamed here
+        ticks, stop = [], threading.Event()
+        with pytest.raises(Cancelled):
+            session.load("native", on_tick=lambda t: (ticks.append(t), stop.set()), cancel=stop)
+        assert ticks and ticks[0].rps > 0
+        assert session.stop("native")
     finally:
         session.close()
     wait_for(lambda: not psutil.pid_exists(agent), 30, "the agent to end")
