@@ -52,6 +52,8 @@ def run(ns: argparse.Namespace) -> ExitCode:
                           duration_s=ns.duration)
     plan = make_plan(profile, runtimes=ns.runtimes, workloads=ns.workloads, runs=ns.runs)
     addresses = [parse_host(h) for h in (ns.host or profile.bench.hosts)]
+    if len({a.label for a in addresses}) < len(addresses):
+        raise UsageError(f"--host: a host is named twice: {', '.join(a.url for a in addresses)}")
     local = profile.bench.local and not ns.no_local
     if not addresses and not local:
         raise UsageError("--no-local (or bench.local = false) measures remote hosts only: name one with --host")
@@ -172,10 +174,10 @@ def print_host_tables(runs, names, reference) -> None:
 
     from ..render.plots import figure_text
     from ..render.tables import (elsewhere_line, host_name, hosts_measurement_tables, hosts_runtimes_table,
-                                 hosts_table, machine_line, unavailable_line)
+                                 hosts_table, machine_line, names_hosts, unavailable_line)
 
     out = stdout_console()
-    several = len(runs) > 1
+    several = names_hosts(runs)
     for results in runs:
         for line in (unavailable_line(results), elsewhere_line(results)):
             if line:

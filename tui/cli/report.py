@@ -43,10 +43,11 @@ def run(ns: argparse.Namespace) -> ExitCode:
     if len(runs) > 1 and not runs[0].host:
         runs[0].host = "local"
     if ns.format == "json":
-        data = report_json(runs[0], profile.reference) if len(runs) == 1 else report_json_hosts(runs, profile.reference)
+        data = (report_json(runs[0], profile.reference) if not profile.remote_results
+                else report_json_hosts(runs, profile.reference))
         text = json.dumps(data, indent=2) + "\n"
     else:
-        text = report_markdown(runs if len(runs) > 1 else runs[0], profile.reference, path.name)
+        text = report_markdown(runs, profile.reference, path.name)
     if ns.output:
         write_atomic(Path(ns.output), text)
         print(f"{PROG}: report written to {ns.output}", file=sys.stderr)

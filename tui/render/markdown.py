@@ -17,7 +17,7 @@ from wasmscope.workloads.measurements.claims import NOT_MEASURED, check_claims
 from wasmscope.workloads.model.results import Results
 
 from .tables import (comparisons, elsewhere_line, host_name, hosts_measurement_tables, hosts_table, machine_line,
-                     unavailable_line)
+                     names_hosts, unavailable_line)
 
 
 def _plain(cell: Any) -> str:
@@ -45,11 +45,12 @@ def report_markdown(results: Results | list[Results], reference: dict | None, so
     hosts' runs: a table of the hosts' machines, a Host column in every table, and the claims
     checked on each host (each from its own figures)."""
     runs = results if isinstance(results, list) else [results]
-    several = len(runs) > 1
+    several = names_hosts(runs)
     first = runs[0]
     out = [f"# wasmscope report — {first.profile}", ""]
     if several:
-        out += [f"Measured on {len(runs)} hosts (profile `{source}`); every ratio is taken within one host.", "",
+        out += [f"Measured on {len(runs)} host{'s' if len(runs) > 1 else ''} (profile `{source}`); every ratio "
+                "is taken within one host.", "",
                 rich_to_markdown(hosts_table(runs)), ""]
     else:
         out += [f"Measured on this machine (profile `{source}`). {machine_line(first)}.", ""]

@@ -32,13 +32,13 @@ def measurement_table(results: Results, name: str, reference: dict | None = None
 
 
 def hosts_measurement_table(runs: list[Results], name: str, reference: dict | None = None) -> RichTable:
-    """One measurement's table over one host's run or several: with several, a Host column
-    first and a section per host. Each row's cells (ratios included) come from its own host's
+    """One measurement's table over one host's run or several: with several (or one remote
+    host), a Host column first and a section per host. Each row's cells (ratios included) come from its own host's
     run, so no ratio ever crosses hosts; a column shows when any host's run shows it."""
     m = measurements.get(name)
     views = [View(r, r.tables[name], reference) for r in runs if name in r.tables]
     columns = [c for c in m.columns if any(c in shown_columns(m, v) for v in views)]
-    several = len(runs) > 1
+    several = names_hosts(runs)
     out = RichTable(title=m.heading(views[0]), title_justify="left", caption_justify="left")
     if several:
         host_column(out, views)
@@ -57,6 +57,11 @@ def hosts_measurement_table(runs: list[Results], name: str, reference: dict | No
 
 def host_name(results: Results) -> str:
     return results.host or LOCAL
+
+
+def names_hosts(runs: list[Results]) -> bool:
+    """Whether tables name the host: several hosts, or one that is not this machine."""
+    return len(runs) > 1 or any(r.host not in ("", LOCAL) for r in runs)
 
 
 def host_column(table: RichTable, views_or_runs: list) -> None:
@@ -104,7 +109,7 @@ def hosts_measurement_tables(runs: list[Results], name: str, reference: dict | N
     out = [hosts_measurement_table(present, name, reference)]
     for r in present:
         for tv in measurements.get(name).extra_tables(r):
-            title = f"{tv.title} — {host_name(r)}" if len(present) > 1 else tv.title
+            title = f"{tv.title} — {host_name(r)}" if names_hosts(present) else tv.title
             out.append(view_table(TableView(title, tv.headers, tv.rows, tv.caption)))
     return out
 
@@ -143,7 +148,7 @@ def runtimes_table(results: Results, brief: bool = False) -> RichTable:
 
 def hosts_runtimes_table(runs: list[Results], brief: bool = False) -> RichTable:
     """`runtimes_table` over several hosts: a Host column, a section per host."""
-    several = len(runs) > 1
+    several = names_hosts(runs)
     out = RichTable(title="Runtimes", title_justify="left")
     if several:
         host_column(out, runs)
@@ -177,7 +182,7 @@ def hosts_table(runs: list[Results]) -> RichTable:
     out = RichTable(title="Hosts", title_justify="left")
     host_column(out, runs)
     for col in ("CPU", "Arch", "Cores", "Memory", "Kernel", "Python", "wasmtime", "Docker"):
-        out.add_column(col)
+        out.add_column(col, overflow="fold")
     out.add_column("Measured at", no_wrap=True, min_width=25)
     for r in runs:
         m = r.machine
