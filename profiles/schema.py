@@ -323,6 +323,34 @@ def build_profile(data: dict, path: Path | None, source: str) -> Profile:
                    results=results, advice=advice, density=density, remote_results=remote)
 
 
+# What a stored run's tables hold (Results.to_dict): the keys each entry needs, by part.
+_RESULTS_STRINGS = ("profile", "started_at", "finished_at", "host")
+_ENTRY_NEEDS = {"runtimes": ("name", "display", "kind"), "tables": ("name", "unit", "workload")}
+
+
+def _results_shape(c: _Checker, raw: Any, where: str) -> None:
+    """The outline of a stored run, each fault named by its key: its scalars, its free-form
+    tables, and the runtimes and tables entries with the keys they need (rows with a runtime)."""
+    c.table(raw, where)
+    for k in _RESULTS_STRINGS:
+        if k in raw:
+            c.string(raw[k], f"{where}.{k}")
+    if "cancelled" in raw:
+        _flag(c, raw["cancelled"], f"{where}.cancelled")
+    for k in ("machine", "settings"):
+        if k in raw:
+            c.table(raw[k], f"{where}.{k}")
+    for part, needs in _ENTRY_NEEDS.items():
+        for name, entry in c.table(raw.get(part, {}), f"{where}.{part}").items():
+            key = f"{where}.{part}.{dotted(name)}"
+            if not isinstance(entry, dict) or any(n not in entry for n in needs):
+                raise c.fail(key, f"expected a table with {', '.join(needs)}, got {show(entry)}")
+            rows = entry.get("rows", [])
+            if part == "tables" and (not isinstance(rows, list)
+                                     or not all(isinstance(r, dict) and "runtime" in r for r in rows)):
+                raise c.fail(f"{key}.rows", f"expected a list of tables, each with a runtime, got {show(rows)}")
+
+
 def _hosts(c: _Checker, v: Any, key: str) -> tuple[str, ...]:
     """Remote hosts, each `ssh://[user@]host[:port]`, none twice."""
     from wasmscope.workloads.remote.address import BadHostAddress, parse_host
@@ -350,7 +378,7 @@ def _stored_results(c: _Checker, data: dict, key: str, where: str = "") -> Resul
     raw = data.get(key)
     if raw is None:
         return None
-    c.table(raw, where or key)
+    _results_shape(c, raw, where or key)
     try:
         return Results.from_dict(raw)
     except (TypeError, ValueError, KeyError, AttributeError) as err:
