@@ -69,7 +69,7 @@ class AgentLink:
             raise HostUnavailable(f"{self.label}: cannot start {argv[0]}: {err.strerror or err}") from None
         self._threads = [threading.Thread(target=target, name=f"link-{target.__name__}-{self.label}", daemon=True)
                          for target in (self._read_replies, self._read_stderr)]
-        for t in self._threads:
+        for t in reversed(self._threads):  # stderr's reader first: the replies' end joins it
             t.start()
         try:
             peer = self._hello.get(timeout=timeout_s)
