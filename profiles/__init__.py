@@ -11,6 +11,7 @@ from .store import (
     load_profile,
     resolve_profile_path,
     save_results,
+    save_runs,
     save_table,
     save_target_problem,
     set_value,
@@ -21,5 +22,5 @@ from .store import (
 __all__ = [
     "BenchSettings", "ComputeSpec", "MemorySpec", "Profile", "ProfileError", "StartupSpec",
     "check_save_target", "default_profile_path", "load_profile", "resolve_profile_path", "save_results",
-    "save_table", "save_target_problem", "set_value", "shipped_profiles", "write_atomic",
+    "save_runs", "save_table", "save_target_problem", "set_value", "shipped_profiles", "write_atomic",
 ]

@@ -10,7 +10,7 @@ import difflib
 import math
 import re
 import reprlib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -34,6 +34,8 @@ class BenchSettings:
     timeout_s: float = 60.0
     memory_limit_mib: int = 512
     sample_hz: float = 4.0
+    hosts: tuple[str, ...] = ()  # remote hosts measured too: "ssh://[user@]host[:port]"
+    local: bool = True  # measure this machine as well as the hosts
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ class Profile:
     results: Results | None = None  # the stored benchmark run
     advice: dict | None = None  # the wizard's answers and recommendation (validated by its loader)
     density: Results | None = None  # a stored `wasmscope density` run (one "density" table)
+    remote_results: dict[str, Results] = field(default_factory=dict)  # stored runs of remote hosts, by host
 
     def workload(self, name: str) -> Workload:
         try:
@@ -102,6 +105,29 @@ class Profile:
         except KeyError:
             raise ProfileError(f"{self.path or self.name}: unknown workload {show(name)} "
                                f"(known: {_known(self.workloads)})") from None
+
+    def to_data(self) -> dict[str, Any]:
+        """What to measure as plain TOML data `build_profile` reads back into this profile (the
+        settings, the user's workloads, the article's figures; no stored results): how a profile
+        travels to a remote host's agent."""
+        data: dict[str, Any] = {"profile": {"name": self.name, "description": self.description}}
+        for key in ("bench", "startup", "compute", "memory", "io"):
+            data[key] = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(getattr(self, key)).items()}
+        data["workloads"] = {name: _workload_data(w) for name, w in self.workloads.items() if not w.builtin}
+        if self.reference is not None:
+            data["reference"] = dict(self.reference)
+        return data
+
+
+def _workload_data(w: Workload) -> dict[str, Any]:
+    entry: dict[str, Any] = {"args": list(w.args), "kind": w.kind, "description": w.description}
+    if w.module is not None:
+        entry["module"] = str(w.module)
+    if w.image is not None:
+        entry["image"] = w.image
+    if w.ready is not None:
+        entry["ready"] = w.ready
+    return entry
 
 
 
@@ -234,7 +260,7 @@ class _Checker:
 
 REFERENCE_TABLES = ("startup_ms", "memory_mib", "compute_ms", "http_rps", "http_p99_ms")
 _SECTIONS = ("profile", "bench", "startup", "compute", "memory", "io", "workloads", "reference", "results",
-             "density", "advice")
+             "density", "advice", "remote_results")
 _WORKLOAD_KEYS = ("module", "image", "args", "kind", "ready", "description")
 
 
@@ -255,6 +281,8 @@ def build_profile(data: dict, path: Path | None, source: str) -> Profile:
         "timeout_s": lambda v, k: c.number(v, k, 0, strict_lo=True),
         "memory_limit_mib": lambda v, k: c.integer(v, k, 16),
         "sample_hz": lambda v, k: c.number(v, k, 0.5, 50),
+        "hosts": lambda v, k: _hosts(c, v, k),
+        "local": lambda v, k: _flag(c, v, k),
     }))
     startup = StartupSpec(**_section(c, data, "startup", {
         "workload": c.string, "runs": lambda v, k: c.bounded(v, k, RUNS),
@@ -286,18 +314,45 @@ def build_profile(data: dict, path: Path | None, source: str) -> Profile:
     if advice is not None:
         c.table(advice, "advice")
     density = _stored_results(c, data, "density")
+    remote = {host: _stored_results(c, {host: raw}, host, f"remote_results.{dotted(host)}")
+              for host, raw in c.table(data.get("remote_results", {}), "remote_results").items()}
     return Profile(path=path, name=meta.get("name", path.stem if path else "unnamed"),
                    description=meta.get("description", ""), bench=bench, startup=startup,
                    compute=compute, memory=memory, io=io, workloads=workloads, reference=reference,
-                   results=results, advice=advice, density=density)
+                   results=results, advice=advice, density=density, remote_results=remote)
 
 
-def _stored_results(c: _Checker, data: dict, key: str) -> Results | None:
-    """A stored run (`[results]`, `[density]`) read into the typed model, once, here."""
+# What a stored run's tables hold (Results.to_dict): the keys each entry needs, by part.
+
+
+def _hosts(c: _Checker, v: Any, key: str) -> tuple[str, ...]:
+    """Remote hosts, each `ssh://[user@]host[:port]`, none twice."""
+    from wasmscope.workloads.remote.address import BadHostAddress, parse_host
+
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise c.fail(key, f"expected a list of \"ssh://[user@]host[:port]\" strings, got {show(v)}")
+    for x in v:
+        try:
+            parse_host(x)
+        except BadHostAddress:
+            raise c.fail(key, f"expected ssh://[user@]host[:port], got {show(x)}") from None
+    if len(set(v)) != len(v):
+        raise c.fail(key, f"lists a host twice: {show(v)}")
+    return tuple(v)
+
+
+def _flag(c: _Checker, v: Any, key: str) -> bool:
+    if not isinstance(v, bool):
+        raise c.fail(key, f"expected true or false, got {show(v)} ({_type_name(v)})")
+    return v
+
+
+def _stored_results(c: _Checker, data: dict, key: str, where: str = "") -> Results | None:
+    """A stored run (`[results]`, `[density]`, a remote host's) read into the typed model, once, here."""
     raw = data.get(key)
     if raw is None:
         return None
-    check_stored(c.table(raw, key), key, c.fail, show, dotted)
+    check_stored(c.table(raw, where or key), where or key, c.fail, show, dotted)
     return Results.from_dict(raw)
 
 
@@ -314,11 +369,6 @@ def _io(c: _Checker, data: dict) -> IoSpec:
             raise c.fail(k, f"expected a list of numbers > 0 (connections or rates), got {show(v)}")
         return tuple(v)
 
-    def flag(v: Any, k: str) -> bool:
-        if not isinstance(v, bool):
-            raise c.fail(k, f"expected true or false, got {show(v)} ({_type_name(v)})")
-        return v
-
     io = IoSpec(**_section(c, data, "io", {
         "server_workload": c.string, "handler_workload": c.string,
         "models": lambda v, k: c.names(v, k, IO_MODELS, "serving model"),
@@ -333,7 +383,7 @@ def _io(c: _Checker, data: dict) -> IoSpec:
         "timeout_s": lambda v, k: c.number(v, k, 0, 600, strict_lo=True),
         "sweep": sweep,
         "sweep_duration_s": lambda v, k: c.number(v, k, 0, 600, strict_lo=True),
-        "serve_component": flag,
+        "serve_component": lambda v, k: _flag(c, v, k),
     }))
     if io.mode == "fixed-rate" and io.rate <= 0:
         raise c.fail("io.rate", f"mode 'fixed-rate' needs a rate > 0 (requests/s), got {io.rate:g}")

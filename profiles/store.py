@@ -224,6 +224,25 @@ def save_results(path: str | Path, results: dict, *, template: Path | None = Non
     save_table(path, "results", results, template=template)
 
 
+def save_runs(path: str | Path, local: dict | None, remote: dict[str, dict], *,
+              template: Path | None = None) -> None:
+    """Write one run over one or several hosts: this machine's as [results] (removed when it
+    was not measured), each remote host's as [remote_results."user@host:port"]. Both tables
+    are replaced whole, so a profile never holds hosts of different runs; the rest is kept."""
+    path = Path(path)
+    _check_no_none(local or {}, "results")
+    _check_no_none(remote, "remote_results")
+    doc = _read_document(path, template)
+    for key in ("results", "remote_results"):
+        if key in doc:
+            del doc[key]
+    if local is not None:
+        doc["results"] = local
+    if remote:
+        doc["remote_results"] = remote
+    write_atomic(path, tomlkit.dumps(doc))
+
+
 def set_value(path: str | Path, dotted_key: str, value: Any) -> None:
     """Set one key (e.g. `bench.runtimes`) keeping comments and order.
 

@@ -119,6 +119,7 @@ def describe_runtimes(adapters: dict[str, RuntimeAdapter]) -> dict[str, RuntimeI
             name=name, display=adapter.display_name, kind=adapter.kind,
             version=adapter.version() if avail.ok else "", mode=adapter.mode(),
             available=avail.ok, reason=avail.reason, hint=avail.hint, baseline=adapter.BASELINE_FOR,
+            runs_on=adapter.runs_on() if avail.ok else "",
         )
     return out
 
@@ -174,11 +175,13 @@ def run_density(profile: "Profile", runtimes: Sequence[str] | None, spec: "Densi
 
 
 def _finish(m, table, results: Results, order: Sequence[str]):
-    """Rows of unavailable runtimes (saying why) added, rows sorted in the runtimes' order."""
+    """Rows of unavailable runtimes (saying why) added, the runtimes that ran on another machine
+    named (no ratio crosses machines), rows sorted in the runtimes' order."""
     if m.rows_are_runtimes:
         for name, info in results.runtimes.items():
             if not info.available:
                 table.rows.append(Row(name, UNAVAILABLE, info.reason))
+    table.elsewhere = [name for name, info in results.runtimes.items() if info.runs_on]
     index = {n: i for i, n in enumerate(order)}
     table.rows.sort(key=lambda r: (m.sort_key(r)[0], index.get(r.runtime, -1), m.sort_key(r)[1]))
     return table
@@ -190,6 +193,8 @@ def _describe(adapters: dict[str, RuntimeAdapter], results: Results) -> dict[str
     container = results.baseline("container")
     info = results.runtimes.get(container) if container else None
     results.machine = machine_info(info.version if info and info.available else None)
+    if info is not None and info.runs_on:
+        results.machine["docker_host"] = info.runs_on  # the engine's version above is that machine's
     return {n: a for n, a in adapters.items() if results.runtimes[n].available}
 
 

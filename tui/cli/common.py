@@ -41,11 +41,13 @@ def print_results_json(results) -> None:
     print_json(results_json(results))
 
 
-def exit_for_failures(results) -> ExitCode:
-    """Each failed row as one line on stderr; exit 1 when a runtime failed a measurement."""
+def exit_for_failures(results, host: str = "") -> ExitCode:
+    """Each failed row as one line on stderr (naming the host, when given); exit 1 when a
+    runtime failed a measurement."""
     failures = results.failures()
+    where = f" at {host}" if host else ""
     for table, runtime, reason in failures:
-        print(f"{PROG}: {table} on {runtime} failed: {reason}", file=sys.stderr)
+        print(f"{PROG}: {table} on {runtime}{where} failed: {reason}", file=sys.stderr)
     return ExitCode.FAILURE if failures else ExitCode.OK
 
 

@@ -14,6 +14,7 @@ as their own rows (docker-crun, docker-debian, podman) are small subclasses.
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import time
 from contextlib import contextmanager
@@ -83,6 +84,46 @@ def timed_out(err: BaseException) -> bool:
     """The engine accepted the connection but did not answer in time (hung, not absent)."""
     text = str(getattr(err, "explanation", None) or err)
     return "timed out" in text.lower() or "timeout" in type(err).__name__.lower()
+
+
+def engine_elsewhere(address: str | None = None) -> str:
+    """'' when the engine at `address` (DOCKER_HOST) runs on this machine: a unix socket, or a
+    TCP/SSH address that is this machine's own (loopback, one of its interfaces, a name that
+    resolves to those); else the address. A name that does not resolve in 2 s counts as elsewhere."""
+    from urllib.parse import urlsplit
+
+    address = address or engine_address()
+    if "://" not in address or address.partition("://")[0] in ("unix", "npipe", "fd"):
+        return ""
+    try:
+        host = urlsplit(address).hostname or ""
+    except ValueError:
+        return address
+    if not host or host == socket.gethostname():
+        return ""
+    return "" if _is_this_machine(host) else address
+
+
+def _is_this_machine(host: str) -> bool:
+    import ipaddress
+
+    own = {a.address.split("%")[0] for addrs in psutil.net_if_addrs().values() for a in addrs}
+    found: list[str] = []
+
+    def resolve() -> None:
+        try:
+            found.extend(str(info[4][0]) for info in socket.getaddrinfo(host, None))
+        except OSError:
+            pass
+
+    worker = threading.Thread(target=resolve, daemon=True)
+    worker.start()
+    worker.join(timeout=2.0)
+    addresses = set(found) or {host}
+    try:
+        return all(ipaddress.ip_address(a.split("%")[0]).is_loopback or a.split("%")[0] in own for a in addresses)
+    except ValueError:  # a name that did not resolve
+        return False
 
 
 def _short(err: BaseException) -> str:
@@ -247,6 +288,11 @@ class DockerAdapter(RuntimeAdapter):
             if not _connection_failed(err):
                 raise
             raise RuntimeUnavailable(self._unreachable(err)) from None
+
+    def runs_on(self) -> str:
+        """Where its containers run: '' for this machine, else the engine's address (DOCKER_HOST)."""
+        elsewhere = engine_elsewhere()
+        return f"{elsewhere} (DOCKER_HOST)" if elsewhere else ""
 
     def availability(self) -> Availability:
         try:

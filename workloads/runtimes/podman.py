@@ -42,7 +42,7 @@ from ..errors import RuntimeUnavailable, WorkloadError
 from ..system.paths import cache_dir, cache_unwritable
 from ..system.sessions import make_temp_dir
 from .base import Availability
-from .docker_engine import PROBE_TIMEOUT_S, DockerAdapter, DockerInstance, _short, probes
+from .docker_engine import PROBE_TIMEOUT_S, DockerAdapter, DockerInstance, _short, engine_elsewhere, probes
 
 DEFAULT_SOCKET = "unix:///run/wasmscope-podman-{pid}.sock"  # one service per wasmscope process
 INSTALL_HINT = "run `wasmscope doctor --fix`, or install it with `sudo apt-get install -y podman`"
@@ -231,6 +231,10 @@ class PodmanAdapter(DockerAdapter):
         except Exception:
             self._release_service()
             raise
+
+    def runs_on(self) -> str:
+        elsewhere = engine_elsewhere(self.address)
+        return f"{elsewhere} (Podman API)" if elsewhere else ""
 
     def _unreachable(self, err: BaseException) -> str:
         if isinstance(err, RuntimeUnavailable):

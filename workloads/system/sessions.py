@@ -169,15 +169,20 @@ class CleanReport:
         return out
 
 
-def remove_containers(client, *, include_live: bool = False, engine: str = "docker") -> CleanReport:
-    """Remove labelled containers of dead sessions (or all of them with include_live); each
-    removal is said naming the engine unless it is Docker."""
+def remove_containers(client, *, include_live: bool = False, engine: str = "docker",
+                      mine: bool = False) -> CleanReport:
+    """Remove labelled containers of dead sessions (or all of them with include_live; or, with
+    `mine`, only this process's own: a remote agent whose connection dropped); each removal is
+    said naming the engine unless it is Docker."""
     report = CleanReport()
+    label = f"{OWNER_PID}={os.getpid()}" if mine else f"{LABEL}=1"
     # The low-level list: the high-level one inspects each container and fails on any that
     # its owner removes meanwhile (a per-request front removes one every few hundred ms).
-    for c in client.api.containers(all=True, filters={"label": f"{LABEL}=1"}):
+    for c in client.api.containers(all=True, filters={"label": label}):
         labels = c.get("Labels") or {}
-        if not include_live and owner_alive(labels):  # ours included: another adapter may own it
+        if mine and labels.get(OWNER_HOST) not in (None, socket.gethostname()):
+            continue
+        if not include_live and not mine and owner_alive(labels):  # ours included: another adapter may own it
             report.kept_live += 1
             continue
         try:
@@ -281,12 +286,28 @@ def _socket_clients(path: str) -> int:
     return n
 
 
-def reap_processes(grace_s: float = TERM_GRACE_S) -> CleanReport:
-    """Stop every stale process with its descendants: SIGTERM, SIGKILL after `grace_s`."""
+def own_processes() -> list[psutil.Process]:
+    """Processes carrying this process's own WASMSCOPE_OWNER marker (ourselves excepted)."""
+    mine, out = owner_token(), []
+    for p in psutil.process_iter():
+        if p.pid == os.getpid():
+            continue
+        try:
+            if p.environ().get(OWNER_ENV) == mine:
+                out.append(p)
+        except (psutil.Error, OSError):
+            continue
+    return out
+
+
+def reap_processes(grace_s: float = TERM_GRACE_S, *, mine: bool = False) -> CleanReport:
+    """Stop every stale process with its descendants: SIGTERM, SIGKILL after `grace_s`.
+    With `mine`, this process's own marked children instead (a remote agent whose connection
+    dropped while a measurement still ran)."""
     report = CleanReport()
     victims: dict[int, psutil.Process] = {}
-    for p in stale_processes():
-        sock = _podman_service_socket(p)
+    for p in (own_processes() if mine else stale_processes()):
+        sock = None if mine else _podman_service_socket(p)
         if sock is not None and _socket_clients(sock):
             report.kept.append(f"podman service {p.pid} of a dead session: a running session uses {sock}")
             continue
