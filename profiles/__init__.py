@@ -6,11 +6,14 @@ Never imports Textual (nor docker/wasmtime): front ends and the engine both read
 from .errors import ProfileError
 from .schema import BenchSettings, ComputeSpec, MemorySpec, Profile, StartupSpec
 from .store import (
+    check_save_target,
     default_profile_path,
     load_profile,
     resolve_profile_path,
     save_results,
+    save_runs,
     save_table,
+    save_target_problem,
     set_value,
     shipped_profiles,
     write_atomic,
@@ -18,6 +21,6 @@ from .store import (
 
 __all__ = [
     "BenchSettings", "ComputeSpec", "MemorySpec", "Profile", "ProfileError", "StartupSpec",
-    "default_profile_path", "load_profile", "resolve_profile_path", "save_results", "save_table", "set_value",
-    "shipped_profiles", "write_atomic",
+    "check_save_target", "default_profile_path", "load_profile", "resolve_profile_path", "save_results",
+    "save_runs", "save_table", "save_target_problem", "set_value", "shipped_profiles", "write_atomic",
 ]

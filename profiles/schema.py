@@ -10,17 +10,20 @@ import difflib
 import math
 import re
 import reprlib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from wasmscope.workloads.guests.catalogue import Workload, builtin_workloads
 from wasmscope.workloads.measurements import bench_names
+from wasmscope.workloads.model.bounds import IO_CONNECTIONS, IO_DURATION_S, IO_RATE, RUNS, Bound, plain
+from wasmscope.workloads.model.bounds import finite as _finite
 from wasmscope.workloads.model.results import Results
 from wasmscope.workloads.runtimes import known_runtimes
 
 from .errors import ProfileError, suggestion
-from .workloads import parse_workload
+from .workloads import parse_workload, workload_data
+from .stored import check_stored
 
 IO_MODELS = ("server", "per-request")
 
@@ -32,6 +35,8 @@ class BenchSettings:
     timeout_s: float = 60.0
     memory_limit_mib: int = 512
     sample_hz: float = 4.0
+    hosts: tuple[str, ...] = ()  # remote hosts measured too: "ssh://[user@]host[:port]"
+    local: bool = True  # measure this machine as well as the hosts
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,7 @@ class Profile:
     density: Results | None = None  # a stored `wasmscope density` run (one "density" table)
     # [runtimes.NAME]: options of a runtime's adapter, as written (checked against what it declares)
     runtime_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    remote_results: dict[str, Results] = field(default_factory=dict)  # stored runs of remote hosts, by host
 
     def adapter_options(self, runtime: str) -> dict[str, Any]:
         """What a runtime's adapter is created with: the bench's memory limit, then the
@@ -107,6 +113,22 @@ class Profile:
         except KeyError:
             raise ProfileError(f"{self.path or self.name}: unknown workload {show(name)} "
                                f"(known: {_known(self.workloads)})") from None
+
+    def to_data(self) -> dict[str, Any]:
+        """What to measure as plain TOML data `build_profile` reads back into this profile (the
+        settings, the user's workloads, the article's figures; no stored results): how a profile
+        travels to a remote host's agent."""
+        data: dict[str, Any] = {"profile": {"name": self.name, "description": self.description}}
+        for key in ("bench", "startup", "compute", "memory", "io"):
+            data[key] = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(getattr(self, key)).items()}
+        data["workloads"] = {name: workload_data(w) for name, w in self.workloads.items() if not w.builtin}
+        if self.runtime_options:
+            data["runtimes"] = {name: dict(opts) for name, opts in self.runtime_options.items()}
+        if self.reference is not None:
+            data["reference"] = dict(self.reference)
+        return data
+
+
 
 
 # -- validators ---------------------------------------------------------------------------------
@@ -206,6 +228,11 @@ class _Checker:
             raise self.fail(key, f"expected an integer {bounds}, got {show(v)} ({_type_name(v)})")
         return v
 
+    def bounded(self, v: Any, key: str, bound: Bound) -> Any:
+        if not bound.admits(v):
+            raise self.fail(key, f"expected {bound.expected()}, got {show(v)} ({_type_name(v)})")
+        return v if bound.integer else float(v)
+
     def number(self, v: Any, key: str, lo: float, hi: float | None = None, *, strict_lo: bool = False) -> float:
         x = _finite(v)
         if x is None or not (x > lo if strict_lo else x >= lo) or (hi is not None and x > hi):
@@ -230,20 +257,9 @@ class _Checker:
         return tuple(v)
 
 
-def _finite(v: Any) -> float | None:
-    """`v` as a finite float, or None (not a number, a bool, nan, inf, or an int past float range)."""
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return None
-    try:
-        x = float(v)
-    except OverflowError:
-        return None
-    return x if math.isfinite(x) else None
-
-
 REFERENCE_TABLES = ("startup_ms", "memory_mib", "compute_ms", "http_rps", "http_p99_ms")
 _SECTIONS = ("profile", "bench", "startup", "compute", "memory", "io", "workloads", "reference", "results",
-             "density", "advice", "runtimes")
+             "density", "advice", "remote_results", "runtimes")
 
 
 def _section(c: _Checker, data: dict, name: str, keys: dict[str, Callable[[Any, str], Any]]) -> dict:
@@ -263,13 +279,15 @@ def build_profile(data: dict, path: Path | None, source: str) -> Profile:
         "timeout_s": lambda v, k: c.number(v, k, 0, strict_lo=True),
         "memory_limit_mib": lambda v, k: c.integer(v, k, 16),
         "sample_hz": lambda v, k: c.number(v, k, 0.5, 50),
+        "hosts": lambda v, k: _hosts(c, v, k),
+        "local": lambda v, k: _flag(c, v, k),
     }))
     startup = StartupSpec(**_section(c, data, "startup", {
-        "workload": c.string, "runs": lambda v, k: c.integer(v, k, 1),
+        "workload": c.string, "runs": lambda v, k: c.bounded(v, k, RUNS),
         "warmup": lambda v, k: c.integer(v, k, 0)}))
     compute = ComputeSpec(**_section(c, data, "compute", {
         "workload": c.string, "n": lambda v, k: c.integer(v, k, 1, 50),
-        "runs": lambda v, k: c.integer(v, k, 1), "warmup": lambda v, k: c.integer(v, k, 0)}))
+        "runs": lambda v, k: c.bounded(v, k, RUNS), "warmup": lambda v, k: c.integer(v, k, 0)}))
     memory = MemorySpec(**_section(c, data, "memory", {
         "workload": c.string, "mib": lambda v, k: c.integer(v, k, 0, 4096),
         "samples": lambda v, k: c.integer(v, k, 1),
@@ -298,10 +316,13 @@ def build_profile(data: dict, path: Path | None, source: str) -> Profile:
     if advice is not None:
         c.table(advice, "advice")
     density = _stored_results(c, data, "density")
+    remote = {host: _stored_results(c, {host: raw}, host, f"remote_results.{dotted(host)}")
+              for host, raw in c.table(data.get("remote_results", {}), "remote_results").items()}
     return Profile(path=path, name=meta.get("name", path.stem if path else "unnamed"),
                    description=meta.get("description", ""), bench=bench, startup=startup,
                    compute=compute, memory=memory, io=io, workloads=workloads, reference=reference,
-                   results=results, advice=advice, density=density, runtime_options=_runtime_options(c, data))
+                   results=results, advice=advice, density=density, remote_results=remote,
+                   runtime_options=_runtime_options(c, data))
 
 
 def _runtime_options(c: _Checker, data: dict) -> dict[str, dict[str, Any]]:
@@ -324,17 +345,38 @@ def _runtime_options(c: _Checker, data: dict) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _stored_results(c: _Checker, data: dict, key: str) -> Results | None:
-    """A stored run (`[results]`, `[density]`) read into the typed model, once, here."""
+# What a stored run's tables hold (Results.to_dict): the keys each entry needs, by part.
+
+
+def _hosts(c: _Checker, v: Any, key: str) -> tuple[str, ...]:
+    """Remote hosts, each `ssh://[user@]host[:port]`, none twice."""
+    from wasmscope.workloads.remote.address import BadHostAddress, parse_host
+
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise c.fail(key, f"expected a list of \"ssh://[user@]host[:port]\" strings, got {show(v)}")
+    for x in v:
+        try:
+            parse_host(x)
+        except BadHostAddress:
+            raise c.fail(key, f"expected ssh://[user@]host[:port], got {show(x)}") from None
+    if len(set(v)) != len(v):
+        raise c.fail(key, f"lists a host twice: {show(v)}")
+    return tuple(v)
+
+
+def _flag(c: _Checker, v: Any, key: str) -> bool:
+    if not isinstance(v, bool):
+        raise c.fail(key, f"expected true or false, got {show(v)} ({_type_name(v)})")
+    return v
+
+
+def _stored_results(c: _Checker, data: dict, key: str, where: str = "") -> Results | None:
+    """A stored run (`[results]`, `[density]`, a remote host's) read into the typed model, once, here."""
     raw = data.get(key)
     if raw is None:
         return None
-    c.table(raw, key)
-    try:
-        return Results.from_dict(raw)
-    except (TypeError, ValueError, KeyError, AttributeError) as err:
-        why = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
-        raise c.fail(key, f"not a wasmscope results table ({why})") from None
+    check_stored(c.table(raw, where or key), where or key, c.fail, show, dotted)
+    return Results.from_dict(raw)
 
 
 def _io(c: _Checker, data: dict) -> IoSpec:
@@ -350,38 +392,33 @@ def _io(c: _Checker, data: dict) -> IoSpec:
             raise c.fail(k, f"expected a list of numbers > 0 (connections or rates), got {show(v)}")
         return tuple(v)
 
-    def flag(v: Any, k: str) -> bool:
-        if not isinstance(v, bool):
-            raise c.fail(k, f"expected true or false, got {show(v)} ({_type_name(v)})")
-        return v
-
     io = IoSpec(**_section(c, data, "io", {
         "server_workload": c.string, "handler_workload": c.string,
         "models": lambda v, k: c.names(v, k, IO_MODELS, "serving model"),
         "mode": choice(("closed", "fixed-rate")),
-        "connections": lambda v, k: c.integer(v, k, 1, 10000),
+        "connections": lambda v, k: c.bounded(v, k, IO_CONNECTIONS),
         "per_request_connections": lambda v, k: c.integer(v, k, 1, 256),
-        "duration_s": lambda v, k: c.number(v, k, 0, 3600, strict_lo=True),
+        "duration_s": lambda v, k: c.bounded(v, k, IO_DURATION_S),
         "warmup_s": lambda v, k: c.number(v, k, 0, 600),
-        "rate": lambda v, k: c.number(v, k, 0, 10_000_000),
+        "rate": lambda v, k: c.bounded(v, k, IO_RATE),
         "rounds": lambda v, k: c.integer(v, k, 1, 100),
         "generator": choice(("auto", "wrk", "builtin")),
         "timeout_s": lambda v, k: c.number(v, k, 0, 600, strict_lo=True),
         "sweep": sweep,
         "sweep_duration_s": lambda v, k: c.number(v, k, 0, 600, strict_lo=True),
-        "serve_component": flag,
+        "serve_component": lambda v, k: _flag(c, v, k),
     }))
     if io.mode == "fixed-rate" and io.rate <= 0:
         raise c.fail("io.rate", f"mode 'fixed-rate' needs a rate > 0 (requests/s), got {io.rate:g}")
     if io.generator == "wrk" and io.mode == "fixed-rate":
         raise c.fail("io.generator", "wrk has no fixed-rate mode (use 'builtin' or 'auto')")
     if io.mode == "closed":  # a closed-loop sweep point is a connection count, as `connections` is
-        bad = [x for x in io.sweep if not float(x).is_integer() or not 1 <= x <= 10000]
+        bad = [x for x in io.sweep if not float(x).is_integer() or not IO_CONNECTIONS.admits(int(x))]
         if bad:
-            raise c.fail("io.sweep", f"mode 'closed' sweeps connections: expected whole numbers between 1 "
-                                     f"and 10000, got {show(bad[0])}")
-    elif any(x > 10_000_000 for x in io.sweep):
-        raise c.fail("io.sweep", "mode 'fixed-rate' sweeps rates: expected numbers up to 10000000 requests/s, "
+            raise c.fail("io.sweep", f"mode 'closed' sweeps connections: expected whole numbers between "
+                                     f"{plain(IO_CONNECTIONS.lo)} and {plain(IO_CONNECTIONS.hi)}, got {show(bad[0])}")
+    elif any(not IO_RATE.admits(x) for x in io.sweep):
+        raise c.fail("io.sweep", f"mode 'fixed-rate' sweeps rates: expected numbers up to {plain(IO_RATE.hi)} requests/s, "
                                  f"got {show(max(io.sweep))}")
     return io
 

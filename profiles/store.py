@@ -6,6 +6,7 @@ Writes keep every comment and the key order of the user's file, and go through a
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import tempfile
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import tomlkit
+
+from wasmscope.workloads.system.paths import not_a_file
 
 from .errors import ProfileError
 from .schema import Profile, build_profile
@@ -54,14 +57,61 @@ def resolve_profile_path(name_or_path: str | Path) -> Path:
     shipped = shipped_profiles()
     if str(name_or_path) in shipped:
         return shipped[str(name_or_path)]
+    problem = not_a_file(path)
+    if problem:
+        raise ProfileError(f"{name_or_path}: {problem}, not a profile file (expected a TOML file)")
     raise ProfileError(f"{name_or_path}: no such profile file, and not a shipped profile "
                        f"(shipped: {', '.join(shipped)})")
+
+
+def save_target_problem(path: str | Path) -> str | None:
+    """Why results cannot be saved to `path`, in one line; None when it is a regular file or a
+    new file in a writable directory. Checked before measuring: a FIFO would block the save
+    once the results exist, a directory or a device would lose them."""
+    err = _save_target_error(Path(path).expanduser())
+    return str(err) if err is not None else None
+
+
+def check_save_target(path: str | Path) -> None:
+    """Raise ProfileSaveError (one line, with an errno where one applies) when results cannot
+    be saved to `path`."""
+    err = _save_target_error(Path(path).expanduser())
+    if err is not None:
+        raise err
+
+
+def _save_target_error(path: Path) -> ProfileSaveError | None:
+    def error(message: str, code: int | None = None) -> ProfileSaveError:
+        made = ProfileSaveError(f"{path}: {message}")
+        made.errno = code
+        return made
+
+    problem = not_a_file(path)
+    if problem:
+        return error(f"{problem}; results are saved only into a regular file (or a new one)")
+    target = path.resolve() if path.is_symlink() else path  # a dangling link: its target is new
+    parent = target.parent
+    if not parent.is_dir():
+        what = not_a_file(parent) or "does not exist"
+        return error(f"cannot write: the directory {parent} {what}", errno.ENOENT)
+    if not os.access(parent, os.W_OK):
+        try:
+            read_only = bool(os.statvfs(parent).f_flag & os.ST_RDONLY)
+        except OSError:
+            read_only = False
+        code = errno.EROFS if read_only else errno.EACCES
+        kept = "; the file on disk is unchanged" if os.path.lexists(path) else ""
+        return error(f"cannot write: {os.strerror(code)}{kept}", code)
+    return None
 
 
 def load_profile(path: str | Path) -> Profile:
     """Read and validate a profile; raises the first ProfileError."""
     path = Path(path)
     source = str(path)
+    problem = not_a_file(path)
+    if problem:  # never opened: reading a FIFO blocks, /dev/zero never ends
+        raise ProfileError(f"{source}: {problem}, not a profile file (expected a TOML file)")
     try:
         text = path.read_text(encoding="utf-8-sig")  # a BOM (Notepad's UTF-8) is not part of the TOML
     except (OSError, UnicodeDecodeError) as err:
@@ -90,6 +140,7 @@ def write_atomic(path: str | Path, text: str) -> None:
     file system, disk full) raises ProfileSaveError and leaves the old file and no temp file.
     """
     path = Path(path)
+    check_save_target(path)  # a FIFO or a device is never opened, never replaced
     try:
         _replace(path, text)
     except OSError as err:
@@ -159,6 +210,7 @@ def save_table(path: str | Path, key: str, table: dict, *, template: Path | None
     A new `path` starts as a copy of `template` (the profile that was run), comments included.
     """
     path = Path(path)
+    check_save_target(path)  # before reading it: a FIFO would block
     _check_no_none(table, key)
     doc = _read_document(path, template)
     if key in doc:
@@ -172,6 +224,25 @@ def save_results(path: str | Path, results: dict, *, template: Path | None = Non
     save_table(path, "results", results, template=template)
 
 
+def save_runs(path: str | Path, local: dict | None, remote: dict[str, dict], *,
+              template: Path | None = None) -> None:
+    """Write one run over one or several hosts: this machine's as [results] (removed when it
+    was not measured), each remote host's as [remote_results."user@host:port"]. Both tables
+    are replaced whole, so a profile never holds hosts of different runs; the rest is kept."""
+    path = Path(path)
+    _check_no_none(local or {}, "results")
+    _check_no_none(remote, "remote_results")
+    doc = _read_document(path, template)
+    for key in ("results", "remote_results"):
+        if key in doc:
+            del doc[key]
+    if local is not None:
+        doc["results"] = local
+    if remote:
+        doc["remote_results"] = remote
+    write_atomic(path, tomlkit.dumps(doc))
+
+
 def set_value(path: str | Path, dotted_key: str, value: Any) -> None:
     """Set one key (e.g. `bench.runtimes`) keeping comments and order.
 
@@ -179,6 +250,7 @@ def set_value(path: str | Path, dotted_key: str, value: Any) -> None:
     and leaves the file as it was (a profile that no longer loads is never saved).
     """
     path = Path(path)
+    check_save_target(path)
     _check_no_none(value, dotted_key)
     doc = _read_document(path, None)
     parts = dotted_key.split(".")

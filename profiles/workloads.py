@@ -12,6 +12,7 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from wasmscope.workloads.errors import WorkloadError
 from wasmscope.workloads.guests.catalogue import Workload, user_workload
 from wasmscope.workloads.guests.fetch import NpmFile
 from wasmscope.workloads.guests.run_spec import COMPARABLE, Expect, ExpectFile, Grant, relative_to
@@ -217,6 +218,45 @@ def _expect_file(c: "_Checker", item: Any, key: str, grants: tuple[Grant, ...]) 
         raise c.fail(f"{key}.sha256", f"expected 64 hex digits, got {show(sha)}")
     sizes = {k: c.integer(item[k], f"{key}.{k}", 0) for k in ("min_size", "size") if k in item}
     return ExpectFile(path, sizes.get("min_size"), sizes.get("size"), sha.lower() if sha else None)
+
+
+def workload_data(w: Workload) -> dict[str, Any]:
+    """A user's workload as the TOML data parse_workload() reads back (how a profile travels to
+    a remote host: paths stay as they are here, so a directory must exist there too)."""
+    entry: dict[str, Any] = {"args": list(w.args), "kind": w.kind, "description": w.description}
+    for key in ("image", "ready", "network"):
+        if getattr(w, key) not in (None, False):
+            entry[key] = getattr(w, key)
+    for key in ("module", "source"):
+        if getattr(w, key) is not None:
+            entry[key] = str(getattr(w, key))
+    for key in ("native", "command", "listen_args", "measure"):
+        if getattr(w, key):
+            entry[key] = list(getattr(w, key))
+    if w.env:
+        entry["env"] = dict(w.env)
+    if w.stdin is not None:
+        try:
+            entry["stdin"] = w.stdin.decode()
+        except UnicodeDecodeError:
+            raise WorkloadError(f"workload {w.name!r}: its stdin is binary and cannot travel in a profile "
+                                "(give it as a file on that host)") from None
+    if w.dirs:
+        entry["dirs"] = [{"guest": g.guest, "mode": "rw" if g.writable else "ro",
+                          **({"host": str(g.host)} if g.host is not None else {})} for g in w.dirs]
+    if w.expect is not None:
+        entry["expect"] = _expect_data(w.expect)
+    return entry
+
+
+def _expect_data(e: Expect) -> dict[str, Any]:
+    files = [{"path": f.path, **{k: v for k, v in (("min_size", f.min_size), ("size", f.size), ("sha256", f.sha256))
+                                 if v is not None}} for f in e.files]
+    out: dict[str, Any] = {"exit_code": e.exit_code, "files": files, "compare": list(e.compare),
+                           "accept_different": list(e.accept_different)}
+    if e.stdout is not None:
+        out["stdout"] = e.stdout
+    return out
 
 
 DEFAULT_MEASURES = {"run": ("startup", "compute", "memory"), "serve": ("memory",)}

@@ -6,14 +6,17 @@ Without an engine, Docker tests skip with the reason; with WASMSCOPE_REQUIRE_DOC
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import pytest
 
-# One cache per test session (native binaries, compiled modules), never the user's own.
+from wasmscope.workloads.system.sessions import make_temp_dir
+
+# One cache per test session (native binaries, compiled modules), never the user's own: in this
+# pytest process's session dir, removed when it exits (or, if it is killed, by the next run).
 _USER_CACHE = os.environ.get("WASMSCOPE_CACHE_DIR")  # CI sets its own; read-only lookups below
-os.environ.setdefault("WASMSCOPE_CACHE_DIR", tempfile.mkdtemp(prefix="wasmscope-test-cache-"))
+if "WASMSCOPE_CACHE_DIR" not in os.environ:
+    os.environ["WASMSCOPE_CACHE_DIR"] = str(make_temp_dir("test-cache-"))
 os.environ.pop("NO_COLOR", None)
 
 

@@ -1,6 +1,6 @@
 """Stand-in base images for the starter Dockerfiles' FROM lines (no registry is reachable here).
 
-Each stand-in is a Debian minbase root filesystem built by mmdebstrap with the language's
+Each stand-in is a Debian minbase root filesystem built by mmdebstrap with the languages'
 Debian packages (rustc+cargo for `rust:…`, golang-go for `golang:…`, …), tagged under the very
 name the generated Dockerfile's FROM uses, so `docker build` runs the Dockerfile's own steps,
 paths and command unchanged. A stand-in is labelled `wasmscope.standin=<fingerprint>` and kept
@@ -41,10 +41,21 @@ STANDINS: dict[str, tuple[tuple[str, ...], str]] = {
     "eclipse-temurin:21-jre": (("openjdk-17-jre-headless",), ""),
 }
 _lock = threading.Lock()
+# Every toolchain stand-in is built FROM one Debian base holding all their packages: one
+# mmdebstrap (a few minutes on a fresh machine) instead of one per image. A stand-in may hold
+# more tools than the image it stands for; the Dockerfiles' own steps, paths and commands are
+# what the tests prove.
+TOOLCHAINS = tuple(sorted({p for packages, _ in STANDINS.values() for p in packages}))
+
+
+def _base_packages(name: str) -> tuple[str, ...]:
+    """What the stand-in's Debian base holds: every toolchain, or nothing (a runtime-only image)."""
+    return TOOLCHAINS if STANDINS[name][0] else ()
 
 
 def fingerprint(name: str) -> str:
-    packages, extra = STANDINS[name]
+    _, extra = STANDINS[name]
+    packages = _base_packages(name)
     return hashlib.sha256(f"{name}\0{','.join(packages)}\0{OWN_LABEL}{extra}".encode()).hexdigest()[:12]
 
 
@@ -71,8 +82,8 @@ def ensure_standin(client, name: str) -> str:
                 return "real image"
             if label == want:
                 return f"stand-in {want}"
-        packages, extra = STANDINS[name]
-        base = ensure_debian_base(client, include=packages)
+        _, extra = STANDINS[name]
+        base = ensure_debian_base(client, include=_base_packages(name))
         dockerfile = f"FROM {base}\n{OWN_LABEL}{extra}".encode()
         buf = io.BytesIO()
         with tarfile.open(fileobj=buf, mode="w") as tar:

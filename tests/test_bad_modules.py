@@ -79,11 +79,12 @@ assert ELF_BYTES[:4] == b"\x7fELF"
 
 # name -> (file bytes, words the one line must contain besides the file name)
 CASES: dict[str, tuple[bytes, tuple[str, ...]]] = {
-    "native-elf": (ELF_BYTES, ("not a valid Wasm module", "7f 45 4c 46", r"magic \0asm")),
-    "plain-text": (b"hello, this is not wasm\n", ("not a valid Wasm module", r"magic \0asm")),
+    "native-elf": (ELF_BYTES, ("not a valid Wasm module (an ELF executable", r"magic \0asm")),
+    "plain-text": (b"hello, this is not wasm\n", ("not a valid Wasm module (a text file;", r"magic \0asm")),
     "wat-source": (b"(module (func))\n", ("text format", r"magic \0asm")),
     "empty-file": (b"", ("empty", r"magic \0asm")),
-    "wrong-magic": (b"\0asn" + HELLO_BYTES[4:], ("not a valid Wasm module", "00 61 73 6e", r"magic \0asm")),
+    "wrong-magic": (b"\0asn" + HELLO_BYTES[4:], ("not a valid Wasm module", "byte 3 of the magic is 6e",
+                                                  r"magic \0asm")),
     "wrong-version": (HELLO_BYTES[:4] + b"\x02\0\0\0" + HELLO_BYTES[8:],
                       ("unsupported Wasm version 2", "expected 1, a core module")),
     "imports-env": (wasmtime.wat2wasm('(module (import "env" "foo" (func)) (memory (export "memory") 1)'
@@ -157,6 +158,22 @@ def test_each_bad_file_is_one_line_naming_it_and_what_was_expected(runtime, adap
         assert line.startswith(f"{path.name}: "), (case, line)
         for word in words:
             assert word in line, (case, word, line)
+
+
+SECRET = b"root:$6$s4lt$S3CRETHASH:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n"  # like /etc/shadow
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_a_file_that_is_not_wasm_is_named_by_its_kind_never_by_its_content(runtime, adapters, tmp_path):
+    """A module path pointing at a secret (a profile's `module = "/etc/shadow"`): the line says
+    what kind of file it is, and no byte of it, in text or in hex."""
+    path = tmp_path / "shadow"
+    path.write_bytes(SECRET)
+    line = one_line(run_error(adapters(runtime), path))
+    assert line == (r"shadow: not a valid Wasm module (a text file; expected the magic \0asm "
+                    "(00 61 73 6d))"), line
+    for leaked in ("root", "S3CRET", "s4lt", "72 6f", "726f"):
+        assert leaked not in line, (leaked, line)
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
@@ -237,7 +254,7 @@ def test_component_expected_gets_a_core_module_or_garbage(bad_dir):
 
 
 def test_wasmtime_serve_refuses_a_core_module_before_starting(adapters):
-    from wasmscope.workloads.guests.components.builder import serve_component
+    from wasmscope.workloads.serving.component import serve_component
 
     cli = adapters("wasmtime-cli")
     with pytest.raises(WorkloadError) as err:

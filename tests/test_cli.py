@@ -228,7 +228,7 @@ def test_bench_http_rows_in_json_and_table():
 def test_bench_rejects_a_bad_rate_in_one_line():
     proc = run_cli("bench", "--workloads", "http", "--rate", "fast")
     assert proc.returncode == 2
-    assert proc.stderr.strip() == "wasmscope: --rate: expected a number > 0, got 'fast'"
+    assert proc.stderr.strip() == "wasmscope: --rate: expected a number > 0 and <= 10000000, got 'fast'"
 
 
 REPORT_PROFILE = Path(__file__).parent / "tui" / "data" / "replay.toml"

@@ -13,6 +13,7 @@ import psutil
 import pytest
 
 from wasmscope.workloads.guests import components
+from wasmscope.workloads.serving.component import serve_component
 
 from wasmscope.workloads.system import tools
 from wasmscope.workloads.guests.components import builder
@@ -63,7 +64,7 @@ def test_missing_spin_sdk_is_one_line_with_the_pip_hint(monkeypatch):
 
 
 def test_serve_answers_200_and_stop_leaves_no_process(cli36, component):
-    inst = components.serve_component(cli36, component=component)
+    inst = serve_component(cli36, component=component)
     pid = inst.proc.pid
     try:
         assert inst.pids() == [pid] and inst.alive()
@@ -99,7 +100,7 @@ def test_serve_answers_200_and_stop_leaves_no_process(cli36, component):
 
 
 def test_pooling_mode_is_named_and_pinned_to_a_cpu(cli36, component):
-    inst = components.serve_component(cli36, component=component, mode="pooling", cpus=[0])
+    inst = serve_component(cli36, component=component, mode="pooling", cpus=[0])
     try:
         assert "pooling allocator" in inst.mode_description
         assert "-O pooling-allocator=y" in inst.command_line()
@@ -113,9 +114,9 @@ def test_pooling_mode_is_named_and_pinned_to_a_cpu(cli36, component):
 
 def test_reuse_mode_needs_cli_49(cli36, component):
     with pytest.raises(WasmscopeError, match="needs --max-instance-reuse-count"):
-        components.serve_component(cli36, component=component, mode="reuse")
+        serve_component(cli36, component=component, mode="reuse")
     with pytest.raises(WasmscopeError, match="unknown serve mode"):
-        components.serve_component(cli36, component=component, mode="turbo")
+        serve_component(cli36, component=component, mode="turbo")
 
 
 def test_port_in_use_fails_in_one_line(cli36, component):
@@ -124,7 +125,7 @@ def test_port_in_use_fails_in_one_line(cli36, component):
         taken.listen()
         port = taken.getsockname()[1]
         with pytest.raises(WasmscopeError, match="wasmtime serve exited with code"):
-            components.serve_component(cli36, component=component, port=port, ready_timeout_s=20)
+            serve_component(cli36, component=component, port=port, ready_timeout_s=20)
 
 
 def test_reuse_mode_on_cli_49_when_present(component):
@@ -132,7 +133,7 @@ def test_reuse_mode_on_cli_49_when_present(component):
     cli49 = found49.path if found49 else None
     if cli49 is None:
         pytest.skip("no wasmtime CLI 49.x here (optional: reuse modes need --max-instance-reuse-count)")
-    inst = components.serve_component(cli49, component=component, mode="reuse")
+    inst = serve_component(cli49, component=component, mode="reuse")
     try:
         assert "instances reused for up to 1000 requests" in inst.mode_description
         assert "--max-instance-reuse-count 1000" in inst.command_line()

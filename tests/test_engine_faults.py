@@ -144,6 +144,98 @@ def test_absent_engine_leaves_docker_unavailable_and_the_rest_measured():
     assert "unavailable" in listing.stdout and "Traceback" not in listing.stderr
 
 
+# -- an engine that accepts and never answers ----------------------------------------------------
+
+class HungEngine:
+    """A unix socket that accepts every connection and never answers (a hung dockerd), served
+    by a thread; counts the connections it accepted."""
+
+    def __init__(self, path: str) -> None:
+        import socket
+        import threading
+
+        self.path = path
+        self.accepted = 0
+        self._held: list = []
+        self._server = socket.socket(socket.AF_UNIX)
+        self._server.bind(path)
+        self._server.listen(64)
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self._server.accept()
+            except OSError:  # closed: the test is over
+                return
+            self.accepted += 1
+            self._held.append(conn)
+
+    def close(self) -> None:
+        import socket
+
+        self._server.shutdown(socket.SHUT_RDWR)
+        self._server.close()
+        self._thread.join(timeout=5)
+        for conn in self._held:
+            conn.close()
+        os.unlink(self.path)
+
+
+@pytest.fixture
+def hung_engine():
+    engine = HungEngine(f"/tmp/wasmscope-hung-engine-{os.getpid()}-{time.monotonic_ns()}.sock")
+    yield engine
+    engine.close()
+
+
+DOCKER_FAMILY = ("docker", "docker-crun", "docker-debian", "docker-wasm")
+
+
+def test_a_hung_engine_is_probed_once_and_named_as_not_responding(hung_engine, monkeypatch):
+    """Four adapters of one engine share one short probe; the row says the engine is not
+    responding, and the hint is not "start the engine"."""
+    from wasmscope.workloads.bench import describe_runtimes
+    from wasmscope.workloads.runtimes import create_adapter
+    from wasmscope.workloads.runtimes.docker_engine import NOT_RESPONDING_HINT, PROBE_TIMEOUT_S, START_HINT
+
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{hung_engine.path}")
+    adapters = {name: create_adapter(name) for name in DOCKER_FAMILY}
+    try:
+        infos = describe_runtimes(adapters)
+    finally:
+        for adapter in adapters.values():
+            adapter.close()
+    assert hung_engine.accepted == 1, "one probe per engine, not one per adapter"
+    for name in DOCKER_FAMILY:
+        info = infos[name]
+        assert not info.available
+        assert info.reason == (f"Docker engine not reachable at unix://{hung_engine.path}: not responding "
+                               f"(it accepts connections but did not answer within {PROBE_TIMEOUT_S:g} s)")
+        assert info.hint == NOT_RESPONDING_HINT != START_HINT
+
+
+def test_runtimes_and_bench_with_a_hung_engine_probe_it_once(hung_engine):
+    env = {"DOCKER_HOST": f"unix://{hung_engine.path}"}
+    listing = run_cli("runtimes", env=env, timeout=120)
+    assert listing.returncode == 0, listing.stderr
+    assert hung_engine.accepted == 1
+    docker_lines = [ln for ln in listing.stderr.splitlines() if ln.split(":")[1].strip() in DOCKER_FAMILY]
+    assert len(docker_lines) == len(DOCKER_FAMILY), listing.stderr
+    for line in docker_lines:
+        assert "not responding" in line and "the engine is running but not responding" in line, line
+        assert "sudo dockerd" not in line, line
+    bench = run_cli("bench", "--runtimes", "wasmtime,docker,docker-crun", "--workloads", "hello", "--runs", "1",
+                    "--json", env=env, timeout=120)
+    assert bench.returncode == 0, bench.stderr
+    assert hung_engine.accepted == 2  # one more run, one more probe
+    got = rows(json.loads(bench.stdout), "startup")
+    assert got["wasmtime"]["status"] == "ok"
+    assert got["docker"]["status"] == got["docker-crun"]["status"] == "unavailable"
+    assert "not responding" in got["docker"]["reason"]
+
+
 # -- an engine of our own, stopped mid-run -------------------------------------------------------
 
 @dataclass

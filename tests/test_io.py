@@ -103,9 +103,9 @@ def test_plan_and_overrides():
     assert override_io(profile, connections=["16"]).io.connections == 16
     rated = override_io(profile, rates=["500", "1000"], duration_s=2)
     assert (rated.io.mode, rated.io.rate, rated.io.sweep, rated.io.duration_s) == ("fixed-rate", 500, (500, 1000), 2)
-    with pytest.raises(UsageError, match=r"^--connections: expected an integer > 0, got 'x'$"):
+    with pytest.raises(UsageError, match=r"^--connections: expected an integer between 1 and 10000, got 'x'$"):
         override_io(profile, connections=["x"])
-    with pytest.raises(UsageError, match=r"^--rate: expected a number > 0, got '-5'$"):
+    with pytest.raises(UsageError, match=r"^--rate: expected a number > 0 and <= 10000000, got '-5'$"):
         override_io(profile, rates=["-5"])
     with pytest.raises(UsageError, match="sweep one of them"):
         override_io(profile, connections=["1", "2"], rates=["5"])

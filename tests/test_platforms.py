@@ -152,12 +152,12 @@ def test_a_broken_component_is_one_line_before_wash_dev_starts(wash, tmp_path, m
     not_a_component = tmp_path / "broken.wasm"
     not_a_component.write_bytes(b"\0asm\x0d\0\x01\0garbage")
     made: list[Path] = []
-    real_mkdtemp = wasmcloud.tempfile.mkdtemp
+    real_make_temp_dir = wasmcloud.make_temp_dir
 
-    def mkdtemp(**kw):
-        made.append(Path(real_mkdtemp(**kw)))
-        return str(made[-1])
-    monkeypatch.setattr(wasmcloud.tempfile, "mkdtemp", mkdtemp)
+    def make_temp_dir(prefix: str) -> Path:
+        made.append(real_make_temp_dir(prefix))
+        return made[-1]
+    monkeypatch.setattr(wasmcloud, "make_temp_dir", make_temp_dir)
     with pytest.raises(WorkloadError) as err:
         serve_wasmcloud(not_a_component, ready_timeout_s=20, wash=wash)
     assert "\n" not in str(err.value) and str(err.value).startswith("broken.wasm: truncated")

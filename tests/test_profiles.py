@@ -83,8 +83,8 @@ def test_user_workload_module_relative_to_profile(tmp_path):
     ("not_toml", None, "not valid TOML"),
     ("unknown_runtime", "bench.runtimes",
      f"unknown runtime 'wasmtme' (known: {', '.join(sorted(KNOWN_RUNTIMES))}; did you mean 'wasmtime'?)"),
-    ("wrong_type", "startup.runs", "expected an integer >= 1, got 'five' (str)"),
-    ("bool_not_int", "startup.runs", "expected an integer >= 1, got True (bool)"),
+    ("wrong_type", "startup.runs", "expected an integer between 1 and 10000, got 'five' (str)"),
+    ("bool_not_int", "startup.runs", "expected an integer between 1 and 10000, got True (bool)"),
     ("missing_module", "workloads.mine.module", "file not found: "),
     ("unknown_key", "startup.runz", "unknown key (did you mean 'startup.runs'?)"),
     ("unknown_workload", "startup.workload", "unknown workload 'helo'"),
@@ -216,7 +216,7 @@ def test_set_value_refuses_a_value_the_profile_would_reject(tmp_path):
     p.write_text(COMMENTED)
     with pytest.raises(ProfileError, match=r"p.toml: bench.runtimes: unknown runtime 'wasmtme'"):
         set_value(p, "bench.runtimes", ["wasmtme"])
-    with pytest.raises(ProfileError, match=r"p.toml: startup.runs: expected an integer >= 1, got 0"):
+    with pytest.raises(ProfileError, match=r"p.toml: startup.runs: expected an integer between 1 and 10000, got 0"):
         set_value(p, "startup.runs", 0)
     assert p.read_text() == COMMENTED
 

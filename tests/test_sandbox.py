@@ -9,7 +9,6 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 import pytest
@@ -21,7 +20,9 @@ from wasmscope.workloads.system.sessions import OWNER_PID
 
 
 def _leftover_dirs() -> set[str]:
-    return set(glob.glob(os.path.join(tempfile.gettempdir(), "wasmscope-sandbox-*")))
+    from wasmscope.workloads.system.sessions import session_temp_dir
+
+    return set(glob.glob(os.path.join(session_temp_dir(), "sandbox-*")))
 
 
 @pytest.fixture(scope="module")

@@ -43,8 +43,10 @@ def make_plan(profile: "Profile", *, runtimes: Sequence[str] | None = None,
               workloads: Sequence[str] | None = None, runs: int | None = None) -> Plan:
     """Narrow the profile: `--runtimes`, `--workloads` (workload or measurement names), `--runs`."""
     chosen = check_runtime_names(runtimes or profile.bench.runtimes)
-    if runs is not None and runs < 1:
-        raise UsageError(f"--runs: expected an integer >= 1, got {runs}")
+    if runs is not None:
+        from .model.bounds import RUNS
+
+        _bounded(runs, "--runs", RUNS)
     if not workloads:
         return Plan(chosen, list(profile.bench.measurements), runs)
     runnable = measurements.bench_names()
@@ -74,32 +76,40 @@ def _ordered_parts(all_parts: list[str], chosen: list[str]) -> list[str]:
 def override_io(profile: "Profile", *, connections: Sequence[str] | None = None,
                 rates: Sequence[str] | None = None, duration_s: float | None = None) -> "Profile":
     """The profile with the command line's HTTP load settings: one value sets the load, several
-    make a sweep (latency against throughput); a rate switches to the fixed-rate mode."""
+    make a sweep (latency against throughput); a rate switches to the fixed-rate mode. Each
+    value gets the bounds the profile schema gives the key it overrides."""
     from dataclasses import replace
+
+    from .model.bounds import IO_CONNECTIONS, IO_DURATION_S, IO_RATE, Bound
 
     io = profile.io
     if connections:
-        conns = [_positive(v, "--connections", int) for v in connections]
+        conns = [_bounded(_parsed(v, int), "--connections", IO_CONNECTIONS, repr(v)) for v in connections]
         io = replace(io, connections=conns[0]) if len(conns) == 1 else replace(io, sweep=tuple(conns))
     if rates:
         if connections and len(connections) > 1:
             raise UsageError("--rate and a --connections sweep: sweep one of them, not both")
-        values = [_positive(v, "--rate", float) for v in rates]
+        positive_rate = Bound(0, IO_RATE.hi, strict_lo=True)
+        values = [_bounded(_parsed(v, float), "--rate", positive_rate, repr(v)) for v in rates]
         io = replace(io, mode="fixed-rate", rate=values[0], sweep=tuple(values) if len(values) > 1 else ())
     if duration_s is not None:
-        if not duration_s > 0:
-            raise UsageError(f"--duration: expected seconds > 0, got {duration_s:g}")
-        io = replace(io, duration_s=duration_s)
+        io = replace(io, duration_s=_bounded(duration_s, "--duration", IO_DURATION_S, f"{duration_s:g}"))
     return replace(profile, io=io)
 
 
-def _positive(text: str, flag: str, kind: type) -> float:
+def _parsed(text: str, kind: type) -> object:
+    """`text` as an int or float, or the text itself (which no bound admits)."""
     try:
-        value = kind(text)
+        return kind(text)
     except ValueError:
-        value = 0
-    if not value > 0:
-        raise UsageError(f"{flag}: expected {'an integer' if kind is int else 'a number'} > 0, got {text!r}")
+        return text
+
+
+def _bounded(value, flag: str, bound, shown: object = None):
+    """`value` when the profile schema's `bound` admits it, else a UsageError naming the flag."""
+    if not bound.admits(value):
+        got = repr(value) if shown is None else str(shown)
+        raise UsageError(f"{flag}: expected {bound.expected()}, got {got}")
     return value
 
 
@@ -112,6 +122,7 @@ def describe_runtimes(adapters: dict[str, RuntimeAdapter]) -> dict[str, RuntimeI
             name=name, display=adapter.display_name, kind=adapter.kind,
             version=adapter.version() if avail.ok else "", mode=adapter.mode(),
             available=avail.ok, reason=avail.reason, hint=avail.hint, baseline=adapter.BASELINE_FOR,
+            runs_on=adapter.runs_on() if avail.ok else "",
         )
     return out
 
@@ -181,11 +192,13 @@ def run_density(profile: "Profile", runtimes: Sequence[str] | None, spec: "Densi
 
 
 def _finish(m, table, results: Results, order: Sequence[str]):
-    """Rows of unavailable runtimes (saying why) added, rows sorted in the runtimes' order."""
+    """Rows of unavailable runtimes (saying why) added, the runtimes that ran on another machine
+    named (no ratio crosses machines), rows sorted in the runtimes' order."""
     if m.rows_are_runtimes:
         for name, info in results.runtimes.items():
             if not info.available:
                 table.rows.append(Row(name, UNAVAILABLE, info.reason))
+    table.elsewhere = [name for name, info in results.runtimes.items() if info.runs_on]
     index = {n: i for i, n in enumerate(order)}
     table.rows.sort(key=lambda r: (m.sort_key(r)[0], index.get(r.runtime, -1), m.sort_key(r)[1]))
     return table
@@ -208,6 +221,8 @@ def _describe(adapters: dict[str, RuntimeAdapter], results: Results) -> dict[str
     container = results.baseline("container")
     info = results.runtimes.get(container) if container else None
     results.machine = machine_info(info.version if info and info.available else None)
+    if info is not None and info.runs_on:
+        results.machine["docker_host"] = info.runs_on  # the engine's version above is that machine's
     return {n: a for n, a in adapters.items() if results.runtimes[n].available}
 
 

@@ -11,6 +11,11 @@ class BuildError(WasmscopeError):
     """A workload could not be built (no compiler, compile failure, image build failure)."""
 
 
+class CacheUnusable(WasmscopeError):
+    """The cache dir cannot take a file wasmscope must write there (no space left, read-only,
+    no permission); the message names the directory and the reason."""
+
+
 class RuntimeUnavailable(WasmscopeError):
     """The runtime cannot be used on this machine; the message says why."""
 
@@ -51,3 +56,12 @@ class Cancelled(WasmscopeError):
 
 class SetupError(WasmscopeError):
     """A set-up step of `wasmscope doctor --fix` failed; the message names the command and why."""
+
+
+class HostUnavailable(WasmscopeError):
+    """A remote host cannot be measured: SSH failed, wasmscope is missing there, or its version
+    (or protocol) differs from this one; the message names the host and why."""
+
+
+class HostDisconnected(HostUnavailable):
+    """A remote host's connection dropped in the middle of a run (its agent cleaned up there)."""

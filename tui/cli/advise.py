@@ -12,7 +12,7 @@ from .common import print_json
 from .exit_codes import PROG, ExitCode
 
 NAME = "advise"
-SWEEPS_AT_START = False
+SWEEPS_AT_START = True  # the next run of any kind removes what dead runs left
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -45,7 +45,11 @@ def _read_toml(path: str) -> dict:
     import tomllib
 
     from wasmscope.workloads.advice.questions import AnswersError
+    from wasmscope.workloads.system.paths import not_a_file
 
+    problem = not_a_file(path)
+    if problem:  # never opened: a FIFO blocks, a device never ends
+        raise AnswersError(f"{path}: {problem}, not an answers file (expected a TOML file)")
     try:
         return tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as err:
@@ -140,13 +144,15 @@ def files_text(directory: str, files) -> str:
 
 
 def run(ns: argparse.Namespace) -> ExitCode:
-    from wasmscope.profiles import save_table
+    from wasmscope.profiles import check_save_target, save_table
     from wasmscope.workloads.advice.questions import parse_answers
     from wasmscope.workloads.advice.report import recommendation_text
     from wasmscope.workloads.advice.rules import load_rules
     from wasmscope.workloads.advice.starter import StarterFilesError, starter_files, write_files
     from wasmscope.workloads.advice.system import evaluate
 
+    if ns.save:
+        check_save_target(ns.save)  # before anything runs: a FIFO or a device is never written
     answers = parse_answers(*_given_answers(ns))
     evidence, profile_path = _evidence(ns)
     advice = evaluate(answers, load_rules(Path(ns.rules) if ns.rules else None), evidence)

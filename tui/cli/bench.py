@@ -1,11 +1,17 @@
-"""`wasmscope bench`: run a profile's measurements and print the comparison tables."""
+"""`wasmscope bench`: run a profile's measurements and print the comparison tables.
+
+With `--host ssh://…` (or the profile's `bench.hosts`) the whole measurement runs on each of
+those hosts too, over SSH, and this machine's (unless `--no-local`) beside them: one table per
+measurement with a Host column; every ratio is taken within one host.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import contextmanager
 
-from .common import csv_list, exit_for_failures, print_results_json, stderr_console, stdout_console
+from .common import csv_list, exit_for_failures, print_json, print_results_json, stderr_console, stdout_console
 from .exit_codes import PROG, ExitCode
 
 NAME = "bench"
@@ -24,6 +30,13 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--rate", type=csv_list,
                    help="HTTP: fixed-rate load at R req/s (open loop); several (500,1000,2000) = a sweep")
     p.add_argument("--duration", type=float, help="HTTP: seconds of load per target and round")
+    p.add_argument("--host", action="append", metavar="ssh://[USER@]HOST[:PORT]",
+                   help="measure this remote host too, over SSH (repeatable; replaces the profile's "
+                        "bench.hosts); this machine is measured as well unless --no-local")
+    p.add_argument("--no-local", action="store_true", help="measure only the remote hosts, not this machine")
+    p.add_argument("--remote-command", metavar="CMD",
+                   help="what starts wasmscope's agent on the hosts (default: $WASMSCOPE_REMOTE_COMMAND, "
+                        "else `wasmscope agent`)")
     p.add_argument("--json", action="store_true", help="print results as JSON on stdout")
     p.add_argument("--save", metavar="FILE", help="write the results into this profile file")
     own = p.add_argument_group("your own program (instead of the profile's workloads)")
@@ -69,29 +82,83 @@ def own_workload(ns: argparse.Namespace, profile):
 
 
 def run(ns: argparse.Namespace) -> ExitCode:
-    from wasmscope.profiles import load_profile, resolve_profile_path, save_results
-    from wasmscope.workloads.bench import make_plan, override_io, run_benchmark
+    from wasmscope.profiles import check_save_target, load_profile, resolve_profile_path
+    from wasmscope.workloads.bench import UsageError, make_plan, override_io, run_benchmark
+    from wasmscope.workloads.remote.address import parse_host
 
+    if ns.save:
+        check_save_target(ns.save)  # before measuring: results are never lost to a bad target
     path = resolve_profile_path(ns.profile)
     profile = override_io(own_workload(ns, load_profile(path)), connections=ns.connections, rates=ns.rate,
                           duration_s=ns.duration)
     plan = make_plan(profile, runtimes=ns.runtimes, workloads=ns.workloads, runs=ns.runs)
+    addresses = [parse_host(h) for h in (ns.host or profile.bench.hosts)]
+    if len({a.label for a in addresses}) < len(addresses):
+        raise UsageError(f"--host: a host is named twice: {', '.join(a.url for a in addresses)}")
+    local = profile.bench.local and not ns.no_local
+    if not addresses and not local:
+        raise UsageError("--no-local (or bench.local = false) measures remote hosts only: name one with --host")
     err = stderr_console()
+    where = ", ".join((["this machine"] if local else []) + [a.label for a in addresses])
     err.print(f"[bold]{PROG}[/] bench: profile {path} — runtimes {', '.join(plan.runtimes)}; "
-              f"measurements {', '.join(plan.measurements)}")
-    results = _measure(err, lambda control: run_benchmark(profile, plan, control))
+              f"measurements {', '.join(plan.measurements)}" + (f"; hosts: {where}" if addresses else ""),
+              soft_wrap=True)
+    if addresses:
+        return _run_hosts(ns, err, profile, plan, addresses, local, path)
+    with progress_controls(err) as (control_for, _):
+        results = run_benchmark(profile, plan, control_for(""))
     if ns.json:
         print_results_json(results)
     else:
         print_tables(results, plan.measurements, profile.reference)
-    if ns.save:
-        save_results(ns.save, results.to_dict(), template=path)
-        err.print(f"{PROG}: results saved to {ns.save}")
+    _save(ns, err, path, [results])
     return exit_for_failures(results)
 
 
-def _measure(err, run_with):
-    """Run with a progress bar on a terminal, or one line per table when stderr is piped."""
+def _run_hosts(ns, err, profile, plan, addresses, local, path) -> ExitCode:
+    """Open every host first (an unreachable or mismatched one is said at once), then measure
+    this machine and each host in turn."""
+    from ..render.tables import hosts_json
+    from wasmscope.workloads.remote.runs import connect_all, measure_hosts
+
+    with progress_controls(err) as (control_for, log):
+        links = connect_all(addresses, ns.remote_command, on_log=log)
+        for link in links:
+            log(f"{link.label}: agent pid {link.peer.get('pid')} on {link.peer.get('host')}, "
+                f"Python {link.peer.get('python')}, wasmscope {link.peer.get('wasmscope')}")
+        runs = measure_hosts(profile, plan, links, local=local, control_for=control_for)
+    measured = [r.results for r in runs if r.results is not None]
+    failed = {r.host: r.error for r in runs if r.results is None}
+    if ns.json:
+        print_json(hosts_json(measured, failed))
+    elif measured:
+        print_host_tables(measured, plan.measurements, profile.reference)
+    for host, why in failed.items():
+        print(f"{PROG}: {host}: no results: {why}", file=sys.stderr)
+    _save(ns, err, path, measured)
+    codes = [exit_for_failures(r, r.host) for r in measured]
+    if failed:
+        return ExitCode.UNAVAILABLE
+    return ExitCode.FAILURE if ExitCode.FAILURE in codes else ExitCode.OK
+
+
+def _save(ns, err, path, runs) -> None:
+    """[results] = this machine's run, [remote_results."host"] = each remote host's: one run, replaced whole."""
+    if not ns.save:
+        return
+    from wasmscope.profiles.store import save_runs
+    from wasmscope.workloads.remote.address import LOCAL
+
+    here = next((r for r in runs if r.host in ("", LOCAL)), None)
+    remote = {r.host: r.to_dict() for r in runs if r.host not in ("", LOCAL)}
+    save_runs(ns.save, here.to_dict() if here else None, remote, template=path)
+    err.print(f"{PROG}: results saved to {ns.save}")
+
+
+@contextmanager
+def progress_controls(err):
+    """A RunControl per host (named in its progress line), with a progress bar per host on a
+    terminal, or one line per table when stderr is piped; and a log function for both."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from wasmscope.workloads.measurements.control import RunControl
@@ -99,43 +166,73 @@ def _measure(err, run_with):
     if err.is_terminal:
         progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                             TimeElapsedColumn(), console=err, transient=True)
-        task = progress.add_task("starting", total=None)
 
-        def on_progress(message: str, done: int, total: int) -> None:
-            progress.update(task, description=message, completed=done, total=total or None)
+        def log(line: str) -> None:
+            progress.console.log(line)
+
+        def control_for(host: str) -> RunControl:
+            prefix = f"{host}: " if host else ""
+            task = progress.add_task(f"{prefix}starting", total=None)
+
+            def on_progress(message: str, done: int, total: int) -> None:
+                progress.update(task, description=prefix + message, completed=done, total=total or None)
+
+            return RunControl(progress=on_progress, log=lambda m: log(prefix + m))
 
         with progress:
-            return run_with(RunControl(progress=on_progress, log=lambda m: progress.console.log(m)))
-    last = {"table": ""}
+            yield control_for, log
+        return
 
-    def on_plain(message: str, done: int, total: int) -> None:
-        table = message.split(":", 1)[0]
-        if table != last["table"]:
-            last["table"] = table
-            print(f"{PROG}: measuring {table} ({done}/{total})", file=sys.stderr, flush=True)
+    def plain_log(line: str) -> None:
+        print(f"{PROG}: {line}", file=sys.stderr, flush=True)
 
-    return run_with(RunControl(progress=on_plain))
+    def plain_control(host: str) -> RunControl:
+        last = {"table": ""}
+        prefix = f"{host}: " if host else ""
+
+        def on_plain(message: str, done: int, total: int) -> None:
+            table = message.split(":", 1)[0]
+            if table != last["table"]:
+                last["table"] = table
+                plain_log(f"{prefix}measuring {table} ({done}/{total})")
+
+        return RunControl(progress=on_plain)
+
+    yield plain_control, plain_log
 
 
 def print_tables(results, names, reference) -> None:
-    """The runtimes this machine lacks (once), the machine, the runtimes, then each measured
-    table (with its derived tables and figures) on stdout."""
+    """One host's run: see print_host_tables."""
+    print_host_tables([results], names, reference)
+
+
+def print_host_tables(runs, names, reference) -> None:
+    """What each host lacks and what ran elsewhere (once), the machines, the runtimes, then each
+    measured table (with its derived tables and figures) on stdout; a Host column with several."""
     from rich.text import Text
 
     from wasmscope.workloads import measurements
 
     from ..render.plots import figure_text
-    from ..render.tables import machine_line, measurement_tables, runtimes_table, unavailable_line
+    from ..render.tables import (elsewhere_line, host_name, hosts_measurement_tables, hosts_runtimes_table,
+                                 hosts_table, machine_line, names_hosts, unavailable_line)
 
     out = stdout_console()
-    if missing := unavailable_line(results):
-        out.print(missing, style="bold yellow", highlight=False, soft_wrap=True)
-    out.print(machine_line(results))
-    out.print(runtimes_table(results, brief=True))
+    several = names_hosts(runs)
+    for results in runs:
+        for line in (unavailable_line(results), elsewhere_line(results)):
+            if line:
+                out.print(f"{host_name(results)}: {line}" if several else line, style="bold yellow",
+                          highlight=False, soft_wrap=True)
+    out.print(hosts_table(runs) if several else machine_line(runs[0]))
+    out.print(hosts_runtimes_table(runs, brief=True))
     for name in names:
-        if name not in results.tables:
+        if not any(name in r.tables for r in runs):
             continue
-        for table in measurement_tables(results, name, reference):
+        for table in hosts_measurement_tables(runs, name, reference):
             out.print(table)
-        for fig in measurements.get(name).figures(results):
-            out.print(Text.from_ansi(figure_text(fig, width=min(out.width, 110), height=22)))
+        for results in runs:
+            for fig in measurements.get(name).figures(results):
+                if several:
+                    out.print(f"{fig.title} — {host_name(results)}")
+                out.print(Text.from_ansi(figure_text(fig, width=min(out.width, 110), height=22)))

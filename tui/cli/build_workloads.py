@@ -8,7 +8,7 @@ from pathlib import Path
 from .exit_codes import ExitCode
 
 NAME = "build-workloads"
-SWEEPS_AT_START = False
+SWEEPS_AT_START = True  # the next run of any kind removes what dead runs left
 
 
 def add_parser(sub) -> argparse.ArgumentParser:

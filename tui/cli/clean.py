@@ -19,28 +19,24 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(ns: argparse.Namespace) -> ExitCode:
+    from wasmscope.workloads.cleanup import clean_engine
     from wasmscope.workloads.errors import RuntimeUnavailable
-    from wasmscope.workloads.runtimes.docker_engine import DockerAdapter
     from wasmscope.workloads.runtimes.podman import PodmanAdapter
-    from wasmscope.workloads.system.sessions import CleanReport, clean, sweep_local
+    from wasmscope.workloads.system.sessions import CleanReport, sweep_local
 
-    adapter = DockerAdapter()
     unavailable = None
     try:
-        client = adapter.client()  # first contact already removes dead sessions' containers
+        report = clean_engine("docker", include_live=ns.all, images=ns.images)
     except RuntimeUnavailable as err:  # processes and build leftovers are still ours to clean
         unavailable = err
         report = CleanReport()
-    else:
-        report = clean(client, include_live=ns.all, images=ns.images, already=adapter.reaped)
     podman_lines: list[str] = []
-    podman = PodmanAdapter()  # its own store: containers and images Docker cannot see
-    try:
-        if podman.executable() is not None and podman.availability().ok:
-            extra = clean(podman.client(), include_live=ns.all, images=ns.images, already=podman.reaped)
+    if PodmanAdapter().executable() is not None:  # its own store: containers Docker cannot see
+        try:
+            extra = clean_engine("podman", include_live=ns.all, images=ns.images)
             podman_lines = [f"podman: {line}" for line in extra.lines()]
-    finally:
-        podman.close()
+        except RuntimeUnavailable as err:
+            podman_lines = [f"podman: not cleaned: {err}"]
     # Processes last: a dead run's Podman service served the pass above, and a killed build's
     # files are free once its processes are gone.
     report.merge(sweep_local())

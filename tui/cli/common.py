@@ -41,18 +41,21 @@ def print_results_json(results) -> None:
     print_json(results_json(results))
 
 
-def exit_for_failures(results) -> ExitCode:
-    """Each failed row as one line on stderr; exit 1 when a runtime failed a measurement."""
+def exit_for_failures(results, host: str = "") -> ExitCode:
+    """Each failed row as one line on stderr (naming the host, when given); exit 1 when a
+    runtime failed a measurement."""
     failures = results.failures()
+    where = f" at {host}" if host else ""
     for table, runtime, reason in failures:
-        print(f"{PROG}: {table} on {runtime} failed: {reason}", file=sys.stderr)
+        print(f"{PROG}: {table} on {runtime}{where} failed: {reason}", file=sys.stderr)
     return ExitCode.FAILURE if failures else ExitCode.OK
 
 
 def sweep_at_start() -> None:
-    """A run's start removes what dead runs left (processes and build leftovers now, their
-    containers on the first Docker contact) and says so, one line each on stderr."""
+    """A run's start removes what dead runs left (containers on the engines they used,
+    processes, build leftovers, temporary directories) and says so, one line each on stderr."""
+    from wasmscope.workloads.cleanup import sweep_dead_runs
     from wasmscope.workloads.system import sessions
 
     sessions.set_reporter(lambda line: print(f"{PROG}: {line}", file=sys.stderr, flush=True))
-    sessions.sweep_local()
+    sweep_dead_runs()

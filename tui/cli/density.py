@@ -26,13 +26,15 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(ns: argparse.Namespace) -> ExitCode:
-    from wasmscope.profiles import load_profile, resolve_profile_path, save_table
+    from wasmscope.profiles import check_save_target, load_profile, resolve_profile_path, save_table
     from wasmscope.workloads.bench import run_density
     from wasmscope.workloads.measurements.control import RunControl
     from wasmscope.workloads.measurements.density import DensitySpec
 
     from .bench import print_tables
 
+    if ns.save:
+        check_save_target(ns.save)  # before measuring: results are never lost to a bad target
     path = resolve_profile_path(ns.profile)
     profile = load_profile(path)
     spec = DensitySpec(max_instances=ns.max, kib=ns.kib, floor_pct=ns.floor_pct)

@@ -25,6 +25,12 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="with --fix: do not ask before changing the system")
     p.add_argument("--profile", help="only this profile's runtimes and what they need (a file, or quick, article)")
     p.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    p.add_argument("--host", action="append", metavar="ssh://[USER@]HOST[:PORT]",
+                   help="check a remote host for `bench --host` instead (SSH, Python, the same wasmscope, then "
+                        "its own runtimes); with --fix its own fixes run there (repeatable)")
+    p.add_argument("--remote-command", metavar="CMD",
+                   help="what starts wasmscope's agent on the host (default: $WASMSCOPE_REMOTE_COMMAND, "
+                        "else `wasmscope agent`)")
     return p
 
 
@@ -51,6 +57,8 @@ def run(ns: argparse.Namespace) -> ExitCode:
     from wasmscope.workloads.setup.host import Host
 
     profile = load_profile(resolve_profile_path(ns.profile)) if ns.profile else None
+    if ns.host:
+        return _run_hosts(ns, profile)
     host, err = Host.current(), stderr_console()
     t0 = time.monotonic()
     report = _diagnose(profile, host, err)
@@ -106,3 +114,56 @@ def _fix(steps, host, ns, err):
         for line in step_lines(step, host):
             err.print(f"    {escape(line)}", highlight=False, soft_wrap=True)
     return result
+
+
+# -- remote hosts ----------------------------------------------------------------------------
+
+def _run_hosts(ns: argparse.Namespace, profile) -> ExitCode:
+    """Each host: its rows and its own report; with --fix, its own plan carried out there
+    (asked once here, or --yes), then its report again. Nothing changes there without --fix."""
+    from rich.markup import escape
+
+    from wasmscope.workloads.remote.address import parse_host
+    from wasmscope.workloads.remote.doctor import diagnose_host
+
+    from ..render.setup import report_table
+
+    err, reports, ok = stderr_console(), [], True
+    log = lambda line: err.print(escape(line), highlight=False, soft_wrap=True)  # noqa: E731
+    for address in [parse_host(h) for h in ns.host]:
+        fix_command = f"{PROG} doctor --host {address.url} --fix"
+        with err.status(f"checking {address.label}") as status:
+            data = diagnose_host(address, profile, ns.remote_command, progress=lambda m: status.update(m))
+        if ns.fix and data["plan"]:
+            consent = _remote_consent(data, address.label, ns, err)
+            data = diagnose_host(address, profile, ns.remote_command, fix=True, consent=consent, on_log=log)
+            fixed = data.get("fixed", {})
+            err.print(f"{PROG} doctor --fix at {address.label}: {len(fixed.get('done', []))} step(s) done"
+                      + (f"; not confirmed: {', '.join(fixed['blocked'])}" if fixed.get("blocked") else "")
+                      + (f"; stopped: {fixed['failed']}" if fixed.get("failed") else "") + ".")
+        elif ns.fix:
+            err.print(f"{PROG} doctor --fix at {address.label}: nothing it can fix there.")
+        reports.append(data)
+        ok = ok and data["ok"]
+        if not ns.json:
+            stdout_console().print(report_table(data, fix_command))
+    if ns.json:
+        print_json(reports if len(reports) > 1 else reports[0])
+    return ExitCode.OK if ok else ExitCode.FAILURE
+
+
+def _remote_consent(data: dict, label: str, ns: argparse.Namespace, err) -> bool:
+    """The host's plan shown here, and asked once (a terminal) before it runs there."""
+    from rich.markup import escape
+
+    err.print(f"[bold]{PROG} doctor --fix at {escape(label)}: {len(data['plan'])} step(s)[/]")
+    for i, step in enumerate(data["plan"], 1):
+        err.print(f"{i}. {escape(step['title'])}")
+        for line in step["commands"]:
+            err.print(f"     {escape(line)}", style="cyan", highlight=False, soft_wrap=True)
+    if ns.yes:
+        return True
+    if not sys.stdin.isatty():
+        return False
+    answer = err.input(escape(f"Carry out these steps on {label}? [y/N] "))
+    return answer.strip().lower() in ("y", "yes")

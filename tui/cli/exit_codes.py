@@ -11,7 +11,7 @@ class ExitCode(IntEnum):
     OK = 0
     FAILURE = 1  # an available runtime failed a measurement
     USAGE = 2  # bad command line or bad profile
-    UNAVAILABLE = 3  # a backend needed for the command is unavailable
+    UNAVAILABLE = 3  # a backend needed for the command is unavailable (a runtime, a remote host)
     INTERRUPTED = 130
 
 
@@ -21,12 +21,12 @@ def exit_code_for(err: BaseException) -> ExitCode:
     from wasmscope.workloads.advice.questions import AnswersError
     from wasmscope.workloads.advice.rules import RulesError
     from wasmscope.workloads.bench import UsageError
-    from wasmscope.workloads.errors import Cancelled, RuntimeUnavailable
+    from wasmscope.workloads.errors import Cancelled, HostUnavailable, RuntimeUnavailable
     from wasmscope.workloads.runtimes.options import OptionError
 
     if isinstance(err, (ProfileError, UsageError, AnswersError, RulesError, OptionError)):
         return ExitCode.USAGE
-    if isinstance(err, RuntimeUnavailable):
+    if isinstance(err, (RuntimeUnavailable, HostUnavailable)):
         return ExitCode.UNAVAILABLE
     if isinstance(err, (KeyboardInterrupt, Cancelled)):
         return ExitCode.INTERRUPTED

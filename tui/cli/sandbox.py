@@ -9,7 +9,7 @@ from .common import csv_list, print_json, stdout_console
 from .exit_codes import PROG, ExitCode
 
 NAME = "sandbox"
-SWEEPS_AT_START = False
+SWEEPS_AT_START = True  # the next run of any kind removes what dead runs left
 
 
 def add_parser(sub) -> argparse.ArgumentParser:

@@ -8,7 +8,7 @@ import sys
 from .exit_codes import PROG, ExitCode
 
 NAME = "serve"
-SWEEPS_AT_START = False
+SWEEPS_AT_START = True  # the next run of any kind removes what dead runs left
 
 
 def add_parser(sub) -> argparse.ArgumentParser:

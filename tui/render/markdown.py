@@ -16,7 +16,8 @@ from wasmscope.workloads import measurements
 from wasmscope.workloads.measurements.claims import NOT_MEASURED, check_claims
 from wasmscope.workloads.model.results import Results
 
-from .tables import comparisons, machine_line, measurement_tables, unavailable_line
+from .tables import (comparisons, elsewhere_line, host_name, hosts_measurement_tables, hosts_table, machine_line,
+                     names_hosts, unavailable_line)
 
 
 def _plain(cell: Any) -> str:
@@ -39,28 +40,40 @@ def rich_to_markdown(table: RichTable) -> str:
     return "\n".join(lines)
 
 
-def report_markdown(results: Results, reference: dict | None, source: str) -> str:
-    """The slide-ready report: where it was measured, the four tables, the claims."""
-    out = [f"# wasmscope report — {results.profile}", "",
-           f"Measured on this machine (profile `{source}`). {machine_line(results)}.", ""]
-    if missing := unavailable_line(results):
-        out += [missing, ""]
-    if missing := unavailable_line(results):
-        out += [missing, ""]
+def report_markdown(results: Results | list[Results], reference: dict | None, source: str) -> str:
+    """The slide-ready report: where it was measured, the four tables, the claims. With several
+    hosts' runs: a table of the hosts' machines, a Host column in every table, and the claims
+    checked on each host (each from its own figures)."""
+    runs = results if isinstance(results, list) else [results]
+    several = names_hosts(runs)
+    first = runs[0]
+    out = [f"# wasmscope report — {first.profile}", ""]
+    if several:
+        out += [f"Measured on {len(runs)} host{'s' if len(runs) > 1 else ''} (profile `{source}`); every ratio "
+                "is taken within one host.", "",
+                rich_to_markdown(hosts_table(runs)), ""]
+    else:
+        out += [f"Measured on this machine (profile `{source}`). {machine_line(first)}.", ""]
+    for r in runs:
+        for line in (unavailable_line(r), elsewhere_line(r)):
+            if line:
+                out += [f"{host_name(r)}: {line}" if several else line, ""]
     if reference:
         out += [f"Article figures: {reference.get('source', 'the reference article')} — "
                 "published on its hardware, shown for comparison, never measured here.", ""]
     for m in measurements.registered():  # the article's tables say when absent; others only when present
-        if m.name in results.tables:
-            out += [block for table in measurement_tables(results, m.name, reference)
+        if any(m.name in r.tables for r in runs):
+            out += [block for table in hosts_measurement_tables(runs, m.name, reference)
                     for block in (rich_to_markdown(table), "")]
         elif m.in_report:
             out += [f"### {m.title}", "", "_Not measured in this profile's results._", ""]
-    out += ["## The article's claims on this machine", "",
-            "| Claim | Article | Here | Verdict |", "|---|---|---|---|"]
-    for v in check_claims(results):
-        verdict = f"**{v.verdict}**" if v.verdict != NOT_MEASURED else f"_{v.verdict}_"
-        out.append(f"| {_plain(v.claim)} | {_plain(v.article)} | {_plain(v.figures)} | {verdict} |")
+    for r in runs:
+        out += [f"## The article's claims on {host_name(r)}" if several else "## The article's claims on this machine",
+                "", "| Claim | Article | Here | Verdict |", "|---|---|---|---|"]
+        for v in check_claims(r):
+            verdict = f"**{v.verdict}**" if v.verdict != NOT_MEASURED else f"_{v.verdict}_"
+            out.append(f"| {_plain(v.claim)} | {_plain(v.article)} | {_plain(v.figures)} | {verdict} |")
+        out.append("")
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -68,3 +81,11 @@ def report_json(results: Results, reference: dict | None) -> dict[str, Any]:
     return {"profile": results.profile, "measured_at": results.started_at, "machine": results.machine,
             "results": results.to_dict(), "comparisons": comparisons(results),
             "reference": reference or {}, "claims": [v.to_dict() for v in check_claims(results)]}
+
+
+def report_json_hosts(runs: list[Results], reference: dict | None) -> dict[str, Any]:
+    """Several hosts: each host's report (its machine, results, comparisons and claims, all
+    from its own figures) under `hosts`."""
+    return {"profile": runs[0].profile, "reference": reference or {},
+            "hosts": [{"host": host_name(r), **{k: v for k, v in report_json(r, None).items() if k != "reference"}}
+                      for r in runs]}

@@ -10,6 +10,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from wasmscope.profiles import save_target_problem
+from wasmscope.workloads.system.paths import not_a_file
+
 
 class PathDialog(ModalScreen[Path | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
@@ -17,7 +20,7 @@ class PathDialog(ModalScreen[Path | None]):
     PathDialog { align: center middle; }
     PathDialog > Vertical { width: 76; max-width: 100%; height: auto; border: round $accent;
                             background: $surface; padding: 0 1; }
-    PathDialog .error { color: $error; height: auto; }
+    PathDialog .error { color: $error; height: auto; width: 100%; }
     """
 
     def __init__(self, title: str, default: str = "", must_exist: bool = False) -> None:
@@ -38,10 +41,11 @@ class PathDialog(ModalScreen[Path | None]):
             return
         path = Path(text).expanduser()
         if self.must_exist and not path.is_file():
-            self.query_one(".error", Label).update(f"{path}: no such file")
+            self.query_one(".error", Label).update(f"{path}: {not_a_file(path) or 'no such file'}")
             return
-        if not self.must_exist and not path.parent.is_dir():
-            self.query_one(".error", Label).update(f"{path.parent}: no such directory")
+        problem = None if self.must_exist else save_target_problem(path)  # a FIFO would block the save
+        if problem:
+            self.query_one(".error", Label).update(problem)
             return
         self.dismiss(path)
 

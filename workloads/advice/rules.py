@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import WasmscopeError
+from ..system.paths import not_a_file
 from .premises import PREMISES
 from .questions import BY_KEY, Answers, Component
 
@@ -149,6 +150,9 @@ def _language(path: Path, lang: str, info: Any) -> dict[str, str]:
 
 
 def _read(path: Path) -> dict:
+    problem = not_a_file(path)
+    if problem:  # never opened: a FIFO blocks, a device never ends
+        raise RulesError(f"{path}: {problem}, not a rules file (expected a TOML file)")
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as err:

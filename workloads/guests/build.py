@@ -71,7 +71,9 @@ def wasm_toolchain_available() -> str | None:
     """None when clang can build wasm32-wasi modules here, else why not (with the fix)."""
     if clang_version() is None:
         return f"clang not found: {TOOLCHAIN_HINT}"
-    with tempfile.TemporaryDirectory(prefix="wasmscope-probe-") as tmp:
+    from ..system.sessions import session_temp_dir
+
+    with tempfile.TemporaryDirectory(prefix="probe-", dir=session_temp_dir()) as tmp:
         src = Path(tmp) / "probe.c"
         src.write_text('#include <stdio.h>\nint main(void) { puts("x"); return 0; }\n')
         try:

@@ -12,6 +12,7 @@ the `wasmscope=1` label, so `wasmscope clean --images` removes it.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import shutil
 import subprocess
@@ -137,7 +138,12 @@ def host_suite() -> str:
 
 
 def debian_base_tag(suite: str | None = None, include: tuple[str, ...] = ()) -> str:
-    return f"{DEBIAN_BASE_REPO}:{suite or host_suite()}-minbase" + "".join(f"-{pkg}" for pkg in include)
+    """`wasmscope/debian-base:<suite>-minbase[-pkg…]`; past Docker's 128-character tag limit the
+    package list is a hash of it (the packages are in the image's label)."""
+    tag = f"{suite or host_suite()}-minbase" + "".join(f"-{pkg}" for pkg in include)
+    if len(tag) > 128:
+        tag = f"{suite or host_suite()}-minbase-{len(include)}pkgs-" + hashlib.sha256(",".join(include).encode()).hexdigest()[:12]
+    return f"{DEBIAN_BASE_REPO}:{tag}"
 
 
 def debian_base_size(client, suite: str | None = None) -> int | None:
@@ -162,12 +168,15 @@ def ensure_debian_base(client, suite: str | None = None, include: tuple[str, ...
         exe = shutil.which("mmdebstrap")
         if exe is None:
             raise BuildError(f"building the Debian base image {tag} needs mmdebstrap: {MMDEBSTRAP_HINT}")
-        from ..system.paths import cache_dir
+        from ..system.paths import cache_dir, cache_writes, check_cache_after_failure
 
+        what = f"the root file system of the Debian base image {tag}"
         work = cache_dir() / "debian-base"
-        work.mkdir(parents=True, exist_ok=True)
+        with cache_writes(what):
+            work.mkdir(parents=True, exist_ok=True)
+            build_dir = tempfile.TemporaryDirectory(dir=work, prefix="build-")
         codename = suite or host_suite()
-        with tempfile.TemporaryDirectory(dir=work, prefix="build-") as tmp:
+        with build_dir as tmp:
             rootfs = Path(tmp) / "rootfs.tar"
             try:
                 extra = [f"--include={','.join(include)}"] if include else []
@@ -176,6 +185,7 @@ def ensure_debian_base(client, suite: str | None = None, include: tuple[str, ...
             except (OSError, subprocess.SubprocessError) as err:
                 raise BuildError(f"mmdebstrap {codename} failed: {err}") from None
             if proc.returncode != 0 or not rootfs.is_file():
+                check_cache_after_failure(what)
                 lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
                 why = next((ln for ln in lines if "E:" in ln or "error" in ln.lower()),
                            lines[-1] if lines else f"exit code {proc.returncode}")
@@ -185,7 +195,8 @@ def ensure_debian_base(client, suite: str | None = None, include: tuple[str, ...
                 out = client.api.import_image_from_file(
                     str(rootfs), repository=repo, tag=version,
                     changes=['CMD ["/bin/sh"]', "LABEL wasmscope=1",
-                             f"LABEL wasmscope.base={tag.split(':', 1)[1]}"])
+                             f"LABEL wasmscope.base={tag.split(':', 1)[1]}",
+                             f"LABEL wasmscope.packages={','.join(include) or '-'}"])
                 _ensure_tagged(client, out, tag)
             except docker.errors.APIError as err:
                 raise BuildError(f"importing the Debian base image {tag} failed: "

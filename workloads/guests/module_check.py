@@ -13,6 +13,7 @@ The file is read once per (path, mtime, size); later checks cost a dict lookup.
 
 from __future__ import annotations
 
+import codecs
 import mmap
 import os
 import threading
@@ -79,24 +80,37 @@ def wasi_version(module: str) -> str | None:
 
 # -- reading ------------------------------------------------------------------------------------
 
-def _hex(data: bytes) -> str:
-    return " ".join(f"{b:02x}" for b in data)
+# Well-known file signatures: a file that is not Wasm is named by its kind, never by its
+# content (a module path pointing at /etc/shadow must not print the file's first bytes).
+_SIGNATURES = ((b"\x7fELF", "an ELF executable or library"), (b"#!", "a script"),
+               (b"\x1f\x8b", "a gzip archive"), (b"PK\x03\x04", "a zip archive"),
+               (b"\x89PNG", "a PNG image"), (b"%PDF", "a PDF document"))
 
 
-def _printable(data: bytes) -> str:
-    return "".join(chr(b) for b in data if 0x20 <= b < 0x7F)
+def _file_kind(head: bytes) -> str:
+    """What a non-Wasm file looks like, in words taken from our own table, not from the file."""
+    for magic, words in _SIGNATURES:
+        if head.startswith(magic):
+            return words
+    try:  # incremental: a character cut at the end of the head is not an error
+        text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return "binary data"
+    return "a text file" if all(ch.isprintable() or ch in "\t\r\n" for ch in text) else "binary data"
 
 
 def _not_wasm(head: bytes) -> str:
     if not head:
         return f"empty file (expected a Wasm module starting with the magic {MAGIC_TEXT})"
     text = head.lstrip()
-    if text.startswith((b"(module", b"(component")):
-        return (f"WebAssembly text format (starts with {_printable(text[:10])!r}), not a binary "
-                f"module; expected the magic {MAGIC_TEXT}: compile it first (wasm-tools parse, wat2wasm)")
-    shown = _printable(head[:4])
-    quoted = f' "{shown}"' if shown else ""
-    return f"not a valid Wasm module (starts with {_hex(head[:4])}{quoted}; expected the magic {MAGIC_TEXT})"
+    for opening in (b"(module", b"(component"):
+        if text.startswith(opening):
+            return (f"WebAssembly text format (starts with {opening.decode()!r}), not a binary "
+                    f"module; expected the magic {MAGIC_TEXT}: compile it first (wasm-tools parse, wat2wasm)")
+    if head[:3] == MAGIC[:3]:  # a damaged magic: only the byte that differs is shown
+        return (f"not a valid Wasm module (byte 3 of the magic is {head[3]:02x}; expected the magic "
+                f"{MAGIC_TEXT})")
+    return f"not a valid Wasm module ({_file_kind(head)}; expected the magic {MAGIC_TEXT})"
 
 
 class _Buf:

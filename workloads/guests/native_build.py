@@ -21,7 +21,7 @@ from typing import Sequence
 from .build import NATIVE_CFLAGS, compiler_env, first_line
 from .catalogue import Workload
 from ..errors import BuildError, WorkloadError
-from ..system.paths import cache_dir
+from ..system.paths import cache_dir, cache_writes, check_cache_after_failure
 
 CANDIDATES = ("clang", "cc", "gcc")
 INSTALL_HINT = "install one, e.g. apt-get install -y clang"
@@ -96,7 +96,10 @@ def native_build_key(workload: Workload) -> str:
 def _error_line(stderr: str) -> str:
     """The most telling line of a failed compile: the first error, else the first line."""
     lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
-    for marker in ("error:", "cannot find", "undefined reference"):
+    # the system's own words first: "final link failed: No space left on device" says more than
+    # the driver's "linker command failed" that follows it
+    for marker in ("No space left on device", "Disk quota exceeded", "Read-only file system",
+                   "error:", "cannot find", "undefined reference"):
         hit = next((ln for ln in lines if marker in ln), None)
         if hit:
             return hit
@@ -130,9 +133,10 @@ def _build(workload: Workload, cflags: Sequence[str], folder: str, what: str) ->
     if out.is_file():
         return out
     compiler = _require_compiler()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{workload.name}-", suffix=".tmp")
-    os.close(fd)
+    with cache_writes(f"the {what} build of {workload.name}"):
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{workload.name}-", suffix=".tmp")
+        os.close(fd)
     try:
         try:
             proc = subprocess.run([compiler, *cflags, "-o", tmp, str(workload.source)],
@@ -140,12 +144,14 @@ def _build(workload: Workload, cflags: Sequence[str], folder: str, what: str) ->
         except (OSError, subprocess.SubprocessError) as err:
             raise BuildError(f"building {what} {workload.name} failed: {err}") from None
         if proc.returncode != 0:
+            check_cache_after_failure(f"the {what} build of {workload.name}")
             line = _error_line(proc.stderr)
             if "-static" in cflags and ("-lc" in proc.stderr or "crt1.o" in proc.stderr):
                 line += " (static linking needs libc.a: apt-get install -y libc6-dev)"
             raise BuildError(f"building {what} {workload.name} failed: {line}")
-        os.chmod(tmp, 0o755)
-        os.replace(tmp, out)
+        with cache_writes(f"the {what} build of {workload.name}"):
+            os.chmod(tmp, 0o755)
+            os.replace(tmp, out)
     finally:
         Path(tmp).unlink(missing_ok=True)
     return out

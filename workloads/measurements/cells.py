@@ -20,29 +20,39 @@ def stat(key: str, fmt: Callable[[float | None], str]) -> CellFn:
     return lambda view, row: fmt(row.stats.get(key))
 
 
+# The cell of a ratio the run refuses: the two rows ran on different machines (DOCKER_HOST).
+OTHER_MACHINE = Cell("other machine", "muted")
+
+
 def times_vs_container(better: str, worse: str) -> CellFn:
     """'255× faster' than the container baseline (its figure over this row's)."""
 
-    def cell(view: View, row: Row) -> str:
+    def cell(view: View, row: Row) -> Cell | str:
         base = view.baseline("container")
+        if base is not None and not view.table.comparable(row.runtime, base):
+            return OTHER_MACHINE
         return fmt_times(view.table.ratio(row.runtime, base) if base else None, better, worse)
 
     return cell
 
 
-def pct_vs_native(view: View, row: Row) -> str:
+def pct_vs_native(view: View, row: Row) -> Cell | str:
     """How far above the native baseline, in percent ('baseline' on its own row)."""
     base = view.baseline("native")
     if base is not None and row.runtime == base:
         return "baseline"
+    if base is not None and not view.table.comparable(row.runtime, base):
+        return OTHER_MACHINE
     return fmt_pct(view.table.overhead_pct(row.runtime, base) if base else None)
 
 
 def overhead_ci(view: View, row: Row) -> tuple[float, float, float] | None:
-    """Overhead vs the native baseline in % with a 95 % bootstrap interval, from the raw samples."""
+    """Overhead vs the native baseline in % with a 95 % bootstrap interval, from the raw samples
+    (None across machines)."""
     base = view.baseline("native")
     b = view.table.row(base) if base else None
-    if b is None or row.runtime == base or b.status != "ok" or not row.samples or not b.samples:
+    if (b is None or not view.table.comparable(row.runtime, b.runtime) or row.runtime == base or b.status != "ok"
+            or not row.samples or not b.samples):
         return None
     point, lo, hi = median_ratio_ci(row.samples, b.samples)
     return (point - 1) * 100, (lo - 1) * 100, (hi - 1) * 100

@@ -50,6 +50,8 @@ def vs(view: View, row: Row, role: str) -> str:
     base = view.baseline(role)
     if base is not None and (row.runtime, row.variant) == (base, ""):
         return "baseline"
+    if base is not None and not view.table.comparable(row.runtime, base):
+        return "other machine"
     ratio = view.table.versus(row, base) if base else None
     if role == "native":
         return fmt_share(ratio)

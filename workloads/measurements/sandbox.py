@@ -19,7 +19,6 @@ import os
 import secrets
 import shutil
 import socket
-import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -29,6 +28,7 @@ from typing import Iterable, Literal
 from ..guests.catalogue import Workload, builtin_workloads
 from ..errors import WasmscopeError
 from ..runtimes import create_adapter
+from ..system.sessions import make_temp_dir
 from .control import RunControl
 
 CAPABILITIES: tuple[tuple[str, str], ...] = (
@@ -234,7 +234,7 @@ def granted_words(adapter, kind: str, settings: str) -> str:
 def probe_runtime(name: str, settings: str, *, workload: Workload, listener: Listener, facts: HostFacts,
                   options: dict | None = None, timeout_s: float = 60.0) -> ProbeRow:
     """Run the probe once on one runtime under one setting; never raises for the guest's faults."""
-    workdir = Path(tempfile.mkdtemp(prefix="wasmscope-sandbox-"))
+    workdir = make_temp_dir("sandbox-")
     os.chmod(workdir, 0o777)  # containers run as nobody: a granted dir must be writable for them too
     adapter = create_adapter(name, {**(options or {}), "sandbox": settings, "workdir": str(workdir)})
     row = ProbeRow(name, adapter.display_name, adapter.kind, settings)

@@ -25,6 +25,7 @@ class RuntimeInfo:
     reason: str = ""
     hint: str = ""
     baseline: str = ""  # "native" / "container": the runtime every ratio of that kind is taken against
+    runs_on: str = ""  # "" = the machine this run measured; else where its guests ran (an engine elsewhere)
 
 
 # Results stored before runtimes recorded their baseline role: the runtimes that held it then.
@@ -67,6 +68,13 @@ class Table:
     what: str = ""  # plain words: what the headline figure counts
     rows: list[Row] = field(default_factory=list)
     higher_is_better: bool = False  # req/s: more is better; ms and MiB: less is better
+    # Runtimes whose rows ran on another machine than the rest (a Docker engine elsewhere,
+    # DOCKER_HOST): no ratio is ever taken between one of them and one of the others.
+    elsewhere: list[str] = field(default_factory=list)
+
+    def comparable(self, runtime: str, baseline: str) -> bool:
+        """Whether the two runtimes' figures were measured on the same machine."""
+        return (runtime in self.elsewhere) == (baseline in self.elsewhere)
 
     def row(self, runtime: str, model: str | None = None, variant: str = "") -> Row | None:
         """The runtime's row (in the I/O table: of that serving model and variant)."""
@@ -77,6 +85,8 @@ class Table:
         """`row`'s figure over the baseline runtime's usual row in the same serving model:
         for req/s how many times the baseline's throughput, else how many times smaller."""
         base = self.row(baseline, row.model if row.model else None)
+        if not self.comparable(row.runtime, baseline):
+            return None
         if row.status != OK or base is None or base.status != OK or not row.value or not base.value:
             return None
         return row.value / base.value if self.higher_is_better else base.value / row.value
@@ -88,6 +98,8 @@ class Table:
     def ratio(self, runtime: str, baseline: str) -> float | None:
         """baseline / runtime: how many times smaller (faster, leaner) `runtime` is."""
         v, b = self.ok_value(runtime), self.ok_value(baseline)
+        if not self.comparable(runtime, baseline):
+            return None
         if v is None or b is None or v <= 0:
             return None
         return b / v
@@ -95,6 +107,8 @@ class Table:
     def overhead_pct(self, runtime: str, baseline: str) -> float | None:
         """How much larger `runtime` is than `baseline`, in percent."""
         v, b = self.ok_value(runtime), self.ok_value(baseline)
+        if not self.comparable(runtime, baseline):
+            return None
         if v is None or b is None or b <= 0:
             return None
         return (v / b - 1.0) * 100.0
@@ -110,6 +124,9 @@ class Results:
     tables: dict[str, Table] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     cancelled: bool = False
+    # Where it was measured: "" (this machine, in a run of one host), "local", or a remote
+    # host's `user@host:port`. Ratios are only taken within one Results, so within one host.
+    host: str = ""
 
     def baseline(self, role: str) -> str | None:
         """The runtime ratios of `role` ("native", "container") are taken against, if in this run."""
@@ -130,9 +147,9 @@ class Results:
         for name, t in (data.get("tables") or {}).items():
             rows = [Row(**{k: v for k, v in r.items() if k in Row.__dataclass_fields__})
                     for r in t.get("rows", [])]
-            fields = {k: v for k, v in t.items() if k in Table.__dataclass_fields__ and k != "rows"}
+            fields = {"name": name, **{k: v for k, v in t.items() if k in Table.__dataclass_fields__ and k != "rows"}}
             tables[name] = Table(rows=rows, **fields)
-        runtimes = {n: RuntimeInfo(**{k: v for k, v in info.items() if k in RuntimeInfo.__dataclass_fields__})
+        runtimes = {n: RuntimeInfo(**{"name": n, **{k: v for k, v in info.items() if k in RuntimeInfo.__dataclass_fields__}})
                     for n, info in (data.get("runtimes") or {}).items()}
         if not any(info.baseline for info in runtimes.values()):
             for n, info in runtimes.items():
@@ -140,7 +157,7 @@ class Results:
         return cls(profile=data.get("profile", ""), started_at=data.get("started_at", ""),
                    finished_at=data.get("finished_at", ""), machine=dict(data.get("machine") or {}),
                    runtimes=runtimes, tables=tables, settings=dict(data.get("settings") or {}),
-                   cancelled=bool(data.get("cancelled", False)))
+                   cancelled=bool(data.get("cancelled", False)), host=str(data.get("host", "")))
 
 
 def _drop_none(obj: Any) -> Any:

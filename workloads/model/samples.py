@@ -7,7 +7,7 @@ Every sample names the measurement and the row it belongs to (`key`: runtime[/mo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 
 @dataclass(frozen=True)
@@ -91,3 +91,26 @@ class DensityStep(Sample):
     @property
     def value(self) -> float:
         return self.pss_mib
+
+
+# Every kind a measurement or a live action streams, by class name: how a sample crosses a
+# process boundary (a remote host's agent) and comes back as the same typed object.
+KINDS: dict[str, type[Sample]] = {c.__name__: c for c in (ColdStart, GuestTime, MemorySample, LoadRound,
+                                                          LoadTick, DensityStep)}
+
+
+def sample_to_dict(sample: Sample) -> dict:
+    """Plain data naming its kind; `sample_from_dict` reads it back."""
+    return {"kind": type(sample).__name__, **asdict(sample)}
+
+
+def sample_from_dict(data: dict) -> Sample:
+    """The typed sample; ValueError names an unknown kind or field."""
+    fields = dict(data)
+    kind = KINDS.get(str(fields.pop("kind", "")))
+    if kind is None:
+        raise ValueError(f"unknown sample kind {data.get('kind')!r} (known: {', '.join(KINDS)})")
+    try:
+        return kind(**fields)
+    except TypeError as err:
+        raise ValueError(f"{kind.__name__}: {err}") from None

@@ -20,7 +20,6 @@ import re
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 from typing import Iterable
@@ -32,6 +31,7 @@ from ..system.loopback import free_port, get
 from ..guests.module_check import check_module
 from ..runtimes import processes
 from ..runtimes.base import MemoryReading
+from ..system.sessions import make_temp_dir
 from ..system.tools import WASH, FoundTool, locate
 
 BODY = b"hello from wasmscope\n"
@@ -173,7 +173,7 @@ def serve_wasmcloud(component: Path, *, port: int = 0, cpus: Iterable[int] | Non
     check_module(component, expect="component", runtime="wash dev (wasmCloud)")
     port = port or free_port()
     cpu_list = sorted(set(cpus)) if cpus is not None else None
-    project = Path(tempfile.mkdtemp(prefix="wasmscope-wash."))
+    project = make_temp_dir("wash.")
     try:
         (project / ".wash").mkdir()
         (project / "home").mkdir()

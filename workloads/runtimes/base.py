@@ -335,6 +335,11 @@ class RuntimeAdapter(ABC):
         """The equivalent shell command for the log (`docker run ...`, `wasmtime run ...`)."""
         return ""
 
+    def runs_on(self) -> str:
+        """'' when this adapter's guests run on this machine; else where they run (a container
+        engine on another machine): its figures are then never put in a ratio with this machine's."""
+        return ""
+
     def close(self) -> None:
         """Release everything this adapter started (containers, worker processes)."""
         for inst in self._instances:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import socket
 import threading
 import time
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ import psutil
 from ..system import sessions
 from ..system.paths import system_root
 from ..guests.catalogue import Workload
-from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
+from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WasmscopeError, WorkloadError
 from ..guests.images import ensure_builtin_image, ensure_user_image, host_suite
 from . import processes
 from .base import Availability, Instance, MemoryReading, RunResult, RuntimeAdapter
@@ -31,8 +32,11 @@ from .options import Option
 DEFAULT_MEMORY_LIMIT_MIB = 512
 START_HINT = ("run `wasmscope doctor --fix` (it installs docker.io and starts dockerd), or by hand: "
               "`sudo dockerd >/tmp/dockerd.log 2>&1 &`")
+NOT_RESPONDING_HINT = ("the engine is running but not responding: see its log, `docker info`; restart "
+                       "it, or point DOCKER_HOST at an engine that answers")
 CONTAINER_PORT = "8080/tcp"
-PROBE_TIMEOUT_S = 5
+PROBE_TIMEOUT_S = 2  # a healthy engine answers /_ping in milliseconds, even on a busy machine
+PROBE_MEMORY_S = 60.0  # a failed probe is not repeated for this long (one per engine per run)
 BASES = ("scratch", "debian")
 CRUN_HINT = ("run `wasmscope doctor --fix`, or by hand: `sudo apt-get install -y crun`, add {\"runtimes\": {\"crun\": {\"path\": \"/usr/bin/crun\"}}} "
              "to /etc/docker/daemon.json and reload dockerd: `sudo kill -HUP $(pidof dockerd)`")
@@ -74,9 +78,57 @@ def engine_address() -> str:
     return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
 
 
+def timed_out(err: BaseException) -> bool:
+    """The engine accepted the connection but did not answer in time (hung, not absent)."""
+    text = str(getattr(err, "explanation", None) or err)
+    return "timed out" in text.lower() or "timeout" in type(err).__name__.lower()
+
+
+def engine_elsewhere(address: str | None = None) -> str:
+    """'' when the engine at `address` (DOCKER_HOST) runs on this machine: a unix socket, or a
+    TCP/SSH address that is this machine's own (loopback, one of its interfaces, a name that
+    resolves to those); else the address. A name that does not resolve in 2 s counts as elsewhere."""
+    from urllib.parse import urlsplit
+
+    address = address or engine_address()
+    if "://" not in address or address.partition("://")[0] in ("unix", "npipe", "fd"):
+        return ""
+    try:
+        host = urlsplit(address).hostname or ""
+    except ValueError:
+        return address
+    if not host or host == socket.gethostname():
+        return ""
+    return "" if _is_this_machine(host) else address
+
+
+def _is_this_machine(host: str) -> bool:
+    import ipaddress
+
+    own = {a.address.split("%")[0] for addrs in psutil.net_if_addrs().values() for a in addrs}
+    found: list[str] = []
+
+    def resolve() -> None:
+        try:
+            found.extend(str(info[4][0]) for info in socket.getaddrinfo(host, None))
+        except OSError:
+            pass
+
+    worker = threading.Thread(target=resolve, daemon=True)
+    worker.start()
+    worker.join(timeout=2.0)
+    addresses = set(found) or {host}
+    try:
+        return all(ipaddress.ip_address(a.split("%")[0]).is_loopback or a.split("%")[0] in own for a in addresses)
+    except ValueError:  # a name that did not resolve
+        return False
+
+
 def _short(err: BaseException) -> str:
     text = getattr(err, "explanation", None) or str(err)
     text = str(text).strip().splitlines()[0] if str(text).strip() else type(err).__name__
+    if timed_out(err):
+        return f"not responding (it accepts connections but did not answer within {PROBE_TIMEOUT_S:g} s)"
     if "Connection refused" in text or "FileNotFoundError" in text or "No such file" in text:
         return "connection refused (is dockerd running?)"
     if "Connection aborted" in text or "Connection reset" in text or "Connection broken" in text:
@@ -104,6 +156,50 @@ def _signal_name(n: int) -> str:
 NOBODY = "65534:65534"
 
 
+def _note_engine(kind: str) -> None:
+    """Tell a later run that this one uses `kind` (best effort: a full /tmp must not stop it)."""
+    try:
+        sessions.note_engine(kind)
+    except (OSError, WasmscopeError):
+        pass
+
+
+class _ProbeMemory:
+    """One probe per engine per run: every adapter of one engine (docker, docker-crun,
+    docker-debian, docker-wasm) shares the outcome of the first probe, so a hung engine costs
+    one short timeout, not one per adapter. A failure is remembered for PROBE_MEMORY_S (the app
+    sees an engine started later); a success is not (a ping is cheap)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._failed: dict[str, tuple[float, BaseException]] = {}
+
+    def probe(self, address: str, ping) -> None:
+        """Run `ping` for `address` unless it failed lately (then raise its error again); a
+        concurrent caller for the same address waits for the probe in progress."""
+        with self._lock:
+            lock = self._locks.setdefault(address, threading.Lock())
+        with lock:
+            failed = self._failed.get(address)
+            if failed is not None and time.monotonic() - failed[0] < PROBE_MEMORY_S:
+                raise failed[1]
+            try:
+                ping()
+            except Exception as err:
+                self._failed[address] = (time.monotonic(), err)
+                raise
+            self._failed.pop(address, None)
+
+    def forget(self) -> None:
+        """Drop every remembered failure (the machine changed: e.g. doctor started an engine)."""
+        with self._lock:
+            self._failed.clear()
+
+
+probes = _ProbeMemory()
+
+
 class DockerAdapter(RuntimeAdapter):
     name = "docker"
     display_name = "Docker (runc)"
@@ -128,6 +224,7 @@ class DockerAdapter(RuntimeAdapter):
         Option("base", "choice", "scratch: the static binary alone; debian: a Debian minbase userland "
                "(mmdebstrap) plus the dynamically linked binary", default="scratch", choices=BASES),
     )
+    ENGINE = "docker"  # the container store this adapter's containers live in (sessions.note_engine)
 
     def __init__(self, options: dict | None = None) -> None:
         super().__init__(options)
@@ -139,6 +236,7 @@ class DockerAdapter(RuntimeAdapter):
         self.sweep: bool = self.options["sweep"]
         self._client = None
         self._client_error: str | None = None
+        self._client_hint = START_HINT  # what to do about _client_error
         self._lock = threading.Lock()
         self._live: dict[str, object] = {}  # container id → container, removed on close()
         self._images: dict[str, str] = {}
@@ -152,14 +250,17 @@ class DockerAdapter(RuntimeAdapter):
 
     # -- client ------------------------------------------------------------------------
     def _open_client(self):
-        """Connect to the engine (raises when it does not answer)."""
+        """Connect to the engine (raises when it does not answer: one short probe per engine)."""
         import docker
 
-        probe = docker.from_env(timeout=PROBE_TIMEOUT_S)  # an unreachable host fails fast
-        try:
-            probe.ping()
-        finally:
-            probe.close()
+        def ping() -> None:
+            probe = docker.from_env(timeout=PROBE_TIMEOUT_S)  # an unreachable host fails fast
+            try:
+                probe.ping()
+            finally:
+                probe.close()
+
+        probes.probe(engine_address(), ping)
         return docker.from_env(max_pool_size=32, timeout=120)
 
     def _unreachable(self, err: BaseException) -> str:
@@ -173,9 +274,11 @@ class DockerAdapter(RuntimeAdapter):
                     client = self._open_client()
                 except Exception as err:
                     self._client_error = self._unreachable(err)
+                    self._client_hint = NOT_RESPONDING_HINT if timed_out(err) else START_HINT
                 else:
                     if self.sweep:
-                        self.reaped = sessions.remove_containers(client)
+                        _note_engine(self.ENGINE)  # before anything is created there
+                        self.reaped = sessions.remove_containers(client, engine=self.ENGINE)
                     self._client = client
             if self._client is None:
                 raise RuntimeUnavailable(self._client_error or "Docker engine not reachable")
@@ -192,11 +295,16 @@ class DockerAdapter(RuntimeAdapter):
                 raise
             raise RuntimeUnavailable(self._unreachable(err)) from None
 
+    def runs_on(self) -> str:
+        """Where its containers run: '' for this machine, else the engine's address (DOCKER_HOST)."""
+        elsewhere = engine_elsewhere()
+        return f"{elsewhere} (DOCKER_HOST)" if elsewhere else ""
+
     def availability(self) -> Availability:
         try:
             self.client()
         except RuntimeUnavailable as err:
-            return Availability(False, str(err), START_HINT)
+            return Availability(False, str(err), self._client_hint)
         return Availability(True)
 
     def version(self) -> str:

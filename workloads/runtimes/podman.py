@@ -39,10 +39,11 @@ from typing import Sequence
 
 from ..guests.catalogue import Workload
 from ..errors import RuntimeUnavailable
-from ..system.paths import cache_dir
+from ..system.paths import cache_dir, cache_unwritable
+from ..system.sessions import make_temp_dir
 from .base import Availability
+from .docker_engine import PROBE_TIMEOUT_S, DockerAdapter, DockerInstance, _short, engine_elsewhere, probes
 from .options import Option, OptionError
-from .docker_engine import PROBE_TIMEOUT_S, DockerAdapter, DockerInstance, _short
 
 DEFAULT_SOCKET = "unix:///run/wasmscope-podman-{pid}.sock"  # one service per wasmscope process
 INSTALL_HINT = "run `wasmscope doctor --fix`, or install it with `sudo apt-get install -y podman`"
@@ -90,12 +91,29 @@ def _log_tail(path: Path) -> str:
     return lines[-1][:200] if lines else "empty log"
 
 
+def service_files() -> tuple[Path, Path]:
+    """(working directory, log) of the service. conmon writes a file named `oom` into its
+    working directory when a container is OOM-killed: the service works in a directory of
+    ours, never the user's. The cache dir keeps the log for later; when it cannot take a
+    file (read-only, full), this run's temporary directory does, and Podman still runs."""
+    workdir, log = cache_dir() / "podman-service", cache_dir() / "podman-service.log"
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+        if cache_unwritable() is None:
+            return workdir, log
+    except OSError:
+        pass
+    workdir = make_temp_dir("podman-service-")
+    return workdir, workdir / "podman-service.log"
+
+
+_last_log: Path | None = None  # the log of the service started last (named in a failure's hint)
+
+
 def _start_service(exe: str, address: str) -> _Service:
-    log = cache_dir() / "podman-service.log"
-    # conmon writes a file named `oom` into its working directory when a container is
-    # OOM-killed: the service works in a directory of ours, never the user's
-    workdir = cache_dir() / "podman-service"
-    workdir.mkdir(parents=True, exist_ok=True)
+    global _last_log
+    workdir, log = service_files()
+    _last_log = log
     with open(log, "ab") as out:
         proc = subprocess.Popen([exe, *SERVICE_FLAGS, "system", "service", "--time=0", address],
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=out, cwd=workdir,
@@ -144,6 +162,7 @@ class PodmanAdapter(DockerAdapter):
     name = "podman"
     display_name = "Podman"
     CLI = "podman"
+    ENGINE = "podman"
     SHIM_NAMES = ("conmon",)
     SHIM_WORDS = "conmon"
     INSTANCE_CLASS = PodmanInstance
@@ -205,16 +224,24 @@ class PodmanAdapter(DockerAdapter):
         import docker
 
         self._acquire_service()
-        try:
+
+        def ping() -> None:
             probe = docker.DockerClient(base_url=self.address, timeout=PROBE_TIMEOUT_S)
             try:
                 probe.ping()
             finally:
                 probe.close()
+
+        try:
+            probes.probe(self.address, ping)
             return docker.DockerClient(base_url=self.address, max_pool_size=32, timeout=120)
         except Exception:
             self._release_service()
             raise
+
+    def runs_on(self) -> str:
+        elsewhere = engine_elsewhere(self.address)
+        return f"{elsewhere} (Podman API)" if elsewhere else ""
 
     def _unreachable(self, err: BaseException) -> str:
         if isinstance(err, RuntimeUnavailable):
@@ -229,7 +256,7 @@ class PodmanAdapter(DockerAdapter):
             self.client()
         except RuntimeUnavailable as err:
             return Availability(False, str(err),
-                                f"check `podman info`; the service log is {cache_dir() / 'podman-service.log'}")
+                                f"check `podman info`; the service log is {_last_log or cache_dir() / 'podman-service.log'}")
         return Availability(True)
 
     def _engine_facts(self) -> tuple[str, str]:

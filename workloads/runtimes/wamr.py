@@ -27,8 +27,8 @@ from typing import Sequence
 from ..guests.catalogue import Workload
 from ..errors import GuestFailed, RuntimeUnavailable, WorkloadError
 from ..guests.module_check import PREVIEW0, PREVIEW1
-from ..system.paths import cache_dir
-from ..system.tools import WAMR, WAMR_BIN, FoundWamr, locate, wamr_pair
+from ..system.paths import cache_dir, cache_writes, check_cache_after_failure
+from ..system.tools import WAMR, WAMR_BIN, FoundWamr, locate, tools_dir_note, wamr_pair
 from . import processes
 from .base import Availability, Instance, RunResult, WasmModuleAdapter
 from .options import Option
@@ -107,7 +107,7 @@ class WamrAdapter(WasmModuleAdapter):
     def found(self) -> FoundWamr:
         found = self._locate()
         if found is None:
-            raise RuntimeUnavailable(f"{self._find_error}; install it: {WAMR.hint}")
+            raise RuntimeUnavailable(f"{self._find_error}{tools_dir_note()}; install it: {WAMR.hint}")
         return found
 
     # -- facts ---------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ class WamrAdapter(WasmModuleAdapter):
         if self._locate() is None:
             where = (f"option wamr={self.runtime_option}" if self.runtime_option else
                      f"${WAMR.env_var}, PATH (wamr, iwasm), wasmscope's tools dir, the wamr-bin package")
-            return Availability(False, f"{self._find_error} (looked in: {where})", WAMR.hint)
+            return Availability(False, f"{self._find_error} (looked in: {where}){tools_dir_note()}", WAMR.hint)
         return Availability(True)
 
     def version(self) -> str:
@@ -155,9 +155,10 @@ class WamrAdapter(WasmModuleAdapter):
         found = self.found()
         target = self.artifact_path(workload)
         if not target.is_file():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.stem[:16]}.", suffix=".aot.tmp", dir=target.parent)
-            os.close(fd)
+            with cache_writes(f"the WAMR AOT artifact of {module.name}"):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(prefix=f".{target.stem[:16]}.", suffix=".aot.tmp", dir=target.parent)
+                os.close(fd)
             try:
                 argv = self._compile_argv(found, str(module.resolve()), tmp)
                 try:
@@ -169,6 +170,7 @@ class WamrAdapter(WasmModuleAdapter):
                     raise WorkloadError(f"wamrc took more than {_COMPILE_TIMEOUT_S:g} s to compile "
                                         f"{module.name}") from None
                 if proc.returncode != 0 or os.path.getsize(tmp) == 0:
+                    check_cache_after_failure(f"the WAMR AOT artifact of {module.name}")
                     lines = [ln.strip() for ln in (proc.stderr + "\n" + proc.stdout).splitlines() if ln.strip()]
                     raise WorkloadError(f"wamrc could not compile {module.name} (exit {proc.returncode}): "
                                         f"{lines[-1] if lines else 'no output'}")

@@ -267,12 +267,16 @@ class WasmEdgeAdapter(WasmModuleAdapter):
         out = self._aot_path(module)
         if out.is_file():
             return out
-        out.parent.mkdir(parents=True, exist_ok=True)
+        from ..system.paths import cache_writes, check_cache_after_failure
+
+        with cache_writes(f"the WasmEdge AOT artifact of {module.name}"):
+            out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(f".tmp{os.getpid()}.so")
         proc = subprocess.run(compile_argv(str(cli), str(module), str(tmp)), capture_output=True, text=True,
                               env=self._env(), stdin=subprocess.DEVNULL, timeout=600)
         if proc.returncode != 0 or not tmp.is_file():
             tmp.unlink(missing_ok=True)
+            check_cache_after_failure(f"the WasmEdge AOT artifact of {module.name}")
             errs = error_lines(proc.stderr) or proc.stderr.strip().splitlines() or ["no output"]
             raise WorkloadError(f"wasmedge compile {module.name} failed: {errs[-1]}")
         os.replace(tmp, out)

@@ -21,7 +21,6 @@ import argparse
 import json
 import shlex
 import sys
-import tempfile
 import time
 from importlib.metadata import PackageNotFoundError, version as _dist_version
 from pathlib import Path
@@ -59,10 +58,12 @@ def trap_line(message: str) -> str:
 
 def cache_root() -> Path:
     """Where compiled artifacts live: `wasmer-sdk/` in wasmscope's cache dir."""
-    from ..system.paths import cache_dir
+    from ..system.paths import cache_dir, cache_writes
 
     path = cache_dir() / "wasmer-sdk"
-    path.mkdir(parents=True, exist_ok=True)
+    if not path.is_dir():
+        with cache_writes("Wasmer's artifact cache"):
+            path.mkdir(parents=True, exist_ok=True)
     return path
 
 
@@ -91,7 +92,9 @@ class _Host:
 
         from wasmer_sdk import Wasmer
 
-        root = tempfile.mkdtemp(prefix="wasmscope-wasmer-nocache-")
+        from ..system.sessions import make_temp_dir
+
+        root = str(make_temp_dir("wasmer-nocache-"))  # the run's session dir: a kill -9 leaves it to the next run
         wasmer = Wasmer(cache_root=root)
         try:
             return self.loop.run_until_complete(self._run(wasmer, req))

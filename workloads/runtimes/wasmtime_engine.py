@@ -15,7 +15,7 @@ from pathlib import Path
 
 import wasmtime
 
-from ..system.paths import cache_dir
+from ..system.paths import cache_dir, cache_writes
 
 WASMTIME_VERSION = _dist_version("wasmtime")
 EPOCH_TICK_S = 0.05  # deadline resolution: the ticker thread bumps the epoch this often
@@ -55,14 +55,15 @@ def compiled_module_path(engine: wasmtime.Engine, module_path: Path, *, create: 
     out = out_dir / f"{module_path.stem}-{digest}.cwasm"
     if out.exists() or not create:
         return out
-    out_dir.mkdir(parents=True, exist_ok=True)
     compiled = wasmtime.Module(engine, data).serialize()
-    fd, tmp = tempfile.mkstemp(dir=out_dir, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(compiled)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with cache_writes(f"the compiled module of {module_path.name}"):
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=out_dir, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(compiled)
+            os.replace(tmp, out)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     return out

@@ -13,12 +13,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import WorkloadError
 from ..runtimes import processes
+from ..system.sessions import make_temp_dir
 
 # Variables the front needs from our environment (caches, the Docker engine, the compiler).
 _PASS_ENV = ("WASMSCOPE_CACHE_DIR", "WASMSCOPE_CC", "DOCKER_HOST", "DOCKER_CERT_PATH", "DOCKER_TLS_VERIFY",
@@ -121,7 +121,7 @@ def start_front(spawner: str, *, cpus: set[int] | None = None, workers: int | No
     wherever Docker puts them. The spawner's prepare() (build binary/image, compile module)
     happens before the ready line, untimed.
     """
-    tmpdir = Path(tempfile.mkdtemp(prefix="wasmscope-front-"))
+    tmpdir = make_temp_dir("front-")  # under the run's session dir: a kill -9 leaves it to the next run
     argv = [sys.executable, "-m", "wasmscope.workloads.serving.front", "--spawner", spawner,
             "--host", "127.0.0.1", "--port", "0", "--stats", str(tmpdir / "stats.json")]
     if workers is not None:

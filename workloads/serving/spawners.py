@@ -241,16 +241,15 @@ class WasmtimeSpawner(Spawner):
             self._pre = linker.instantiate_pre(module)
             self._engine = engine
             self._ticker = _EpochTicker(engine)
-            # stdin from memory through the raw binding; else a file per request in a tmpfs dir
+            # stdin from memory through the raw binding; else a file per request in the run's temp dir
             try:
                 wasmtime_raw.set_stdin_bytes(wasmtime.WasiConfig(), b"probe")
                 self._stdin_bytes = wasmtime_raw.set_stdin_bytes
                 self.stdin_from = "from bytes in memory (wasi_config_set_stdin_bytes, raw binding)"
             except wasmtime_raw.RawBindingsUnavailable as err:
-                import tempfile
+                from ..system.sessions import make_temp_dir
 
-                base = "/dev/shm" if os.path.isdir("/dev/shm") else None
-                self._tmp = Path(tempfile.mkdtemp(prefix="wasmscope-stdin-", dir=base))
+                self._tmp = make_temp_dir("stdin-")
                 self._stdin_bytes = None
                 self.stdin_from = f"from a file per request in {self._tmp} ({err})"
 

@@ -146,7 +146,7 @@ def version_line(path: str, flag: str) -> str:
     line = next((ln for ln in lines if ln.lower().startswith(name)), lines[0] if lines else "")
     words = line.split()
     upto = next((i for i, w in enumerate(words) if any(c.isdigit() for c in w)), len(words) - 1)
-    return " ".join(words[:upto + 1])[:60]
+    return " ".join(words[:upto + 1])[:60].rstrip(",;:")
 
 
 def command(name: str, package: str, flag: str = "--version") -> Callable[[Look], Finding]:

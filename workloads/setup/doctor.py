@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from wasmscope.profiles import Profile
 
 RUNTIME, PREREQUISITE = "runtime", "prerequisite"
+HOST = "host"  # a remote host's own rows (SSH, Python, wasmscope there): `wasmscope doctor --host`
 PRESENT, MISSING, OPTIONAL = "present", "missing", "optional"
 
 
@@ -49,7 +50,7 @@ class Row:
         return {"name": self.name, "title": self.title, "kind": self.kind, "status": self.status,
                 "detail": self.detail, "required": self.required, "needs": list(self.needs),
                 "used_by": list(self.used_by), "manual": self.manual, "waits_for": self.waits_for,
-                "fix": [line for s in self.steps for line in s.preview(host)]}
+                "fix": [line for s in self.steps for line in s.command_lines(host)]}
 
 
 @dataclass
@@ -79,7 +80,7 @@ class Report:
     def to_dict(self) -> dict:
         return {"scope": self.scope, "ok": self.ok, "took_s": round(self.took_s, 2),
                 "rows": [r.to_dict(self.host) for r in self.rows],
-                "plan": [{"title": s.title, "root": s.ROOT, "commands": s.preview(self.host)} for s in self.plan()]}
+                "plan": [{"title": s.title, "root": s.ROOT, "commands": s.command_lines(self.host)} for s in self.plan()]}
 
 
 def _scope(profile: "Profile | None") -> tuple[list[str], list[Prerequisite]]:
@@ -180,4 +181,8 @@ def carry_out(steps: Sequence[Step], host: Host, say: Callable[[str], None], *, 
             break
         result.done.append(line)
         say(f"  ✓ {line} ({time.monotonic() - t0:.1f} s)")
+    if result.done:  # the machine changed (an engine started, a runtime registered): probe again
+        from ..runtimes.docker_engine import probes
+
+        probes.forget()
     return result

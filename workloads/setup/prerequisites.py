@@ -36,6 +36,10 @@ PREREQUISITES: tuple[Prerequisite, ...] = (
     Prerequisite("chromium", "Chromium", checks.command("chromium", "chromium"),
                  used_for="the `wasmscope serve` browser test"),
     Prerequisite("tmux", "tmux", checks.command("tmux", "tmux", "-V"), used_for="the app's real-terminal tests"),
+    Prerequisite("ssh-client", "OpenSSH client (ssh)", checks.command("ssh", "openssh-client", "-V"),
+                 used_for="`bench --host`: measuring remote hosts over SSH"),
+    Prerequisite("sshd", "OpenSSH server (sshd)", checks.command("sshd", "openssh-server", "-V"),
+                 used_for="the remote-host tests (an sshd on a loopback port)"),
     *(Prerequisite(f"tools/{spec.name}", f"{spec.title} in wasmscope's tools dir", checks.tool(spec),
                    measurements=("platforms",) if spec is tools.WASH else ())
       for spec in tools.TOOLS.values()),

@@ -58,6 +58,13 @@ class Step(ABC):
     def apply(self, fixing: Fixing) -> str:
         """Do it (idempotent); one line saying what was done or that nothing was needed."""
 
+    def command_lines(self, host: Host) -> list[str]:
+        """`preview` as it will run: sudo in front of a root step's commands when we are not root."""
+        from .host import SUDO
+
+        prefix = "sudo " if self.ROOT and host.privilege == SUDO else ""
+        return [line if line.startswith(("merge ", "add ", "(")) else prefix + line for line in self.preview(host)]
+
 
 @dataclass(frozen=True)
 class AptInstall(Step):

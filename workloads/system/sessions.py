@@ -10,6 +10,13 @@ made it, and the cleanup of those whose owner is gone (crash, kill -9).
   marker is how a later process finds them (/proc/PID/environ).
 - Build leftovers (`*.tmp` files, temp build directories in the cache dir) are removed when no
   running process uses them any more.
+- Temporary directories (a front's stats, a wash project, Wasmer's no-cache roots, sandbox
+  scratch dirs, a test session's cache) live in one parent per user, `<tmp>/wasmscope-<uid>/`,
+  inside a directory named after the owner's marker (`<pid>-<start>`); children that carry
+  the marker use their owner's. The owner removes its directory when it exits; a dead owner's
+  is removed by the next run or `wasmscope clean`. The same directory notes which container
+  engines the run talked to (`engines/docker`, `engines/podman`), so the next run of any kind
+  knows where a killed run may have left containers, without contacting engines otherwise.
 
 The Podman API service wasmscope starts is meant to live as long as the process that started
 it (podman.py stops it on close(); its socket is per process, but a profile's `socket` option
@@ -20,10 +27,14 @@ it): then it is kept and said so.
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
 import socket
+import stat
+import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +46,7 @@ LABEL = "wasmscope"
 OWNER_PID = "wasmscope.owner-pid"
 OWNER_START = "wasmscope.owner-start"
 OWNER_HOST = "wasmscope.owner-host"
+OWNER_RUN = "wasmscope.owner-run"  # the run's WASMSCOPE_OWNER: a child's containers name the run too
 OWNER_ENV = "WASMSCOPE_OWNER"  # "<pid>:<start time>" in every child's environment
 TERM_GRACE_S = 2.0  # SIGTERM first (a front removes its containers), SIGKILL after this
 LEFTOVER_IDLE_S = 10.0  # an unused build leftover younger than this may be a build between steps
@@ -49,9 +61,11 @@ def set_reporter(report: Callable[[str], None] | None) -> None:
     _reporter = report
 
 
-def _say(line: str) -> None:
+def say(line: str) -> None:
+    """One line to the user through the reporter (the CLI: stderr), if one is set."""
     if _reporter is not None:
         _reporter(line)
+
 
 
 _token: tuple[int, str] | None = None
@@ -66,6 +80,15 @@ def owner_token() -> str:
     return _token[1]
 
 
+_TOKEN = re.compile(r"(\d+):(\d+(?:\.\d+)?)")
+
+
+def run_token() -> str:
+    """The run this process works for: its WASMSCOPE_OWNER (a child's owner), else itself."""
+    inherited = os.environ.get(OWNER_ENV, "").strip()
+    return inherited if _TOKEN.fullmatch(inherited) else owner_token()
+
+
 def mark_environ() -> None:
     """Mark os.environ so that every child, even one started with the inherited environment
     (load generators, mmdebstrap, the Podman service), can be traced back to us."""
@@ -76,7 +99,7 @@ def session_labels(**extra: str) -> dict[str, str]:
     """Labels for a container made by this process."""
     me = psutil.Process()
     labels = {LABEL: "1", OWNER_PID: str(me.pid), OWNER_START: f"{me.create_time():.2f}",
-              OWNER_HOST: socket.gethostname()}
+              OWNER_HOST: socket.gethostname(), OWNER_RUN: run_token()}
     labels.update(extra)
     return labels
 
@@ -102,7 +125,7 @@ def owner_alive(labels: dict[str, str]) -> bool:
 
 def _token_alive(token: str) -> bool:
     """Whether the owner named by a WASMSCOPE_OWNER value runs; a malformed value is not ours."""
-    m = re.fullmatch(r"(\d+):(\d+(?:\.\d+)?)", token.strip())
+    m = _TOKEN.fullmatch(token.strip())
     if m is None:
         return True
     return owner_alive({OWNER_PID: m.group(1), OWNER_START: m.group(2)})
@@ -115,10 +138,11 @@ class CleanReport:
     kept_live: int = 0
     processes: list[str] = field(default_factory=list)  # "PID (command line)"
     leftovers: list[str] = field(default_factory=list)  # paths
+    temp_dirs: list[str] = field(default_factory=list)  # paths of dead runs' temporary directories
     kept: list[str] = field(default_factory=list)  # why something of a dead owner stays
 
     def removed_anything(self) -> bool:
-        return bool(self.containers or self.images or self.processes or self.leftovers)
+        return bool(self.containers or self.images or self.processes or self.leftovers or self.temp_dirs)
 
     def merge(self, other: "CleanReport") -> "CleanReport":
         """Add another pass's findings (another engine, the local sweep) to this report."""
@@ -127,6 +151,7 @@ class CleanReport:
         self.kept_live += other.kept_live
         self.processes += other.processes
         self.leftovers += other.leftovers
+        self.temp_dirs += other.temp_dirs
         self.kept += other.kept
         return self
 
@@ -135,6 +160,7 @@ class CleanReport:
         out += [f"removed image {i}" for i in self.images]
         out += [f"removed process {p}" for p in self.processes]
         out += [f"removed build leftover {p}" for p in self.leftovers]
+        out += [f"removed temporary directory {p}" for p in self.temp_dirs]
         out += [f"kept {k}" for k in self.kept]
         if self.kept_live:
             out.append(f"kept {self.kept_live} container(s) of running wasmscope sessions (use --all)")
@@ -143,14 +169,20 @@ class CleanReport:
         return out
 
 
-def remove_containers(client, *, include_live: bool = False) -> CleanReport:
-    """Remove labelled containers of dead sessions (or all of them with include_live)."""
+def remove_containers(client, *, include_live: bool = False, engine: str = "docker",
+                      mine: bool = False) -> CleanReport:
+    """Remove labelled containers of dead sessions (or all of them with include_live; or, with
+    `mine`, only this process's own: a remote agent whose connection dropped); each removal is
+    said naming the engine unless it is Docker."""
     report = CleanReport()
+    label = f"{OWNER_PID}={os.getpid()}" if mine else f"{LABEL}=1"
     # The low-level list: the high-level one inspects each container and fails on any that
     # its owner removes meanwhile (a per-request front removes one every few hundred ms).
-    for c in client.api.containers(all=True, filters={"label": f"{LABEL}=1"}):
+    for c in client.api.containers(all=True, filters={"label": label}):
         labels = c.get("Labels") or {}
-        if not include_live and owner_alive(labels):  # ours included: another adapter may own it
+        if mine and labels.get(OWNER_HOST) not in (None, socket.gethostname()):
+            continue
+        if not include_live and not mine and owner_alive(labels):  # ours included: another adapter may own it
             report.kept_live += 1
             continue
         try:
@@ -162,7 +194,7 @@ def remove_containers(client, *, include_live: bool = False) -> CleanReport:
             continue
         name = (c.get("Names") or ["?"])[0].lstrip("/")
         report.containers.append(f"{name} ({c['Id'][:12]}, {c.get('Image', '?')})")
-        _say(f"removed container {report.containers[-1]}")
+        say(f"removed {'' if engine == 'docker' else engine + ' '}container {report.containers[-1]}")
     return report
 
 
@@ -254,12 +286,28 @@ def _socket_clients(path: str) -> int:
     return n
 
 
-def reap_processes(grace_s: float = TERM_GRACE_S) -> CleanReport:
-    """Stop every stale process with its descendants: SIGTERM, SIGKILL after `grace_s`."""
+def own_processes() -> list[psutil.Process]:
+    """Processes carrying this process's own WASMSCOPE_OWNER marker (ourselves excepted)."""
+    mine, out = owner_token(), []
+    for p in psutil.process_iter():
+        if p.pid == os.getpid():
+            continue
+        try:
+            if p.environ().get(OWNER_ENV) == mine:
+                out.append(p)
+        except (psutil.Error, OSError):
+            continue
+    return out
+
+
+def reap_processes(grace_s: float = TERM_GRACE_S, *, mine: bool = False) -> CleanReport:
+    """Stop every stale process with its descendants: SIGTERM, SIGKILL after `grace_s`.
+    With `mine`, this process's own marked children instead (a remote agent whose connection
+    dropped while a measurement still ran)."""
     report = CleanReport()
     victims: dict[int, psutil.Process] = {}
-    for p in stale_processes():
-        sock = _podman_service_socket(p)
+    for p in (own_processes() if mine else stale_processes()):
+        sock = None if mine else _podman_service_socket(p)
         if sock is not None and _socket_clients(sock):
             report.kept.append(f"podman service {p.pid} of a dead session: a running session uses {sock}")
             continue
@@ -284,7 +332,7 @@ def reap_processes(grace_s: float = TERM_GRACE_S) -> CleanReport:
             pass
     psutil.wait_procs(alive, timeout=5)
     for line in report.processes:
-        _say(f"removed process {line}")
+        say(f"removed process {line}")
     return report
 
 
@@ -361,7 +409,7 @@ def stale_leftovers(root: Path | None = None, idle_s: float = LEFTOVER_IDLE_S) -
     if root is None:
         from .paths import cache_dir
 
-        root = cache_dir()
+        root = cache_dir(create=False)  # only looks: a sweep creates nothing
     candidates = _leftover_candidates(root)
     if not candidates:
         return []
@@ -400,11 +448,107 @@ def remove_leftovers(root: Path | None = None, idle_s: float = LEFTOVER_IDLE_S) 
             report.kept.append(f"build leftover {path}: {err.strerror or err}")
             continue
         report.leftovers.append(str(path))
-        _say(f"removed build leftover {path}")
+        say(f"removed build leftover {path}")
+    return report
+
+
+# -- temporary directories -------------------------------------------------------------------
+
+_SESSION_DIR = re.compile(r"(\d+)-(\d+(?:\.\d+)?)")
+_session_lock = threading.Lock()
+_cleanup_registered: set[int] = set()
+
+
+def temp_root() -> Path:
+    """`<tmp>/wasmscope-<uid>`: the one parent of every temporary directory wasmscope makes."""
+    return Path(tempfile.gettempdir()) / f"wasmscope-{os.getuid()}"
+
+
+def _own_root() -> Path:
+    """temp_root(), created private (0700); refused when someone else owns it (a shared /tmp)."""
+    from ..errors import WasmscopeError
+
+    root = temp_root()
+    try:
+        root.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    st = os.lstat(root)
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
+        raise WasmscopeError(f"{root} is not a directory of user {os.getuid()}: move it away, wasmscope "
+                             "keeps its temporary directories there")
+    return root
+
+
+def session_temp_dir() -> Path:
+    """This run's directory under temp_root(): named after WASMSCOPE_OWNER (a child's owner)
+    or this process; removed when the process it names exits."""
+    token = run_token()
+    path = _own_root() / token.replace(":", "-")
+    with _session_lock:
+        path.mkdir(exist_ok=True)
+        pid = os.getpid()
+        if token == owner_token() and pid not in _cleanup_registered:
+            _cleanup_registered.add(pid)
+            atexit.register(_remove_own_dir, path, pid)
+    return path
+
+
+def _remove_own_dir(path: Path, pid: int) -> None:
+    if os.getpid() == pid:  # a forked child inherits atexit handlers: not its directory
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def make_temp_dir(prefix: str) -> Path:
+    """A new temporary directory in this run's session directory (mkdtemp)."""
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=session_temp_dir()))
+
+
+def note_engine(kind: str) -> None:
+    """Record that this run talks to a container engine ("docker", "podman") before it
+    creates anything there: if it is killed, the next run knows to look there."""
+    notes = session_temp_dir() / "engines"
+    notes.mkdir(exist_ok=True)
+    (notes / kind).touch()
+
+
+def dead_sessions() -> dict[Path, set[str]]:
+    """Session directories of runs that no longer run, with the engines each one noted."""
+    root = temp_root()
+    try:
+        entries = list(root.iterdir())
+    except OSError:
+        return {}
+    out: dict[Path, set[str]] = {}
+    for entry in entries:
+        m = _SESSION_DIR.fullmatch(entry.name)
+        if m is None or owner_alive({OWNER_PID: m.group(1), OWNER_START: m.group(2)}):
+            continue
+        try:
+            out[entry] = {e.name for e in (entry / "engines").iterdir()}
+        except OSError:
+            out[entry] = set()
+    return out
+
+
+def remove_dead_sessions() -> CleanReport:
+    """Remove the temporary directories of dead runs (after their processes are gone)."""
+    report = CleanReport()
+    for path in dead_sessions():
+        try:
+            shutil.rmtree(path)
+        except FileNotFoundError:
+            continue
+        except OSError as err:
+            report.kept.append(f"temporary directory {path}: {err.strerror or err}")
+            continue
+        report.temp_dirs.append(str(path))
+        say(f"removed temporary directory {path}")
     return report
 
 
 def sweep_local() -> CleanReport:
-    """What needs no container engine: stale child processes, then build leftovers (a killed
-    build's files are only free once its processes are gone)."""
-    return reap_processes().merge(remove_leftovers())
+    """What needs no container engine: stale child processes, then build leftovers and the
+    dead runs' temporary directories (a killed build's files are only free once its
+    processes are gone)."""
+    return reap_processes().merge(remove_leftovers()).merge(remove_dead_sessions())

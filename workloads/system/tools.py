@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Callable, Union
 
 from ..errors import RuntimeUnavailable
-from .paths import cache_dir
+from .paths import cache_dir, cache_unwritable, cache_writes, check_cache_after_failure, remedy
 
 _PIP_TIMEOUT_S = 600.0
 TOOLS_DIR_SOURCE = "wasmscope tools dir"
@@ -40,6 +40,15 @@ TOOLS_DIR_SOURCE = "wasmscope tools dir"
 def tools_dir() -> Path:
     """`cache_dir()/tools`: where wasmscope installs external tools (not created here)."""
     return cache_dir(create=False) / "tools"
+
+
+def tools_dir_note() -> str:
+    """'' or, beside a tool that was not found, why its install hint cannot work now: the
+    tools dir is in a cache dir that is full or read-only (so the tool is not "just missing")."""
+    reason = cache_unwritable()
+    if reason is None:
+        return ""
+    return f"; wasmscope's tools dir {tools_dir()} cannot take an install: {reason} ({remedy(reason)})"
 
 
 @dataclass(frozen=True)
@@ -371,8 +380,10 @@ def _pip_install_staged(specs: list[str], target: Path, check: Callable[[Path], 
     """`pip install --target` into a staging directory, `check` it, then move it into place:
     an interrupted or failed install leaves nothing half done. One-line RuntimeUnavailable
     with pip's own error."""
-    tools_dir().mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.", suffix=".tmp", dir=tools_dir()))
+    what = f"the install of {' '.join(specs)} into wasmscope's tools dir"
+    with cache_writes(what):
+        tools_dir().mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.", suffix=".tmp", dir=tools_dir()))
     try:
         try:
             proc = subprocess.run(pip_install_command(specs, staging), capture_output=True, text=True,
@@ -381,12 +392,14 @@ def _pip_install_staged(specs: list[str], target: Path, check: Callable[[Path], 
             raise RuntimeUnavailable(f"pip install {' '.join(specs)} took more than "
                                      f"{_PIP_TIMEOUT_S:g} s") from None
         if proc.returncode != 0:
+            check_cache_after_failure(what)
             raise RuntimeUnavailable(f"pip install {' '.join(specs)} failed: "
                                      f"{_pip_error(proc.stderr, proc.stdout)}")
         check(staging)
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
+        with cache_writes(what):
+            if target.exists():
+                shutil.rmtree(target)
+            os.replace(staging, target)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)

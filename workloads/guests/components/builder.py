@@ -1,4 +1,4 @@
-"""Build wasmscope's Python wasi:http component and serve it with `wasmtime serve`.
+"""Build wasmscope's Python wasi:http component (served by `serving/component.py`).
 
 The component (`guest/app.py`, world `wit/world.wit`) is built offline by componentize-py,
 with the wasi:* WIT packages the spin-sdk wheel ships, into
@@ -19,23 +19,16 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import os
-import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
 import tomllib
-import time
 from importlib import resources
 from pathlib import Path
-from typing import Iterable
 
-from ...errors import BuildError, RuntimeUnavailable, WasmscopeError, WorkloadError
-from ...system.loopback import free_port, get
-from ..module_check import check_module
-from ...system.paths import cache_dir
-from ...runtimes import processes
-from ...system.tools import WASMTIME_CLI
+from ...errors import BuildError, WasmscopeError
+from ...system.paths import cache_dir, cache_writes, check_cache_after_failure
 
 PACKAGE_DIR = Path(str(resources.files(__package__)))
 GUEST_DIR = PACKAGE_DIR / "guest"
@@ -48,11 +41,6 @@ COMPONENT_NAME = "hello.wasm"
 BODY = b"hello from wasmscope\n"
 PIP_HINT = "pip install 'wasmscope[http-component]' (componentize-py 0.25 and spin-sdk 5)"
 BUILD_TIMEOUT_S = 300.0
-
-POOLING_FLAGS = ["-O", "pooling-allocator=y,pooling-memory-keep-resident=67108864"]
-REUSE_COUNT = 1000
-MODES = ("default", "pooling", "reuse", "pooling+reuse")
-
 
 # -- building ------------------------------------------------------------------------------------
 
@@ -108,6 +96,7 @@ def _componentize(wit: Path, app_dir: Path, out: Path, workdir: Path) -> None:
     except subprocess.TimeoutExpired:
         raise BuildError(f"componentize-py took more than {BUILD_TIMEOUT_S:g} s") from None
     if proc.returncode != 0 or not out.is_file():
+        check_cache_after_failure("the wasi:http component build")
         lines = [ln.strip() for ln in (proc.stderr + "\n" + proc.stdout).splitlines() if ln.strip()]
         why = next((ln for ln in lines if "Error" in ln or "error" in ln), lines[-1] if lines else "no output")
         raise BuildError(f"componentize-py failed (exit {proc.returncode}): {why}")
@@ -127,8 +116,10 @@ def build_component(*, force: bool = False) -> Path:
     target = target_dir / COMPONENT_NAME
     if target.is_file() and not force:
         return target
-    target_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="build.", dir=target_dir) as tmp:
+    with cache_writes("the wasi:http component build"):
+        target_dir.mkdir(parents=True, exist_ok=True)
+        build_dir = tempfile.TemporaryDirectory(prefix="build.", dir=target_dir)
+    with build_dir as tmp, cache_writes("the wasi:http component build"):
         work = Path(tmp)
         wit = work / "wit"
         (wit / "deps").mkdir(parents=True)
@@ -211,133 +202,3 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"built {out} ({out.stat().st_size / 1e6:.1f} MB)")
     return 0
-
-
-# -- serving -------------------------------------------------------------------------------------
-
-
-def _cli_major(version: str) -> int:
-    head = version.split(".")[0]
-    return int(head) if head.isdigit() else 0
-
-
-def serve_flags(mode: str, cli_major: int) -> list[str]:
-    """`wasmtime serve` flags for a mode; WasmscopeError if this CLI cannot do it."""
-    if mode not in MODES:
-        raise WasmscopeError(f"unknown serve mode {mode!r} (known: {', '.join(MODES)})")
-    flags: list[str] = []
-    if "pooling" in mode:
-        flags += POOLING_FLAGS
-    if "reuse" in mode:
-        if cli_major < 49:
-            raise WasmscopeError(f"serve mode {mode!r} needs --max-instance-reuse-count, which "
-                                 f"wasmtime CLI {cli_major} lacks (49 has it)")
-        flags += ["--max-instance-reuse-count", str(REUSE_COUNT)]
-    return flags
-
-
-def describe_mode(mode: str, cli_version_text: str, component: Path) -> str:
-    size_mb = component.stat().st_size / 1e6
-    instances = (f"instances reused for up to {REUSE_COUNT} requests (guest globals survive between them)"
-                 if "reuse" in mode else "a fresh instance per request")
-    alloc = ("pooling allocator (64 MiB kept resident per memory)" if "pooling" in mode
-             else "on-demand allocator (no pooling)")
-    return (f"wasmtime serve {cli_version_text}, mode {mode}: {instances}, {alloc}; "
-            f"component in Python (componentize-py {componentize_py_version()}), {size_mb:.1f} MB")
-
-
-
-class ServeInstance(processes.ProcessInstance):
-    """A running `wasmtime serve` of the component: one process, host and guests together."""
-
-    counts = ("RSS of the wasmtime serve process — the host with its compiled component and "
-              "every live instance")
-
-    def __init__(self, proc: subprocess.Popen, runtime: str, workload: str, command: str) -> None:
-        super().__init__(proc, runtime, workload, command)
-        self.host_port = 0
-        self.mode = "default"
-        self.mode_description = ""
-        self.component: Path | None = None
-        self._log: Path | None = None
-
-    def stop(self) -> None:
-        super().stop()
-        if self._log is not None:
-            self._log.unlink(missing_ok=True)
-            self._log = None
-
-
-def serve_component(cli: Path, *, port: int = 0, cpus: Iterable[int] | None = None,
-                    mode: str = "default", ready_timeout_s: float = 60.0,
-                    component: Path | None = None) -> ServeInstance:
-    """Start `wasmtime serve -S cli=y --addr 127.0.0.1:PORT hello.wasm` and wait until it answers.
-
-    `port=0` picks a free port; `cpus` pins the server (and its threads) to those CPUs. The
-    first start of a component compiles it (~5 s) unless wasmtime's compile cache has it.
-    """
-    version = WASMTIME_CLI.probe(Path(cli), "given").version
-    flags = serve_flags(mode, _cli_major(version))
-    wasm = component or component_path()
-    if not wasm.is_file():
-        raise WorkloadError(f"{wasm}: component file not found")
-    check_module(wasm, expect="component", runtime="wasmtime serve")
-    port = port or free_port()
-    args = ["serve", "-S", "cli=y", *flags, "--addr", f"127.0.0.1:{port}", str(wasm)]
-    cpu_list = sorted(set(cpus)) if cpus is not None else None
-    command = shlex.join(["wasmtime", *args[:-1], wasm.name])
-    if cpu_list:
-        command = f"taskset -c {','.join(map(str, cpu_list))} {command}"
-    log_fd, log_name = tempfile.mkstemp(prefix="wasmtime-serve.", suffix=".log")
-    t0 = time.perf_counter()
-    try:
-        proc = subprocess.Popen([str(cli), *args], stdin=subprocess.DEVNULL, stdout=log_fd,
-                                stderr=log_fd, env=processes.child_env(),
-                                preexec_fn=processes.pinned_die_with_parent(cpu_list), start_new_session=True)
-    except OSError as err:
-        os.close(log_fd)
-        os.unlink(log_name)
-        raise RuntimeUnavailable(f"cannot start {cli}: {err}") from None
-    os.close(log_fd)  # the child holds its own copy; nobody has to drain a pipe
-    inst = ServeInstance(proc, "wasmtime-serve", "http", command)
-    inst._log = Path(log_name)
-    inst.host_port, inst.mode, inst.component = port, mode, wasm
-    inst.mode_description = describe_mode(mode, version, wasm)
-    try:
-        _wait_until_answering(inst, ready_timeout_s)
-    except BaseException:
-        inst.stop()
-        raise
-    inst.started_ms = (time.perf_counter() - t0) * 1e3
-    return inst
-
-
-def _log_tail(inst: ServeInstance) -> str:
-    if inst._log is None:
-        return ""
-    lines = [ln.strip() for ln in inst._log.read_text(errors="replace").splitlines() if ln.strip()]
-    return lines[-1] if lines else ""
-
-
-def _wait_until_answering(inst: ServeInstance, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        if inst.proc.poll() is not None:
-            raise WorkloadError(f"wasmtime serve exited with code {inst.proc.returncode} before it "
-                                f"answered: {_log_tail(inst) or 'no output'}")
-        try:
-            status, body = get(inst.host_port, timeout=max(0.5, min(5.0, deadline - time.monotonic())))
-        except OSError:
-            status, body = 0, b""
-        if status:
-            if status != 200 or body != BODY:
-                raise WorkloadError(f"wasmtime serve answered {status} {body[:80]!r} instead of "
-                                    f"200 {BODY!r}: {_log_tail(inst)}")
-            text = inst._log.read_text(errors="replace") if inst._log else ""
-            inst.ready_line = next((ln for ln in text.splitlines() if ln.startswith("Serving HTTP")),
-                                   f"answering on 127.0.0.1:{inst.host_port}")
-            return
-        if time.monotonic() >= deadline:
-            raise WorkloadError(f"wasmtime serve did not answer on 127.0.0.1:{inst.host_port} "
-                                f"within {timeout_s:g} s")
-        time.sleep(0.05)
