@@ -209,7 +209,7 @@ class DockerAdapter(RuntimeAdapter):
     INSTANCE_WORD = "container"
     GRANTS_DIR = True  # bind mounts
     READ_ONLY_DIRS = True
-    TAKES_STDIN = False  # run-to-exit containers are not attached: stdin is not wired yet
+    TAKES_STDIN = True  # `docker run -i`: stdin attached before start, closed after the bytes
     PEAK_COUNTS = "the container cgroup's memory high-water mark (memory.max_usage_in_bytes), sampled during the run"
     CLI = "docker"  # the command users would type, for the log
     NEEDS = ("docker-engine",)
@@ -400,7 +400,36 @@ class DockerAdapter(RuntimeAdapter):
             volumes[str(g.host)] = {"bind": target, "mode": "rw" if g.writable else "ro"}
         return volumes, workdir
 
-    def _create_kwargs(self, workload: Workload, args: Sequence[str]) -> dict:
+    def create_container(self, workload: Workload, args: Sequence[str] = (), *, stdin: bool = False):
+        """A container of this adapter's making (image, hardening, labels, mounts), created, not
+        started; `stdin`: attachable, closed when the attach closes (`docker run -i`)."""
+        with self._engine_errors():
+            container = self._create(self.client(), self.image_for(workload), self._create_kwargs(workload, args, stdin=stdin))
+        self._live[container.id] = container
+        return container
+
+    def forget(self, container_id: str) -> None:
+        """A container of ours that someone else removed: close() need not remove it."""
+        self._live.pop(container_id, None)
+
+    def start_feeding(self, container_id: str, data: bytes, timeout_s: float = 60.0) -> None:
+        """Attach the container's stdin, start it, write `data` and close its stdin."""
+        import socket
+
+        api = self.client().api
+        sock = api.attach_socket(container_id, params={"stdin": 1, "stream": 1})
+        raw = getattr(sock, "_sock", sock)
+        try:
+            self._engine_step("starting", lambda: api.start(container_id))
+            raw.settimeout(timeout_s)
+            raw.sendall(data)
+            raw.shutdown(socket.SHUT_WR)
+        finally:
+            sock.close()
+            if raw is not sock:
+                raw.close()
+
+    def _create_kwargs(self, workload: Workload, args: Sequence[str], stdin: bool = False) -> dict:
         command = [*workload.command, *args] if workload.image and workload.command else list(args)
         kw = dict(
             command=command, labels=sessions.session_labels(**{"wasmscope.workload": workload.name}),
@@ -410,6 +439,8 @@ class DockerAdapter(RuntimeAdapter):
         volumes, workdir = self._mounts(workload)
         kw.update({k: v for k, v in (("volumes", volumes), ("working_dir", workdir),
                                       ("environment", self.guest_env(workload))) if v})
+        if stdin:
+            kw.update(stdin_open=True, detach=False)
         if self.runtime_defaults:  # `docker run IMAGE`: root, default capabilities, bridge network
             for hardening in ("read_only", "cap_drop", "security_opt", "user"):
                 del kw[hardening]
@@ -498,14 +529,16 @@ class DockerAdapter(RuntimeAdapter):
 
     def _run_to_exit(self, workload: Workload, args: Sequence[str], timeout_s: float) -> RunResult:
         image = self.image_for(workload)
-        client = self.client()
-        kw = self._create_kwargs(workload, args)
+        kw = self._create_kwargs(workload, args, stdin=workload.stdin is not None)
         t0 = time.perf_counter_ns()
-        container = self._create(client, image, kw)
+        container = self._create(self.client(), image, kw)
         self._live[container.id] = container
         try:
             t1 = time.perf_counter_ns()
-            self._start(container)
+            if workload.stdin is None:
+                self._start(container)
+            else:
+                self.start_feeding(container.id, workload.stdin)
             t2 = time.perf_counter_ns()
             try:
                 status = self._wait(container, timeout_s)

@@ -296,10 +296,10 @@ class PodmanAdapter(DockerAdapter):
     def _nofile() -> int:
         return min(resource.getrlimit(resource.RLIMIT_NOFILE)[1], 1 << 20)
 
-    def _create_kwargs(self, workload: Workload, args: Sequence[str]) -> dict:
+    def _create_kwargs(self, workload: Workload, args: Sequence[str], stdin: bool = False) -> dict:
         from docker.types import Ulimit
 
-        kw = super()._create_kwargs(workload, args)
+        kw = super()._create_kwargs(workload, args, stdin)
         n = self._nofile()
         kw["ulimits"] = [Ulimit(name="nofile", soft=n, hard=n), Ulimit(name="nproc", soft=NPROC, hard=NPROC)]
         return kw

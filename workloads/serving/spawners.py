@@ -346,17 +346,6 @@ class DockerSpawner(Spawner):
                 self._adapter = DockerAdapter({"memory_limit_mib": self.memory_limit_mib})
             self._image = self._adapter.image_for(_handler_workload())  # RuntimeUnavailable if no engine
 
-    def _create_kwargs(self) -> dict:
-        from ..system import sessions
-        from ..runtimes.docker_engine import NOBODY
-
-        return dict(
-            labels=sessions.session_labels(**{"wasmscope.workload": WORKLOAD, "wasmscope.serving": "1"}),
-            stdin_open=True, tty=False, network_mode="none",
-            read_only=True, cap_drop=["ALL"], security_opt=["no-new-privileges"], user=NOBODY,
-            mem_limit=f"{self.memory_limit_mib}m",
-        )
-
     def handle(self, request: bytes, timeout_s: float) -> tuple[bytes, dict[str, float]]:
         if self._image is None:
             self.prepare()
@@ -364,12 +353,8 @@ class DockerSpawner(Spawner):
             raise SpawnerError("the docker spawner is closed")
         api = self._adapter.client().api
         t0 = time.perf_counter_ns()
-        try:
-            kw = self._create_kwargs()
-            host = api.create_host_config(**{k: kw.pop(k) for k in _HOST_KEYS})
-            config = api.create_container_config(self._image, None, host_config=host, **kw)
-            config["StdinOnce"] = True  # `docker run -i`: closing the attached stdin closes the guest's
-            cid = api.create_container_from_config(config)["Id"]
+        try:  # the Docker adapter's own container (hardening, labels), stdin as `docker run -i`
+            cid = self._adapter.create_container(_handler_workload(), stdin=True).id
         except Exception as err:
             raise SpawnerError(f"docker create failed: {_docker_line(err)}") from None
         with self._lock:
@@ -408,6 +393,7 @@ class DockerSpawner(Spawner):
             t4a = time.perf_counter_ns()
             self._remove(api, cid)
             t4 = time.perf_counter_ns()
+            self._adapter.forget(cid)
         return out, {"create": _ms(t0, t1), "start": _ms(t1, t2), "wait": _ms(t2, t3),
                      "remove": _ms(t4a, t4), "total": _ms(t0, t4)}
 
@@ -437,7 +423,6 @@ class DockerSpawner(Spawner):
         self._adapter.close()
 
 
-_HOST_KEYS = {"network_mode", "read_only", "cap_drop", "security_opt", "mem_limit"}
 
 
 def _docker_line(err: BaseException) -> str:
