@@ -55,15 +55,24 @@ def wasm_cold_start_under_5ms(results: Results) -> Verdict:
                    f"{figs} (median cold start; holds when a Wasm runtime starts in < 5 ms)")
 
 
+def _docker(results: Results) -> str:
+    """The article's "Docker" is this run's container baseline (its role, not a runtime name)."""
+    return results.baseline("container") or ""
+
+
+def _native(results: Results) -> str:
+    return results.baseline("native") or ""
+
+
 def wasm_starts_100x_faster(results: Results) -> Verdict:
     claim, article = "Wasm starts two orders of magnitude faster than a container", "0.8 ms vs 300 ms: 375×"
     t = results.tables.get("startup")
-    docker = t.ok_value("docker") if t else None
+    docker = t.ok_value(_docker(results)) if t else None
     rows = _ok_rows(results, "startup", "wasm")
     if t is None or docker is None or not rows:
         return _not_measured(claim, article, "needs Docker and a Wasm runtime in the startup table")
     best = min(rows, key=lambda r: r.value)
-    ratio = t.ratio(best.runtime, "docker")
+    ratio = t.ratio(best.runtime, _docker(results))
     if ratio is None:
         return _not_measured(claim, article, "Docker ran on another machine than the Wasm rows (DOCKER_HOST)")
     return Verdict(claim, article, HOLDS if ratio >= 100 else FAILS,
@@ -74,7 +83,7 @@ def wasm_starts_100x_faster(results: Results) -> Verdict:
 def docker_idle_48mb(results: Results) -> Verdict:
     claim, article = "Docker idle RSS 48 MB", "Docker (Alpine + binary) 48 MB vs Wasmtime 4 MB"
     t = results.tables.get("memory")
-    row = t.row("docker") if t else None
+    row = t.row(_docker(results)) if t else None
     if row is None or row.status != OK:
         return _not_measured(claim, article, "no Docker row in the memory table")
     total = row.stats.get("total_rss_mib", row.value or 0.0)
@@ -90,9 +99,9 @@ def wasm_compute_10_to_30(results: Results) -> Verdict:
     claim, article = "Wasm costs 10–30 % on pure compute", "fib(40): Wasmtime +14 %, WasmEdge +17 %, Wasmer +21 %"
     t = results.tables.get("compute")
     rows = _ok_rows(results, "compute", "wasm")
-    if t is None or t.ok_value("native") is None or not rows:
+    if t is None or t.ok_value(_native(results)) is None or not rows:
         return _not_measured(claim, article, "needs native and a Wasm runtime in the compute table")
-    pcts = [(r, t.overhead_pct(r.runtime, "native")) for r in rows]
+    pcts = [(r, t.overhead_pct(r.runtime, _native(results))) for r in rows]
     ok = all(p is not None and 10 <= p <= 30 for _, p in pcts)
     n = results.settings.get("fib_n")
     figs = ", ".join(f"{_name(results, r)} {fmt_pct(p)}" for r, p in pcts)
@@ -103,7 +112,7 @@ def wasm_compute_10_to_30(results: Results) -> Verdict:
 def docker_compute_near_native(results: Results) -> Verdict:
     claim, article = "Containers run compute at native speed", "Docker 425 ms vs native 420 ms (+1 %)"
     t = results.tables.get("compute")
-    p = t.overhead_pct("docker", "native") if t else None
+    p = t.overhead_pct(_docker(results), _native(results)) if t else None
     if p is None:
         return _not_measured(claim, article, "needs native and Docker in the compute table")
     return Verdict(claim, article, HOLDS if abs(p) <= 5 else FAILS,
@@ -117,12 +126,12 @@ def _io(results: Results) -> Table | None:
 def wasm_http_60pct(results: Results) -> Verdict:
     claim, article = "Wasm HTTP throughput ~60 % of native", "Wasmtime 31,000 vs native 52,000 req/s (60 %)"
     t = _io(results)
-    native = t.row("native", "server") if t else None
+    native = t.row(_native(results), "server") if t else None
     rows = [r for r in (t.rows if t else []) if r.status == OK and r.model == "server"
             and (info := results.runtimes.get(r.runtime)) is not None and info.kind == "wasm"]
     if t is None or native is None or native.status != OK or not rows:
         return _not_measured(claim, article, "needs native and a Wasm server in the I/O table")
-    shares = [(r, t.versus(r, "native")) for r in rows]
+    shares = [(r, t.versus(r, _native(results))) for r in rows]
     ok = any(s is not None and 0.45 <= s <= 0.75 for _, s in shares)
     figs = ", ".join(f"{_name(results, r)} {fmt_rps(r.value)} req/s = {s * 100:.0f} %" for r, s in shares if s)
     return Verdict(claim, article, HOLDS if ok else FAILS,
@@ -132,10 +141,10 @@ def wasm_http_60pct(results: Results) -> Verdict:
 def docker_http_near_native(results: Results) -> Verdict:
     claim, article = "Containers serve HTTP near native speed", "Docker 49,500 vs native 52,000 req/s (95 %)"
     t = _io(results)
-    docker = t.row("docker", "server") if t else None
-    if t is None or docker is None or docker.status != OK or t.versus(docker, "native") is None:
+    docker = t.row(_docker(results), "server") if t else None
+    if t is None or docker is None or docker.status != OK or t.versus(docker, _native(results)) is None:
         return _not_measured(claim, article, "needs native and Docker servers in the I/O table")
-    share = t.versus(docker, "native") or 0.0
+    share = t.versus(docker, _native(results)) or 0.0
     proxy = docker.facts.get("port_proxy", "")
     return Verdict(claim, article, HOLDS if share >= 0.85 else FAILS,
                    f"Docker (published port{', ' + proxy if proxy else ''}) {fmt_rps(docker.value)} req/s = "
