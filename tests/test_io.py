@@ -144,8 +144,8 @@ def test_served_port_reads_the_published_port_or_the_ready_line():
 def _results(**tables: Table) -> Results:
     runtimes = {"wasmtime": RuntimeInfo("wasmtime", "Wasmtime (embedded)", "wasm"),
                 "wasmtime-cli": RuntimeInfo("wasmtime-cli", "Wasmtime CLI", "wasm"),
-                "native": RuntimeInfo("native", "Native process", "native"),
-                "docker": RuntimeInfo("docker", "Docker (runc)", "container")}
+                "native": RuntimeInfo("native", "Native process", "native", baseline="native"),
+                "docker": RuntimeInfo("docker", "Docker (runc)", "container", baseline="container")}
     return Results("t", "", runtimes=runtimes, tables=dict(tables), settings={"fib_n": 40, "idle_mib": 0})
 
 
