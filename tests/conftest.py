@@ -90,6 +90,23 @@ def _wasmtime_cli_everywhere(cli36):
     os.environ[WASMTIME_CLI.env_var] = str(cli36)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _wamr_everywhere():
+    """WAMR where CI or the user installed it (never installed from here: test_wamr.py does
+    that), so every adapter in the tests finds it although the tests' cache dir is a fresh one."""
+    from wasmscope.workloads.system import tools
+
+    if tools.locate(tools.WAMR) is not None or os.environ.get(tools.WAMR.env_var):
+        return
+    import platformdirs
+
+    user = Path(_USER_CACHE or platformdirs.user_cache_dir("wasmscope")) / "tools"
+    for runtime in sorted(user.glob("wamr-bin-*/bin/wamr"), reverse=True):
+        if os.access(runtime, os.X_OK) and os.access(runtime.with_name("wamrc"), os.X_OK):
+            os.environ[tools.WAMR.env_var] = str(runtime)
+            return
+
+
 @pytest.fixture(scope="session")
 def wash():
     """The wasmCloud CLI (CI installs it; else installed from PyPI into this session's cache)."""
