@@ -294,7 +294,7 @@ def _run_build_command(project: Path, component: str) -> None:
 @pytest.mark.toolchain
 @pytest.mark.timeout(600)
 def test_python_component_builds_and_wasmtime_serve_answers(tmp_path, cli36):
-    from wasmscope.workloads.serving.component import serve_component
+    from wasmscope.workloads.runtimes.wasmtime_serve import serve_component
 
     project = tmp_path / "project"
     a = parse_answers(dict(WASM, language="python", name="py-hello"))

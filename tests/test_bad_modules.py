@@ -254,7 +254,7 @@ def test_component_expected_gets_a_core_module_or_garbage(bad_dir):
 
 
 def test_wasmtime_serve_refuses_a_core_module_before_starting(adapters):
-    from wasmscope.workloads.serving.component import serve_component
+    from wasmscope.workloads.runtimes.wasmtime_serve import serve_component
 
     cli = adapters("wasmtime-cli")
     with pytest.raises(WorkloadError) as err:

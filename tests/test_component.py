@@ -13,7 +13,7 @@ import psutil
 import pytest
 
 from wasmscope.workloads.guests import components
-from wasmscope.workloads.serving.component import serve_component
+from wasmscope.workloads.runtimes.wasmtime_serve import serve_component
 
 from wasmscope.workloads.system import tools
 from wasmscope.workloads.guests.components import builder

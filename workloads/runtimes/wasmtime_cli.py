@@ -156,7 +156,7 @@ class WasmtimeCliAdapter(WasmModuleAdapter):
 
     def serve_component(self, component: Path, *, cpus: set[int] | None = None, mode: str = "default"):
         """`wasmtime serve` of a wasi:http component, with this CLI."""
-        from ..serving.component import serve_component
+        from .wasmtime_serve import serve_component
 
         return serve_component(self.cli().path, cpus=cpus, mode=mode, component=component)
 

@@ -1,4 +1,4 @@
-"""Build wasmscope's Python wasi:http component (served by `serving/component.py`).
+"""Build wasmscope's Python wasi:http component (served by `runtimes/wasmtime_serve.py`).
 
 The component (`guest/app.py`, world `wit/world.wit`) is built offline by componentize-py,
 with the wasi:* WIT packages the spin-sdk wheel ships, into

@@ -1,4 +1,5 @@
-"""Serve wasmscope's Python wasi:http component with `wasmtime serve`, in its allocator modes.
+"""`wasmtime serve` hosting a wasi:http component, in its allocator modes: the wasmtime CLI
+adapter's component-host ability (the Platforms and I/O tables start it through the adapter).
 
 The component itself is built in `guests/components/`; this is the process that hosts it.
 """
@@ -16,7 +17,7 @@ from typing import Iterable
 from ..errors import RuntimeUnavailable, WasmscopeError, WorkloadError
 from ..guests.components.builder import BODY, component_path, componentize_py_version
 from ..guests.module_check import check_module
-from ..runtimes import processes
+from . import processes
 from ..system.loopback import free_port, get
 from ..system.sessions import session_temp_dir
 from ..system.tools import WASMTIME_CLI
