@@ -312,8 +312,6 @@ def second_engine():
         _skip_or_fail("no dockerd binary on PATH (apt-get install -y docker.io)")
     if os.geteuid() != 0:
         _skip_or_fail("starting a second dockerd needs root")
-    import docker
-
     base = Path(tempfile.mkdtemp(prefix="wsf-", dir="/tmp"))  # short: unix socket paths are capped
     (base / "daemon.json").write_text("{}\n")  # not the system's /etc/docker/daemon.json
     ns = f"wasmscope-faults-{os.getpid()}"
@@ -331,44 +329,55 @@ def second_engine():
                                 start_new_session=True)
     engine = SecondEngine(base, base / "docker.sock", proc, ns)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"the second dockerd exited with {proc.returncode}: {_log_tail(log)}")
-            try:
-                probe = docker.DockerClient(base_url=engine.host, timeout=2)
-                try:
-                    probe.ping()
-                    break
-                finally:
-                    probe.close()
-            except Exception:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"the second dockerd did not answer _ping within 60 s: {_log_tail(log)}")
-                time.sleep(0.1)
+        _wait_until_answering(engine, proc, log)
         assert int((base / "docker.pid").read_text()) == proc.pid
         yield engine
     finally:
-        engine.stop()
-        # A killed daemon leaves its containerd and shims behind: only processes of this daemon
-        # (matched by its own directory) are signalled.
-        left = engine.processes()
-        for p in left:
-            _signal(p, signal.SIGTERM)
-        _, alive = psutil.wait_procs(left, timeout=5)
-        for p in alive:
-            _signal(p, signal.SIGKILL)
-        psutil.wait_procs(alive, timeout=5)
-        mounts = [line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines()]
-        for point in sorted((m for m in mounts if m.startswith(str(base))), key=len, reverse=True):
-            subprocess.run(["umount", "-l", point], check=False)
-        shutil.rmtree(base)
-        for root in Path("/sys/fs/cgroup").glob(f"*/{ns}"):
-            for sub in sorted(root.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-                if sub.is_dir():
-                    sub.rmdir()
-            root.rmdir()
-        assert engine.processes() == [], "processes of the second dockerd survived its teardown"
+        _tear_down(engine, base, ns)
+
+
+def _wait_until_answering(engine: "SecondEngine", proc: subprocess.Popen, log: Path) -> None:
+    import docker
+
+    deadline = time.monotonic() + 60
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"the second dockerd exited with {proc.returncode}: {_log_tail(log)}")
+        try:
+            probe = docker.DockerClient(base_url=engine.host, timeout=2)
+            try:
+                probe.ping()
+                return
+            finally:
+                probe.close()
+        except Exception:
+            if time.monotonic() > deadline:
+                pytest.fail(f"the second dockerd did not answer _ping within 60 s: {_log_tail(log)}")
+            time.sleep(0.1)
+
+
+def _tear_down(engine: "SecondEngine", base: Path, ns: str) -> None:
+    """Stop the daemon and what it left: a killed daemon leaves its containerd and shims behind
+    (only processes of this daemon, matched by its own directory, are signalled), its mounts,
+    its directory and its cgroups."""
+    engine.stop()
+    left = engine.processes()
+    for p in left:
+        _signal(p, signal.SIGTERM)
+    _, alive = psutil.wait_procs(left, timeout=5)
+    for p in alive:
+        _signal(p, signal.SIGKILL)
+    psutil.wait_procs(alive, timeout=5)
+    mounts = [line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines()]
+    for point in sorted((m for m in mounts if m.startswith(str(base))), key=len, reverse=True):
+        subprocess.run(["umount", "-l", point], check=False)
+    shutil.rmtree(base)
+    for root in Path("/sys/fs/cgroup").glob(f"*/{ns}"):
+        for sub in sorted(root.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+            if sub.is_dir():
+                sub.rmdir()
+        root.rmdir()
+    assert engine.processes() == [], "processes of the second dockerd survived its teardown"
 
 
 MID_RUN_PROFILE = """

@@ -53,14 +53,18 @@ class Evidence:
         for source in (self.results, self.density):
             if source and runtime in source.runtimes:
                 return source.runtimes[runtime].kind
-        return {"docker": CONTAINER, "podman": CONTAINER}.get(runtime, "")
+        from ..runtimes import REGISTRY, adapter_class  # a runtime of the registry this run did not describe
+
+        return adapter_class(runtime).kind if runtime in REGISTRY else ""
 
 
 def _side(ev: Evidence, table: Table | None, kind: str, *, model: str | None = None) -> list[Row]:
+    """The measured rows of one side; rows that ran on another machine (a Docker engine
+    elsewhere) are never weighed against this machine's."""
     if table is None:
         return []
     return [r for r in table.rows if r.status == OK and r.value is not None and ev.kind(r.runtime) == kind
-            and (model is None or r.model == model)]
+            and (model is None or r.model == model) and r.runtime not in table.elsewhere]
 
 
 def _label(row: Row) -> str:
@@ -93,11 +97,12 @@ def idle_memory(ev: Evidence, kind: str) -> tuple[list[Point], str]:
 def compute_overheads(ev: Evidence, kind: str) -> list[Point]:
     """Percent over native of fib per runtime of a side (compute table), smallest first."""
     table = ev.table("compute")
-    native = table.ok_value("native") if table else None
+    base = ev.results.baseline("native") if ev.results else None
+    native = table.ok_value(base) if table and base else None
     if not native:
         return []
     pts = [Point(r.runtime, (r.value / native - 1) * 100, f"{r.runtime} {(r.value / native - 1) * 100:+.1f} %")
-           for r in _side(ev, table, kind)]
+           for r in _side(ev, table, kind) if table.comparable(r.runtime, base)]  # never across machines
     return sorted(pts, key=lambda p: p.value)
 
 
