@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from wasmscope.profiles import load_profile
+from wasmscope.tui import keys, profile_files
 from wasmscope.tui.app import WasmscopeApp
-from wasmscope.tui.widgets.results_tables import ResultsTables
+from wasmscope.tui.views.results import ResultsView
 from wasmscope.workloads.model.format import fmt_ms
 from wasmscope.workloads.system.sessions import OWNER_PID
 
@@ -112,7 +113,7 @@ async def test_benchmark_fills_results_and_save_keeps_comments(tmp_path):
         assert rows["wasmtime"].status == rows["native"].status == "ok"
         await pilot.press("2")
         assert app.query_one("#views").current == "results"
-        tables = app.query_one(ResultsTables)
+        tables = app.query_one(ResultsView)
         assert app.query_one("#table-startup").row_count == 2
         assert tables.cell("startup", "wasmtime", "median") == fmt_ms(rows["wasmtime"].value)
         assert tables.cell("startup", "native", "vs_native") == "baseline"
@@ -136,7 +137,7 @@ async def test_cancel_a_running_benchmark(tmp_path):
         await pilot.press("r")
         await wait_for(pilot, lambda: app.bench_running and app.query_one("#bench-progress").progress > 2,
                        30, "benchmark progress")
-        tables = app.query_one(ResultsTables)
+        tables = app.query_one(ResultsView)
         # the results table fills with provisional medians as samples stream in
         def provisional() -> bool:
             shown = app.query_one("#table-startup")
@@ -174,7 +175,7 @@ async def test_open_profile_with_stored_results_shows_them_without_running(tmp_p
         stored = tomllib.loads((DATA / "replay.toml").read_text())["results"]  # the file, read independently
         assert app.results.started_at == stored["started_at"]
         assert app.query_one("#views").current == "results"
-        tables = app.query_one(ResultsTables)
+        tables = app.query_one(ResultsView)
         wasmtime = next(r for r in stored["tables"]["startup"]["rows"] if r["runtime"] == "wasmtime")
         assert tables.cell("startup", "wasmtime", "median") == fmt_ms(wasmtime["value"])
         assert tables.cell("startup", "wasmtime", "article") == "0.8 ms"  # the article's, labelled so
@@ -394,7 +395,7 @@ async def test_help_lists_every_key_and_palette_names_actions(tmp_path):
         console = Console(width=84, record=True, file=io.StringIO())
         console.print(app.screen.query("Static")[1].content)
         text = console.export_text()
-        for binding in app.BINDINGS:
+        for binding in keys.BINDINGS:
             assert binding.id and binding.id in text
         await pilot.press("escape")
         names = [name for name, _, _ in WasmscopeCommands(app.screen)._commands()]
@@ -453,7 +454,7 @@ async def test_density_run_fills_the_density_view_and_saves(tmp_path):
             await pilot.resize_terminal(*size)
             await pilot.pause(0.1)
         assert app.is_running
-        app._save_profile(tmp_path / "saved.toml")
+        profile_files.save_chosen(app, tmp_path / "saved.toml")
         saved = load_profile(tmp_path / "saved.toml")
         assert saved.density.tables["density"].rows[0].runtime == "wasmtime"
         await quit_and_wait(app, pilot)
@@ -468,7 +469,7 @@ async def test_stored_platforms_table_shows_in_the_results_view():
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.press("2")
         await pilot.pause(0.3)
-        tables = app.query_one(ResultsTables)
+        tables = app.query_one(ResultsView)
         serve = rows["wasmtime-serve"]
         assert tables.cell("platforms", "wasmtime-serve", "first_200") == fmt_ms(serve["stats"]["first_200_ms"])
         assert tables.cell("platforms", "wasmtime-serve", "rps") == f"{serve['value']:,.0f}"

@@ -70,7 +70,7 @@ def test_wizard_result_view(snap_compare):
 def test_charts_view_http_and_sweep(snap_compare):
     """The bottom of the charts view: req/s per I/O row (log scale) and latency against
     throughput from the connection sweep."""
-    from wasmscope.tui.widgets.charts import ChartsView
+    from wasmscope.tui.views.charts import ChartsView
 
     async def settle(pilot):
         await pilot.press("3")

@@ -40,11 +40,18 @@ def open_app(ns: argparse.Namespace) -> ExitCode:
     """No subcommand: the Textual app on the profile (or the demo's profile)."""
     from wasmscope.profiles import load_profile, resolve_profile_path
 
-    from ..app import run_app
+    from ..app import WasmscopeApp
 
     name = ns.demo if ns.demo else ns.profile
-    profile = load_profile(resolve_profile_path(name))
-    return ExitCode(run_app(profile, demo=ns.demo is not None, live=not ns.replay))
+    app = WasmscopeApp(load_profile(resolve_profile_path(name)), demo=ns.demo is not None, live=not ns.replay)
+    try:
+        app.run()
+    finally:  # however it ends, every workload is stopped and every container removed
+        if app.bench_control is not None:
+            app.bench_control.cancel.set()
+        if app.session is not None:
+            app.session.close()
+    return ExitCode(app.return_code or 0)
 
 
 def _sigterm_to_interrupt(signum, frame) -> None:  # so `finally` blocks remove containers

@@ -50,7 +50,7 @@ class RuntimePanel(Vertical, can_focus=True):
         self.latency: deque[float] = deque(maxlen=window)
         self.rps: deque[float] = deque(maxlen=window)
         self.p99: deque[float] = deque(maxlen=window)
-        self.running: str | None = None
+        self._workload: str | None = None  # as the session's last snapshot said: rendered, not decided here
         self.available = True
         self.last_cold_ms: float | None = None
         self.last_error: str | None = None  # shown until the next workload starts
@@ -89,14 +89,28 @@ class RuntimePanel(Vertical, can_focus=True):
         status.update(text)
         status.set_classes(f"status {css}".strip())
 
-    def set_running(self, workload: str | None) -> None:
-        self.running = workload
+    @property
+    def running(self) -> str | None:
+        """The workload the session's last snapshot showed on this runtime (None: nothing)."""
+        return self._workload
+
+    def show_running(self, workload: str | None) -> None:
+        """Render what the session runs here (from its snapshot); RSS clears when it stops."""
+        if workload == self._workload:
+            return
+        self._workload = workload
         if workload:
             self.last_error = None
-        if not workload:
+        else:
             self.border_subtitle = ""
-        if workload:
-            self.set_status(f"running {workload}", "-running")
+        self.show_idle_status()
+
+    def show_idle_status(self) -> None:
+        """The status when no action is under way: running X, the last error, or ready."""
+        if self._workload:
+            self.set_status(f"running {self._workload}", "-running")
+        elif self.last_error:
+            self.set_status(f"error: {self.last_error}", "-error")
         elif self.available:
             self.set_status("ready")
 
