@@ -185,7 +185,13 @@ class WasmscopeApp(App):
 
     # -- actions: views, screens, profile --------------------------------------------------------
     def action_view(self, view: str) -> None:
+        """Show a view and give it the keys (the live view: its selected panel; the others
+        scroll with the arrows and PageUp/PageDown)."""
         self.query_one("#views", ContentSwitcher).current = view
+        if view == "live":
+            self.live_view.focus_selected()
+        else:
+            self.query_one(f"#{view}").focus()
         if view == "charts":
             provisional = self.results_view.provisional() if self.bench_running else None
             self.query_one(ChartsView).show(provisional or self.results)

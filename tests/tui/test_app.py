@@ -499,3 +499,18 @@ async def test_sandbox_probe_fills_the_sandbox_view(tmp_path):
         screen = app.export_screenshot().replace("&#160;", " ")
         assert "HOST" in screen and "no call" in screen and "granted" in screen
         await quit_and_wait(app, pilot)
+
+
+async def test_live_keys_work_again_after_another_view(tmp_path):
+    """Back on view 1 the selected panel has the keys: h runs on it, not on nothing."""
+    app = make_app(small_profile(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: described(app), what="runtimes described")
+        await pilot.press("right")  # native
+        for key in ("2", "3", "4", "5", "6", "1"):
+            await pilot.press(key)
+        assert app.focused is app.panels["native"]
+        await pilot.press("h")
+        await wait_for(pilot, lambda: app.panels["native"].last_cold_ms is not None, what="cold start on native")
+        assert app.panels["wasmtime"].last_cold_ms is None
+        await quit_and_wait(app, pilot)
