@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable
 from wasmscope.workloads.guests.catalogue import Workload, builtin_workloads, user_workload
 from wasmscope.workloads.measurements import bench_names
 from wasmscope.workloads.model.results import Results
+from wasmscope.workloads.race import RaceState
 from wasmscope.workloads.runtimes import KNOWN_RUNTIMES
 
 from .errors import ProfileError, suggestion
@@ -78,6 +79,17 @@ class IoSpec:
 
 
 @dataclass(frozen=True)
+class AppSettings:
+    """How the app shows this profile (`[app]`); the CLI ignores it."""
+
+    hide_unavailable: bool = False  # live view: only the runtimes this machine can run
+    layout: str = "grid"  # live view: "grid" of panels, or "list" (one line per runtime)
+    race_runtimes: tuple[str, ...] = ()  # who races (`R`); empty: the selected one against the baselines
+    race_seconds: float = 5.0
+    presentation: bool = False  # larger figures, fewer words (also `--demo`)
+
+
+@dataclass(frozen=True)
 class Profile:
     path: Path | None
     name: str = "unnamed"
@@ -92,6 +104,8 @@ class Profile:
     results: Results | None = None  # the stored benchmark run
     advice: dict | None = None  # the wizard's answers and recommendation (validated by its loader)
     density: Results | None = None  # a stored `wasmscope density` run (one "density" table)
+    app: AppSettings = AppSettings()
+    race: RaceState | None = None  # a stored race (the app's race view), shown as stored
 
     def workload(self, name: str) -> Workload:
         try:
@@ -235,7 +249,8 @@ def _finite(v: Any) -> float | None:
 
 REFERENCE_TABLES = ("startup_ms", "memory_mib", "compute_ms", "http_rps", "http_p99_ms")
 _SECTIONS = ("profile", "bench", "startup", "compute", "memory", "io", "workloads", "reference", "results",
-             "density", "advice")
+             "density", "advice", "app", "race")
+LAYOUTS = ("grid", "list")
 _WORKLOAD_KEYS = ("module", "image", "args", "kind", "ready", "description")
 
 
@@ -290,7 +305,36 @@ def build_profile(data: dict, path: Path | None, source: str) -> Profile:
     return Profile(path=path, name=meta.get("name", path.stem if path else "unnamed"),
                    description=meta.get("description", ""), bench=bench, startup=startup,
                    compute=compute, memory=memory, io=io, workloads=workloads, reference=reference,
-                   results=results, advice=advice, density=density)
+                   results=results, advice=advice, density=density, app=_app(c, data),
+                   race=_stored_race(c, data))
+
+
+def _app(c: _Checker, data: dict) -> AppSettings:
+    def flag(v: Any, k: str) -> bool:
+        if not isinstance(v, bool):
+            raise c.fail(k, f"expected true or false, got {show(v)} ({_type_name(v)})")
+        return v
+
+    def layout(v: Any, k: str) -> str:
+        if v not in LAYOUTS:
+            raise c.fail(k, f"expected one of {', '.join(LAYOUTS)}, got {show(v)}{_suggest(str(v), LAYOUTS)}")
+        return v
+
+    return AppSettings(**_section(c, data, "app", {
+        "hide_unavailable": flag, "presentation": flag, "layout": layout,
+        "race_runtimes": lambda v, k: c.names(v, k, KNOWN_RUNTIMES, "runtime"),
+        "race_seconds": lambda v, k: c.number(v, k, 0.5, 600)}))
+
+
+def _stored_race(c: _Checker, data: dict) -> RaceState | None:
+    """A stored race (`[race]`), read once here."""
+    raw = data.get("race")
+    if raw is None:
+        return None
+    try:
+        return RaceState.from_dict(c.table(raw, "race"))
+    except (TypeError, ValueError) as err:
+        raise c.fail("race", f"not a wasmscope race table ({str(err).splitlines()[0][:120]})") from None
 
 
 def _stored_results(c: _Checker, data: dict, key: str) -> Results | None:

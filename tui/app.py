@@ -16,12 +16,13 @@ from typing import Callable
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, Footer, Header
+from textual.widgets import ContentSwitcher, Header
 
 from wasmscope.profiles import Profile, default_profile_path, load_profile, resolve_profile_path
 from wasmscope.workloads.live import LiveSession
 from wasmscope.workloads.measurements.control import RunControl
 from wasmscope.workloads.model.results import Results
+from wasmscope.workloads.race import RaceState
 from wasmscope.workloads.runtimes import KNOWN_RUNTIMES
 
 from . import keys, profile_files
@@ -36,9 +37,11 @@ from .views.charts import ChartsView
 from .views.density import DensityView
 from .views.live import LiveView
 from .views.log import LogPage
-from .views.results import ResultsView, stored_note
+from .views.results import ResultsView
+from .views.race import RaceView
 from .views.sandbox import SandboxView
 from .widgets.bench_bar import BenchBar
+from .widgets.key_footer import KeyFooter
 
 WINDOW_S = 60.0  # rolling window of the sparklines
 
@@ -73,6 +76,7 @@ class WasmscopeApp(App):
         self.results_note = ""
         self.density: Results | None = None  # a density run (measured here or stored)
         self.sandbox_rows: list | None = None  # the last sandbox probe matrix (measured here)
+        self.race: RaceState | None = None  # the last race (run here or stored)
         self.history: deque[str] = deque(maxlen=5000)  # every log line, for the log view and tests
         self.paused = False
         self.closing = False
@@ -83,33 +87,29 @@ class WasmscopeApp(App):
     def compose(self) -> ComposeResult:
         yield Header()
         with ContentSwitcher(initial="live", id="views"):
-            yield LiveView(self.runtimes, self.window, id="live")
+            yield LiveView(self.runtimes, self.window, id="live", layout=self.profile.app.layout,
+                           hide_unavailable=self.profile.app.hide_unavailable)
             yield ResultsView(id="results")
             yield ChartsView(id="charts")
             yield LogPage(id="log")
             yield DensityView(id="density")
             yield SandboxView(id="sandbox")
+            yield RaceView(id="race")
         yield BenchBar(id="bench-bar")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = self.profile_label()
-        self.results_view.set_class(self.demo, "-headline")  # large figures for a room
+        self.present(self.demo or self.profile.app.presentation)
         self.live_view.focus_selected()
-        self.show_stored(self.profile)
+        profile_files.show_stored(self, self.profile)
         if not self.live:
             self.live_view.replay(self.results)
             return
         self.log_line(f"profile {self.profile_label()}; probing runtimes")
-        self.live_view.describe_worker()
+        self.live_view.describe_runtimes()
         if self.autostart_sampling:
             self.live_view.start_sampling()
-
-    def on_resize(self, event) -> None:
-        footer = self.query_one(Footer)
-        if footer.show_command_palette != (event.size.width >= 100):  # at 80 columns the keys need the room
-            footer.show_command_palette = event.size.width >= 100
-            footer.refresh(recompose=True)
 
     # -- shared state --------------------------------------------------------------------------
     @property
@@ -123,6 +123,10 @@ class WasmscopeApp(App):
     @property
     def panels(self) -> dict:
         return self.live_view.panels
+
+    @property
+    def presenting(self) -> bool:
+        return self.screen_stack[0].has_class("-presentation")
 
     @property
     def bench_running(self) -> bool:
@@ -176,25 +180,31 @@ class WasmscopeApp(App):
     def action_sandbox(self) -> None:
         self.query_one(SandboxView).run_probe()
 
+    def action_race(self) -> None:
+        self.query_one(RaceView).run_race()
+
     def action_cancel(self) -> None:
         self.live_view.cancel()
         if self.bench_control is not None:
             self.bench_control.cancel.set()
-            self.query_one(BenchBar).say("benchmark: cancelling…")
+            self.query_one(BenchBar).say(f"{self.query_one(BenchBar).run_name}: cancelling…")
             self.log_line("benchmark: cancel requested")
 
     # -- actions: views, screens, profile --------------------------------------------------------
     def action_view(self, view: str) -> None:
-        """Show a view and give it the keys (the live view: its selected panel; the others
-        scroll with the arrows and PageUp/PageDown)."""
+        """Show a view with the keys: the live view's selected panel; the others scroll by key."""
         self.query_one("#views", ContentSwitcher).current = view
-        if view == "live":
-            self.live_view.focus_selected()
-        else:
-            self.query_one(f"#{view}").focus()
-        if view == "charts":
-            provisional = self.results_view.provisional() if self.bench_running else None
-            self.query_one(ChartsView).show(provisional or self.results)
+        self.live_view.focus_selected() if view == "live" else self.query_one(f"#{view}").focus()
+
+    def action_presentation(self) -> None:
+        self.present(not self.presenting)
+
+    def present(self, on: bool) -> None:
+        """Presentation mode: larger figures and fewer words everywhere, and the header says so."""
+        self.screen_stack[0].set_class(on, "-presentation")  # the main screen: its views restyle
+        self.title = f"wasmscope ● {'DEMO' if self.demo else 'PRESENTATION'}" if on else "wasmscope"
+        self.live_view.fit()
+        self.query_one(RaceView).fit()
 
     def action_pause(self) -> None:
         self.paused = not self.paused
@@ -275,16 +285,6 @@ class WasmscopeApp(App):
             self.refresh_bindings()  # Cancel shows only while there is something to cancel
 
     # -- stored results --------------------------------------------------------------------------
-    def show_stored(self, profile: Profile) -> None:
-        """A profile's stored runs, shown without re-running anything."""
-        if profile.density:
-            self.density = profile.density
-            self.query_one(DensityView).show(self.density, "stored, not re-run")
-        if profile.results is not None:
-            self.results, self.results_note = profile.results, stored_note(profile)
-            self.log_line(self.results_note)
-            self.refresh_results()
-
     def refresh_results(self) -> None:
         """This session's results everywhere they show (tables, charts, an open wizard)."""
         self.results_view.show(self.results, self.profile.reference, self.results_note)

@@ -25,6 +25,10 @@ LIVE = [
     Binding("g", "load", "Load", id="http.load",
             tooltip="HTTP load on the selected runtime's server (starts http first): req/s and p99 stream"),
     Binding("s", "stop", "Stop", id="workload.stop", tooltip="stop the selected runtime's workload"),
+    Binding("v", "layout", "Grid/list", id="live.layout",
+            tooltip="live view: a grid of panels, or one line per runtime (all fit one screen)"),
+    Binding("u", "hide_unavailable", "Hide n/a", id="live.hide-unavailable", show=False,
+            tooltip="live view: hide the runtimes this machine cannot run (or show them again)"),
 ]
 
 APP = [
@@ -43,6 +47,12 @@ APP = [
             tooltip="view: sandbox (what a guest can reach on each runtime)"),
     Binding("x", "sandbox", "Sandbox probe", id="sandbox.run", show=False,
             tooltip="run the probe guest on every runtime: host files, env, network, processes"),
+    Binding("7", "view('race')", "Race", id="view.race", group=VIEWS_GROUP,
+            tooltip="view: race (hello on several runtimes at once, runs counted)"),
+    Binding("R", "race", "Race", id="race.run",
+            tooltip="race: hello on the selected runtime and the baselines at once, for a few seconds"),
+    Binding("P", "presentation", "Present", id="app.presentation", show=False,
+            tooltip="presentation mode: larger figures, fewer words (also --demo)"),
     Binding("question_mark", "help", "Help", id="app.help", tooltip="this help"),
     Binding("q", "quit_app", "Quit", id="app.quit", tooltip="quit: stops every workload, removes every container"),
     Binding("ctrl+o", "open_profile", "Open", id="profile.open",

@@ -120,3 +120,20 @@ class LoadFinished(Message):
     def __init__(self, runtime: str, summary=None, error: str = "") -> None:
         super().__init__()
         self.runtime, self.summary, self.error = runtime, summary, error
+
+
+class RaceProgress(Message):
+    """A race's lanes now (every ~0.1 s while it runs)."""
+
+    def __init__(self, state) -> None:
+        super().__init__()
+        self.state = state
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RaceProgress)
+
+
+class RaceFinished(EngineRunFinished):
+    """A race ended: its final state (done, or cancelled part-way), or why it could not run."""
+
+    run_name = "race"

@@ -10,11 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wasmscope.profiles import Profile, ProfileError, load_profile, save_results, save_table, shipped_profiles, write_atomic
+from wasmscope.profiles import Profile, ProfileError, load_profile, save_table, shipped_profiles, write_atomic
 from wasmscope.workloads.errors import WasmscopeError
 from wasmscope.workloads.model.results import Results
+from wasmscope.workloads.race import RaceState
 
 from .screens.path_dialog import PathDialog
+from .views.density import DensityView
+from .views.race import RaceView
+from .views.results import stored_note
 
 if TYPE_CHECKING:
     from .app import WasmscopeApp
@@ -31,22 +35,24 @@ def user_default_path(profile: Profile) -> Path:
     return Path.cwd() / f"wasmscope-{profile.name}.toml"
 
 
-def save_session(path: Path, profile: Profile, results: Results | None, density: Results | None) -> str | None:
-    """Write this session's results (and density run) into `path`; without any, a copy of the
-    profile. Returns how the log says what was written, None when nothing was. Raises what
-    the writes raise."""
-    if results is not None:
-        save_results(path, results.to_dict(), template=profile.path)
-    if density is not None:
-        save_table(path, "density", density.to_dict(), template=None if results is not None else profile.path)
-    if results is not None:
-        return " with this session's results"
-    if density is not None:
-        return " with this session's density run"
+def save_session(path: Path, profile: Profile, results: Results | None, density: Results | None,
+                 race: RaceState | None = None) -> str | None:
+    """Write this session's results, density run and race into `path` ([results], [density],
+    [race]); without any, a copy of the profile. Returns how the log says what was written,
+    None when nothing was. Raises what the writes raise."""
+    tables = [(key, data.to_dict()) for key, data in (("results", results), ("density", density), ("race", race))
+              if data is not None]
+    for i, (key, table) in enumerate(tables):  # the first starts as a copy of the opened profile
+        save_table(path, key, table, template=profile.path if i == 0 else None)
+    if tables:
+        return " with this session's " + ", ".join(WORDS[key] for key, _ in tables)
     if profile.path is not None and path.resolve() != profile.path:
         write_atomic(path, profile.path.read_text(encoding="utf-8"))
         return ""
     return None
+
+
+WORDS = {"results": "results", "density": "density run", "race": "race"}
 
 
 def ask_to_open(app: "WasmscopeApp") -> None:
@@ -68,9 +74,7 @@ def open_chosen(app: "WasmscopeApp", path: Path | None) -> None:
     if app.session is not None:
         app.session.profile = profile
     app.sub_title = app.profile_label()
-    app.show_stored(profile)
-    if profile.results:
-        app.action_view("results")
+    show_stored(app, profile)
 
 
 def ask_to_save(app: "WasmscopeApp") -> None:
@@ -82,7 +86,7 @@ def save_chosen(app: "WasmscopeApp", path: Path | None) -> None:
     if path is None:
         return
     try:
-        what = save_session(path, app.profile, app.results, app.density)
+        what = save_session(path, app.profile, app.results, app.density, app.race)
     except (OSError, ValueError, WasmscopeError) as err:
         # a failed save names the file itself (ProfileSaveError); other errors get it here
         msg = str(err) if str(err).startswith(str(path)) else f"{path}: not saved: {err}"
@@ -94,3 +98,20 @@ def save_chosen(app: "WasmscopeApp", path: Path | None) -> None:
         return
     app.notify(f"saved {path}")
     app.log_line(f"saved profile {path}{what}")
+
+
+def show_stored(app: "WasmscopeApp", profile: Profile) -> None:
+    """A profile's stored runs, shown without re-running anything — its results on screen, at
+    the top, the same at start and after ctrl+o."""
+    if profile.density:
+        app.density = profile.density
+        app.query_one(DensityView).show(app.density, "stored, not re-run")
+    if profile.race:
+        app.race = profile.race
+        app.query_one(RaceView).show(profile.race, stored_note(profile, "race"))
+    if profile.results is not None:
+        app.results, app.results_note = profile.results, stored_note(profile)
+        app.log_line(app.results_note)
+        app.refresh_results()
+        app.action_view("results")
+        app.results_view.scroll_home(animate=False)

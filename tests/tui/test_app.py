@@ -74,12 +74,15 @@ async def test_start_sample_and_stop_idle_on_wasmtime(tmp_path):
         await pilot.press("i")
         await wait_for(pilot, lambda: panel.running == "idle" and len(panel.rss) >= 3, what="idle sampled")
         assert "running idle" in str(panel.query_one(".status").render())
-        assert "MiB" in str(panel.query_one(".rss-label").render())
+        rss = panel.query_one(".rss-trend")
+        assert rss.headline.startswith("RSS ") and rss.headline.endswith(" MiB")
+        assert list(rss.values) == list(panel.rss) and rss.span.endswith(" MiB")  # the range the graph is scaled to
         assert min(panel.rss) >= 8  # the 8 MiB the instance touched
         inst = app.session.instance("wasmtime")
         await pilot.press("s")
         await wait_for(pilot, lambda: panel.running is None, what="stopped")
         assert str(panel.query_one(".status").render()) == "ready"
+        assert not panel.rss and rss.headline == "RSS —" and panel.border_subtitle == ""  # no RSS of nothing
         assert inst.proc.poll() is not None  # the worker process is gone
         await quit_and_wait(app, pilot)
 
@@ -98,7 +101,7 @@ async def test_cold_start_and_burst_stream_latency(tmp_path):
         assert any(line.startswith("native: hello: $ ") for line in app.history)  # the shell equivalent
         await pilot.press("b")
         await wait_for(pilot, lambda: len(panel.latency) >= 1 + app.BURST, what="burst points")
-        assert len(panel.query_one(".latency-spark").data) == len(panel.latency)
+        assert len(panel.query_one(".latency-trend").values) == len(panel.latency)
         await quit_and_wait(app, pilot)
 
 
@@ -212,10 +215,14 @@ async def test_unavailable_runtime_is_shown_with_reason_and_hint(tmp_path, monke
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: described(app), what="runtimes described")
         panel = app.panels["docker"]
-        status = str(panel.query_one(".status").render())
-        assert status.startswith(f"unavailable: Docker engine not reachable at unix://{tmp_path}/none.sock")
-        assert "dockerd" in str(panel.query_one(".hint").render())
-        panel.focus()
+        reason = f"unavailable: Docker engine not reachable at unix://{tmp_path}/none.sock"
+        status = panel.query_one(".status")
+        assert status.text.startswith(reason)
+        assert str(status.render()).endswith("…")  # cut to the panel's width, never wrapped
+        assert "dockerd" in panel.query_one(".detail").text  # the fix, on the panel's detail line
+        await pilot.press("right")
+        detail = app.query_one("#detail").text  # the selected runtime's whole story, one line
+        assert reason in detail and "fix: " in detail and "dockerd" in detail
         await pilot.press("h")  # refused with a notice, nothing runs
         await pilot.pause(0.1)
         assert panel.last_cold_ms is None
@@ -427,7 +434,7 @@ async def test_http_load_streams_rps_and_p99_into_the_panel(tmp_path):
         await wait_for(pilot, lambda: len(panel.rps) >= 2 and len(panel.p99) >= 2, what="load ticks")
         assert panel.has_class("-io") and panel.running == "http"
         assert min(panel.rps) > 0
-        assert str(panel.query_one(".rps-label").render()).startswith("req/s ")
+        assert panel.query_one(".rps-trend").headline.startswith("req/s ")
         await wait_for(pilot, lambda: any(" req/s, p99 " in line for line in app.history), what="summary")
         server = app.session.instance("native")
         assert server is not None and server.alive()

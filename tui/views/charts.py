@@ -48,6 +48,12 @@ class ChartsView(VerticalScroll, can_focus=True):
                 plots.append(Chart(lambda plt, fig=fig: draw_lines(plt, fig), classes=f"-figure chart-{m.name}-{i}"))
         self.mount_all(plots or [Static("No results to chart yet.", classes="empty")])
 
+    def on_show(self) -> None:
+        """On screen again: the running benchmark's provisional figures, else this session's."""
+        app = self.app
+        provisional = app.results_view.provisional() if app.bench_running else None  # type: ignore[attr-defined]
+        self.show(provisional or app.results)  # type: ignore[attr-defined]
+
     def show_soon(self, provisional: Callable[[], Results | None]) -> None:
         """Provisional charts of a running benchmark: redrawn within a second, if on screen
         (`provisional` is asked for the figures when the redraw comes)."""

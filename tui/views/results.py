@@ -38,11 +38,13 @@ EMPTY = ("No results yet: press r to run the profile's benchmark, or ctrl+o to o
 COMPACT_BELOW = 140  # columns: under this only the essential columns show
 
 
-def stored_note(profile: "Profile") -> str:
-    """What stored results are, said over them: from which file, measured when, not re-run."""
+def stored_note(profile: "Profile", what: str = "results") -> str:
+    """What stored figures are, said over them: from which file, taken when, not re-run."""
     source = profile.path.name if profile.path else profile.name
-    when = profile.results.started_at if profile.results else ""
-    return f"stored results from {source} (measured {when or 'unknown time'}), not re-run"
+    stored = profile.race if what == "race" else profile.results
+    when = getattr(stored, "started_at", "") if stored else ""
+    verb = "raced" if what == "race" else "measured"
+    return f"stored {what} from {source} ({verb} {when or 'at an unknown time'}), not re-run"
 
 
 class ResultsView(VerticalScroll, can_focus=True):

@@ -26,12 +26,20 @@ EMPTY = ("No sandbox probe yet: press x to run the probe guest on every runtime 
          "defaults and under wasmscope's settings (about 10 s).")
 
 
+COMPACT_BELOW = 120  # columns: the matrix in short words, so it fits 80
+
+
 class SandboxView(VerticalScroll, can_focus=True):
     DEFAULT_CSS = """
     SandboxView { padding: 0 1; }
     SandboxView #sandbox-empty { color: $text-muted; padding: 1 2; }
     SandboxView #sandbox-report { height: auto; }
     """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.rows: list[ProbeRow] | None = None
+        self._compact = False
 
     def compose(self):
         yield Static(EMPTY, id="sandbox-empty")
@@ -40,13 +48,18 @@ class SandboxView(VerticalScroll, can_focus=True):
     def on_mount(self) -> None:
         self.show(None)
 
+    def on_resize(self, event) -> None:
+        if self.rows is not None and (event.size.width < COMPACT_BELOW) != self._compact:
+            self.show(self.rows)
+
     def show(self, rows: list[ProbeRow] | None) -> None:
-        """Show a finished matrix (None: the hint of how to run one)."""
+        """Show a finished matrix (None: the hint of how to run one); short words under 120 columns."""
+        self.rows, self._compact = rows, self.size.width < COMPACT_BELOW
         self.query_one("#sandbox-empty").display = rows is None
         report = self.query_one("#sandbox-report", Static)
         report.display = rows is not None
         if rows is not None:
-            report.update(sandbox_report(rows))
+            report.update(sandbox_report(rows, compact=self._compact))
 
     # -- a probe run -----------------------------------------------------------------------------
     def run_probe(self) -> None:
