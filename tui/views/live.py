@@ -134,6 +134,9 @@ class LiveView(Vertical):
         for rt in self.tracks:
             self.panels[rt].set_class(rt == self.selected, "-selected")
             self.rows[rt].set_class(rt == self.selected, "-selected")
+        self.show_detail()
+
+    def show_detail(self) -> None:
         track = self.tracks.get(self.selected)
         self.query_one("#detail", Readout).update(f"▸ {track.summary()}" if track else "")
 
@@ -149,6 +152,8 @@ class LiveView(Vertical):
     def action_layout(self) -> None:
         """`v`: the grid of panels, or one line per runtime."""
         self.set_class(self.layout_name == "grid", "-list")
+        for rt in self.tracks:  # the other representation was not kept up to date
+            self.render_track(rt)
         self.focus_selected()
 
     def action_hide_unavailable(self) -> None:
@@ -159,10 +164,11 @@ class LiveView(Vertical):
 
     # -- rendering the tracks ----------------------------------------------------------------------
     def render_track(self, runtime: str) -> None:
-        self.panels[runtime].refresh_track()
-        self.rows[runtime].refresh_track()
+        """Repaint a runtime where it shows (its panel, or its row in the list), and the detail
+        line when it is the selected one (4 times a second for each running runtime)."""
+        (self.rows if self.layout_name == "list" else self.panels)[runtime].refresh_track()
         if runtime == self.selected:
-            self.show_selection()
+            self.show_detail()
 
     def describe(self, infos: dict[str, RuntimeInfo]) -> None:
         """The runtimes as probed: each track, and a line each in the log."""

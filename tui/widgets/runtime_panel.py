@@ -63,10 +63,8 @@ class RuntimePanel(Vertical, can_focus=True):
             yield Digits("-", id=f"cold-{self.track.runtime}")
             yield BigFigure("-")
             yield Static("", classes="figure-note")
-        yield Trend("RSS —", classes="rss-trend")
-        yield Trend("hello —", classes="latency-trend")
-        yield Trend("req/s —", classes="rps-trend")
-        yield Trend("p99 —", classes="p99-trend")
+        for kind, headline in (("rss", "RSS —"), ("latency", "hello —"), ("rps", "req/s —"), ("p99", "p99 —")):
+            yield Trend(headline, classes=f"{kind}-trend", key=kind)
         yield Readout("", classes="detail")
 
     def on_mount(self) -> None:
@@ -74,21 +72,20 @@ class RuntimePanel(Vertical, can_focus=True):
 
     def refresh_track(self) -> None:
         """Render everything from the track (cheap: no widget here relayouts on a new value)."""
-        t = self.track
+        t, status = self.track, self.query_one(".status", Readout)
         text, css = t.status()
-        status = self.query_one(".status", Readout)
         status.update(text)
         status.set_classes(f"status {css}".strip())
         self.set_class(not t.available, "-unavailable")
         self.set_class(t.io, "-io")
         self.query_one(".detail", Readout).update(t.detail())
         self.show_cold()
-        self.query_one(".rss-trend", Trend).show(t.rss, t.rss_headline(), span(t.rss, "MiB"))
-        self.query_one(".latency-trend", Trend).show(t.latency, t.latency_headline(), span(t.latency, "ms"))
+        trends = {trend.classes_key: trend for trend in self.query(Trend)}
+        trends["rss"].show(t.rss, t.rss_headline(), span(t.rss, "MiB"))
+        trends["latency"].show(t.latency, t.latency_headline(), span(t.latency, "ms"))
         if t.io:
-            self.query_one(".rps-trend", Trend).show(t.rps, f"req/s {t.rps[-1]:,.0f}", t.rps_of)
-            p99 = f"p99 {t.p99[-1]:.2f} ms" if t.p99 else "p99 —"
-            self.query_one(".p99-trend", Trend).show(t.p99, p99, span(t.p99, "ms"))
+            trends["rps"].show(t.rps, f"req/s {t.rps[-1]:,.0f}", t.rps_of)
+            trends["p99"].show(t.p99, f"p99 {t.p99[-1]:.2f} ms" if t.p99 else "p99 —", span(t.p99, "ms"))
         self.border_subtitle = f"{t.rss[-1]:.1f} MiB" if t.rss else ""  # the value with its unit (memray)
 
     def show_cold(self) -> None:

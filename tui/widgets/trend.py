@@ -43,13 +43,16 @@ class Trend(Widget):
     span: reactive[str] = reactive("", layout=False)  # the range drawn, e.g. "11.9–12.4 MiB"
     values: reactive[tuple[float, ...]] = reactive((), layout=False)
 
-    def __init__(self, headline: str = "", *, label_width: int = 18, **kwargs) -> None:
+    def __init__(self, headline: str = "", *, label_width: int = 18, key: str = "", **kwargs) -> None:
         super().__init__(**kwargs)
         self.label_width = label_width
+        self.classes_key = key  # which series this is, for the widget that owns it
         self.set_reactive(Trend.headline, headline)
 
     def show(self, values: Sequence[float], headline: str, span: str = "") -> None:
-        self.values, self.headline, self.span = tuple(values), headline, span
+        values = tuple(values)
+        if (values, headline, span) != (self.values, self.headline, self.span):  # repaint on change only
+            self.values, self.headline, self.span = values, headline, span
 
     def render(self) -> Text:
         width, height = self.size.width, max(1, self.size.height)
