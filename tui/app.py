@@ -280,10 +280,6 @@ class WasmscopeApp(App):
         else:
             self.notify("benchmark done: 2 shows the results")
 
-    def on_worker_state_changed(self, event) -> None:
-        if event.worker.group in ("runs", "bench"):
-            self.refresh_bindings()  # Cancel shows only while there is something to cancel
-
     # -- stored results --------------------------------------------------------------------------
     def refresh_results(self) -> None:
         """This session's results everywhere they show (tables, charts, an open wizard)."""

@@ -30,11 +30,17 @@ class WasmscopeCommands(Provider):
                 for wl in ("idle", "http"):
                     yield f"workload: start {wl} on {name}", partial(live.start_on, rt, wl), "long-running"
         if app.bench_running:
-            yield "benchmark: cancel", app.action_cancel, "stop the running benchmark"
+            yield "benchmark: cancel", app.action_cancel, "stop the running benchmark (or race, density run, probe)"
         else:
             yield "benchmark: run the profile", app.action_bench, app.profile_label()
-        for view in ("live", "results", "charts", "log"):
-            yield f"view: {view}", partial(app.action_view, view), ""
+            yield "race: hello on the selected runtime and the baselines at once", app.action_race, "R"
+        for number, view in enumerate(("live", "results", "charts", "log", "density", "sandbox", "race"), 1):
+            yield f"view: {view}", partial(app.action_view, view), str(number)
+        list_mode = live.layout_name == "list"
+        yield f"live: {'grid of panels' if list_mode else 'one line per runtime'}", live.action_layout, "v"
+        yield (f"live: {'show' if live.hide_unavailable else 'hide'} unavailable runtimes",
+               live.action_hide_unavailable, "u")
+        yield f"app: presentation mode {'off' if app.presenting else 'on'}", app.action_presentation, "P"
         yield "advice: decision wizard (Wasm or containers?)", app.action_advise, "a"
         yield "setup: doctor — what this machine lacks, and the fixes", app.action_setup, "D"
         yield "profile: open…", app.action_open_profile, "ctrl+o"

@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--profile", default="quick",
                         help="profile the app opens: a file, or a shipped name (quick, article)")
     parser.add_argument("--demo", nargs="?", const="", metavar="PROFILE",
-                        help="meetup mode: loop through the profile's benchmark on its own")
+                        help="meetup mode: loop through the profile's benchmark on its own, in presentation mode")
     parser.add_argument("--replay", action="store_true",
                         help="show the profile's stored results without driving any runtime")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -325,6 +325,10 @@ class LiveView(Vertical):
                          lambda: app.closing, group="sampler")
 
     # -- messages from the workers -----------------------------------------------------------------
+    def on_worker_state_changed(self, event) -> None:
+        if event.worker.group in ("runs", "load"):
+            self.app.refresh_bindings()  # Cancel shows only while there is something to cancel
+
     def on_runtimes_described(self, message: RuntimesDescribed) -> None:
         self.describe(message.infos)  # and on to the app (the results' baselines, the demo)
 

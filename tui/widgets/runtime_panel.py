@@ -11,7 +11,7 @@ from textual.widgets import Digits, Static
 
 from .big_figure import BigFigure
 from .readout import Readout
-from .track import Track, figure_text, span
+from .track import Track, figure_text, spread
 from .trend import Trend
 
 
@@ -81,11 +81,11 @@ class RuntimePanel(Vertical, can_focus=True):
         self.query_one(".detail", Readout).update(t.detail())
         self.show_cold()
         trends = {trend.classes_key: trend for trend in self.query(Trend)}
-        trends["rss"].show(t.rss, t.rss_headline(), span(t.rss, "MiB"))
-        trends["latency"].show(t.latency, t.latency_headline(), span(t.latency, "ms"))
+        trends["rss"].show(t.rss, t.rss_headline(), spread(t.rss, "MiB"))
+        trends["latency"].show(t.latency, t.latency_headline(), spread(t.latency, "ms"))
         if t.io:
             trends["rps"].show(t.rps, f"req/s {t.rps[-1]:,.0f}", t.rps_of)
-            trends["p99"].show(t.p99, f"p99 {t.p99[-1]:.2f} ms" if t.p99 else "p99 —", span(t.p99, "ms"))
+            trends["p99"].show(t.p99, f"p99 {t.p99[-1]:.2f} ms" if t.p99 else "p99 —", spread(t.p99, "ms"))
         self.border_subtitle = f"{t.rss[-1]:.1f} MiB" if t.rss else ""  # the value with its unit (memray)
 
     def show_cold(self) -> None:

@@ -31,6 +31,11 @@ def span(values, unit: str) -> str:
     return (short(lo) if short(lo) == short(hi) else f"{short(lo)}–{short(hi)}") + (f" {unit}" if unit else "")
 
 
+def spread(values, unit: str) -> str:
+    """The range beside a graph; nothing when the series is flat (its headline says the value)."""
+    return span(values, unit) if values and min(values) != max(values) else ""
+
+
 @dataclass
 class Track:
     runtime: str
