@@ -271,6 +271,8 @@ class WasmscopeApp(App):
         elif message.error:
             self.log_line(f"{message.run_name} failed: {message.error}")
             self.notify(message.error, severity="error", timeout=8)
+        if self.demo_loop is not None and message.run_name == "race":
+            self.demo_loop.race_done()
 
     def on_bench_finished(self, message: BenchFinished) -> None:
         if message.results is None:

@@ -207,3 +207,25 @@ async def test_stored_results_open_the_same_way_at_start_and_with_ctrl_o(tmp_pat
         assert app.query_one("#views").current == "results" and view.scroll_y == 0
         assert "[density]" in str(app.query_one("DensityView .empty").render())  # not eaten as markup
         await quit_and_wait(app, pilot)
+
+
+async def test_demo_loops_benchmark_results_charts_and_a_race(tmp_path, monkeypatch):
+    from wasmscope.tui import demo
+
+    for name in ("RESULTS_S", "CHARTS_S", "RACE_S"):  # the loop's pauses, short for the test
+        monkeypatch.setattr(demo, name, 0.3)
+    app = WasmscopeApp(load_profile(profile(tmp_path, seconds=1.0)), runtimes=("wasmtime", "native"), demo=True)
+    seen: list[str] = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        def view_now() -> str:
+            current = app.query_one("#views").current
+            if not seen or seen[-1] != current:
+                seen.append(current)
+            return current
+
+        await wait_for(pilot, lambda: app.results is not None, 120, "the demo's benchmark")
+        await wait_for(pilot, lambda: view_now() == "race" and app.race is not None, 120, "the demo's race")
+        await wait_for(pilot, lambda: view_now() == "live" and app.bench_running, 60, "the next round")
+        assert seen[-4:] == ["results", "charts", "race", "live"]
+        assert app.race.phase == DONE
+        await quit_and_wait(app, pilot)
