@@ -86,6 +86,18 @@ async def test_every_view_survives_resizes_after_a_real_density_run(tmp_path):
             await pilot.pause(0.1)
 
 
+def footer_fits(app: WasmscopeApp) -> bool:
+    """The ctrl+p hint is on screen and no key is hidden under it."""
+    from textual.widgets._footer import FooterKey
+
+    keys = list(app.query(FooterKey))
+    palette = [k for k in keys if k.has_class("-command-palette")]
+    others = [k for k in keys if not k.has_class("-command-palette")]
+    if len(palette) != 1 or not app.screen.region.contains_region(palette[0].region):
+        return False
+    return all(k.region.right <= palette[0].region.x for k in others)
+
+
 async def test_at_80x24_every_view_is_reachable_by_keyboard(tmp_path):
     """The arrows and PageDown reach the end of every view that holds more than a screen, and
     → reaches every panel (scrolled into view)."""
@@ -96,6 +108,7 @@ async def test_at_80x24_every_view_is_reachable_by_keyboard(tmp_path):
             await pilot.pause(0.3)
             view = app.query_one("#views").visible_content
             assert app.focused is view, f"view {key} does not have the keys"
+            assert footer_fits(app), f"view {key}: the footer's keys run under the ctrl+p hint"
             for _ in range(60):
                 if view.scroll_y >= view.max_scroll_y:
                     break
@@ -109,6 +122,11 @@ async def test_at_80x24_every_view_is_reachable_by_keyboard(tmp_path):
                 await pilot.press("down")
                 assert view.scroll_y == 1
         await pilot.press("1")
+        assert footer_fits(app)
+        for size in ((100, 30), (128, 36), (149, 40), (200, 50), (80, 24)):  # a browser at 1280 px: 128 columns
+            await pilot.resize_terminal(*size)
+            await pilot.pause(0.2)
+            assert footer_fits(app), f"at {size} the footer's keys run under the ctrl+p hint"
         scroll = app.query_one("#live-scroll")
         for runtime in list(app.panels)[1:]:
             await pilot.press("right")
