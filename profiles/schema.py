@@ -20,6 +20,7 @@ from wasmscope.workloads.model.bounds import IO_CONNECTIONS, IO_DURATION_S, IO_R
 from wasmscope.workloads.model.bounds import finite as _finite
 from wasmscope.workloads.model.results import Results
 from wasmscope.workloads.runtimes import known_runtimes
+from wasmscope.workloads.race import RaceState
 
 from .errors import ProfileError, suggestion
 from .workloads import parse_workload, workload_data
@@ -84,6 +85,17 @@ class IoSpec:
 
 
 @dataclass(frozen=True)
+class AppSettings:
+    """How the app shows this profile (`[app]`); the CLI ignores it."""
+
+    hide_unavailable: bool = False  # live view: only the runtimes this machine can run
+    layout: str = "grid"  # live view: "grid" of panels, or "list" (one line per runtime)
+    race_runtimes: tuple[str, ...] = ()  # who races (`R`); empty: the selected one against the baselines
+    race_seconds: float = 5.0
+    presentation: bool = False  # larger figures, fewer words (also `--demo`)
+
+
+@dataclass(frozen=True)
 class Profile:
     path: Path | None
     name: str = "unnamed"
@@ -106,6 +118,8 @@ class Profile:
         """What a runtime's adapter is created with: the bench's memory limit, then the
         profile's own options for it."""
         return {"memory_limit_mib": self.bench.memory_limit_mib, **self.runtime_options.get(runtime, {})}
+    app: AppSettings = AppSettings()
+    race: RaceState | None = None  # a stored race (the app's race view), shown as stored
 
     def workload(self, name: str) -> Workload:
         try:
@@ -259,7 +273,8 @@ class _Checker:
 
 REFERENCE_TABLES = ("startup_ms", "memory_mib", "compute_ms", "http_rps", "http_p99_ms")
 _SECTIONS = ("profile", "bench", "startup", "compute", "memory", "io", "workloads", "reference", "results",
-             "density", "advice", "remote_results", "runtimes")
+             "density", "advice", "remote_results", "runtimes", "app", "race")
+LAYOUTS = ("grid", "list")
 
 
 def _section(c: _Checker, data: dict, name: str, keys: dict[str, Callable[[Any, str], Any]]) -> dict:
@@ -322,7 +337,36 @@ def build_profile(data: dict, path: Path | None, source: str) -> Profile:
                    description=meta.get("description", ""), bench=bench, startup=startup,
                    compute=compute, memory=memory, io=io, workloads=workloads, reference=reference,
                    results=results, advice=advice, density=density, remote_results=remote,
-                   runtime_options=_runtime_options(c, data))
+                   runtime_options=_runtime_options(c, data), app=_app(c, data), race=_stored_race(c, data))
+
+
+def _app(c: _Checker, data: dict) -> AppSettings:
+    def flag(v: Any, k: str) -> bool:
+        if not isinstance(v, bool):
+            raise c.fail(k, f"expected true or false, got {show(v)} ({_type_name(v)})")
+        return v
+
+    def layout(v: Any, k: str) -> str:
+        if v not in LAYOUTS:
+            raise c.fail(k, f"expected one of {', '.join(LAYOUTS)}, got {show(v)}{_suggest(str(v), LAYOUTS)}")
+        return v
+
+    return AppSettings(**_section(c, data, "app", {
+        "hide_unavailable": flag, "presentation": flag, "layout": layout,
+        "race_runtimes": lambda v, k: c.names(v, k, known_runtimes(), "runtime"),
+        "race_seconds": lambda v, k: c.number(v, k, 0.5, 600)}))
+
+
+def _stored_race(c: _Checker, data: dict) -> RaceState | None:
+    """A stored race (`[race]`), read once here."""
+    raw = data.get("race")
+    if raw is None:
+        return None
+    try:
+        return RaceState.from_dict(c.table(raw, "race"))
+    except (TypeError, ValueError) as err:
+        raise c.fail("race", f"expected the race table the app's ctrl+s writes "
+                             f"({str(err).splitlines()[0][:120]})") from None
 
 
 def _runtime_options(c: _Checker, data: dict) -> dict[str, dict[str, Any]]:

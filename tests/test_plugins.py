@@ -59,14 +59,14 @@ def test_a_registered_measurement_runs_in_bench_json_report_and_the_app(first_ru
 
 async def _app_shows(saved: Path) -> None:
     from wasmscope.tui.app import WasmscopeApp
-    from wasmscope.tui.widgets.results_tables import ResultsTables
+    from wasmscope.tui.views.results import ResultsView
 
     app = WasmscopeApp(profile_path=saved, live=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("2")
         await pilot.pause(0.2)
         stored = {r.runtime: r for r in app.results.tables["first-run"].rows}
-        tables = app.query_one(ResultsTables)
+        tables = app.query_one(ResultsView)
         assert app.query_one("#table-first-run").row_count == 2
         assert tables.cell("first-run", "native", "ms") == fmt_ms(stored["native"].value)
         await pilot.press("q")

@@ -90,6 +90,8 @@ def test_user_workload_module_relative_to_profile(tmp_path):
     ("unknown_workload", "startup.workload", "unknown workload 'helo'"),
     ("out_of_range", "compute.n", "expected an integer between 1 and 50, got 500"),
     ("bad_reference", 'reference.startup_ms."Docker (Alpine)"', "expected a number >= 0, got '300 ms' (str)"),
+    ("bad_app_layout", "app.layout", "expected one of grid, list, got 'lists'; did you mean 'list'?"),
+    ("bad_race", "race", "not a wasmscope race table (lanes: expected a non-empty array of tables)"),
 ])
 def test_bad_profiles_give_one_precise_line(name, key, fragment):
     path = DATA / f"{name}.toml"

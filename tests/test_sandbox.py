@@ -154,3 +154,17 @@ def test_cli_rejects_unknown_runtime_and_setting_in_one_line():
     assert "unknown runtime 'wasmtimee'" in res.stderr
     res = _cli("sandbox", "--runtimes", "wasmtime", "--settings", "paranoid")
     assert res.returncode == 2 and "unknown setting 'paranoid'" in res.stderr
+
+
+def test_progress_says_which_probe_runs_before_it_ends():
+    """A first probe on a container runtime builds its image (a minute): the progress line
+    names the probe while it runs, not only the one before it."""
+    from wasmscope.workloads.measurements.control import RunControl
+    from wasmscope.workloads.measurements.sandbox import run_sandbox
+
+    said: list[tuple[str, int, int]] = []
+    run_sandbox(["native"], control=RunControl(progress=lambda m, d, t: said.append((m, d, t))))
+    assert said == [("sandbox: probing native, runtime-defaults (1/2)…", 0, 2),
+                    ("sandbox: probed native (runtime-defaults)", 1, 2),
+                    ("sandbox: probing native, wasmscope (2/2)…", 1, 2),
+                    ("sandbox: probed native (wasmscope)", 2, 2)]

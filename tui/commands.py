@@ -14,26 +14,33 @@ if TYPE_CHECKING:
 class WasmscopeCommands(Provider):
     def _commands(self) -> Iterator[tuple[str, Callable[[], object], str]]:
         app: "WasmscopeApp" = self.app  # type: ignore[assignment]
-        for rt, panel in app.panels.items():
+        live = app.live_view
+        for rt, panel in live.panels.items():
             if not panel.available:
                 continue
             name = panel.display_name
-            yield f"run: cold start (hello) on {name}", partial(app.run_on, rt, "hello", 1), "one run to exit"
-            yield f"run: cold-start burst on {name}", partial(app.run_on, rt, "hello", app.BURST), f"{app.BURST} runs"
-            yield f"run: fib on {name}", partial(app.run_on, rt, "fib", 1), "compute"
-            yield (f"http: load the server on {name}", partial(app.load_on, rt),
+            yield f"run: cold start (hello) on {name}", partial(live.run_on, rt, "hello", 1), "one run to exit"
+            yield f"run: cold-start burst on {name}", partial(live.run_on, rt, "hello", app.BURST), f"{app.BURST} runs"
+            yield f"run: fib on {name}", partial(live.run_on, rt, "fib", 1), "compute"
+            yield (f"http: load the server on {name}", partial(live.load_on, rt),
                    "starts http if needed; streams req/s and p99")
             if panel.running:
-                yield f"workload: stop {panel.running} on {name}", partial(app.stop_on, rt), ""
+                yield f"workload: stop {panel.running} on {name}", partial(live.stop_on, rt), ""
             else:
                 for wl in ("idle", "http"):
-                    yield f"workload: start {wl} on {name}", partial(app.start_on, rt, wl), "long-running"
+                    yield f"workload: start {wl} on {name}", partial(live.start_on, rt, wl), "long-running"
         if app.bench_running:
-            yield "benchmark: cancel", app.action_cancel, "stop the running benchmark"
+            yield "benchmark: cancel", app.action_cancel, "stop the running benchmark (or race, density run, probe)"
         else:
             yield "benchmark: run the profile", app.action_bench, app.profile_label()
-        for view in ("live", "results", "charts", "log"):
-            yield f"view: {view}", partial(app.action_view, view), ""
+            yield "race: hello on the selected runtime and the baselines at once", app.action_race, "R"
+        for number, view in enumerate(("live", "results", "charts", "log", "density", "sandbox", "race"), 1):
+            yield f"view: {view}", partial(app.action_view, view), str(number)
+        list_mode = live.layout_name == "list"
+        yield f"live: {'grid of panels' if list_mode else 'one line per runtime'}", live.action_layout, "v"
+        yield (f"live: {'show' if live.hide_unavailable else 'hide'} unavailable runtimes",
+               live.action_hide_unavailable, "u")
+        yield f"app: presentation mode {'off' if app.presenting else 'on'}", app.action_presentation, "P"
         yield "advice: decision wizard (Wasm or containers?)", app.action_advise, "a"
         yield "setup: doctor — what this machine lacks, and the fixes", app.action_setup, "D"
         yield "profile: open…", app.action_open_profile, "ctrl+o"

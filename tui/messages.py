@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from wasmscope.workloads.live import InstanceReading
+from wasmscope.workloads.live import LiveState
 from wasmscope.workloads.model.results import Results, RuntimeInfo
 from wasmscope.workloads.model.samples import Sample
 
@@ -20,14 +20,15 @@ class RuntimesDescribed(Message):
 
 
 class SamplesReady(Message):
-    """One sampling tick of every running instance (its memory, whether it is alive)."""
+    """One sampling tick: the session's snapshot of what runs, with each instance's memory."""
 
-    def __init__(self, samples: tuple[InstanceReading, ...]) -> None:
+    def __init__(self, state: LiveState) -> None:
         super().__init__()
-        self.samples = samples
+        self.state = state
 
     def can_replace(self, message: Message) -> bool:
-        return isinstance(message, SamplesReady)
+        # this older tick may give way to a newer one, unless it reports an exit (reported once)
+        return isinstance(message, SamplesReady) and not self.state.exited
 
 
 class Streamed(Message):
@@ -40,15 +41,17 @@ class Streamed(Message):
 
 
 class WorkloadStarted(Message):
-    def __init__(self, runtime: str, workload: str, ready_ms: float) -> None:
+    """A long-running workload answered; `state` is the session's snapshot right after."""
+
+    def __init__(self, runtime: str, workload: str, ready_ms: float, state: LiveState) -> None:
         super().__init__()
-        self.runtime, self.workload, self.ready_ms = runtime, workload, ready_ms
+        self.runtime, self.workload, self.ready_ms, self.state = runtime, workload, ready_ms, state
 
 
 class WorkloadStopped(Message):
-    def __init__(self, runtime: str) -> None:
+    def __init__(self, runtime: str, state: LiveState) -> None:
         super().__init__()
-        self.runtime = runtime
+        self.runtime, self.state = runtime, state
 
 
 class EngineFailed(Message):
@@ -74,18 +77,41 @@ class BenchProgress(Message):
         return isinstance(message, BenchProgress)
 
 
-class BenchFinished(Message):
-    def __init__(self, results: Results | None, error: str = "", cancelled: bool = False) -> None:
+class EngineRunFinished(Message):
+    """A long engine run (benchmark, density, sandbox probe) ended: its result, or why not.
+    The view that started it shows the result; the app frees the progress bar for the next."""
+
+    run_name = "benchmark"
+
+    def __init__(self, result: object | None, error: str = "", cancelled: bool = False) -> None:
         super().__init__()
-        self.results, self.error, self.cancelled = results, error, cancelled
+        self.result, self.error, self.cancelled = result, error, cancelled
 
 
-class SandboxFinished(Message):
+class BenchFinished(EngineRunFinished):
+    run_name = "benchmark"
+
+    @property
+    def results(self) -> Results | None:
+        return self.result  # type: ignore[return-value]
+
+
+class DensityFinished(EngineRunFinished):
+    run_name = "density"
+
+    @property
+    def results(self) -> Results | None:
+        return self.result  # type: ignore[return-value]
+
+
+class SandboxFinished(EngineRunFinished):
     """The sandbox probe matrix is done (rows), failed (error) or was cancelled."""
 
-    def __init__(self, rows: list | None, error: str = "", cancelled: bool = False) -> None:
-        super().__init__()
-        self.rows, self.error, self.cancelled = rows, error, cancelled
+    run_name = "sandbox"
+
+    @property
+    def rows(self) -> list | None:
+        return self.result  # type: ignore[return-value]
 
 
 class LoadFinished(Message):
@@ -94,3 +120,20 @@ class LoadFinished(Message):
     def __init__(self, runtime: str, summary=None, error: str = "") -> None:
         super().__init__()
         self.runtime, self.summary, self.error = runtime, summary, error
+
+
+class RaceProgress(Message):
+    """A race's lanes now (every ~0.1 s while it runs)."""
+
+    def __init__(self, state) -> None:
+        super().__init__()
+        self.state = state
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RaceProgress)
+
+
+class RaceFinished(EngineRunFinished):
+    """A race ended: its final state (done, or cancelled part-way), or why it could not run."""
+
+    run_name = "race"

@@ -1,7 +1,8 @@
 """What the live explorer drives: every runtime, what each is running, samples on demand.
 
 Headless and thread-safe: a front end calls these from worker threads (they block: container
-starts, module compiles) and renders what they return.
+starts, module compiles) and renders what they return. The session is the one record of what
+runs where: a front end renders its `snapshot()` and keeps no copy of its own.
 """
 
 from __future__ import annotations
@@ -35,6 +36,28 @@ class InstanceReading:
     alive: bool
 
 
+@dataclass(frozen=True)
+class LiveState:
+    """What runs where at one instant (memray's snapshot: built off the UI thread, rendered as a
+    whole). `version` grows with every start, stop and exit, so a front end can drop a snapshot
+    taken before a change it has already shown."""
+
+    version: int  # of the instance list (read before sampling: a start during it shows next time)
+    instances: tuple[InstanceReading, ...] = ()  # every running instance (reading None: not sampled)
+    exited: tuple[InstanceReading, ...] = ()  # instances found dead since the last snapshot (released)
+
+    def workload(self, runtime: str) -> str | None:
+        """What `runtime` runs in this snapshot, or None."""
+        found = self.reading(runtime)
+        return found.workload if found else None
+
+    def reading(self, runtime: str) -> InstanceReading | None:
+        return next((r for r in self.instances if r.runtime == runtime), None)
+
+    def running(self) -> dict[str, str]:
+        return {r.runtime: r.workload for r in self.instances}
+
+
 class LiveSession:
     def __init__(self, profile: "Profile", runtimes: Sequence[str] | None = None) -> None:
         self.profile = profile
@@ -42,6 +65,9 @@ class LiveSession:
             name: create_adapter(name, profile.adapter_options(name)) for name in (runtimes or known_runtimes())}
         self._instances: dict[str, Instance] = {}
         self._lock = threading.Lock()
+        self._version = 0
+        # one run at a time per runtime: a burst and a race lane on the same adapter take turns
+        self._run_locks = {name: threading.Lock() for name in self.adapters}
 
     def describe(self) -> dict[str, RuntimeInfo]:
         """Availability, version and mode of every runtime (slow: first Docker contact)."""
@@ -71,8 +97,9 @@ class LiveSession:
             raise WorkloadError(f"{runtime} cannot run {w.name}: {reason}")
         from .measurements.outputs import run_checked  # a user's program: fresh directories, checked
 
-        return run_checked(adapter, w, self.default_args(runtime, w) if args is None else args,
-                           self.profile.bench.timeout_s)
+        with self._run_locks[runtime]:
+            return run_checked(adapter, w, self.default_args(runtime, w) if args is None else args,
+                               self.profile.bench.timeout_s)
 
     def run_sample(self, runtime: str, workload_name: str) -> ColdStart | GuestTime:
         """One run to exit, as the sample a panel shows: the profile's startup workload is a
@@ -83,20 +110,6 @@ class LiveSession:
         if workload_name == self.profile.startup.workload:
             return ColdStart("", runtime, workload=workload_name, ms=res.total_ms, detail=detail)
         return GuestTime("", runtime, workload=workload_name, ms=guest_ms(res.stdout, res.total_ms), detail=detail)
-
-    def burst(self, runtime: str, workload_name: str, n: int,
-              on_result: Callable[[RunResult], None] | None = None,
-              cancel: threading.Event | None = None) -> list[RunResult]:
-        """Run a run-to-exit workload n times (a cold-start burst)."""
-        out = []
-        for _ in range(n):
-            if cancel is not None and cancel.is_set():
-                break
-            res = self.run_once(runtime, workload_name)
-            out.append(res)
-            if on_result:
-                on_result(res)
-        return out
 
     def start(self, runtime: str, workload_name: str) -> Instance:
         """Start a long-running workload on a runtime (one at a time per runtime)."""
@@ -110,11 +123,14 @@ class LiveSession:
         inst = adapter.start(w, self.default_args(runtime, w))
         with self._lock:
             self._instances[runtime] = inst
+            self._version += 1
         return inst
 
     def stop(self, runtime: str) -> bool:
         with self._lock:
             inst = self._instances.pop(runtime, None)
+            if inst is not None:
+                self._version += 1
         if inst is None:
             return False
         inst.stop()
@@ -155,19 +171,39 @@ class LiveSession:
         spec = replace(load_spec(self.profile.io, SERVER), generator="builtin")
         return run_load(url, spec, cpus=cores[1] if cores else None, on_tick=on_tick, cancel=cancel)
 
-    def sample(self) -> list[InstanceReading]:
-        """Memory of every running instance now (the cheap path: statm and cgroup files)."""
+    def snapshot(self, sample: bool = True) -> LiveState:
+        """What runs now; with `sample`, each instance's memory (the cheap path: statm and cgroup
+        files). An instance found dead is released here and reported once in `exited`."""
         with self._lock:
-            items = list(self._instances.items())
-        out = []
+            items, version = list(self._instances.items()), self._version
+        live, exited = [], []
         for rt, inst in items:
             alive = inst.alive_cheap()  # containers: their init process, not an engine API call
-            try:
-                reading = inst.memory(detailed=False) if alive else None
-            except WasmscopeError:
-                reading = None
-            out.append(InstanceReading(rt, inst.workload, reading, alive))
-        return out
+            reading = None
+            if alive and sample:
+                try:
+                    reading = inst.memory(detailed=False)
+                except WasmscopeError:
+                    reading = None
+            if alive:
+                live.append(InstanceReading(rt, inst.workload, reading, alive))
+            elif self._release(rt, inst):
+                exited.append(InstanceReading(rt, inst.workload, None, False))
+        return LiveState(version, tuple(live), tuple(exited))
+
+    def _release(self, runtime: str, inst: Instance) -> bool:
+        """Forget and clean up an instance that ended on its own (a container is removed);
+        False when a stop or a new start got there first."""
+        with self._lock:
+            if self._instances.get(runtime) is not inst:
+                return False
+            del self._instances[runtime]
+            self._version += 1
+        try:
+            inst.stop()
+        except WasmscopeError:
+            pass
+        return True
 
     def close(self) -> None:
         """Stop everything and release every adapter (removes containers)."""

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from wasmscope.profiles import load_profile
+from wasmscope.tui import keys, profile_files
 from wasmscope.tui.app import WasmscopeApp
-from wasmscope.tui.widgets.results_tables import ResultsTables
+from wasmscope.tui.views.results import ResultsView
 from wasmscope.workloads.model.format import fmt_ms
 from wasmscope.workloads.system.sessions import OWNER_PID
 
@@ -73,12 +74,19 @@ async def test_start_sample_and_stop_idle_on_wasmtime(tmp_path):
         await pilot.press("i")
         await wait_for(pilot, lambda: panel.running == "idle" and len(panel.rss) >= 3, what="idle sampled")
         assert "running idle" in str(panel.query_one(".status").render())
-        assert "MiB" in str(panel.query_one(".rss-label").render())
+        rss = panel.query_one(".rss-trend")
+        assert rss.headline.startswith("RSS ") and rss.headline.endswith(" MiB")
+        assert list(rss.values) == list(panel.rss)
+        from wasmscope.tui.widgets.track import span
+
+        # the range the graph is scaled to, written beside it (a flat series: its headline says it)
+        assert rss.span == (span(panel.rss, "MiB") if min(panel.rss) != max(panel.rss) else "")
         assert min(panel.rss) >= 8  # the 8 MiB the instance touched
         inst = app.session.instance("wasmtime")
         await pilot.press("s")
         await wait_for(pilot, lambda: panel.running is None, what="stopped")
         assert str(panel.query_one(".status").render()) == "ready"
+        assert not panel.rss and rss.headline == "RSS —" and panel.border_subtitle == ""  # no RSS of nothing
         assert inst.proc.poll() is not None  # the worker process is gone
         await quit_and_wait(app, pilot)
 
@@ -97,7 +105,13 @@ async def test_cold_start_and_burst_stream_latency(tmp_path):
         assert any(line.startswith("native: hello: $ ") for line in app.history)  # the shell equivalent
         await pilot.press("b")
         await wait_for(pilot, lambda: len(panel.latency) >= 1 + app.BURST, what="burst points")
-        assert len(panel.query_one(".latency-spark").data) == len(panel.latency)
+        assert len(panel.query_one(".latency-trend").values) == len(panel.latency)
+        from textual.widgets._footer import FooterKey
+
+        def cancel_shown() -> bool:
+            return any(key.action == "cancel" and not key.has_class("-disabled") for key in app.query(FooterKey))
+
+        await wait_for(pilot, lambda: not cancel_shown(), 10, "Cancel gone from the footer once the burst ended")
         await quit_and_wait(app, pilot)
 
 
@@ -112,7 +126,7 @@ async def test_benchmark_fills_results_and_save_keeps_comments(tmp_path):
         assert rows["wasmtime"].status == rows["native"].status == "ok"
         await pilot.press("2")
         assert app.query_one("#views").current == "results"
-        tables = app.query_one(ResultsTables)
+        tables = app.query_one(ResultsView)
         assert app.query_one("#table-startup").row_count == 2
         assert tables.cell("startup", "wasmtime", "median") == fmt_ms(rows["wasmtime"].value)
         assert tables.cell("startup", "native", "vs_native") == "baseline"
@@ -136,7 +150,7 @@ async def test_cancel_a_running_benchmark(tmp_path):
         await pilot.press("r")
         await wait_for(pilot, lambda: app.bench_running and app.query_one("#bench-progress").progress > 2,
                        30, "benchmark progress")
-        tables = app.query_one(ResultsTables)
+        tables = app.query_one(ResultsView)
         # the results table fills with provisional medians as samples stream in
         def provisional() -> bool:
             shown = app.query_one("#table-startup")
@@ -174,7 +188,7 @@ async def test_open_profile_with_stored_results_shows_them_without_running(tmp_p
         stored = tomllib.loads((DATA / "replay.toml").read_text())["results"]  # the file, read independently
         assert app.results.started_at == stored["started_at"]
         assert app.query_one("#views").current == "results"
-        tables = app.query_one(ResultsTables)
+        tables = app.query_one(ResultsView)
         wasmtime = next(r for r in stored["tables"]["startup"]["rows"] if r["runtime"] == "wasmtime")
         assert tables.cell("startup", "wasmtime", "median") == fmt_ms(wasmtime["value"])
         assert tables.cell("startup", "wasmtime", "article") == "0.8 ms"  # the article's, labelled so
@@ -211,10 +225,14 @@ async def test_unavailable_runtime_is_shown_with_reason_and_hint(tmp_path, monke
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: described(app), what="runtimes described")
         panel = app.panels["docker"]
-        status = str(panel.query_one(".status").render())
-        assert status.startswith(f"unavailable: Docker engine not reachable at unix://{tmp_path}/none.sock")
-        assert "dockerd" in str(panel.query_one(".hint").render())
-        panel.focus()
+        reason = f"unavailable: Docker engine not reachable at unix://{tmp_path}/none.sock"
+        status = panel.query_one(".status")
+        assert status.text.startswith(reason)
+        assert str(status.render()).endswith("…")  # cut to the panel's width, never wrapped
+        assert "dockerd" in panel.query_one(".detail").text  # the fix, on the panel's detail line
+        await pilot.press("right")
+        detail = app.query_one("#detail").text  # the selected runtime's whole story, one line
+        assert reason in detail and "fix: " in detail and "dockerd" in detail
         await pilot.press("h")  # refused with a notice, nothing runs
         await pilot.pause(0.1)
         assert panel.last_cold_ms is None
@@ -394,7 +412,7 @@ async def test_help_lists_every_key_and_palette_names_actions(tmp_path):
         console = Console(width=84, record=True, file=io.StringIO())
         console.print(app.screen.query("Static")[1].content)
         text = console.export_text()
-        for binding in app.BINDINGS:
+        for binding in keys.BINDINGS:
             assert binding.id and binding.id in text
         await pilot.press("escape")
         names = [name for name, _, _ in WasmscopeCommands(app.screen)._commands()]
@@ -426,7 +444,7 @@ async def test_http_load_streams_rps_and_p99_into_the_panel(tmp_path):
         await wait_for(pilot, lambda: len(panel.rps) >= 2 and len(panel.p99) >= 2, what="load ticks")
         assert panel.has_class("-io") and panel.running == "http"
         assert min(panel.rps) > 0
-        assert str(panel.query_one(".rps-label").render()).startswith("req/s ")
+        assert panel.query_one(".rps-trend").headline.startswith("req/s ")
         await wait_for(pilot, lambda: any(" req/s, p99 " in line for line in app.history), what="summary")
         server = app.session.instance("native")
         assert server is not None and server.alive()
@@ -453,7 +471,7 @@ async def test_density_run_fills_the_density_view_and_saves(tmp_path):
             await pilot.resize_terminal(*size)
             await pilot.pause(0.1)
         assert app.is_running
-        app._save_profile(tmp_path / "saved.toml")
+        profile_files.save_chosen(app, tmp_path / "saved.toml")
         saved = load_profile(tmp_path / "saved.toml")
         assert saved.density.tables["density"].rows[0].runtime == "wasmtime"
         await quit_and_wait(app, pilot)
@@ -468,7 +486,7 @@ async def test_stored_platforms_table_shows_in_the_results_view():
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.press("2")
         await pilot.pause(0.3)
-        tables = app.query_one(ResultsTables)
+        tables = app.query_one(ResultsView)
         serve = rows["wasmtime-serve"]
         assert tables.cell("platforms", "wasmtime-serve", "first_200") == fmt_ms(serve["stats"]["first_200_ms"])
         assert tables.cell("platforms", "wasmtime-serve", "rps") == f"{serve['value']:,.0f}"
@@ -497,4 +515,19 @@ async def test_sandbox_probe_fills_the_sandbox_view(tmp_path):
         assert not app.query_one("#sandbox-empty").display
         screen = app.export_screenshot().replace("&#160;", " ")
         assert "HOST" in screen and "no call" in screen and "granted" in screen
+        await quit_and_wait(app, pilot)
+
+
+async def test_live_keys_work_again_after_another_view(tmp_path):
+    """Back on view 1 the selected panel has the keys: h runs on it, not on nothing."""
+    app = make_app(small_profile(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: described(app), what="runtimes described")
+        await pilot.press("right")  # native
+        for key in ("2", "3", "4", "5", "6", "1"):
+            await pilot.press(key)
+        assert app.focused is app.panels["native"]
+        await pilot.press("h")
+        await wait_for(pilot, lambda: app.panels["native"].last_cold_ms is not None, what="cold start on native")
+        assert app.panels["wasmtime"].last_cold_ms is None
         await quit_and_wait(app, pilot)

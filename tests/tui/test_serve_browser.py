@@ -53,22 +53,34 @@ def served():
             os.killpg(proc.pid, signal.SIGKILL)
 
 
+def wait_frames(page, frames: list[str], text: str, what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not any(text in f for f in frames):
+        assert time.monotonic() < deadline, what
+        page.wait_for_timeout(200)
+
+
 def test_served_app_draws_in_chromium(served, tmp_path):
+    """It draws, the keys reach it without a click, and it asks no host but its own (no
+    web-font service: a projector's laptop may be offline)."""
     frames: list[str] = []
+    requests: list[str] = []
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--no-first-run"])
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.on("request", lambda request: requests.append(request.url))
             page.on("websocket", lambda ws: ws.on(
                 "framereceived", lambda payload: frames.append(
                     payload if isinstance(payload, str) else payload.decode("utf-8", "replace"))))
             page.goto(served)
-            deadline = time.monotonic() + 30
-            while not any("last cold start" in f for f in frames):
-                assert time.monotonic() < deadline, "the app never drew its panels in the browser"
-                page.wait_for_timeout(200)
+            wait_frames(page, frames, "Startup", "the app never drew its stored results in the browser")
+            page.wait_for_timeout(500)
+            frames.clear()
+            page.keyboard.press("1")  # no click first: the terminal has the keyboard from the start
+            wait_frames(page, frames, "cold start", "a key pressed after load did not reach the app")
             page.wait_for_timeout(1000)
             shot = tmp_path / "serve.png"
             page.screenshot(path=str(shot))
@@ -77,3 +89,7 @@ def test_served_app_draws_in_chromium(served, tmp_path):
     text = "".join(frames)
     assert "Wasmtime (embedded)" in text and "Docker (runc)" in text
     assert shot.stat().st_size > 20_000  # a drawn terminal, not an empty page
+    origin = served.rstrip("/")
+    foreign = [url for url in requests if not url.startswith((origin, origin.replace("http", "ws", 1)))]
+    assert not foreign, f"the page asked other hosts: {foreign}"
+    assert any(url.endswith("RobotoMono-VariableFont_wght.ttf") for url in requests)  # the font, from here

@@ -8,11 +8,12 @@ import pytest
 
 from wasmscope.tui.app import WasmscopeApp
 
-REPLAY = Path(__file__).parent / "data" / "replay.toml"
+DATA = Path(__file__).parent / "data"
+REPLAY = DATA / "replay.toml"
 
 
-def replay_app() -> WasmscopeApp:
-    app = WasmscopeApp(profile_path=REPLAY, live=False)
+def replay_app(path: Path = REPLAY) -> WasmscopeApp:
+    app = WasmscopeApp(profile_path=path, live=False)
     app.clock = lambda: "12:00:00"  # frozen log stamps
     return app
 
@@ -20,9 +21,28 @@ def replay_app() -> WasmscopeApp:
 SIZES = pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=["100x30", "80x24"])
 
 
-@SIZES
+@pytest.mark.parametrize("size", [(100, 30), (80, 24), (200, 50)], ids=["100x30", "80x24", "200x50"])
 def test_live_view(snap_compare, size):
-    assert snap_compare(replay_app(), terminal_size=size)
+    """The grid: six compact panels at 80×24, all fifteen with taller graphs at 200×50."""
+    assert snap_compare(replay_app(), press=["1"], terminal_size=size)
+
+
+def test_live_view_list_mode(snap_compare):
+    """One line per runtime: all fifteen on one 80×24 screen."""
+    assert snap_compare(replay_app(), press=["1", "v"], terminal_size=(80, 24))
+
+
+def test_live_view_presentation_mode(snap_compare):
+    """Larger digits, fewer words, and the header says so."""
+    assert snap_compare(replay_app(), press=["1", "P"], terminal_size=(100, 30))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+def test_race_view(snap_compare, size, tmp_path):
+    """A stored race (real, tests/tui/data/race.toml): lanes, counts, the ratio."""
+    from .test_resize import replay_with_density
+
+    assert snap_compare(replay_app(replay_with_density(tmp_path)), press=["7"], terminal_size=size)
 
 
 @SIZES
@@ -70,7 +90,7 @@ def test_wizard_result_view(snap_compare):
 def test_charts_view_http_and_sweep(snap_compare):
     """The bottom of the charts view: req/s per I/O row (log scale) and latency against
     throughput from the connection sweep."""
-    from wasmscope.tui.widgets.charts import ChartsView
+    from wasmscope.tui.views.charts import ChartsView
 
     async def settle(pilot):
         await pilot.press("3")

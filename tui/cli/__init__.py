@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--profile", default="quick",
                         help="profile the app opens: a file, or a shipped name (quick, article)")
     parser.add_argument("--demo", nargs="?", const="", metavar="PROFILE",
-                        help="meetup mode: loop through the profile's benchmark on its own")
+                        help="meetup mode: loop through the profile's benchmark on its own, in presentation mode")
     parser.add_argument("--replay", action="store_true",
                         help="show the profile's stored results without driving any runtime")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -40,11 +40,18 @@ def open_app(ns: argparse.Namespace) -> ExitCode:
     """No subcommand: the Textual app on the profile (or the demo's profile)."""
     from wasmscope.profiles import load_profile, resolve_profile_path
 
-    from ..app import run_app
+    from ..app import WasmscopeApp
 
     name = ns.demo if ns.demo else ns.profile
-    profile = load_profile(resolve_profile_path(name))
-    return ExitCode(run_app(profile, demo=ns.demo is not None, live=not ns.replay))
+    app = WasmscopeApp(load_profile(resolve_profile_path(name)), demo=ns.demo is not None, live=not ns.replay)
+    try:
+        app.run()
+    finally:  # however it ends, every workload is stopped and every container removed
+        if app.bench_control is not None:
+            app.bench_control.cancel.set()
+        if app.session is not None:
+            app.session.close()
+    return ExitCode(app.return_code or 0)
 
 
 def _sigterm_to_interrupt(signum, frame) -> None:  # so `finally` blocks remove containers

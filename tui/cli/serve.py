@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from .exit_codes import PROG, ExitCode
 
@@ -49,5 +50,7 @@ def run(ns: argparse.Namespace) -> ExitCode:
     if ns.demo is not None:
         app_cmd += ["--demo", ns.demo or ns.profile]
     print(f"{PROG}: serving the app on http://{ns.host}:{ns.port}", file=sys.stderr)
-    Server(shlex.join(app_cmd), host=ns.host, port=ns.port, title="wasmscope").serve()
+    # our own page: the font from textual-serve's static files (no web-font host), keys on load
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    Server(shlex.join(app_cmd), host=ns.host, port=ns.port, title="wasmscope", templates_path=templates).serve()
     return ExitCode.OK

@@ -17,10 +17,11 @@ from textual.widgets import Static
 
 NOTES = (
     "Every action is also in the command palette (ctrl+p), named 'category: action'. Workloads run "
-    "on the selected panel: move with ←/→ or tab, or click. Memory is the guest's RSS; each panel "
-    "says what it counts (Docker: the container's processes; the containerd-shim is runtime "
-    "overhead). The Article column holds the reference article's published figures, on its "
-    "hardware — never measured here."
+    "on the selected runtime: move with ←/→ or tab, or click; the line under the panels tells its "
+    "whole story, including what its RSS counts (Docker: the container's processes; the "
+    "containerd-shim is runtime overhead). A race (R) counts runs of lanes sharing this machine; "
+    "cold starts are measured alone, in the startup table. The Article column holds the reference "
+    "article's published figures, on its hardware — never measured here."
 )
 
 

@@ -27,6 +27,7 @@ from wasmscope.workloads.advice.starter import starter_files, write_files
 from wasmscope.workloads.advice.system import Advice, evaluate
 from wasmscope.workloads.errors import WasmscopeError
 
+from ..profile_files import user_default_path
 from .path_dialog import PathDialog
 
 YES_NO = (("yes", "yes"), ("no", "no"))
@@ -273,7 +274,7 @@ class WizardScreen(Screen[None]):
     def action_save(self) -> None:
         if self.recommendation is None or self.stage != "result":
             return
-        default = str(self.app.profile.path or "wasmscope-profile.toml")
+        default = str(user_default_path(self.app.profile))  # never the profile shipped in the package
         self.app.push_screen(PathDialog("Save answers and recommendation into the profile", default), self._save)
 
     def _save(self, path: Path | None) -> None:

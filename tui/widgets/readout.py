@@ -19,7 +19,9 @@ class Readout(Widget):
         self.set_reactive(Readout.text, text)
 
     def render(self) -> str:
-        return self.text
+        """The text, cut with an ellipsis when it is wider than the widget."""
+        width = self.size.width
+        return self.text if width <= 0 or len(self.text) <= width else self.text[:width - 1] + "…"
 
     def update(self, text: str) -> None:
         self.text = text

@@ -1,157 +1,101 @@
-"""One runtime's live panel: identity, status, last cold start, RSS and latency sparklines."""
+"""One runtime in the live view's grid: name (border), status, the last cold start in big digits,
+RSS and latency graphs that take whatever height the panel gets, and a detail line (version and
+mode, or the fix). A panel renders its `Track`; it keeps no state of its own."""
 
 from __future__ import annotations
 
-from collections import deque
-
+from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import Digits, Label, Sparkline, Static
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Digits, Static
 
+from .big_figure import BigFigure
 from .readout import Readout
-
-from wasmscope.workloads.model.results import RuntimeInfo
-from wasmscope.workloads.model.samples import ColdStart, GuestTime, LoadTick, MemorySample, Sample
+from .track import Track, figure_text, spread
+from .trend import Trend
 
 
 class RuntimePanel(Vertical, can_focus=True):
-    """Live view of one runtime. Rolling windows are deques; sparklines get a new list each tick."""
-
     DEFAULT_CSS = """
     RuntimePanel {
         border: round $panel-lighten-2;
+        border-subtitle-color: $success;
         padding: 0 1;
-        height: auto;
-        min-height: 9;
+        height: 100%;
     }
-    RuntimePanel:focus-within, RuntimePanel:focus, RuntimePanel.-selected {
-        border: double $accent;
-    }
-    RuntimePanel .version { color: $text-muted; height: auto; width: 1fr; }
-    RuntimePanel .status { height: auto; }
+    RuntimePanel:focus-within, RuntimePanel:focus, RuntimePanel.-selected { border: double $accent; }
+    RuntimePanel .status { color: $text; }
     RuntimePanel .status.-running { color: $success; text-style: bold; }
     RuntimePanel .status.-unavailable { color: $warning; }
     RuntimePanel .status.-error { color: $error; }
-    RuntimePanel .hint { color: $text-muted; height: auto; }
-    RuntimePanel .caption { color: $text-muted; height: 1; }
+    RuntimePanel .figure { height: 3; }
     RuntimePanel Digits { width: auto; color: $accent; }
-    RuntimePanel Sparkline { height: 1; margin: 0 0; }
-    RuntimePanel .rss Sparkline > .sparkline--max-color { color: $success; }
-    RuntimePanel .io { display: none; }
-    RuntimePanel.-io .io { display: block; }
+    RuntimePanel BigFigure { display: none; color: $accent; }
+    RuntimePanel .figure-note { width: 1fr; height: 3; color: $text-muted; padding-left: 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    RuntimePanel .detail { color: $text-muted; }
+    RuntimePanel .rss-trend { color: $success; }
+    RuntimePanel .latency-trend { color: $accent; }
+    RuntimePanel .rps-trend, RuntimePanel .p99-trend { display: none; color: $warning; }
+    RuntimePanel.-io .rps-trend, RuntimePanel.-io .p99-trend { display: block; }
+    RuntimePanel.-unavailable .figure, RuntimePanel.-unavailable Trend { display: none; }
     """
 
-    def __init__(self, runtime: str, display: str, window: int, **kwargs) -> None:
-        super().__init__(id=f"panel-{runtime}", **kwargs)
-        self.runtime = runtime
-        self.display_name = display
-        self.border_title = display
-        self.rss: deque[float] = deque(maxlen=window)
-        self.latency: deque[float] = deque(maxlen=window)
-        self.rps: deque[float] = deque(maxlen=window)
-        self.p99: deque[float] = deque(maxlen=window)
-        self.running: str | None = None
-        self.available = True
-        self.last_cold_ms: float | None = None
-        self.last_error: str | None = None  # shown until the next workload starts
+    def __init__(self, track: Track, **kwargs) -> None:
+        super().__init__(id=f"panel-{track.runtime}", **kwargs)
+        self.track = track
+        self.border_title = track.display
+        self._figure: tuple | None = None
+
+    # what the tests and the palette read: the track's
+    runtime = property(lambda self: self.track.runtime)
+    display_name = property(lambda self: self.track.display)
+    available = property(lambda self: self.track.available)
+    running = property(lambda self: self.track.workload)
+    last_cold_ms = property(lambda self: self.track.cold_ms)
+    rss = property(lambda self: self.track.rss)
+    latency = property(lambda self: self.track.latency)
+    rps = property(lambda self: self.track.rps)
+    p99 = property(lambda self: self.track.p99)
 
     def compose(self) -> ComposeResult:
-        yield Label("probing…", classes="version")
-        yield Static("status: probing runtime…", classes="status")
-        yield Static("", classes="hint")
-        yield Label("last cold start (ms)", classes="caption")
-        yield Digits("-", id=f"cold-{self.runtime}")
-        yield Readout("RSS —", classes="caption rss-label")
-        yield Sparkline([], summary_function=max, classes="rss-spark")
-        yield Readout("latency —", classes="caption latency-label")
-        yield Sparkline([], summary_function=max, classes="latency-spark")
-        yield Readout("req/s —", classes="caption io rps-label")  # shown once HTTP load runs
-        yield Sparkline([], summary_function=max, classes="io rps-spark")
-        yield Readout("p99 —", classes="caption io p99-label")
-        yield Sparkline([], summary_function=max, classes="io p99-spark")
+        yield Readout("probing…", classes="status")
+        with Horizontal(classes="figure"):
+            yield Digits("-", id=f"cold-{self.track.runtime}")
+            yield BigFigure("-")
+            yield Static("", classes="figure-note")
+        for kind, headline in (("rss", "RSS —"), ("latency", "hello —"), ("rps", "req/s —"), ("p99", "p99 —")):
+            yield Trend(headline, classes=f"{kind}-trend", key=kind)
+        yield Readout("", classes="detail")
 
-    # -- updates from the app ------------------------------------------------------------------
-    def set_info(self, info: RuntimeInfo) -> None:
-        self.available = info.available
-        mode = info.mode.split(";")[0] if info.mode else ""
-        self.query_one(".version", Label).update(
-            f"{info.version} · {mode}" if info.available else "not available here")
-        hint = self.query_one(".hint", Static)
-        if info.available:
-            self.set_status("ready")
-            hint.update("")
-        else:
-            self.set_status(f"unavailable: {info.reason}", "-unavailable")
-            hint.update(f"fix: {info.hint}" if info.hint else "")
+    def on_mount(self) -> None:
+        self.refresh_track()
 
-    def set_status(self, text: str, css: str = "") -> None:
-        status = self.query_one(".status", Static)
+    def refresh_track(self) -> None:
+        """Render everything from the track (cheap: no widget here relayouts on a new value)."""
+        t, status = self.track, self.query_one(".status", Readout)
+        text, css = t.status()
         status.update(text)
         status.set_classes(f"status {css}".strip())
+        self.set_class(not t.available, "-unavailable")
+        self.set_class(t.io, "-io")
+        self.query_one(".detail", Readout).update(t.detail())
+        self.show_cold()
+        trends = {trend.classes_key: trend for trend in self.query(Trend)}
+        trends["rss"].show(t.rss, t.rss_headline(), spread(t.rss, "MiB"))
+        trends["latency"].show(t.latency, t.latency_headline(), spread(t.latency, "ms"))
+        if t.io:
+            trends["rps"].show(t.rps, f"req/s {t.rps[-1]:,.0f}", t.rps_of)
+            trends["p99"].show(t.p99, f"p99 {t.p99[-1]:.2f} ms" if t.p99 else "p99 —", spread(t.p99, "ms"))
+        self.border_subtitle = f"{t.rss[-1]:.1f} MiB" if t.rss else ""  # the value with its unit (memray)
 
-    def set_running(self, workload: str | None) -> None:
-        self.running = workload
-        if workload:
-            self.last_error = None
-        if not workload:
-            self.border_subtitle = ""
-        if workload:
-            self.set_status(f"running {workload}", "-running")
-        elif self.available:
-            self.set_status("ready")
-
-    def set_error(self, text: str) -> None:
-        self.last_error = text
-        self.set_status(f"error: {text}", "-error")
-
-    def push_rss(self, mib: float, counts: str = "") -> None:
-        self.rss.append(mib)
-        self.query_one(".rss-spark", Sparkline).data = list(self.rss)
-        label = f"RSS {mib:.1f} MiB" + (f" {counts}" if counts else "")
-        self.query_one(".rss-label", Readout).update(label)
-        self.border_subtitle = f"{mib:.1f} MiB"  # the current value with its unit (memray's graph)
-
-    def push_latency(self, ms: float, workload: str) -> None:
-        self.latency.append(ms)
-        self.query_one(".latency-spark", Sparkline).data = list(self.latency)
-        self.query_one(".latency-label", Readout).update(f"{workload} {_ms(ms)} · n={len(self.latency)}")
-
-    def push_rps(self, rps: float, what: str = "") -> None:
-        """Requests/s of the last load interval (an HTTP load on this runtime's server)."""
-        self.add_class("-io")
-        self.rps.append(rps)
-        self.query_one(".rps-spark", Sparkline).data = list(self.rps)
-        self.query_one(".rps-label", Readout).update(f"req/s {rps:,.0f}" + (f" · {what}" if what else ""))
-
-    def push_p99(self, ms: float) -> None:
-        self.add_class("-io")
-        self.p99.append(ms)
-        self.query_one(".p99-spark", Sparkline).data = list(self.p99)
-        self.query_one(".p99-label", Readout).update(f"p99 {_ms(ms)} (last 0.5 s)")
-
-    def set_cold_start(self, ms: float) -> None:
-        self.last_cold_ms = ms
-        self.query_one(Digits).update(_digits(ms))
-
-    def show_sample(self, sample: Sample, counts: str = "") -> None:
-        """A streamed sample in the readout and sparkline its kind belongs to."""
-        if isinstance(sample, ColdStart):
-            self.push_latency(sample.ms, sample.workload or "hello")
-            self.set_cold_start(sample.ms)
-        elif isinstance(sample, GuestTime):
-            self.push_latency(sample.ms, sample.workload or "compute")
-        elif isinstance(sample, MemorySample):
-            self.push_rss(sample.mib, counts)
-        elif isinstance(sample, LoadTick):
-            rest = sample.row_key.partition("/")[2]
-            self.push_rps(sample.rps, rest.replace("/", " "))
-            if sample.p99_ms is not None:
-                self.push_p99(sample.p99_ms)
-
-
-def _ms(v: float) -> str:
-    return f"{v:.3f} ms" if v < 10 else f"{v:.1f} ms"
-
-
-def _digits(v: float) -> str:
-    return f"{v:.3f}" if v < 10 else (f"{v:.1f}" if v < 1000 else f"{v:.0f}")
+    def show_cold(self) -> None:
+        t = self.track
+        value = figure_text(t.cold_ms) if t.cold_ms is not None else "-"
+        if self._figure == (value, len(t.latency)):
+            return  # Digits and Static relayout on update: only when the figure changes
+        self._figure = (value, len(t.latency))
+        self.query_one(Digits).update(value)
+        self.query_one(BigFigure).update(value)
+        runs = f"n={len(t.latency)}" if t.latency and t.latency_of == "hello" else ""
+        note = f"ms\ncold start\n{runs}" if t.cold_ms is not None else "\ncold start"
+        self.query_one(".figure-note", Static).update(Text(note, no_wrap=True, overflow="ellipsis"))

@@ -30,6 +30,11 @@ class RunControl:
         if self.progress:
             self.progress(message, self.done, self.total)
 
+    def doing(self, message: str) -> None:
+        """Say what a long step is doing now, before it is done (the count stays)."""
+        if self.progress:
+            self.progress(message, self.done, self.total)
+
     def note(self, message: str) -> None:
         if self.log:
             self.log(message)

@@ -295,9 +295,11 @@ def run_sandbox(runtimes: Iterable[str], *, settings: Iterable[str] = SETTINGS,
         for name in runtimes:
             for s in settings:
                 control.check()
+                # said before: a first probe on a container runtime builds its image (a minute)
+                control.doing(f"sandbox: probing {name}, {s} ({control.done + 1}/{control.total})…")
                 rows.append(probe_runtime(name, s, workload=workload, listener=listener, facts=facts,
                                           options=(options or {}).get(name)))
-                control.step(f"sandbox: probe on {name} ({s})")
+                control.step(f"sandbox: probed {name} ({s})")
     finally:
         listener.close()
         if saved is None:

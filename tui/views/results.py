@@ -1,38 +1,62 @@
-"""The Results view: every measured table, as the CLI prints it, beside the article's figures.
+"""View 2, results: every measured table, as the CLI prints it, beside the article's figures.
 
-Each table is a `MeasurementTable` drawn from its measurement's description. While a benchmark
-runs, `add_sample` collects the streamed typed samples and the tables show provisional medians
-("measuring"), redrawn at most 4 times a second; the final `Results` replaces them.
+Each table is a `MeasurementTable` drawn from its measurement's description. `r` runs the
+profile's benchmark here, in a worker: while it runs, the streamed typed samples fill the tables
+with provisional medians ("measuring"), redrawn at most 4 times a second; the final `Results`
+replaces them.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Digits, Label, Static
 
 from wasmscope.workloads import measurements
+from wasmscope.workloads.bench import Plan, make_plan, run_benchmark
+from wasmscope.workloads.errors import WasmscopeError
+from wasmscope.workloads.measurements.control import RunControl
 from wasmscope.workloads.model.results import OK, Results, Table
 from wasmscope.workloads.model.samples import Sample
 
+from ..engine_runs import finish_with
+from ..messages import BenchFinished, Streamed
 from ..render.tables import machine_line
-from .measurement_table import MeasurementTable
+from ..widgets.measurement_table import MeasurementTable
+from .charts import ChartsView
+
+if TYPE_CHECKING:
+    from wasmscope.profiles import Profile
+
+    from ..app import WasmscopeApp
 
 EMPTY = ("No results yet: press r to run the profile's benchmark, or ctrl+o to open a profile "
          "with stored results.")
 COMPACT_BELOW = 140  # columns: under this only the essential columns show
 
 
-class ResultsTables(VerticalScroll, can_focus=True):
+def stored_note(profile: "Profile", what: str = "results") -> str:
+    """What stored figures are, said over them: from which file, taken when, not re-run."""
+    source = profile.path.name if profile.path else profile.name
+    stored = profile.race if what == "race" else profile.results
+    when = getattr(stored, "started_at", "") if stored else ""
+    verb = "raced" if what == "race" else "measured"
+    return f"stored {what} from {source} ({verb} {when or 'at an unknown time'}), not re-run"
+
+
+class ResultsView(VerticalScroll, can_focus=True):
     DEFAULT_CSS = """
-    ResultsTables { padding: 0 1; }
-    ResultsTables .empty { color: $text-muted; padding: 1 2; }
-    ResultsTables .machine { color: $text-muted; height: auto; }
-    ResultsTables #headline { height: auto; display: none; }
-    ResultsTables.-headline #headline { display: block; }
-    ResultsTables .figure { width: auto; padding: 0 2 0 0; height: auto; }
-    ResultsTables .figure Digits { color: $accent; width: auto; }
-    ResultsTables .figure Label { color: $text-muted; }
+    ResultsView { padding: 0 1; }
+    ResultsView .empty { color: $text-muted; padding: 1 2; }
+    ResultsView .machine { color: $text-muted; height: auto; }
+    ResultsView #headline { height: auto; display: none; }
+    ResultsView.-headline #headline { display: block; }
+    ResultsView .figure { width: auto; padding: 0 2 0 0; height: auto; }
+    ResultsView .figure Digits { color: $accent; width: auto; }
+    ResultsView .figure Label { color: $text-muted; }
     """
 
     def __init__(self, **kwargs) -> None:
@@ -78,7 +102,7 @@ class ResultsTables(VerticalScroll, can_focus=True):
 
     def add_sample(self, sample: Sample) -> None:
         """A streamed sample of a running benchmark; redraws at most 4 times a second."""
-        if sample.value is None or sample.measurement not in measurements.REGISTRY:
+        if not sample.measurement or sample.value is None or sample.measurement not in measurements.REGISTRY:
             return
         self.samples.setdefault(sample.measurement, {}).setdefault(sample.row_key, []).append(sample.value)
         self._dirty = True
@@ -143,3 +167,44 @@ class ResultsTables(VerticalScroll, can_focus=True):
                                     Digits(f"{row.value:.3f}" if row.value < 10 else f"{row.value:.1f}"),
                                     classes="figure"))
         box.mount_all(figures)
+
+    # -- a benchmark run -------------------------------------------------------------------------
+    def run_benchmark(self) -> None:
+        """The profile's benchmark (`r`) on the runtimes shown; its samples come to this view."""
+        app: "WasmscopeApp" = self.app  # type: ignore[assignment]
+        if not app.can_measure():
+            return
+        try:
+            plan = make_plan(app.profile, runtimes=[r for r in app.profile.bench.runtimes if r in app.panels])
+        except WasmscopeError as err:
+            self.notify(str(err), severity="error", timeout=8)
+            app.log_line(f"error: {err}")
+            return
+        if (control := app.begin_engine_run("benchmark", self)) is None:
+            return
+        self.start_measuring()
+        app.log_line(f"benchmark: {', '.join(plan.measurements)} on {', '.join(plan.runtimes)}")
+        self.bench_worker(app.profile, plan, control)
+
+    @work(thread=True, group="bench", exit_on_error=False)
+    def bench_worker(self, profile, plan: Plan, control: RunControl) -> None:
+        finish_with(self.post_message, BenchFinished, lambda: run_benchmark(profile, plan, control))
+
+    def on_streamed(self, message: Streamed) -> None:
+        """A benchmark's sample: its table fills, the runtime's panel shows it too."""
+        message.stop()
+        app: "WasmscopeApp" = self.app  # type: ignore[assignment]
+        self.add_sample(message.sample)
+        app.query_one(ChartsView).show_soon(self.provisional)
+        app.live_view.show_sample(message.sample)
+
+    def on_bench_finished(self, message: BenchFinished) -> None:
+        app: "WasmscopeApp" = self.app  # type: ignore[assignment]
+        if message.results is None:
+            app.refresh_results()  # provisional figures go; what was shown before comes back
+            return
+        app.results, app.results_note = message.results, "measured in this session"
+        app.refresh_results()
+        for table, runtime, reason in message.results.failures():
+            app.log_line(f"benchmark: {table} on {runtime} failed: {reason}")
+        app.log_line("benchmark: done (ctrl+s saves the results into the profile)")
