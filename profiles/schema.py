@@ -365,8 +365,7 @@ def _stored_race(c: _Checker, data: dict) -> RaceState | None:
     try:
         return RaceState.from_dict(c.table(raw, "race"))
     except (TypeError, ValueError) as err:
-        raise c.fail("race", f"expected the race table the app's ctrl+s writes "
-                             f"({str(err).splitlines()[0][:120]})") from None
+        raise c.fail("race", f"not a wasmscope race table ({str(err).splitlines()[0][:120]})") from None
 
 
 def _runtime_options(c: _Checker, data: dict) -> dict[str, dict[str, Any]]:
