@@ -403,7 +403,7 @@ def test_an_unreachable_host_is_one_line(tmp_path):
 def test_a_remote_session_drives_a_live_workload(via_ssh, reaper):
     from wasmscope.profiles import load_profile, resolve_profile_path
     from wasmscope.workloads.errors import Cancelled
-    from wasmscope.workloads.model.samples import ColdStart
+    from wasmscope.workloads.model.samples import ColdStart, GuestTime
     from wasmscope.workloads.remote.address import parse_host
     from wasmscope.workloads.remote.session import RemoteSession
 
@@ -418,10 +418,19 @@ def test_a_remote_session_drives_a_live_workload(via_ssh, reaper):
         assert session.command_line("native", "hello").endswith(f"(on {via_ssh.label})")
         sample = session.run_sample("native", "hello")
         assert isinstance(sample, ColdStart) and sample.runtime == "native" and sample.ms > 0
+        timed = session.run_sample("native", "hello", False)  # the guest's own time, not a cold start
+        assert isinstance(timed, GuestTime) and timed.workload == "hello"
         inst = session.start("native", "idle")
         assert (inst.runtime, inst.workload) == ("native", "idle") and session.running() == {"native": "idle"}
-        readings = session.sample()
-        assert readings[0].alive and readings[0].reading.instance_rss > 0
+        state = session.snapshot()  # what runs there, as LiveSession.snapshot() there says
+        assert state.running() == {"native": "idle"} and state.reading("native").reading.instance_rss > 0
+        assert session.snapshot(sample=False).reading("native").reading is None
+        for p in marked(agent):  # killed behind the session's back there: reported once, released
+            p.kill()
+        gone = wait_for(lambda: session.snapshot().exited, 30, "the exit to be reported")
+        assert [(r.runtime, r.workload) for r in gone] == [("native", "idle")]
+        assert session.snapshot().exited == () and session.running() == {}
+        session.start("native", "idle")
         assert session.stop("native") and session.running() == {}
         session.start("native", "http")  # HTTP load generated on the host, its ticks streamed here
         ticks, stop = [], threading.Event()

@@ -18,6 +18,7 @@ from .guests.catalogue import Workload
 from .errors import WasmscopeError, WorkloadError
 from .model.results import RuntimeInfo
 from .runtimes import create_adapter, known_runtimes
+from .remote.address import LOCAL
 from .runtimes.base import Instance, MemoryReading, RunResult, RuntimeAdapter
 
 if TYPE_CHECKING:
@@ -59,6 +60,8 @@ class LiveState:
 
 
 class LiveSession:
+    host = LOCAL  # which host it drives (a RemoteSession names its own): panels are keyed by it
+
     def __init__(self, profile: "Profile", runtimes: Sequence[str] | None = None) -> None:
         self.profile = profile
         self.adapters: dict[str, RuntimeAdapter] = {
@@ -101,13 +104,14 @@ class LiveSession:
             return run_checked(adapter, w, self.default_args(runtime, w) if args is None else args,
                                self.profile.bench.timeout_s)
 
-    def run_sample(self, runtime: str, workload_name: str) -> ColdStart | GuestTime:
-        """One run to exit, as the sample a panel shows: the profile's startup workload is a
-        cold start (the whole run); any other, the time the guest reports for its work."""
+    def run_sample(self, runtime: str, workload_name: str, cold: bool | None = None) -> ColdStart | GuestTime:
+        """One run to exit, as the sample a panel shows: a cold start (the whole run), or the
+        time the guest reports for its work (its wall time when it reports none). `cold` says
+        which; by default the profile's startup workload is a cold start and any other is not."""
         res = self.run_once(runtime, workload_name)
         lines = res.stdout.strip().splitlines()
         detail = lines[-1] if lines else ""
-        if workload_name == self.profile.startup.workload:
+        if cold if cold is not None else workload_name == self.profile.startup.workload:
             return ColdStart("", runtime, workload=workload_name, ms=res.total_ms, detail=detail)
         return GuestTime("", runtime, workload=workload_name, ms=guest_ms(res.stdout, res.total_ms), detail=detail)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
-from ..live import InstanceReading, LiveSession
+from ..live import InstanceReading, LiveSession, LiveState
 from ..load import LoadSummary, Tick
 from ..model.results import RuntimeInfo
 from ..model.samples import sample_to_dict
@@ -44,6 +44,16 @@ def reading_from_dict(data: dict[str, Any]) -> InstanceReading:
     return InstanceReading(data["runtime"], data["workload"], reading, bool(data["alive"]))
 
 
+def state_to_dict(state: LiveState) -> dict[str, Any]:
+    return {"version": state.version, "instances": [reading_to_dict(r) for r in state.instances],
+            "exited": [reading_to_dict(r) for r in state.exited]}
+
+
+def state_from_dict(data: dict[str, Any]) -> LiveState:
+    return LiveState(int(data["version"]), tuple(reading_from_dict(r) for r in data["instances"]),
+                     tuple(reading_from_dict(r) for r in data["exited"]))
+
+
 def tick_to_dict(tick: Tick) -> dict[str, Any]:
     return asdict(tick)
 
@@ -75,12 +85,12 @@ def _describe(live: LiveSession) -> dict[str, Any]:
 # method → (session, cancel, send a tick, *args) → plain value
 CALLS: dict[str, Callable[..., Any]] = {
     "describe": lambda s, cancel, tick: _describe(s),
-    "run_sample": lambda s, cancel, tick, rt, wl: sample_to_dict(s.run_sample(rt, wl)),
+    "run_sample": lambda s, cancel, tick, rt, wl, cold=None: sample_to_dict(s.run_sample(rt, wl, cold)),
     "start": lambda s, cancel, tick, rt, wl: instance_to_dict(s.start(rt, wl)),
     "instance": lambda s, cancel, tick, rt: instance_to_dict(s.instance(rt)),
     "stop": lambda s, cancel, tick, rt: s.stop(rt),
     "running": lambda s, cancel, tick: s.running(),
-    "sample": lambda s, cancel, tick: [reading_to_dict(r) for r in s.sample()],
+    "snapshot": lambda s, cancel, tick, sample=True: state_to_dict(s.snapshot(sample=bool(sample))),
     "load": lambda s, cancel, tick, rt: s.load(rt, on_tick=tick, cancel=cancel).to_dict(),
 }
 

@@ -12,7 +12,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..guests.catalogue import Workload
-from ..live import InstanceReading
+from ..live import LiveState
 from ..load import LoadSummary, Tick
 from ..measurements.base import Plan
 from ..measurements.control import RunControl
@@ -80,8 +80,8 @@ class RemoteSession:
         line = self._commands.get(runtime, {}).get(workload_name)
         return f"{line}  (on {self.host})" if line else f"{workload_name} on {runtime} (on {self.host})"
 
-    def run_sample(self, runtime: str, workload_name: str) -> ColdStart | GuestTime:
-        return sample_from_dict(self.link.call("run_sample", runtime, workload_name))  # type: ignore[return-value]
+    def run_sample(self, runtime: str, workload_name: str, cold: bool | None = None) -> ColdStart | GuestTime:
+        return sample_from_dict(self.link.call("run_sample", runtime, workload_name, cold))  # type: ignore[return-value]
 
     def start(self, runtime: str, workload_name: str) -> live_wire.RemoteInstance:
         inst = live_wire.instance_from_dict(self.link.call("start", runtime, workload_name))
@@ -111,8 +111,10 @@ class RemoteSession:
         call = self.link.request("call", method="load", args=[runtime])
         return live_wire.summary_from_dict(call.wait(on_message=on_message, cancel=cancel)["value"])
 
-    def sample(self) -> list[InstanceReading]:
-        return [live_wire.reading_from_dict(r) for r in self.link.call("sample")]
+    def snapshot(self, sample: bool = True) -> LiveState:
+        """What runs on the host now, as LiveSession.snapshot() there says (exits reported
+        once and released there; `version` is that session's)."""
+        return live_wire.state_from_dict(self.link.call("snapshot", sample))
 
     def run_benchmark(self, plan: Plan, control: RunControl | None = None) -> Results:
         """The profile's benchmark on this host (the app's `r`); Results carry the host."""
