@@ -269,12 +269,13 @@ def measures_of(workload: Workload) -> tuple[str, ...]:
     return ("io", "memory") if workload.network else DEFAULT_MEASURES[workload.kind]
 
 
-def command_line_workload(entry: dict[str, Any], name: str, base_dir: Path) -> Workload:
-    """`wasmscope bench --module x.wasm -- ARGS`: the same keys a profile's [workloads.NAME]
-    takes, checked by the same code (errors name the command-line flag's key)."""
+def command_line_workload(entry: dict[str, Any], name: str, base_dir: Path, source: str = "command line") -> Workload:
+    """`wasmscope bench --module x.wasm -- ARGS` (and the app's open workload, `source`): the
+    same keys a profile's [workloads.NAME] takes, checked by the same code (errors start with
+    `source` and name the key)."""
     from .schema import _Checker
 
-    return parse_workload(_Checker("command line"), name, entry, None, base_dir)
+    return parse_workload(_Checker(source), name, entry, None, base_dir)
 
 
 def with_workload(profile, workload: Workload):

@@ -8,32 +8,25 @@ runs share this machine). Every wait is bounded.
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import re
-import shlex
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
-from pathlib import Path
 
 import psutil
 import pytest
 
-from wasmscope.workloads.remote.address import REMOTE_COMMAND_ENV, SSH_COMMAND_ENV
-from wasmscope.workloads.system.sessions import OWNER_ENV, OWNER_PID
-from wasmscope.workloads.system.tools import WASMTIME_CLI
-
-from conftest import docker_required
+from remote_helpers import (_name, agent_command, containers_of, leftovers, marked, plain_env,  # noqa: F401
+                            reaper, remote_env, sshd, via_ssh, wait_for)
+from userprog_helpers import project  # noqa: F401 - a fixture: wordstat, a user's C program built here
+from wasmscope.workloads.remote.address import SSH_COMMAND_ENV
 
 WASMSCOPE = [sys.executable, "-m", "wasmscope.tui.cli"]
-SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 
 QUICK = """
 [profile]
@@ -67,173 +60,6 @@ n = 36
 runs = 40
 warmup = 0
 """
-
-
-@dataclass
-class Sshd:
-    port: int
-    key: Path
-    proc: subprocess.Popen
-
-    @property
-    def url(self) -> str:
-        return f"ssh://{getpass.getuser()}@127.0.0.1:{self.port}"
-
-    @property
-    def label(self) -> str:
-        return f"{getpass.getuser()}@127.0.0.1:{self.port}"
-
-    def ssh_command(self) -> str:
-        return (f"ssh -i {self.key} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "
-                "-o LogLevel=ERROR")
-
-    def sessions(self) -> list[psutil.Process]:
-        """The per-connection sshd processes (killing them is a dropped connection)."""
-        try:
-            kids = psutil.Process(self.proc.pid).children(recursive=True)
-        except psutil.Error:
-            return []
-        return [p for p in kids if _name(p) == "sshd"]
-
-    def agents(self) -> list[psutil.Process]:
-        try:
-            kids = psutil.Process(self.proc.pid).children(recursive=True)
-        except psutil.Error:
-            return []
-        return [p for p in kids if "wasmscope.tui.cli" in _cmdline(p) and " agent" in _cmdline(p)]
-
-
-def _name(p: psutil.Process) -> str:
-    try:
-        return p.name()
-    except psutil.Error:
-        return ""
-
-
-def _cmdline(p: psutil.Process) -> str:
-    try:
-        return " ".join(p.cmdline())
-    except psutil.Error:
-        return ""
-
-
-def plain_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TMUX", OWNER_ENV)}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
-
-
-@pytest.fixture(scope="module")
-def sshd(tmp_path_factory):
-    """Debian's sshd on a free loopback port, keys and config in a temp dir, stopped by its pid."""
-    if not os.access(SSHD, os.X_OK):
-        why = "openssh-server is not installed (apt-get install -y openssh-server)"
-        pytest.fail(why) if docker_required() else pytest.skip(why)
-    d = tmp_path_factory.mktemp("sshd")
-    for name in ("host", "user"):
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(d / name)], check=True, timeout=30)
-    (d / "authorized_keys").write_text((d / "user.pub").read_text())
-    port = free_port()
-    config = d / "sshd_config"
-    config.write_text(f"Port {port}\nListenAddress 127.0.0.1\nHostKey {d / 'host'}\n"
-                      f"AuthorizedKeysFile {d / 'authorized_keys'}\nPasswordAuthentication no\n"
-                      "KbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\nStrictModes no\n"
-                      f"UsePAM no\nPidFile {d / 'sshd.pid'}\n")
-    Path("/run/sshd").mkdir(exist_ok=True)  # its privilege separation directory
-    proc = subprocess.Popen([SSHD, "-D", "-f", str(config), "-E", str(d / "sshd.log")], env=plain_env(),
-                            start_new_session=True)
-
-    def listening() -> bool:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return True
-        except OSError:
-            return proc.poll() is not None  # ended: the assert below says why
-
-    wait_for(listening, 15, "sshd to listen")
-    assert proc.poll() is None, (d / "sshd.log").read_text()
-    yield Sshd(port, d / "user", proc)
-    os.kill(int((d / "sshd.pid").read_text()), signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
-
-
-def agent_command(python_code: str | None = None) -> str:
-    """The remote command: this venv's wasmscope, with this test session's cache and wasmtime CLI
-    (an SSH session starts with a fresh environment)."""
-    env = [f"{k}={os.environ[k]}" for k in ("WASMSCOPE_CACHE_DIR", WASMTIME_CLI.env_var) if k in os.environ]
-    tail = ["-c", python_code] if python_code else ["-m", "wasmscope.tui.cli", "agent"]
-    return shlex.join(["env", *env, sys.executable, *tail])
-
-
-def remote_env(server: Sshd, remote_command: str | None = None) -> dict[str, str]:
-    env = plain_env()
-    env[SSH_COMMAND_ENV] = server.ssh_command()
-    env[REMOTE_COMMAND_ENV] = remote_command or agent_command()
-    return env
-
-
-@pytest.fixture
-def via_ssh(sshd, monkeypatch):
-    """This process reaches the test sshd (the in-process tests)."""
-    monkeypatch.setenv(SSH_COMMAND_ENV, sshd.ssh_command())
-    monkeypatch.setenv(REMOTE_COMMAND_ENV, agent_command())
-    return sshd
-
-
-def containers_of(client, pid: int) -> list[dict]:
-    return client.api.containers(all=True, filters={"label": f"{OWNER_PID}={pid}"})
-
-
-def marked(pid: int) -> list[psutil.Process]:
-    out = []
-    for p in psutil.process_iter():
-        try:
-            if p.environ().get(OWNER_ENV, "").startswith(f"{pid}:"):
-                out.append(p)
-        except psutil.Error:
-            continue
-    return out
-
-
-def leftovers(client, pid: int) -> tuple[int, int]:
-    """(containers, processes) the process `pid` owned that are still there."""
-    return len(containers_of(client, pid)), len(marked(pid))
-
-
-@pytest.fixture
-def reaper(docker_client):
-    """Pids of agents a test starts: whatever they left is removed after the test, even when it failed."""
-    pids: list[int] = []
-    yield pids
-    for pid in pids:
-        for p in marked(pid):
-            try:
-                p.kill()
-            except psutil.Error:
-                pass
-        for c in containers_of(docker_client, pid):
-            try:
-                docker_client.api.remove_container(c["Id"], force=True)
-            except Exception:
-                pass
 
 
 # -- a real two-host run --------------------------------------------------------------------------
@@ -442,6 +268,32 @@ def test_a_remote_session_drives_a_live_workload(via_ssh, reaper):
         session.close()
     wait_for(lambda: not psutil.pid_exists(agent), 30, "the agent to end")
     assert not marked(agent) and not ended  # closed, not dropped
+
+
+def test_a_remote_session_takes_a_new_profile_with_a_program_of_the_users(via_ssh, reaper, project, tmp_path):
+    """use_profile() waits until the agent's session uses the profile: the user's module travels
+    with it, and the next run on the host is that program, checked there."""
+    from userprog_helpers import report
+    from wasmscope.profiles import load_profile, resolve_profile_path
+    from wasmscope.profiles.workloads import command_line_workload, with_workload
+    from wasmscope.workloads.model.samples import ColdStart, GuestTime
+    from wasmscope.workloads.remote.address import parse_host
+    from wasmscope.workloads.remote.session import RemoteSession
+
+    quick = load_profile(resolve_profile_path("quick"))
+    session = RemoteSession(quick, parse_host(via_ssh.url), ["wasmtime"])
+    reaper.append(session.connect()["pid"])
+    try:
+        (tmp_path / "out").mkdir()
+        entry = {"module": str(project / "wordstat.wasm"), "args": ["/data/input.txt", "/out/r.txt", "there"],
+                 "dirs": [f"{project / 'data'}:/data", f"{tmp_path / 'out'}:/out:rw"]}
+        session.use_profile(with_workload(quick, command_line_workload(entry, "wordstat", tmp_path)))
+        sample = session.run_sample("wasmtime", "wordstat")
+        assert isinstance(sample, ColdStart) and sample.detail == report("there", greeting="(none)").strip()
+        assert isinstance(session.run_sample("wasmtime", "wordstat", False), GuestTime)
+        assert not any((tmp_path / "out").iterdir())  # written into a fresh copy there, as here
+    finally:
+        session.close()
 
 
 def test_doctor_on_a_host_says_what_is_there_and_what_is_missing(sshd, tmp_path):

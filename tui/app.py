@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -23,13 +23,15 @@ from wasmscope.workloads.live import LiveSession
 from wasmscope.workloads.measurements.control import RunControl
 from wasmscope.workloads.model.results import Results
 from wasmscope.workloads.race import RaceState
+from wasmscope.workloads.remote.address import LOCAL
 from wasmscope.workloads.runtimes import known_runtimes
 
 from . import keys, profile_files
 from .commands import WasmscopeCommands
 from .demo import DemoLoop
 from .engine_runs import run_control
-from .messages import BenchFinished, BenchProgress, EngineRunFinished, LogLine, RuntimesDescribed
+from .hosts import HostSessions
+from .messages import BenchProgress, EngineRunFinished, LogLine, RuntimesDescribed
 from .screens.help import HelpScreen
 from .screens.setup import SetupScreen
 from .screens.wizard import WizardScreen
@@ -58,9 +60,12 @@ class WasmscopeApp(App):
     def __init__(self, profile: Profile | None = None, *, profile_path: str | Path | None = None,
                  live: bool = True, demo: bool = False,
                  session_factory: Callable[[Profile], LiveSession] | None = None,
-                 runtimes: tuple[str, ...] | None = None, autostart_sampling: bool = True) -> None:
+                 runtimes: tuple[str, ...] | None = None, autostart_sampling: bool = True,
+                 hosts: Sequence[str] | None = None) -> None:
         """`profile` or `profile_path` (a file or shipped name; default: the default profile);
-        `session_factory` builds the LiveSession (tests); `autostart_sampling=False`: no sampler."""
+        `session_factory` builds the LiveSession (tests); `autostart_sampling=False`: no sampler;
+        `hosts`: remote hosts' ssh:// URLs (default: the profile's bench.hosts; a replay shows
+        the hosts of its stored run)."""
         super().__init__()
         if profile is None:
             path = resolve_profile_path(str(profile_path)) if profile_path else default_profile_path()
@@ -70,9 +75,12 @@ class WasmscopeApp(App):
         self.demo = demo
         self.autostart_sampling = autostart_sampling
         self.runtimes = tuple(runtimes or known_runtimes())
-        self.session: LiveSession | None = (
+        self.session: LiveSession | None = (  # this machine's
             (session_factory or (lambda p: LiveSession(p, self.runtimes)))(profile) if live else None)
+        urls = (profile.bench.hosts if hosts is None else hosts) if live else ()
+        self.hosts = HostSessions(self.session, urls, profile, self.runtimes, stored=list(profile.remote_results))
         self.results: Results | None = None  # this session's benchmark (measured or stored)
+        self.remote_results: dict[str, Results] = {}  # each remote host's run of the same benchmark
         self.results_note = ""
         self.density: Results | None = None  # a density run (measured here or stored)
         self.sandbox_rows: list | None = None  # the last sandbox probe matrix (measured here)
@@ -87,8 +95,8 @@ class WasmscopeApp(App):
     def compose(self) -> ComposeResult:
         yield Header()
         with ContentSwitcher(initial="live", id="views"):
-            yield LiveView(self.runtimes, self.window, id="live", layout=self.profile.app.layout,
-                           hide_unavailable=self.profile.app.hide_unavailable)
+            yield LiveView(self.runtimes, self.window, id="live", layout=self.profile.app.layout, live=self.live,
+                           hide_unavailable=self.profile.app.hide_unavailable, hosts=self.hosts.labels)
             yield ResultsView(id="results")
             yield ChartsView(id="charts")
             yield LogPage(id="log")
@@ -104,12 +112,12 @@ class WasmscopeApp(App):
         self.live_view.focus_selected()
         profile_files.show_stored(self, self.profile)
         if not self.live:
-            self.live_view.replay(self.results)
+            self.live_view.replay({LOCAL: self.results, **self.remote_results})
             return
-        self.log_line(f"profile {self.profile_label()}; probing runtimes")
+        self.log_line(f"profile {self.profile_label()}; probing runtimes"
+                      + "".join(f"; connecting to {s.host}" for s in self.hosts.remote))
         self.live_view.describe_runtimes()
-        if self.autostart_sampling:
-            self.live_view.start_sampling()
+        self.live_view.start_sampling()
 
     # -- shared state --------------------------------------------------------------------------
     @property
@@ -122,7 +130,8 @@ class WasmscopeApp(App):
 
     @property
     def panels(self) -> dict:
-        return self.live_view.panels
+        """This machine's panels by runtime (benchmarks, density runs, probes and races run here)."""
+        return {rt: p for (host, rt), p in self.live_view.panels.items() if host == LOCAL}
 
     @property
     def presenting(self) -> bool:
@@ -243,12 +252,13 @@ class WasmscopeApp(App):
         while time.monotonic() < deadline and any(
                 w.group in ("bench", "runs", "control", "load") and w.is_running for w in self.workers):
             time.sleep(0.05)
-        if self.session is not None:
-            self.session.close()
+        self.hosts.close_all()  # this machine's, and each remote host's (bye: its agent cleans up)
         self.call_from_thread(self.exit)
 
     # -- routing: messages the app itself receives ------------------------------------------------
     def on_runtimes_described(self, message: RuntimesDescribed) -> None:
+        if message.host != LOCAL:
+            return
         self.results_view.runtimes = dict(message.infos)  # their baseline roles name the comparisons
         if self.demo_loop is not None:
             self.demo_loop.runtimes_known()
@@ -274,18 +284,10 @@ class WasmscopeApp(App):
         if self.demo_loop is not None and message.run_name == "race":
             self.demo_loop.race_done()
 
-    def on_bench_finished(self, message: BenchFinished) -> None:
-        if message.results is None:
-            return
-        if self.demo_loop is not None:
-            self.demo_loop.bench_done()
-        else:
-            self.notify("benchmark done: 2 shows the results")
-
     # -- stored results --------------------------------------------------------------------------
     def refresh_results(self) -> None:
         """This session's results everywhere they show (tables, charts, an open wizard)."""
-        self.results_view.show(self.results, self.profile.reference, self.results_note)
+        self.results_view.show(self.results, self.profile.reference, self.results_note, self.remote_results)
         if self.query_one("#views", ContentSwitcher).current == "charts":
             self.query_one(ChartsView).show(self.results)
         for screen in self.screen_stack:

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from wasmscope.workloads.remote.address import LOCAL
+
 if TYPE_CHECKING:
     from .app import WasmscopeApp
 
@@ -15,20 +17,27 @@ class WasmscopeCommands(Provider):
     def _commands(self) -> Iterator[tuple[str, Callable[[], object], str]]:
         app: "WasmscopeApp" = self.app  # type: ignore[assignment]
         live = app.live_view
-        for rt, panel in live.panels.items():
-            if not panel.available:
+        for slot, panel in live.panels.items():
+            if not panel.available or panel.track.down:
                 continue
-            name = panel.display_name
-            yield f"run: cold start (hello) on {name}", partial(live.run_on, rt, "hello", 1), "one run to exit"
-            yield f"run: cold-start burst on {name}", partial(live.run_on, rt, "hello", app.BURST), f"{app.BURST} runs"
-            yield f"run: fib on {name}", partial(live.run_on, rt, "fib", 1), "compute"
-            yield (f"http: load the server on {name}", partial(live.load_on, rt),
+            name = panel.display_name + ("" if slot[0] == LOCAL else f" on {slot[0]}")
+            (hello, cold), (fib, as_cold) = live.acts_on("hello"), live.acts_on("fib")
+            yield f"run: cold start ({hello}) on {name}", partial(live.run_on, slot, hello, 1, cold), "one run to exit"
+            yield (f"run: cold-start burst ({hello}) on {name}", partial(live.run_on, slot, hello, app.BURST, cold),
+                   f"{app.BURST} runs")
+            yield f"run: {fib} on {name}", partial(live.run_on, slot, fib, 1, as_cold), "compute"
+            yield (f"http: load the server on {name}", partial(live.load_on, slot),
                    "starts http if needed; streams req/s and p99")
             if panel.running:
-                yield f"workload: stop {panel.running} on {name}", partial(live.stop_on, rt), ""
+                yield f"workload: stop {panel.running} on {name}", partial(live.stop_on, slot), ""
             else:
-                for wl in ("idle", "http"):
-                    yield f"workload: start {wl} on {name}", partial(live.start_on, rt, wl), "long-running"
+                for wl in dict.fromkeys((live.acts_on("idle")[0], live.acts_on("http")[0])):
+                    yield f"workload: start {wl} on {name}", partial(live.start_on, slot, wl), "long-running"
+        yield "workload: open your own program (.wasm, arguments, directories)…", live.action_open_workload, "o"
+        if live.target is not None:
+            yield "workload: the live keys act on the built-ins again", live.action_builtin_workloads, "O"
+        if len(live.hosts) > 1:
+            yield "hosts: every host side by side, or the next one alone", live.action_next_host, "H"
         if app.bench_running:
             yield "benchmark: cancel", app.action_cancel, "stop the running benchmark (or race, density run, probe)"
         else:

@@ -16,10 +16,10 @@ LIVE = [
             tooltip="select the previous runtime panel"),
     Binding("right,tab", "select(1)", "Next panel", show=False, id="panel.next",
             tooltip="select the next runtime panel"),
-    Binding("h", "run('hello')", "Hello", id="run.hello", tooltip="run hello once on the selected runtime (a cold start)"),
-    Binding("b", "burst", "Burst", id="run.burst", tooltip="cold-start burst: 20 hello runs, each a latency point"),
-    Binding("f", "run('fib')", "Fib", id="run.fib", tooltip="run fib on the selected runtime"),
-    Binding("i", "start('idle')", "Idle", id="start.idle", tooltip="start the idle workload (memory sampled live)"),
+    Binding("h", "run('hello')", "Hello", id="run.hello", tooltip="run hello once on the selected panel (a cold start), or the program opened with o"),
+    Binding("b", "burst", "Burst", id="run.burst", tooltip="cold-start burst: 20 runs of hello (or the opened program), each a latency point"),
+    Binding("f", "run('fib')", "Fib", id="run.fib", tooltip="run fib on the selected panel, or time the opened program"),
+    Binding("i", "start('idle')", "Idle", id="start.idle", tooltip="start the idle workload, or an opened program that keeps running (memory sampled live)"),
     Binding("w", "start('http')", "HTTP", id="start.http", show=False,
             tooltip="start the http server workload (g also loads it)"),
     Binding("g", "load", "Load", id="http.load",
@@ -29,6 +29,13 @@ LIVE = [
             tooltip="live view: a grid of panels, or one line per runtime (all fit one screen)"),
     Binding("u", "hide_unavailable", "Hide n/a", id="live.hide-unavailable", show=False,
             tooltip="live view: hide the runtimes this machine cannot run (or show them again)"),
+    Binding("o", "open_workload", "Open program", id="workload.open",
+            tooltip="open your own program (.wasm, its arguments and directories, or a profile workload): "
+                    "h b f (or i) then act on it"),
+    Binding("O", "builtin_workloads", "Built-ins", id="workload.builtin", show=False,
+            tooltip="the live keys act on the built-in workloads again"),
+    Binding("H", "next_host", "Hosts", id="live.host", show=False,
+            tooltip="remote hosts: every host side by side, or one at a time"),
 ]
 
 APP = [

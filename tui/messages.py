@@ -11,55 +11,78 @@ from textual.message import Message
 from wasmscope.workloads.live import LiveState
 from wasmscope.workloads.model.results import Results, RuntimeInfo
 from wasmscope.workloads.model.samples import Sample
+from wasmscope.workloads.remote.address import LOCAL
+
+# Every message about a runtime names its host too (LOCAL, or a remote host's `user@host:port`):
+# the live view keys its panels by (host, runtime).
 
 
 class RuntimesDescribed(Message):
-    def __init__(self, infos: dict[str, RuntimeInfo]) -> None:
+    def __init__(self, infos: dict[str, RuntimeInfo], host: str = LOCAL) -> None:
         super().__init__()
-        self.infos = infos
+        self.infos, self.host = infos, host
+
+
+class HostConnected(Message):
+    """A remote host answered: its agent's hello (host name, Python, pid)."""
+
+    def __init__(self, host: str, peer: dict) -> None:
+        super().__init__()
+        self.host, self.peer = host, peer
+
+
+class HostDown(Message):
+    """A remote host cannot be used: unreachable at the start, or its connection dropped
+    (`dropped`; its agent stopped what it ran there). `reason` is one line."""
+
+    def __init__(self, host: str, reason: str, dropped: bool) -> None:
+        super().__init__()
+        self.host, self.reason, self.dropped = host, reason, dropped
 
 
 class SamplesReady(Message):
-    """One sampling tick: the session's snapshot of what runs, with each instance's memory."""
+    """One sampling tick of one host: its session's snapshot of what runs, with each
+    instance's memory."""
 
-    def __init__(self, state: LiveState) -> None:
+    def __init__(self, state: LiveState, host: str = LOCAL) -> None:
         super().__init__()
-        self.state = state
+        self.state, self.host = state, host
 
     def can_replace(self, message: Message) -> bool:
-        # this older tick may give way to a newer one, unless it reports an exit (reported once)
-        return isinstance(message, SamplesReady) and not self.state.exited
+        # this older tick of the same host may give way to a newer one, unless it reports an
+        # exit (reported once); another host's tick never replaces it
+        return isinstance(message, SamplesReady) and message.host == self.host and not self.state.exited
 
 
 class Streamed(Message):
     """A typed sample from the engine: a benchmark's figure (its table fills) or a live action's
-    (a cold start, a load interval), shown in the runtime's panel."""
+    (a cold start, a load interval), shown in the runtime's panel on its host."""
 
-    def __init__(self, sample: Sample) -> None:
+    def __init__(self, sample: Sample, host: str = LOCAL) -> None:
         super().__init__()
-        self.sample = sample
+        self.sample, self.host = sample, host
 
 
 class WorkloadStarted(Message):
-    """A long-running workload answered; `state` is the session's snapshot right after."""
+    """A long-running workload answered; `state` is the host's session's snapshot right after."""
 
-    def __init__(self, runtime: str, workload: str, ready_ms: float, state: LiveState) -> None:
+    def __init__(self, runtime: str, workload: str, ready_ms: float, state: LiveState, host: str = LOCAL) -> None:
         super().__init__()
-        self.runtime, self.workload, self.ready_ms, self.state = runtime, workload, ready_ms, state
+        self.runtime, self.workload, self.ready_ms, self.state, self.host = runtime, workload, ready_ms, state, host
 
 
 class WorkloadStopped(Message):
-    def __init__(self, runtime: str, state: LiveState) -> None:
+    def __init__(self, runtime: str, state: LiveState, host: str = LOCAL) -> None:
         super().__init__()
-        self.runtime, self.state = runtime, state
+        self.runtime, self.state, self.host = runtime, state, host
 
 
 class EngineFailed(Message):
     """The engine refused or a guest failed: one line, shown in the panel and the log."""
 
-    def __init__(self, runtime: str | None, text: str) -> None:
+    def __init__(self, runtime: str | None, text: str, host: str = LOCAL) -> None:
         super().__init__()
-        self.runtime, self.text = runtime, text
+        self.runtime, self.text, self.host = runtime, text, host
 
 
 class LogLine(Message):
@@ -89,11 +112,19 @@ class EngineRunFinished(Message):
 
 
 class BenchFinished(EngineRunFinished):
+    """`result`: the runs measured, this machine's first, then each remote host's that gave
+    results (a host that dropped is said in the log)."""
+
     run_name = "benchmark"
 
     @property
+    def runs(self) -> list[Results]:
+        return list(self.result) if self.result else []  # type: ignore[call-overload]
+
+    @property
     def results(self) -> Results | None:
-        return self.result  # type: ignore[return-value]
+        """This machine's run."""
+        return self.runs[0] if self.runs else None
 
 
 class DensityFinished(EngineRunFinished):
@@ -117,9 +148,9 @@ class SandboxFinished(EngineRunFinished):
 class LoadFinished(Message):
     """An interactive load run ended: its summary, or why it did not finish."""
 
-    def __init__(self, runtime: str, summary=None, error: str = "") -> None:
+    def __init__(self, runtime: str, summary=None, error: str = "", host: str = LOCAL) -> None:
         super().__init__()
-        self.runtime, self.summary, self.error = runtime, summary, error
+        self.runtime, self.summary, self.error, self.host = runtime, summary, error, host
 
 
 class RaceProgress(Message):

@@ -16,9 +16,8 @@ from .measurements.compute import guest_ms
 from .model.samples import ColdStart, GuestTime
 from .guests.catalogue import Workload
 from .errors import WasmscopeError, WorkloadError
-from .model.results import RuntimeInfo
+from .model.results import LOCAL, RuntimeInfo
 from .runtimes import create_adapter, known_runtimes
-from .remote.address import LOCAL
 from .runtimes.base import Instance, MemoryReading, RunResult, RuntimeAdapter
 
 if TYPE_CHECKING:

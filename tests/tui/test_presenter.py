@@ -12,6 +12,7 @@ from wasmscope.profiles import load_profile, resolve_profile_path
 from wasmscope.profiles.store import SHIPPED_DIR
 from wasmscope.tui.app import WasmscopeApp
 from wasmscope.workloads.race import CANCELLED, DONE, RACING
+from wasmscope.workloads.remote.address import LOCAL
 
 from .test_app import quit_and_wait, wait_for
 
@@ -124,9 +125,9 @@ async def test_unavailable_runtimes_hide_by_key_and_by_profile(tmp_path, monkeyp
         await wait_for(pilot, lambda: described(app), what="runtimes described")
         assert app.panels["docker"].display
         await pilot.press("u")
-        assert not app.panels["docker"].display and not app.live_view.rows["docker"].display
+        assert not app.panels["docker"].display and not app.live_view.rows[(LOCAL, "docker")].display
         await pilot.press("right")  # the selection skips what is hidden
-        assert app.live_view.selected == "native"
+        assert app.live_view.selected == (LOCAL, "native")
         await pilot.press("u")
         assert app.panels["docker"].display
         await quit_and_wait(app, pilot)
@@ -146,10 +147,10 @@ async def test_list_mode_shows_every_available_runtime_of_the_article_profile_at
         await pilot.press("v")
         await pilot.pause(0.2)
         screen = app.screen.region
-        available = [rt for rt in article.bench.runtimes if app.live_view.tracks[rt].available]
+        available = [rt for rt in article.bench.runtimes if app.live_view.tracks[(LOCAL, rt)].available]
         assert len(available) >= 8  # wasmtime, native, docker, the wasmtime CLI, WAMR, wasm3, node, …
         for rt in available:
-            row = app.live_view.rows[rt]
+            row = app.live_view.rows[(LOCAL, rt)]
             assert row.display and screen.contains_region(row.region), f"{rt} is not on screen"
             assert row.region.height == 1
         assert app.live_view.query_one("#live-scroll").max_scroll_y == 0  # nothing below the fold
@@ -162,7 +163,7 @@ async def test_selection_is_kept_across_a_sandbox_probe_and_the_matrix_fits_80_c
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: described(app), what="runtimes described")
         await pilot.press("right")
-        assert app.live_view.selected == "native"
+        assert app.live_view.selected == (LOCAL, "native")
         await pilot.press("x")
         await wait_for(pilot, lambda: app.sandbox_rows is not None, 120, "the sandbox probe")
         await pilot.pause(0.2)
@@ -170,9 +171,9 @@ async def test_selection_is_kept_across_a_sandbox_probe_and_the_matrix_fits_80_c
         for header in ("Runtime", "Set", "file", "ls /", "env", "write", "tcp", "dns", "spawn", "clock", "rand"):
             assert f">{header}" in text or f"{header}<" in text, header  # every column, in full
         await pilot.press("1")
-        assert app.focused is app.panels["native"] and app.live_view.selected == "native"
+        assert app.focused is app.panels["native"] and app.live_view.selected == (LOCAL, "native")
         await pilot.press("right")
-        assert app.live_view.selected == "wasmtime-cli"  # → moves on from the selected panel
+        assert app.live_view.selected == (LOCAL, "wasmtime-cli")  # → moves on from the selected panel
         await quit_and_wait(app, pilot)
 
 

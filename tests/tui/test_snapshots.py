@@ -10,6 +10,7 @@ from wasmscope.tui.app import WasmscopeApp
 
 DATA = Path(__file__).parent / "data"
 REPLAY = DATA / "replay.toml"
+TWO_HOSTS = DATA / "two_hosts.toml"  # a real run of this machine and a remote host (the loopback sshd)
 
 
 def replay_app(path: Path = REPLAY) -> WasmscopeApp:
@@ -25,6 +26,23 @@ SIZES = pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=["100x30", "8
 def test_live_view(snap_compare, size):
     """The grid: six compact panels at 80×24, all fifteen with taller graphs at 200×50."""
     assert snap_compare(replay_app(), press=["1"], terminal_size=size)
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)], ids=["120x36", "80x24"])
+def test_live_view_two_hosts(snap_compare, size):
+    """Each runtime's panels on this machine and the remote host side by side, one column per
+    host, named in the host bar."""
+    assert snap_compare(replay_app(TWO_HOSTS), press=["1"], terminal_size=size)
+
+
+def test_live_view_two_hosts_one_at_a_time(snap_compare):
+    """H, H: the remote host's panels alone (the bar says which of the two)."""
+    assert snap_compare(replay_app(TWO_HOSTS), press=["1", "H", "H"], terminal_size=(120, 36))
+
+
+def test_results_view_two_hosts(snap_compare):
+    """One table per measurement with a Host column; each host's captions merged."""
+    assert snap_compare(replay_app(TWO_HOSTS), press=["2"], terminal_size=(120, 50))
 
 
 def test_live_view_list_mode(snap_compare):

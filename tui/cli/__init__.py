@@ -30,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="meetup mode: loop through the profile's benchmark on its own, in presentation mode")
     parser.add_argument("--replay", action="store_true",
                         help="show the profile's stored results without driving any runtime")
+    parser.add_argument("--host", action="append", dest="app_hosts", metavar="ssh://[USER@]HOST[:PORT]",
+                        help="a remote host whose runtimes the app shows beside this machine's, over SSH "
+                             "(repeatable; replaces the profile's bench.hosts)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in SUBCOMMANDS:
         module.add_parser(sub)
@@ -43,14 +46,14 @@ def open_app(ns: argparse.Namespace) -> ExitCode:
     from ..app import WasmscopeApp
 
     name = ns.demo if ns.demo else ns.profile
-    app = WasmscopeApp(load_profile(resolve_profile_path(name)), demo=ns.demo is not None, live=not ns.replay)
+    app = WasmscopeApp(load_profile(resolve_profile_path(name)), demo=ns.demo is not None, live=not ns.replay,
+                       hosts=ns.app_hosts)
     try:
         app.run()
-    finally:  # however it ends, every workload is stopped and every container removed
+    finally:  # however it ends, every workload is stopped and every container removed (there too)
         if app.bench_control is not None:
             app.bench_control.cancel.set()
-        if app.session is not None:
-            app.session.close()
+        app.hosts.close_all()
     return ExitCode(app.return_code or 0)
 
 

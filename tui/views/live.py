@@ -1,40 +1,43 @@
-"""View 1, live: every runtime as a panel (grid) or a line (list), the selected runtime's detail
-line, and the recent log.
+"""View 1, live: every runtime on every host as a panel (grid) or a line (list), the selected
+panel's detail line, and the recent log.
 
-The live actions (h, b, f, i, w, g, s) run here as thread workers (their bodies are in
-live_runs.py) and their messages come back here. What runs where is the session's
-(`LiveSession.snapshot()`): the sampler and every start/stop post a snapshot, and the panels
-render it; each runtime's figures are kept once, in its `Track`, which both its panel and its
-row render. The selection is a runtime name, kept across views, layouts and runs.
+A panel is a runtime on a host, keyed `(host, runtime)`: this machine (LOCAL) and each remote
+host over SSH. With several hosts, a runtime's panels on every host stand side by side in one
+grid row (one column per host, named in the host bar); `H` shows one host at a time (and so
+does a screen too narrow for a column per host). The live actions (h, b, f, i, w, g, s) run as
+thread workers (live_actions.py, live_runs.py) on the selected panel's host and their messages
+come back here. What runs where is each host's session's (`snapshot()`): its sampler and every
+start/stop post a snapshot, and the panels render it; each panel's figures are kept once, in its
+`Track`, which both its panel and its row render. The selection is a panel, kept across views,
+layouts and runs. `o` opens a program of the user's for the keys (live_target.py).
 """
 
 from __future__ import annotations
 
 import threading
-from functools import partial
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable, Sequence
 
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 
 from wasmscope.workloads.live import LiveState
 from wasmscope.workloads.model.results import Results, RuntimeInfo
-from wasmscope.workloads.model.samples import ColdStart, GuestTime, MemorySample, Sample
+from wasmscope.workloads.model.samples import MemorySample, Sample
+from wasmscope.workloads.remote.address import LOCAL
 from wasmscope.workloads.runtimes import adapter_class
 
 from .. import keys
-from ..messages import (EngineFailed, LoadFinished, RuntimesDescribed, SamplesReady, Streamed, WorkloadStarted,
-                        WorkloadStopped)
 from ..widgets.log_view import LogView
 from ..widgets.readout import Readout
 from ..widgets.runtime_panel import RuntimePanel
 from ..widgets.runtime_row import RuntimeRow
 from ..widgets.track import Track
-from . import live_runs
-from .live_layout import grid_shape
-
-if TYPE_CHECKING:
-    from ..app import WasmscopeApp
+from .live_actions import LiveActions, Slot
+from .live_events import LiveEvents
+from .live_hosts import HostBar, HostHeading, initial_states
+from .live_keys import LiveKeys
+from .live_layout import fits_side_by_side, grid_shape
+from .live_target import KeyTarget
 
 MIB = 1 << 20
 
@@ -44,7 +47,13 @@ def counts_word(runtime: str) -> str:
     return adapter_class(runtime).INSTANCE_WORD
 
 
-class LiveView(Vertical):
+def make_track(runtime: str, host: str, index: int, window: int, live: bool) -> Track:
+    uid = runtime if host == LOCAL else f"h{index}-{runtime}"  # widget ids: unique over hosts
+    return Track(runtime, adapter_class(runtime).display_name, counts_word(runtime), window, host=host, uid=uid,
+                 pending="probing…" if host == LOCAL or not live else "connecting…")
+
+
+class LiveView(LiveKeys, LiveEvents, LiveActions, Vertical):
     BINDINGS = keys.LIVE
     DEFAULT_CSS = """
     LiveView #live-scroll { height: 1fr; scrollbar-size-vertical: 1; }
@@ -52,67 +61,128 @@ class LiveView(Vertical):
     LiveView #rows { height: auto; display: none; }
     LiveView.-list #panels { display: none; }
     LiveView.-list #rows { display: block; }
+    LiveView #target { color: $accent; background: $boost; padding: 0 1; display: none; }
     LiveView #detail { color: $text-muted; background: $boost; padding: 0 1; }
     LiveView #recent { height: 5; border-top: solid $panel-lighten-2; color: $text-muted; }
     """
 
-    def __init__(self, runtimes: Iterable[str], window: int, *, layout: str = "grid",
-                 hide_unavailable: bool = False, **kwargs) -> None:
+    def __init__(self, runtimes: Iterable[str], window: int, *, hosts: Sequence[str] = (LOCAL,), live: bool = True,
+                 layout: str = "grid", hide_unavailable: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.tracks = {rt: Track(rt, adapter_class(rt).display_name, counts_word(rt), window) for rt in runtimes}
-        self.panels = {rt: RuntimePanel(t) for rt, t in self.tracks.items()}
-        self.rows = {rt: RuntimeRow(t) for rt, t in self.tracks.items()}
-        self.selected = next(iter(self.tracks), "")
+        self.runtimes, self.hosts = list(runtimes), list(hosts)
+        # runtime-major: a runtime's panels on every host are neighbours (one grid row, side by side)
+        self.tracks = {(h, rt): make_track(rt, h, i, window, live) for rt in self.runtimes
+                       for i, h in enumerate(self.hosts)}
+        self.panels = {slot: RuntimePanel(t) for slot, t in self.tracks.items()}
+        self.rows = {slot: RuntimeRow(t) for slot, t in self.tracks.items()}
+        self.host_states = initial_states(self.hosts, live)
+        self.shown_host: str | None = None  # None: every host side by side; else that one (H)
+        self.selected: Slot = next(iter(self.tracks), (LOCAL, ""))
         self.hide_unavailable = hide_unavailable
         self.set_class(layout == "list", "-list")
         self.burst_cancel = threading.Event()
         self.load_cancel = threading.Event()
-        self.state = LiveState(-1)
-
-    @property
-    def wapp(self) -> "WasmscopeApp":
-        return self.app  # type: ignore[return-value]
+        self.states = {h: LiveState(-1) for h in self.hosts}
+        self.target: KeyTarget | None = None  # a program of the user's the keys act on (o)
 
     @property
     def layout_name(self) -> str:
         return "list" if self.has_class("-list") else "grid"
 
+    @property
+    def selected_runtime(self) -> str:
+        return self.selected[1]
+
+    def state_of(self, host: str) -> LiveState:
+        return self.states[host]
+
+    def local_tracks(self) -> dict[str, Track]:
+        """This machine's tracks by runtime (what the race, density and sandbox runs use)."""
+        return {rt: t for (h, rt), t in self.tracks.items() if h == LOCAL}
+
     def compose(self) -> ComposeResult:
+        yield HostBar(self.hosts, id="hosts")
         with VerticalScroll(id="live-scroll"):
             with Vertical(id="panels"):
                 yield from self.panels.values()
             with Vertical(id="rows"):
                 yield RuntimeRow(None)
-                yield from self.rows.values()
+                for host in self.hosts:  # host by host in the list, each under its heading
+                    if len(self.hosts) > 1:
+                        yield HostHeading(host)
+                    yield from (self.rows[(host, rt)] for rt in self.runtimes)
+        yield Readout("", id="target")
         yield Readout("", id="detail")
         yield LogView(id="recent", max_lines=200)
 
+    def on_mount(self) -> None:
+        self.wapp.hosts.post = self.post_message  # a remote host's drop, from its link's reader thread
+
     # -- layout, selection, toggles ----------------------------------------------------------------
-    def shown(self) -> list[str]:
-        """The runtimes on screen (all, or the available ones when unavailable ones are hidden)."""
-        return [rt for rt, t in self.tracks.items() if not (self.hide_unavailable and not t.available)] or \
-            list(self.tracks)[:1]
+    def hosts_on_screen(self) -> list[str]:
+        """Every host side by side (the list: one under another), or the one `H` picked, or,
+        when a column per host does not fit, the selected panel's host."""
+        if self.shown_host in self.hosts:
+            return [self.shown_host]  # type: ignore[list-item]
+        if len(self.hosts) == 1 or self.layout_name == "list" or fits_side_by_side(len(self.hosts), self.size.width,
+                                                                                   self.min_width()):
+            return list(self.hosts)
+        return [self.selected[0]]
+
+    def min_width(self) -> int:
+        return 38 if self.app.presenting else 26  # type: ignore[attr-defined]
+
+    def shown(self) -> list[Slot]:
+        """The panels on screen, in screen order: side by side, a runtime's row stays whole
+        while any host there can run it; else host by host."""
+        on = self.hosts_on_screen()
+        keep = lambda slot: not (self.hide_unavailable and not self.tracks[slot].available)  # noqa: E731
+        if len(on) > 1 and self.layout_name == "grid":
+            rows = [rt for rt in self.runtimes if any(keep((h, rt)) for h in on)]
+            slots = [(h, rt) for rt in rows for h in on]
+        else:
+            slots = [(h, rt) for h in on for rt in self.runtimes if keep((h, rt))]
+        return slots or [(on[0], self.runtimes[0])]
 
     def on_resize(self, event) -> None:
         self.fit()
 
     def fit(self) -> None:
         """Columns and panel height for this size (whole rows; graphs take the spare height)."""
-        shown = set(self.shown())
-        for rt in self.tracks:
-            self.panels[rt].display = self.rows[rt].display = rt in shown
+        shown, on = self.shown(), self.hosts_on_screen()
+        visible = set(shown)
+        for slot in self.tracks:
+            self.panels[slot].display = self.rows[slot].display = slot in visible
+        for heading in self.query(HostHeading):
+            heading.display = heading.host in on
+        lines = (len(self.hosts) > 1) + (self.target is not None)  # the host bar, the opened program
         recent = 3 if self.app.size.height < 30 else 5
+        recent -= min(lines, 1) if recent == 3 else 0  # on a small screen the log gives the line
         self.query_one("#recent").styles.height = recent
+        self.query_one("#target").display = self.target is not None
         presentation = self.app.presenting  # type: ignore[attr-defined]
-        extra = 0 if presentation else recent
+        extra = (0 if presentation else recent) + lines
         min_h = 12 if presentation else (11 if any(t.io for t in self.tracks.values()) else 9)
-        shape = grid_shape(len(shown), self.size.width, self.size.height - 1 - extra, min_h, 38 if presentation else 26)
+        side_by_side = len(on) if len(on) > 1 else None
+        shape = grid_shape(len(shown), self.size.width, self.size.height - 1 - extra, min_h, self.min_width(),
+                           columns=side_by_side)
         grid = self.query_one("#panels")
         grid.styles.grid_size_columns = shape.columns
         grid.set_styles(f"grid-rows: {shape.panel_height};")
-        if self.selected not in shown:
-            self.selected = self.shown()[0]
+        if self.selected not in visible:
+            self.selected = next((s for s in shown if s[1] == self.selected[1]), shown[0])
+        self.show_hosts()
         self.show_selection()
+
+    def show_hosts(self) -> None:
+        """The host bar and the list's headings, from each host's state."""
+        on = self.hosts_on_screen()
+        several = len(self.hosts) > 1
+        hint = "" if not several else ("H: one host at a time" if len(on) > 1 else
+                                       f"{self.hosts.index(on[0]) + 1} of {len(self.hosts)} · H: next host")
+        self.query_one(HostBar).show(self.host_states, on, hint)
+        for heading in self.query(HostHeading):
+            heading.show(self.host_states[heading.host])
 
     def select(self, step: int) -> None:
         names = self.shown()
@@ -128,14 +198,15 @@ class LiveView(Vertical):
         self.show_selection()
 
     def show_selection(self) -> None:
-        for rt in self.tracks:
-            self.panels[rt].set_class(rt == self.selected, "-selected")
-            self.rows[rt].set_class(rt == self.selected, "-selected")
+        for slot in self.tracks:
+            self.panels[slot].set_class(slot == self.selected, "-selected")
+            self.rows[slot].set_class(slot == self.selected, "-selected")
         self.show_detail()
 
     def show_detail(self) -> None:
         track = self.tracks.get(self.selected)
         self.query_one("#detail", Readout).update(f"▸ {track.summary()}" if track else "")
+        self.query_one("#target", Readout).update(self.target.line() if self.target else "")
 
     def on_descendant_focus(self, event) -> None:
         """A click (or tab) on a panel or a row selects it."""
@@ -143,14 +214,15 @@ class LiveView(Vertical):
         while node is not None and not isinstance(node, (RuntimePanel, RuntimeRow)):
             node = node.parent
         if node is not None and node.track is not None:
-            self.selected = node.track.runtime
+            self.selected = (node.track.host, node.track.runtime)
             self.show_selection()
 
     def action_layout(self) -> None:
         """`v`: the grid of panels, or one line per runtime."""
         self.set_class(self.layout_name == "grid", "-list")
-        for rt in self.tracks:  # the other representation was not kept up to date
-            self.render_track(rt)
+        for slot in self.tracks:  # the other representation was not kept up to date
+            self.render_track(slot)
+        self.fit()
         self.focus_selected()
 
     def action_hide_unavailable(self) -> None:
@@ -159,220 +231,90 @@ class LiveView(Vertical):
         self.fit()
         self.focus_selected()
 
+    def action_next_host(self) -> None:
+        """`H`: every host side by side → the selected panel's host alone → the next hosts alone →
+        side by side again (side by side only where a column per host fits)."""
+        if len(self.hosts) == 1:
+            self.notify("one host: name remote ones with wasmscope --host ssh://… or the profile's bench.hosts")
+            return
+        fits = self.layout_name == "list" or fits_side_by_side(len(self.hosts), self.size.width, self.min_width())
+        options: list[str | None] = ([None] if fits else []) + list(self.hosts)
+        if self.shown_host is None and fits:
+            self.shown_host = self.selected[0]  # from side by side: the selected panel's host first
+        else:
+            now = self.shown_host or self.selected[0]
+            self.shown_host = options[(options.index(now) + 1) % len(options)]
+        on = self.hosts_on_screen()
+        if self.selected[0] not in on:
+            self.selected = (on[0], self.selected[1])
+        self.fit()
+        self.focus_selected()
+
     # -- rendering the tracks ----------------------------------------------------------------------
-    def render_track(self, runtime: str) -> None:
-        """Repaint a runtime where it shows (its panel, or its row in the list), and the detail
+    def render_track(self, slot: Slot) -> None:
+        """Repaint a panel where it shows (its panel, or its row in the list), and the detail
         line when it is the selected one (4 times a second for each running runtime)."""
-        (self.rows if self.layout_name == "list" else self.panels)[runtime].refresh_track()
-        if runtime == self.selected:
+        (self.rows if self.layout_name == "list" else self.panels)[slot].refresh_track()
+        if slot == self.selected:
             self.show_detail()
 
-    def describe(self, infos: dict[str, RuntimeInfo]) -> None:
-        """The runtimes as probed: each track, and a line each in the log."""
+    def describe(self, infos: dict[str, RuntimeInfo], host: str = LOCAL) -> None:
+        """A host's runtimes as probed: each track, and a line each in the log."""
         for rt, info in infos.items():
-            if rt in self.tracks:
-                self.tracks[rt].info = info
-                self.render_track(rt)
+            if (host, rt) in self.tracks:
+                self.tracks[(host, rt)].info = info
+                self.render_track((host, rt))
                 state = f"{info.version}; {info.mode}" if info.available else f"unavailable: {info.reason} — {info.hint}"
-                self.wapp.log_line(f"{rt}: {state}")
+                self._said((host, rt), state)
         self.fit()
 
-    def replay(self, results: Results | None) -> None:
-        """No engine: each runtime as the stored run knew it, with its stored cold start."""
-        infos = results.runtimes if results else {}
-        table = results.tables.get("startup") if results else None
-        cold = {row.runtime: row.value for row in (table.rows if table else []) if row.value is not None}
-        for rt, track in self.tracks.items():
-            track.info = infos.get(rt)
-            track.note = "" if rt in infos else "replay: not part of the stored run"
-            track.cold_ms = cold.get(rt)
-            self.render_track(rt)
+    def replay(self, runs: dict[str, Results | None]) -> None:
+        """No engine: each runtime on each host as its stored run knew it, with its stored cold start."""
+        for host in self.hosts:
+            results = runs.get(host)
+            infos = results.runtimes if results else {}
+            table = results.tables.get("startup") if results else None
+            cold = {row.runtime: row.value for row in (table.rows if table else []) if row.value is not None}
+            for rt in self.runtimes:
+                track = self.tracks[(host, rt)]
+                track.info = infos.get(rt)
+                track.note = "" if rt in infos else "replay: not part of the stored run"
+                track.cold_ms = cold.get(rt)
+                self.render_track((host, rt))
         self.fit()
 
     def recent(self, stamp: str, text: str) -> None:
         self.query_one("#recent", LogView).add(stamp, text)
 
-    def show_sample(self, sample: Sample) -> None:
-        """A streamed sample in its runtime's track (a benchmark's too)."""
-        if sample.runtime in self.tracks:
-            track = self.tracks[sample.runtime]
+    def show_sample(self, sample: Sample, host: str = LOCAL) -> None:
+        """A streamed sample in its panel's track (a benchmark's too)."""
+        slot = (host, sample.runtime)
+        if slot in self.tracks:
+            track = self.tracks[slot]
             io_before = track.io
             track.add(sample)
-            self.render_track(sample.runtime)
+            self.render_track(slot)
             if track.io != io_before:
                 self.fit()  # req/s and p99 graphs need taller panels
 
-    def apply(self, state: LiveState) -> None:
-        """Render a snapshot: exits are reported (once); an older snapshot than the one shown
-        does not undo a start or stop already shown."""
+    def apply(self, state: LiveState, host: str = LOCAL) -> None:
+        """Render a host's snapshot: exits are reported (once); an older snapshot than the one
+        shown does not undo a start or stop already shown."""
         for gone in state.exited:
-            if gone.runtime in self.tracks:
-                self.tracks[gone.runtime].error = f"{gone.workload} exited"
-            self.wapp.log_line(f"{gone.runtime}: {gone.workload} exited on its own")
-            self.wapp.log_line(f"{gone.runtime}: stopped")
-        if state.version < self.state.version:
+            if (host, gone.runtime) in self.tracks:
+                self.tracks[(host, gone.runtime)].error = f"{gone.workload} exited"
+            self._said((host, gone.runtime), f"{gone.workload} exited on its own")
+            self._said((host, gone.runtime), "stopped")
+        if state.version < self.states[host].version or self.host_states[host].status == "disconnected":
             return
-        self.state = state
+        self.states[host] = state
+        exited = {g.runtime for g in state.exited}
         with self.app.batch_update():
-            for rt, track in self.tracks.items():
+            for rt in self.runtimes:
+                track = self.tracks[(host, rt)]
                 changed = track.show_running(state.workload(rt))
                 reading = state.reading(rt)
                 if reading is not None and reading.reading is not None:
                     track.add(MemorySample("", rt, mib=reading.reading.instance_rss / MIB))
-                if changed or reading is not None or rt in {g.runtime for g in state.exited}:
-                    self.render_track(rt)
-
-    # -- keys: on the selected runtime -------------------------------------------------------------
-    def action_select(self, step: int) -> None:
-        self.select(step)
-
-    def action_run(self, workload: str) -> None:
-        self.run_on(self.selected, workload, 1)
-
-    def action_burst(self) -> None:
-        self.run_on(self.selected, "hello", self.wapp.BURST)
-
-    def action_start(self, workload: str) -> None:
-        self.start_on(self.selected, workload)
-
-    def action_stop(self) -> None:
-        self.stop_on(self.selected)
-
-    def action_load(self) -> None:
-        self.load_on(self.selected)
-
-    # -- actions on a runtime (keys and the command palette) ------------------------------------
-    def usable(self, runtime: str) -> bool:
-        if self.wapp.session is None:
-            self.notify("replay mode: no runtimes are driven", severity="warning")
-            return False
-        if not self.tracks[runtime].available:
-            self.notify(f"{runtime} is unavailable here", severity="warning")
-            return False
-        return True
-
-    def _thread(self, body, *args, group: str) -> None:
-        """Run a live_runs body in a thread worker; its messages come to this view."""
-        self.run_worker(partial(body, self.wapp.session, self.post_message, *args), thread=True, group=group,
-                        exit_on_error=False)
-
-    def run_on(self, runtime: str, workload: str, n: int) -> None:
-        if not self.usable(runtime):
-            return
-        self.burst_cancel.clear()
-        line = self.wapp.session.command_line(runtime, workload)  # type: ignore[union-attr]
-        self.wapp.log_line(f"{runtime}: {workload}: $ {line}" + (f"  × {n}" if n > 1 else ""))
-        stop = lambda: self.burst_cancel.is_set() or self.wapp.closing  # noqa: E731
-        self._thread(live_runs.runs, runtime, workload, n, stop, group="runs")
-
-    def start_on(self, runtime: str, workload: str) -> None:
-        if not self.usable(runtime):
-            return
-        self.tracks[runtime].activity = f"starting {workload}…"
-        self.render_track(runtime)
-        line = self.wapp.session.command_line(runtime, workload)  # type: ignore[union-attr]
-        self.wapp.log_line(f"{runtime}: starting {workload}: $ {line}")
-        self._thread(live_runs.start, runtime, workload, group="control")
-
-    def stop_on(self, runtime: str) -> None:
-        running = self.state.workload(runtime)
-        if self.wapp.session is None or not running:
-            self.notify(f"nothing is running on {runtime}")
-            return
-        self.wapp.log_line(f"{runtime}: stopping {running}")
-        self._thread(live_runs.stop, runtime, group="control")
-
-    def load_on(self, runtime: str) -> None:
-        """An HTTP load against the runtime's server, started first if it is not running."""
-        if not self.usable(runtime):
-            return
-        if self.load_running():
-            self.notify("an HTTP load is already running (c cancels it)")
-            return
-        io = self.wapp.profile.io
-        self.load_cancel.clear()
-        self.tracks[runtime].activity = "HTTP load…"
-        self.render_track(runtime)
-        self.wapp.log_line(f"{runtime}: HTTP load, {io.connections} connections for {io.duration_s:g} s "
-                           f"(built-in generator; c cancels)")
-        self._thread(live_runs.load, runtime, io.server_workload, self.load_cancel, group="load")
-
-    def cancel(self) -> None:
-        self.burst_cancel.set()
-        self.load_cancel.set()
-
-    def burst_running(self) -> bool:
-        return any(w.group == "runs" and w.is_running for w in self.workers)
-
-    def load_running(self) -> bool:
-        return any(w.group == "load" and w.is_running for w in self.workers)
-
-    def describe_runtimes(self) -> None:
-        """Availability, version and mode of every runtime (slow: the first Docker contact)."""
-        session, post = self.wapp.session, self.post_message
-        assert session is not None
-        self.run_worker(lambda: post(RuntimesDescribed(session.describe())), thread=True, group="describe",
-                        exit_on_error=False)
-
-    def start_sampling(self) -> None:
-        """One producer thread at the profile's rate (exclusive: a second call is a no-op)."""
-        app = self.wapp
-        if app.session is not None and not any(w.group == "sampler" and w.is_running for w in self.workers):
-            self._thread(live_runs.sampler, 1.0 / app.profile.bench.sample_hz, lambda: app.paused,
-                         lambda: app.closing, group="sampler")
-
-    # -- messages from the workers -----------------------------------------------------------------
-    def on_worker_state_changed(self, event) -> None:
-        if event.worker.group in ("runs", "load"):
-            self.app.refresh_bindings()  # Cancel shows only while there is something to cancel
-
-    def on_runtimes_described(self, message: RuntimesDescribed) -> None:
-        self.describe(message.infos)  # and on to the app (the results' baselines, the demo)
-
-    def on_samples_ready(self, message: SamplesReady) -> None:
-        message.stop()
-        self.apply(message.state)
-
-    def on_streamed(self, message: Streamed) -> None:
-        """A live action's sample (h, b, f, g): the panel, and the log for runs."""
-        message.stop()
-        sample = message.sample
-        self.show_sample(sample)
-        if isinstance(sample, (ColdStart, GuestTime)):
-            self.wapp.log_line(f"{sample.runtime}: {sample.workload} {sample.ms:.3f} ms  {sample.detail}")
-
-    def on_workload_started(self, message: WorkloadStarted) -> None:
-        message.stop()
-        self.apply(message.state)
-        self.wapp.log_line(f"{message.runtime}: {message.workload} ready after {message.ready_ms:.1f} ms")
-
-    def on_workload_stopped(self, message: WorkloadStopped) -> None:
-        message.stop()
-        self.apply(message.state)
-        self.wapp.log_line(f"{message.runtime}: stopped")
-
-    def on_load_finished(self, message: LoadFinished) -> None:
-        message.stop()
-        track, s = self.tracks[message.runtime], message.summary
-        track.activity = ""
-        if s is None:
-            cancelled = message.error == "cancelled"
-            self.wapp.log_line(f"{message.runtime}: HTTP load {'cancelled' if cancelled else 'failed: ' + message.error}")
-            if not cancelled:
-                track.error = message.error
-        else:
-            p99 = f"{s.p99_ms:.2f} ms" if s.p99_ms is not None else "—"
-            bound = "; generator-bound" if s.generator_bound else ""
-            self.wapp.log_line(f"{message.runtime}: HTTP {s.rps:,.0f} req/s, p99 {p99}, {s.errors} errors, "
-                               f"{s.connections} connections × {s.duration_s:.1f} s ({s.generator}{bound})")
-        self.render_track(message.runtime)
-        self.app.refresh_bindings()
-
-    def on_engine_failed(self, message: EngineFailed) -> None:
-        message.stop()
-        if message.runtime in self.tracks:
-            track = self.tracks[message.runtime]
-            track.error, track.activity = message.text, ""
-            self.render_track(message.runtime)
-        self.wapp.log_line(f"error: {message.text}")
-        self.notify(message.text, severity="error", timeout=6)
+                if changed or reading is not None or rt in exited:
+                    self.render_track((host, rt))

@@ -196,11 +196,11 @@ class RaceView(VerticalScroll, can_focus=True):
         app = self.wapp
         if not app.can_measure():
             return
-        infos = {rt: t.info for rt, t in app.live_view.tracks.items() if t.info is not None}
+        infos = {rt: t.info for rt, t in app.live_view.local_tracks().items() if t.info is not None}
         if not infos:
             self.notify("the runtimes are still being probed: try again in a moment")
             return
-        lanes = race_lanes(app.live_view.selected, infos, app.profile.app.race_runtimes)
+        lanes = race_lanes(app.live_view.selected_runtime, infos, app.profile.app.race_runtimes)
         if not lanes:
             self.notify("a race needs two available runtimes", severity="warning")
             return

@@ -1,9 +1,10 @@
 """View 2, results: every measured table, as the CLI prints it, beside the article's figures.
 
 Each table is a `MeasurementTable` drawn from its measurement's description. `r` runs the
-profile's benchmark here, in a worker: while it runs, the streamed typed samples fill the tables
-with provisional medians ("measuring"), redrawn at most 4 times a second; the final `Results`
-replaces them.
+profile's benchmark here, in a worker — on this machine, then on each connected remote host, one
+after another, as `wasmscope bench --host` does: while it runs, the streamed typed samples fill
+the tables with provisional medians ("measuring"), redrawn at most 4 times a second; the final
+`Results` replace them. With remote hosts the tables have a Host column (ratios within a host).
 """
 
 from __future__ import annotations
@@ -16,15 +17,16 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Digits, Label, Static
 
 from wasmscope.workloads import measurements
-from wasmscope.workloads.bench import Plan, make_plan, run_benchmark
+from wasmscope.workloads.bench import Plan, make_plan
 from wasmscope.workloads.errors import WasmscopeError
 from wasmscope.workloads.measurements.control import RunControl
 from wasmscope.workloads.model.results import OK, Results, Table
 from wasmscope.workloads.model.samples import Sample
+from wasmscope.workloads.remote.address import LOCAL
 
-from ..engine_runs import finish_with
+from ..engine_runs import benchmark_hosts, finish_with
 from ..messages import BenchFinished, Streamed
-from ..render.tables import machine_line
+from ..render.tables import host_name, machine_line
 from ..widgets.measurement_table import MeasurementTable
 from .charts import ChartsView
 
@@ -61,10 +63,11 @@ class ResultsView(VerticalScroll, can_focus=True):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.results: Results | None = None
+        self.results: Results | None = None  # this machine's
+        self.remote: dict[str, Results] = {}  # each remote host's, of the same benchmark
         self.reference: dict | None = None
         self.note = ""
-        self.samples: dict[str, dict[str, list[float]]] = {}  # measurement -> row key -> values
+        self.samples: dict[str, dict[str, dict[str, list[float]]]] = {}  # host -> measurement -> row key -> values
         self.runtimes: dict = {}  # this session's runtimes (their baseline roles name the comparisons)
         self._dirty = False
         self._timer = None
@@ -85,37 +88,44 @@ class ResultsView(VerticalScroll, can_focus=True):
         if compact != self.compact:
             self.compact = compact
             if self.samples:
-                self._render_results(self.provisional(), provisional=True)
+                self._render_results(self.provisional_runs(), provisional=True)
             else:
-                self._render_results(self.results)
+                self._render_results(self.runs())
 
     # -- public --------------------------------------------------------------------------------
-    def show(self, results: Results | None, reference: dict | None, note: str = "") -> None:
-        """Show final (or stored) results; clears provisional samples."""
-        self.results, self.reference, self.note = results, reference, note
+    def show(self, results: Results | None, reference: dict | None, note: str = "",
+             remote: dict[str, Results] | None = None) -> None:
+        """Show final (or stored) results, this machine's and remote hosts'; clears provisional samples."""
+        self.results, self.reference, self.note, self.remote = results, reference, note, dict(remote or {})
         self.samples.clear()
-        self._render_results(results)
+        self._render_results(self.runs())
+
+    def runs(self) -> list[Results]:
+        """The runs shown: this machine's first, then each remote host's."""
+        return [r for r in (self.results, *self.remote.values()) if r is not None]
 
     def start_measuring(self, note: str = "benchmark running: provisional medians") -> None:
         self.samples.clear()
         self.note = note
 
-    def add_sample(self, sample: Sample) -> None:
-        """A streamed sample of a running benchmark; redraws at most 4 times a second."""
+    def add_sample(self, sample: Sample, host: str = LOCAL) -> None:
+        """A streamed sample of a running benchmark on `host`; redraws at most 4 times a second."""
         if not sample.measurement or sample.value is None or sample.measurement not in measurements.REGISTRY:
             return
-        self.samples.setdefault(sample.measurement, {}).setdefault(sample.row_key, []).append(sample.value)
+        per = self.samples.setdefault(host, {}).setdefault(sample.measurement, {})
+        per.setdefault(sample.row_key, []).append(sample.value)
         self._dirty = True
         if self._timer is None:
             self._timer = self.set_timer(0.25, self._flush)
 
-    def provisional(self) -> Results | None:
-        """A `Results` of provisional rows (status 'measuring') from the samples streamed so far."""
-        if not self.samples:
+    def provisional(self, host: str = LOCAL) -> Results | None:
+        """A `Results` of provisional rows (status 'measuring') from the samples `host` streamed so far."""
+        if not self.samples.get(host):
             return None
         res = Results(profile=self.results.profile if self.results else "", started_at="",
-                      runtimes=dict(self.runtimes or (self.results.runtimes if self.results else {})))
-        for name, per in self.samples.items():
+                      runtimes=dict(self.runtimes or (self.results.runtimes if self.results else {})),
+                      host="" if host == LOCAL else host)
+        for name, per in self.samples[host].items():
             m = measurements.get(name)
             res.tables[name] = Table(name=name, unit=m.unit, workload="", what="measuring…",
                                      higher_is_better=m.higher_is_better,
@@ -126,11 +136,14 @@ class ResultsView(VerticalScroll, can_focus=True):
         return self.query_one(f"#measurement-{table}", MeasurementTable).cell(row_key, column)
 
     # -- rendering -----------------------------------------------------------------------------
+    def provisional_runs(self) -> list[Results]:
+        return [r for r in (self.provisional(h) for h in self.samples) if r is not None]
+
     def _flush(self) -> None:
         self._timer = None
         if self._dirty and self.samples:
             self._dirty = False
-            self._render_results(self.provisional(), provisional=True)
+            self._render_results(self.provisional_runs(), provisional=True)
 
     def _set_visible(self, names: set[str]) -> None:
         self.query_one(".empty").display = not names
@@ -138,18 +151,19 @@ class ResultsView(VerticalScroll, can_focus=True):
         for table in self.query(MeasurementTable):
             table.display = table.measurement.name in names
 
-    def _render_results(self, results: Results | None, provisional: bool = False) -> None:
-        names = set(results.tables) & set(measurements.names()) if results is not None else set()
+    def _render_results(self, runs: list[Results], provisional: bool = False) -> None:
+        names = set().union(*(r.tables for r in runs)) & set(measurements.names())
         with self.app.batch_update():
             self._set_visible(names)
-            if not names or results is None:
+            if not names:
                 return
-            head = self.note if provisional else machine_line(results) + (f"\n{self.note}" if self.note else "")
+            machines = "\n".join(f"{host_name(r)}: " * (len(runs) > 1) + machine_line(r) for r in runs)
+            head = self.note if provisional else machines + (f"\n{self.note}" if self.note else "")
             self.query_one(".machine", Static).update(head)
-            self._render_headline(results, provisional)
+            self._render_headline(runs[0], provisional)
             for table in self.query(MeasurementTable):
                 if table.measurement.name in names:
-                    table.show(results, self.reference, compact=self.compact, provisional=provisional)
+                    table.show(runs, self.reference, compact=self.compact, provisional=provisional)
 
     def _render_headline(self, results: Results, provisional: bool) -> None:
         """Large cold-start figures (meetup mode): one Digits per runtime."""
@@ -183,20 +197,23 @@ class ResultsView(VerticalScroll, can_focus=True):
         if (control := app.begin_engine_run("benchmark", self)) is None:
             return
         self.start_measuring()
-        app.log_line(f"benchmark: {', '.join(plan.measurements)} on {', '.join(plan.runtimes)}")
-        self.bench_worker(app.profile, plan, control)
+        remotes = app.hosts.connected()
+        app.log_line(f"benchmark: {', '.join(plan.measurements)} on {', '.join(plan.runtimes)}"
+                     + "".join(f"; then on {s.host}" for s in remotes))
+        self.bench_worker(app.profile, plan, control, remotes)
 
     @work(thread=True, group="bench", exit_on_error=False)
-    def bench_worker(self, profile, plan: Plan, control: RunControl) -> None:
-        finish_with(self.post_message, BenchFinished, lambda: run_benchmark(profile, plan, control))
+    def bench_worker(self, profile, plan: Plan, control: RunControl, remotes: list) -> None:
+        finish_with(self.post_message, BenchFinished,
+                    lambda: benchmark_hosts(profile, plan, control, remotes, self.post_message))
 
     def on_streamed(self, message: Streamed) -> None:
-        """A benchmark's sample: its table fills, the runtime's panel shows it too."""
+        """A benchmark's sample: its table fills, the runtime's panel on its host shows it too."""
         message.stop()
         app: "WasmscopeApp" = self.app  # type: ignore[assignment]
-        self.add_sample(message.sample)
+        self.add_sample(message.sample, message.host)
         app.query_one(ChartsView).show_soon(self.provisional)
-        app.live_view.show_sample(message.sample)
+        app.live_view.show_sample(message.sample, message.host)
 
     def on_bench_finished(self, message: BenchFinished) -> None:
         app: "WasmscopeApp" = self.app  # type: ignore[assignment]
@@ -204,7 +221,14 @@ class ResultsView(VerticalScroll, can_focus=True):
             app.refresh_results()  # provisional figures go; what was shown before comes back
             return
         app.results, app.results_note = message.results, "measured in this session"
+        app.remote_results = {r.host: r for r in message.runs[1:]}  # a run replaces every host's
         app.refresh_results()
-        for table, runtime, reason in message.results.failures():
-            app.log_line(f"benchmark: {table} on {runtime} failed: {reason}")
+        for results in message.runs:
+            for table, runtime, reason in results.failures():
+                where = "" if results is message.results else f" on {results.host}"
+                app.log_line(f"benchmark{where}: {table} on {runtime} failed: {reason}")
         app.log_line("benchmark: done (ctrl+s saves the results into the profile)")
+        if app.demo_loop is not None:
+            app.demo_loop.bench_done()
+        else:
+            self.notify("benchmark done: 2 shows the results")

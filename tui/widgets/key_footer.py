@@ -10,7 +10,7 @@ from textual.widgets._footer import FooterKey, FooterLabel
 
 NARROW_BELOW, MEDIUM_BELOW = 110, 150  # columns
 NARROW_KEYS = {"run('hello')", "burst", "start('idle')", "load", "stop", "bench", "cancel", "race", "help", "quit_app"}
-WIDE_KEYS = {"open_profile", "save_profile", "pause", "advise"}  # shown from 150 columns
+WIDE_KEYS = {"open_profile", "save_profile", "pause", "advise", "open_workload"}  # shown from 150 columns
 
 
 class KeyFooter(Footer):

@@ -1,5 +1,6 @@
 """One measurement's table in the app: its heading, a DataTable and its caption, all drawn
-from the measurement's own description (the same one the CLI and the report render)."""
+from the measurement's own description (the same one the CLI and the report render), over one
+host's run or several hosts' (then a Host column; ratios never cross hosts)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from wasmscope.workloads import measurements
 from wasmscope.workloads.measurements.base import MEASURING, View, row_cells, shown_columns
 from wasmscope.workloads.model.results import Results
 
-from ..render.tables import styled
+from wasmscope.workloads.remote.address import LOCAL
+
+from ..render.tables import host_name, merged_lines, names_hosts, styled
 
 
 class MeasurementTable(Vertical):
@@ -34,33 +37,46 @@ class MeasurementTable(Vertical):
         yield DataTable(id=f"table-{name}", cursor_type="row", zebra_stripes=True)
         yield Static("", classes="caption", id=f"caption-{name}", markup=False)
 
-    def show(self, results: Results, reference: dict | None, *, compact: bool = False,
+    def show(self, runs: list[Results] | Results, reference: dict | None, *, compact: bool = False,
              provisional: bool = False) -> None:
+        """One host's run, or several hosts' (a Host column, rows host by host, each row's
+        cells from its own host's run — as `hosts_measurement_table` draws them for the CLI)."""
         m = self.measurement
-        view = View(results, results.tables[m.name], reference)
-        columns = shown_columns(m, view, compact)
+        runs = [runs] if isinstance(runs, Results) else runs
+        views = [View(r, r.tables[m.name], reference) for r in runs if m.name in r.tables]
+        several = names_hosts([v.results for v in views])
+        shown = [shown_columns(m, v, compact) for v in views]
+        columns = [c for c in m.columns if any(c in cols for cols in shown)]  # a column any host shows
         dt = self.query_one(DataTable)
-        labels = [m.row_header] + [c.label for c in columns]
+        labels = (["Host"] if several else []) + [m.row_header] + [c.label for c in columns]
         if [str(c.label) for c in dt.columns.values()] != labels:
             dt.clear(columns=True)
+            if several:
+                dt.add_column("Host", key="host")
             dt.add_column(m.row_header, key="runtime")
             for c in columns:
                 dt.add_column(Text(c.label, justify="right"), key=c.key)
         cursor = dt.cursor_row
         dt.clear()
-        for row in view.table.rows:
-            name = m.row_label(view, row)
-            if compact:  # 'Docker (runc) — host network' → 'Docker — host network'
-                base, _, variant = name.partition(" — ")
-                name = base.split(" (")[0] + (f" — {variant}" if variant else "")
-            cells = row_cells(m, view, row, columns)
-            dt.add_row(name, *(styled(c, justify="right") for c in cells), key=row.key)
+        for view in views:
+            host = host_name(view.results)
+            for row in view.table.rows:
+                cells = [styled(c, justify="right") for c in row_cells(m, view, row, columns)]
+                dt.add_row(*([host] if several else []), self.row_label(view, row, compact), *cells,
+                           key=row.key if host == LOCAL else f"{host}|{row.key}")
         if dt.row_count:
             dt.move_cursor(row=min(cursor, dt.row_count - 1), animate=False)
-        self.query_one(".title", Label).update(m.heading(view))
-        caption = "" if provisional or any(r.status == MEASURING for r in view.table.rows) else \
-            "\n".join(line for line in m.full_caption(view) if line)
-        self.query_one(".caption", Static).update(caption)
+        self.query_one(".title", Label).update(m.heading(views[0]))
+        measuring = provisional or any(r.status == MEASURING for v in views for r in v.table.rows)
+        captions = [(host_name(v.results), m.full_caption(v)) for v in views]
+        self.query_one(".caption", Static).update("" if measuring else "\n".join(merged_lines(captions)))
+
+    def row_label(self, view: View, row, compact: bool) -> str:
+        name = self.measurement.row_label(view, row)
+        if compact:  # 'Docker (runc) — host network' → 'Docker — host network'
+            base, _, variant = name.partition(" — ")
+            name = base.split(" (")[0] + (f" — {variant}" if variant else "")
+        return name
 
     def cell(self, row_key: str, column: str) -> str:
         value = self.query_one(DataTable).get_cell(row_key, column)

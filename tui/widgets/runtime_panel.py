@@ -41,7 +41,7 @@ class RuntimePanel(Vertical, can_focus=True):
     """
 
     def __init__(self, track: Track, **kwargs) -> None:
-        super().__init__(id=f"panel-{track.runtime}", **kwargs)
+        super().__init__(id=f"panel-{track.uid}", **kwargs)
         self.track = track
         self.border_title = track.display
         self._figure: tuple | None = None
@@ -60,7 +60,7 @@ class RuntimePanel(Vertical, can_focus=True):
     def compose(self) -> ComposeResult:
         yield Readout("probing…", classes="status")
         with Horizontal(classes="figure"):
-            yield Digits("-", id=f"cold-{self.track.runtime}")
+            yield Digits("-", id=f"cold-{self.track.uid}")
             yield BigFigure("-")
             yield Static("", classes="figure-note")
         for kind, headline in (("rss", "RSS —"), ("latency", "hello —"), ("rps", "req/s —"), ("p99", "p99 —")):

@@ -35,7 +35,7 @@ class RuntimeRow(Horizontal, can_focus=True):
 
     def __init__(self, track: Track | None, **kwargs) -> None:
         """A row of `track`, or the header row (None)."""
-        super().__init__(id=f"row-{track.runtime}" if track else "row-header", **kwargs)
+        super().__init__(id=f"row-{track.uid}" if track else "row-header", **kwargs)
         self.track = track
         if track is None:
             self.add_class("-header")

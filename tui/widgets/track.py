@@ -1,7 +1,8 @@
 """What the live view shows of one runtime: its probe, its recent figures (rolling windows) and
 what it is doing. The grid's panel and the list's row both render the same track.
 
-What runs there is not decided here: `workload` is copied from the session's last snapshot.
+What runs there is not decided here: `workload` is copied from its host's session's last
+snapshot. A track is one runtime on one host (this machine, or a remote host over SSH).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 
 from wasmscope.workloads.model.results import RuntimeInfo
 from wasmscope.workloads.model.samples import ColdStart, GuestTime, LoadTick, MemorySample, Sample
+from wasmscope.workloads.remote.address import LOCAL
 
 
 def fmt_ms(v: float) -> str:
@@ -42,6 +44,8 @@ class Track:
     display: str
     counts: str  # what the RSS figure is the RSS of, in one word (process, instance, container)
     window: int
+    host: str = LOCAL  # where it runs: LOCAL or a remote host's `user@host:port`
+    uid: str = ""  # its widgets' id suffix (unique over hosts; the runtime's name on this machine)
     info: RuntimeInfo | None = None
     rss: deque = field(init=False)
     latency: deque = field(init=False)
@@ -54,9 +58,12 @@ class Track:
     error: str | None = None  # shown until the next workload starts
     activity: str = ""  # "starting idle…", "HTTP load…" while a worker is at it
     note: str = ""  # replay: what the stored run knew of this runtime
+    pending: str = "probing…"  # what it waits for before its host has described it
+    down: str = ""  # its host cannot be used: "unreachable: …", "disconnected: …"
 
     def __post_init__(self) -> None:
         self.rss, self.latency, self.rps, self.p99 = (deque(maxlen=self.window) for _ in range(4))
+        self.uid = self.uid or self.runtime
 
     @property
     def available(self) -> bool:
@@ -71,8 +78,10 @@ class Track:
         """The status line and its CSS class."""
         if self.note:
             return self.note, ""
+        if self.down:
+            return self.down, "-error"
         if self.info is None:
-            return "probing…", ""
+            return self.pending, ""
         if not self.info.available:
             return f"unavailable: {self.info.reason}", "-unavailable"
         if self.activity:
@@ -128,8 +137,10 @@ class Track:
 
     def summary(self) -> str:
         """The selected runtime's detail strip: everything the panel had no room for."""
-        parts = [self.display]
-        if self.info is not None and not self.info.available:
+        parts = [self.display if self.host == LOCAL else f"{self.display} on {self.host}"]
+        if self.down:
+            parts.append(self.down)
+        elif self.info is not None and not self.info.available:
             parts.append(f"unavailable: {self.info.reason}" + (f" — fix: {self.info.hint}" if self.info.hint else ""))
         elif self.detail():
             parts.append(self.detail())

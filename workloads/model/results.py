@@ -12,6 +12,7 @@ from typing import Any
 OK, UNAVAILABLE, UNSUPPORTED, FAILED = "ok", "unavailable", "unsupported", "failed"
 # Measured, but the program's output differed from the other runtimes': figures shown, no ratios.
 DIFFERENT = "different output"
+LOCAL = "local"  # the label of this machine among hosts (Results.host, the app's panels)
 
 
 @dataclass

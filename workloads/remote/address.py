@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ..bench import UsageError
+from ..model.results import LOCAL  # noqa: F401 - where front ends have always found it
 
 SSH_COMMAND_ENV = "WASMSCOPE_SSH_COMMAND"
 REMOTE_COMMAND_ENV = "WASMSCOPE_REMOTE_COMMAND"
 DEFAULT_REMOTE_COMMAND = "wasmscope agent"
-LOCAL = "local"  # the label of this machine among hosts
 # Options the user's own (WASMSCOPE_SSH_COMMAND, ~/.ssh/config) may override: ssh keeps the
 # first value it reads of each, and the user's come first. BatchMode: never a password prompt
 # (the protocol owns stdin; use keys or an agent); ServerAlive*: a dead link ends in ~15 s.

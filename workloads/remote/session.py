@@ -66,6 +66,13 @@ class RemoteSession:
         if self.link.connected:
             self.link.tell("call", method="profile", **profile_request(profile))
 
+    def use_profile(self, profile: "Profile") -> None:
+        """The setter's work, waiting until the agent's session uses it (the next call runs
+        with it; what the agent says of it is raised). Blocks while the user's modules travel."""
+        self._profile = profile
+        if self.link.connected:
+            self.link.request("call", method="profile", **profile_request(profile)).wait()
+
     # -- LiveSession's calls -----------------------------------------------------------------------
     def describe(self) -> dict[str, RuntimeInfo]:
         value = self.link.call("describe")
