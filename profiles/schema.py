@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable
 
 from wasmscope.workloads.guests.catalogue import Workload, builtin_workloads, user_workload
 from wasmscope.workloads.measurements import bench_names
+from wasmscope.workloads.measurements.quiet import QuietSpec
 from wasmscope.workloads.model.results import Results
 from wasmscope.workloads.runtimes import KNOWN_RUNTIMES
 
@@ -25,35 +26,55 @@ IO_MODELS = ("server", "per-request")
 
 
 @dataclass(frozen=True)
+class Bound:
+    """The range a setting accepts, shared by every key (and flag) that sets it."""
+
+    lo: float
+    hi: float | None = None
+    integer: bool = False
+
+
+ROUNDS = Bound(1, 100, integer=True)  # rounds of a measurement: startup, compute, memory, io.rounds, --repeat
+BLOCK = Bound(1, 1000, integer=True)  # samples of one runtime in a row (bench.block)
+QUIET_PCT = Bound(0, 100)  # quiet.busy_pct, quiet.steal_pct
+QUIET_WINDOW_S = Bound(0.05, 5)  # /proc/stat counts in 10 ms ticks: shorter windows read noise
+QUIET_MAX_WAIT_S = Bound(0, 60)
+
+
+@dataclass(frozen=True)
 class BenchSettings:
     runtimes: tuple[str, ...] = ("wasmtime", "native", "docker")
     measurements: tuple[str, ...] = ("startup", "memory", "compute")  # io on demand: it takes minutes
     timeout_s: float = 60.0
     memory_limit_mib: int = 512
     sample_hz: float = 4.0
+    block: int = 5  # samples of one runtime in a row before the next runtime's block
 
 
 @dataclass(frozen=True)
 class StartupSpec:
     workload: str = "hello"
-    runs: int = 20
+    runs: int = 20  # per round
     warmup: int = 3
+    rounds: int = 1  # full interleaved passes; intervals come from their spread
 
 
 @dataclass(frozen=True)
 class ComputeSpec:
     workload: str = "fib"
     n: int = 35
-    runs: int = 5
+    runs: int = 5  # per round
     warmup: int = 1
+    rounds: int = 1
 
 
 @dataclass(frozen=True)
 class MemorySpec:
     workload: str = "idle"
     mib: int = 16
-    samples: int = 8
+    samples: int = 8  # per instance; one instance per runtime and round
     interval_s: float = 0.25
+    rounds: int = 1
 
 
 @dataclass(frozen=True)
@@ -87,6 +108,7 @@ class Profile:
     compute: ComputeSpec = ComputeSpec()
     memory: MemorySpec = MemorySpec()
     io: IoSpec = IoSpec()
+    quiet: QuietSpec = QuietSpec()
     workloads: dict[str, Workload] = field(default_factory=builtin_workloads)
     reference: dict | None = None
     results: Results | None = None  # the stored benchmark run
@@ -192,6 +214,18 @@ class _Checker:
                     raise self.fail(full, f"unknown key (did you mean '{key + '.' if key else ''}{close[0]}'?)")
                 raise self.fail(full, f"unknown key (expected one of: {', '.join(allowed)})")
 
+    def bounded(self, bound: Bound) -> Callable[[Any, str], Any]:
+        """A validator for a setting's shared bound: an integer when the bound is, else a number."""
+        if bound.integer:
+            hi = None if bound.hi is None else int(bound.hi)
+            return lambda v, k: self.integer(v, k, int(bound.lo), hi)
+        return lambda v, k: self.number(v, k, bound.lo, bound.hi)
+
+    def flag(self, v: Any, key: str) -> bool:
+        if not isinstance(v, bool):
+            raise self.fail(key, f"expected true or false, got {show(v)} ({_type_name(v)})")
+        return v
+
     def integer(self, v: Any, key: str, lo: int, hi: int | None = None) -> int:
         if isinstance(v, bool) or not isinstance(v, int) or v < lo or (hi is not None and v > hi):
             bounds = f">= {lo}" if hi is None else f"between {lo} and {hi}"
@@ -234,8 +268,8 @@ def _finite(v: Any) -> float | None:
 
 
 REFERENCE_TABLES = ("startup_ms", "memory_mib", "compute_ms", "http_rps", "http_p99_ms")
-_SECTIONS = ("profile", "bench", "startup", "compute", "memory", "io", "workloads", "reference", "results",
-             "density", "advice")
+_SECTIONS = ("profile", "bench", "startup", "compute", "memory", "io", "quiet", "workloads", "reference",
+             "results", "density", "advice")
 _WORKLOAD_KEYS = ("module", "image", "args", "kind", "ready", "description")
 
 
@@ -256,17 +290,22 @@ def build_profile(data: dict, path: Path | None, source: str) -> Profile:
         "timeout_s": lambda v, k: c.number(v, k, 0, strict_lo=True),
         "memory_limit_mib": lambda v, k: c.integer(v, k, 16),
         "sample_hz": lambda v, k: c.number(v, k, 0.5, 50),
+        "block": c.bounded(BLOCK),
     }))
     startup = StartupSpec(**_section(c, data, "startup", {
         "workload": c.string, "runs": lambda v, k: c.integer(v, k, 1),
-        "warmup": lambda v, k: c.integer(v, k, 0)}))
+        "warmup": lambda v, k: c.integer(v, k, 0), "rounds": c.bounded(ROUNDS)}))
     compute = ComputeSpec(**_section(c, data, "compute", {
         "workload": c.string, "n": lambda v, k: c.integer(v, k, 1, 50),
-        "runs": lambda v, k: c.integer(v, k, 1), "warmup": lambda v, k: c.integer(v, k, 0)}))
+        "runs": lambda v, k: c.integer(v, k, 1), "warmup": lambda v, k: c.integer(v, k, 0),
+        "rounds": c.bounded(ROUNDS)}))
     memory = MemorySpec(**_section(c, data, "memory", {
         "workload": c.string, "mib": lambda v, k: c.integer(v, k, 0, 4096),
         "samples": lambda v, k: c.integer(v, k, 1),
-        "interval_s": lambda v, k: c.number(v, k, 0, strict_lo=True)}))
+        "interval_s": lambda v, k: c.number(v, k, 0, strict_lo=True), "rounds": c.bounded(ROUNDS)}))
+    quiet = QuietSpec(**_section(c, data, "quiet", {
+        "enabled": c.flag, "busy_pct": c.bounded(QUIET_PCT), "steal_pct": c.bounded(QUIET_PCT),
+        "window_s": c.bounded(QUIET_WINDOW_S), "max_wait_s": c.bounded(QUIET_MAX_WAIT_S)}))
     io = _io(c, data)
     workloads = builtin_workloads()
     base_dir = path.parent if path else Path.cwd()
@@ -289,7 +328,7 @@ def build_profile(data: dict, path: Path | None, source: str) -> Profile:
     density = _stored_results(c, data, "density")
     return Profile(path=path, name=meta.get("name", path.stem if path else "unnamed"),
                    description=meta.get("description", ""), bench=bench, startup=startup,
-                   compute=compute, memory=memory, io=io, workloads=workloads, reference=reference,
+                   compute=compute, memory=memory, io=io, quiet=quiet, workloads=workloads, reference=reference,
                    results=results, advice=advice, density=density)
 
 
@@ -319,11 +358,6 @@ def _io(c: _Checker, data: dict) -> IoSpec:
             raise c.fail(k, f"expected a list of numbers > 0 (connections or rates), got {show(v)}")
         return tuple(v)
 
-    def flag(v: Any, k: str) -> bool:
-        if not isinstance(v, bool):
-            raise c.fail(k, f"expected true or false, got {show(v)} ({_type_name(v)})")
-        return v
-
     io = IoSpec(**_section(c, data, "io", {
         "server_workload": c.string, "handler_workload": c.string,
         "models": lambda v, k: c.names(v, k, IO_MODELS, "serving model"),
@@ -333,12 +367,12 @@ def _io(c: _Checker, data: dict) -> IoSpec:
         "duration_s": lambda v, k: c.number(v, k, 0, 3600, strict_lo=True),
         "warmup_s": lambda v, k: c.number(v, k, 0, 600),
         "rate": lambda v, k: c.number(v, k, 0, 10_000_000),
-        "rounds": lambda v, k: c.integer(v, k, 1, 100),
+        "rounds": c.bounded(ROUNDS),
         "generator": choice(("auto", "wrk", "builtin")),
         "timeout_s": lambda v, k: c.number(v, k, 0, 600, strict_lo=True),
         "sweep": sweep,
         "sweep_duration_s": lambda v, k: c.number(v, k, 0, 600, strict_lo=True),
-        "serve_component": flag,
+        "serve_component": c.flag,
     }))
     if io.mode == "fixed-rate" and io.rate <= 0:
         raise c.fail("io.rate", f"mode 'fixed-rate' needs a rate > 0 (requests/s), got {io.rate:g}")

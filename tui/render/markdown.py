@@ -45,8 +45,6 @@ def report_markdown(results: Results, reference: dict | None, source: str) -> st
            f"Measured on this machine (profile `{source}`). {machine_line(results)}.", ""]
     if missing := unavailable_line(results):
         out += [missing, ""]
-    if missing := unavailable_line(results):
-        out += [missing, ""]
     if reference:
         out += [f"Article figures: {reference.get('source', 'the reference article')} — "
                 "published on its hardware, shown for comparison, never measured here.", ""]

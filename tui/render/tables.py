@@ -14,7 +14,7 @@ from rich.text import Text
 
 from wasmscope.workloads import measurements
 from wasmscope.workloads.measurements.base import Cell, TableView, View, row_cells, shown_columns
-from wasmscope.workloads.measurements.cells import overhead_ci
+from wasmscope.workloads.measurements.figures import comparisons
 from wasmscope.workloads.model.results import OK, UNAVAILABLE, Results
 
 # How a cell's style word reads in a terminal.
@@ -89,36 +89,8 @@ def machine_line(results: Results) -> str:
     m = results.machine
     return (f"Machine: {m.get('cpu')} ({m.get('cores')} cores, {m.get('memory_gib')} GiB), "
             f"kernel {m.get('kernel')}, Python {m.get('python')}, wasmtime {m.get('wasmtime')}, "
-            f"{m.get('docker')} — {results.started_at}")
-
-
-def comparisons(results: Results) -> dict[str, dict[str, Any]]:
-    """Same-run ratios for JSON output, against the run's native and container baselines."""
-    native, container = results.baseline("native"), results.baseline("container")
-    out: dict[str, dict[str, Any]] = {}
-    for name, t in results.tables.items():
-        per: dict[str, Any] = {}
-        view = View(results, t)
-        for row in t.rows:
-            if row.status != OK:
-                continue
-            entry: dict[str, Any] = {}
-            if t.higher_is_better:  # throughput shares within the same serving model
-                if native and (v := t.versus(row, native)) is not None:
-                    entry["share_of_native"] = round(v, 4)
-                if container and (v := t.versus(row, container)) is not None:
-                    entry["times_docker"] = round(v, 4)
-                per[row.key] = entry
-                continue
-            if container and (r := t.ratio(row.runtime, container)) is not None:
-                entry["docker_over_this"] = round(r, 4)
-            if native and (p := t.overhead_pct(row.runtime, native)) is not None:
-                entry["pct_over_native"] = round(p, 3)
-            if name == "compute" and (ci := overhead_ci(view, row)):
-                entry["pct_over_native_ci95"] = [round(ci[1], 3), round(ci[2], 3)]
-            per[row.runtime] = entry
-        out[name] = per
-    return out
+            f"{m.get('docker')}" + (f", machine {m['fingerprint']}" if m.get("fingerprint") else "")
+            + f" — {results.started_at}")
 
 
 def results_json(results: Results) -> dict[str, Any]:

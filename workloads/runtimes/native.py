@@ -63,6 +63,9 @@ class NativeAdapter(RuntimeAdapter):
     def command_line(self, workload: Workload, args: Sequence[str] = ()) -> str:
         return " ".join([f"./{workload.name}", *args])
 
+    def bare_argv(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> list[str] | None:
+        return None if self.rlimit_as_mib is not None else [str(self._binary(workload)), *args]
+
     def run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult:
         binary = self._binary(workload)
         res = processes.run_to_exit([str(binary), *args], timeout_s=timeout_s,

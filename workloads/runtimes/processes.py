@@ -203,6 +203,32 @@ def tree(pids: Sequence[int]) -> list[psutil.Process]:
     return out
 
 
+def pids_with_argument(token: str) -> list[int]:
+    """Processes whose command line holds `token` (e.g. the containerd-shim of a container id)."""
+    found = []
+    needle = token.encode()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/cmdline", "rb") as f:
+                if needle in f.read():
+                    found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def running(pid: int) -> bool:
+    """The process exists and has not exited (a zombie nobody reaped has exited)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
 def rss_uss(pids: Sequence[int], detailed: bool = True) -> tuple[int, int | None]:
     """Summed RSS and USS (bytes) of the processes and their descendants.
 
