@@ -54,6 +54,7 @@ class Comparison:
     same_machine: bool | None
     machine_diffs: list[str] = field(default_factory=list)
     software: list[str] = field(default_factory=list)
+    settings: list[str] = field(default_factory=list)  # what the two runs were asked to do differently
     changes: list[Change] = field(default_factory=list)
 
     @property
@@ -67,7 +68,7 @@ class Comparison:
     def to_dict(self) -> dict[str, Any]:
         return {"a": self.a_label, "b": self.b_label, "same_machine": self.same_machine,
                 "machine_differences": self.machine_diffs, "software_changes": self.software,
-                "changes": [c.to_dict() for c in self.changes]}
+                "settings_changes": self.settings, "changes": [c.to_dict() for c in self.changes]}
 
 
 def _change(figure: str, a: Estimate, b: Estimate) -> float | None:
@@ -95,7 +96,8 @@ def judge(figure: str, higher_is_better: bool, a: Estimate, b: Estimate, machine
 def compare_results(a: Results, b: Results, a_label: str = "A", b_label: str = "B") -> Comparison:
     """Every figure of every row the two runs measured, side by side, judged."""
     same, diffs = same_machine(a.machine, b.machine)
-    out = Comparison(a_label, b_label, same, diffs, software_changes(a.machine, b.machine))
+    out = Comparison(a_label, b_label, same, diffs, software_changes(a.machine, b.machine),
+                     settings_changes(a.settings, b.settings))
     fa, fb = figs.run_figures(a), figs.run_figures(b)
     for table in [t for t in b.tables if t in a.tables] + [t for t in b.tables if t not in a.tables] + \
             [t for t in a.tables if t not in b.tables]:
@@ -114,6 +116,24 @@ def compare_results(a: Results, b: Results, a_label: str = "A", b_label: str = "
                 verdict, direction = judge(figure, higher, x, y, same is False)
                 out.changes.append(Change(table, key, label, figure, x, y, _change(figure, x, y), verdict, direction))
     return out
+
+
+def settings_changes(a: dict[str, Any], b: dict[str, Any], prefix: str = "") -> list[str]:
+    """Settings the two runs differ in ('idle_mib: 16 → 48'), nested tables flattened."""
+    out = []
+    for key in list(a) + [k for k in b if k not in a]:
+        x, y = a.get(key), b.get(key)
+        if isinstance(x, dict) and isinstance(y, dict):
+            out += settings_changes(x, y, f"{prefix}{key}.")
+        elif x != y:
+            out.append(f"{prefix}{key}: {_setting(x)} → {_setting(y)}")
+    return out
+
+
+def _setting(v: Any) -> str:
+    if v is None:
+        return "(not set)"
+    return ", ".join(map(str, v)) if isinstance(v, list) else str(v)
 
 
 def _label(results: Results, table: str, key: str) -> str:

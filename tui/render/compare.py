@@ -66,6 +66,8 @@ def header_lines(cmp: Comparison) -> list[str]:
     lines = [f"A: {cmp.a_label}", f"B: {cmp.b_label}", f"Machine: {cmp.machine_words}."]
     if cmp.software:
         lines.append("Software changed: " + "; ".join(cmp.software) + ".")
+    if cmp.settings:
+        lines.append("Settings changed: " + "; ".join(cmp.settings) + ".")
     if cmp.same_machine is False:
         lines.append("Runs from different machines: their differences are reported as 'different machine', "
                      "never as a change.")

@@ -145,10 +145,12 @@ class QuietGate:
     """
 
     def __init__(self, spec: QuietSpec | None = None, *, clock: Callable[[], CpuClock | None] = read_clock,
-                 sleep: Callable[[float], None] = time.sleep, check: Callable[[], None] | None = None) -> None:
+                 sleep: Callable[[float], None] = time.sleep, monotonic: Callable[[], float] = time.monotonic,
+                 check: Callable[[], None] | None = None) -> None:
         self.spec = spec or QuietSpec()
         self._clock = clock
         self._sleep = sleep
+        self._now = monotonic
         self._check = check or (lambda: None)
         self.gave_up_in_a_row = 0
         self.waits = 0
@@ -157,19 +159,19 @@ class QuietGate:
     def before(self, settled: Callable[[], bool] | None = None, helpers: Sequence[int] = (),
                quiet: bool = True) -> Start:
         """Wait for the last run's teardown (`settled`) and, if `quiet`, for a quiet window."""
-        t0 = time.monotonic()
+        t0 = self._now()
         if settled is not None:
             self._settle(settled, t0 + SETTLE_MAX_S)
         if not (self.spec.enabled and quiet):
             now = self._clock()
-            return Start(Load(0.0, 0.0, 0.0), time.monotonic() - t0, False, now, now, process_cpu_s(helpers))
+            return Start(Load(0.0, 0.0, 0.0), self._now() - t0, False, now, now, process_cpu_s(helpers))
         window, begin, end, gave_up = self._quiet_window(helpers)
         self.waits += 1
         self.gave_up_in_a_row = self.gave_up_in_a_row + 1 if gave_up else 0
-        return Start(window, time.monotonic() - t0, gave_up, begin, end, process_cpu_s(helpers))
+        return Start(window, self._now() - t0, gave_up, begin, end, process_cpu_s(helpers))
 
     def _settle(self, settled: Callable[[], bool], deadline: float) -> None:
-        while not settled() and time.monotonic() < deadline:
+        while not settled() and self._now() < deadline:
             self._check()
             self._sleep(SETTLE_POLL_S)
 
