@@ -113,6 +113,9 @@ module = "{bad}"
     (["bench", "--profile", "nonexistent-profile"], "nonexistent-profile"),
     (["bench", "--runtimes", "wasmtme"], "unknown runtime 'wasmtme'"),
     (["bench", "--workloads", "nope"], "'nope' is not measured by this profile"),
+    (["bench", "--repeat", "0"], "--repeat: expected an integer between 1 and 100, got 0"),
+    (["compare", "nonexistent-profile"], "nonexistent-profile: no such profile file"),
+    (["compare", "quick"], "quick.toml: no [results] to compare: run `wasmscope bench --profile quick --save "),
 ])
 def test_bad_usage_exits_2_with_one_line(args, message):
     proc = run_cli(*args)

@@ -50,9 +50,10 @@ class MeasurementTable(Vertical):
         dt.clear()
         for row in view.table.rows:
             name = m.row_label(view, row)
-            if compact:  # 'Docker (runc) — host network' → 'Docker — host network'
-                base, _, variant = name.partition(" — ")
-                name = base.split(" (")[0] + (f" — {variant}" if variant else "")
+            if compact:  # 'Docker (runc) — host network' → 'Docker — host network' (a ⚠ mark kept)
+                mark = " ⚠" if name.endswith(" ⚠") else ""
+                base, _, variant = name.removesuffix(" ⚠").partition(" — ")
+                name = base.split(" (")[0] + (f" — {variant}" if variant else "") + mark
             cells = row_cells(m, view, row, columns)
             dt.add_row(name, *(styled(c, justify="right") for c in cells), key=row.key)
         if dt.row_count:
