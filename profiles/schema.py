@@ -342,7 +342,8 @@ def _stored_results(c: _Checker, data: dict, key: str) -> Results | None:
         return Results.from_dict(raw)
     except (TypeError, ValueError, KeyError, AttributeError) as err:
         why = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
-        raise c.fail(key, f"not a wasmscope results table ({why})") from None
+        raise c.fail(key, f"not a wasmscope results table ({why}); expected the [{key}] table that "
+                          f"`wasmscope {'density' if key == 'density' else 'bench'} --save` writes") from None
 
 
 def _io(c: _Checker, data: dict) -> IoSpec:
