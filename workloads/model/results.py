@@ -136,8 +136,13 @@ class Results:
     cancelled: bool = False
 
     def baseline(self, role: str) -> str | None:
-        """The runtime ratios of `role` ("native", "container") are taken against, if in this run."""
-        return next((n for n, info in self.runtimes.items() if info.baseline == role), None)
+        """The runtime ratios of `role` ("native", "container") are taken against, if in this run
+        (runtimes that declare no role at all: the runtimes that held them before roles existed)."""
+        named = next((n for n, info in self.runtimes.items() if info.baseline == role), None)
+        if named is None and not any(info.baseline for info in self.runtimes.values()):
+            legacy = next((n for n, r in _LEGACY_BASELINES.items() if r == role), None)
+            return legacy if legacy in self.runtimes else None
+        return named
 
     def failures(self) -> list[tuple[str, str, str]]:
         """(table, runtime, reason) of every row that failed on an available runtime."""
