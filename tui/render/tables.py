@@ -15,7 +15,7 @@ from rich.text import Text
 from wasmscope.workloads import measurements
 from wasmscope.workloads.measurements.base import Cell, TableView, View, row_cells, shown_columns
 from wasmscope.workloads.measurements.figures import comparisons
-from wasmscope.workloads.model.results import OK, UNAVAILABLE, Results
+from wasmscope.workloads.model.results import UNAVAILABLE, Results
 
 # How a cell's style word reads in a terminal.
 STYLES = {"note": "italic", "muted": "dim", "warn": "bold"}
