@@ -89,3 +89,15 @@ def test_the_fingerprint_tells_cpus_apart():
     moved["fingerprint"] = fingerprint(moved)
     assert same_machine(here, moved) == (False, [f"microcode: {here['microcode']} → 0xdead"])
     assert same_machine(here, dict(here)) == (True, [])
+
+
+def test_a_change_below_the_noise_threshold_is_noise_even_with_thin_intervals():
+    from wasmscope.workloads.compare import judge
+    from wasmscope.workloads.model.intervals import ROUNDS, Estimate
+
+    a = Estimate(16.70, 16.70, 16.71, 3, ROUNDS, 0.75)  # RSS: intervals a few pages wide
+    assert judge("value", False, a, Estimate(16.68, 16.68, 16.68, 3, ROUNDS, 0.75), False) == (NOISE, "")
+    assert judge("value", False, a, Estimate(17.5, 17.4, 17.6, 3, ROUNDS, 0.75), False) == (CHANGED, "worse")
+    assert judge("pct_over_native", False, Estimate(50.0, 48.0, 52.0, 3, ROUNDS, 0.75),
+                 Estimate(40.0, 38.0, 42.0, 3, ROUNDS, 0.75), False) == (CHANGED, "better")
+    assert judge("value", False, a, Estimate(30.0, 30.0, 30.0, 1, "point", 0.0), False)[0] == "no interval"

@@ -1,7 +1,8 @@
 """Two runs side by side: every figure and ratio, its change, and whether the change is real.
 
 A change counts only when the two runs' intervals do not overlap (the way critcmp and
-hyperfine's relative speed read two measurements): otherwise it is within noise. Two runs from
+hyperfine's relative speed read two measurements) and it is at least 1 % (Criterion's noise
+threshold): otherwise it is within noise. Two runs from
 different machines are never compared as a change: each difference is reported as "different
 machine", since a VM host of the same kind can move a compute figure by 50 %.
 """
@@ -20,6 +21,7 @@ from .model.results import Results
 
 CHANGED, NOISE, DIFFERENT_MACHINE, NO_INTERVAL = "changed", "within noise", "different machine", "no interval"
 ONLY_A, ONLY_B = "only in A", "only in B"
+NOISE_THRESHOLD = 1.0  # % (percentage points for % vs native): smaller changes are noise whatever the intervals
 
 FIGURE_NAMES = {"value": "figure", "docker_over_this": "Docker ÷ this", "pct_over_native": "% vs native",
                 "share_of_native": "share of native", "times_docker": "× Docker's req/s"}
@@ -83,12 +85,15 @@ def _direction(figure: str, higher_is_better: bool, a: Estimate, b: Estimate) ->
 
 
 def judge(figure: str, higher_is_better: bool, a: Estimate, b: Estimate, machines_differ: bool) -> tuple[str, str]:
-    """(verdict, direction) for one figure measured in both runs."""
+    """(verdict, direction) for one figure measured in both runs: a change when the intervals do
+    not overlap and it is at least the noise threshold (as Criterion's noise_threshold: a memory
+    figure whose intervals are a few pages wide must not 'change' by 0.1 %)."""
     if machines_differ:
         return DIFFERENT_MACHINE, ""
     if not (a.has_interval and b.has_interval):
         return NO_INTERVAL, ""
-    if a.overlaps(b):
+    change = _change(figure, a, b)
+    if a.overlaps(b) or change is None or abs(change) < NOISE_THRESHOLD:
         return NOISE, ""
     return CHANGED, _direction(figure, higher_is_better, a, b)
 

@@ -94,7 +94,8 @@ def compare_tables(cmp: Comparison) -> list[RichTable]:
             rt.add_row(c.label, figure_name(table, c.figure), figure_text(table, c.figure, c.a),
                        figure_text(table, c.figure, c.b), change_text(c), verdict_text(c))
         rt.caption = ("Intervals: each run's spread across its rounds (or, with one round, a bootstrap over its "
-                      "samples). 'changed' = the two intervals do not overlap; % change for figures and ratios, "
+                      "samples). 'changed' = the two intervals do not overlap and the change is at least 1 %; % change "
+                      "for figures and ratios, "
                       "percentage points (pp) for % vs native.")
         rt.caption_justify = "left"
         out.append(rt)
