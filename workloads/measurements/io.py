@@ -321,7 +321,7 @@ def _row(t: Target, pinning: str) -> Row:
     records = [c.as_record() for _, c in t.taken]
     rounds = [{"round": float(r), "value": round(s.rps, 1), "busy": float(c.busy),
                **({"p99_ms": round(s.p99_ms, 3)} if s.p99_ms is not None else {})}
-              for (r, c), s in zip(t.taken, t.rounds)]
+              for (r, c), s in zip(t.taken, t.rounds, strict=True)]
     conditions = {"round": [float(r) for r, _ in t.taken],
                   **{k: [rec[k] for rec in records] for k in ("wait_ms", "load_pct", "steal_pct", "busy")}}
     return Row(t.runtime, OK, value=round(statistics.median(rps), 1), stats=stats, phases=phases,
