@@ -95,7 +95,7 @@ def print_tables(results, names, reference) -> None:
     from ..render.plots import figure_text
     from ..render.tables import machine_line, measurement_tables, runtimes_table, unavailable_line
 
-    out = stdout_console()
+    out = stdout_console(160)  # ratios carry their intervals: wider than 132 columns
     if missing := unavailable_line(results):
         out.print(missing, style="bold yellow", highlight=False, soft_wrap=True)
     out.print(machine_line(results))

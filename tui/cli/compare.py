@@ -81,7 +81,7 @@ def run(ns: argparse.Namespace) -> ExitCode:
     elif ns.format == "md":
         sys.stdout.write(compare_markdown(cmp))
     else:
-        out = stdout_console()
+        out = stdout_console(160)
         for line in header_lines(cmp):
             out.print(line, highlight=False, soft_wrap=True)
         for table in compare_tables(cmp):

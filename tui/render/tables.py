@@ -31,7 +31,7 @@ def measurement_table(results: Results, name: str, reference: dict | None = None
     view = View(results, results.tables[name], reference)
     columns = shown_columns(m, view)
     out = RichTable(title=m.heading(view), title_justify="left", caption_justify="left")
-    out.add_column(m.row_header)
+    out.add_column(m.row_header, no_wrap=True)  # a row's name on one line; the figures wrap
     for c in columns:
         out.add_column(c.label, justify="right", style="dim" if c.article else None)
     for row in view.table.rows:

@@ -124,7 +124,11 @@ def across(fmt: Callable[[float | None], str], key: str = "value") -> CellFn:
         per_round = list(row.round_values(key).values())
         if len(per_round) < 2:
             return Cell("", "muted")
-        return Cell(f"{fmt(min(per_round))} … {fmt(max(per_round))}", "muted")
+        lo, hi = fmt(min(per_round)), fmt(max(per_round))
+        unit = hi.rsplit(" ", 1)[-1] if " " in hi else ""
+        if unit and lo.endswith(" " + unit):  # '83.37 … 89.36 ms': the unit once
+            lo = lo[: -len(unit) - 1]
+        return Cell(f"{lo} … {hi}", "muted")
 
     return cell
 
