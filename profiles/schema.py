@@ -39,6 +39,7 @@ BLOCK = Bound(1, 1000, integer=True)  # samples of one runtime in a row (bench.b
 QUIET_PCT = Bound(0, 100)  # quiet.busy_pct, quiet.steal_pct
 QUIET_WINDOW_S = Bound(0.05, 5)  # /proc/stat counts in 10 ms ticks: shorter windows read noise
 QUIET_MAX_WAIT_S = Bound(0, 60)
+QUIET_RETAKES = Bound(0, 10, integer=True)
 
 
 @dataclass(frozen=True)
@@ -305,7 +306,8 @@ def build_profile(data: dict, path: Path | None, source: str) -> Profile:
         "interval_s": lambda v, k: c.number(v, k, 0, strict_lo=True), "rounds": c.bounded(ROUNDS)}))
     quiet = QuietSpec(**_section(c, data, "quiet", {
         "enabled": c.flag, "busy_pct": c.bounded(QUIET_PCT), "steal_pct": c.bounded(QUIET_PCT),
-        "window_s": c.bounded(QUIET_WINDOW_S), "max_wait_s": c.bounded(QUIET_MAX_WAIT_S)}))
+        "window_s": c.bounded(QUIET_WINDOW_S), "max_wait_s": c.bounded(QUIET_MAX_WAIT_S),
+        "retakes": c.bounded(QUIET_RETAKES)}))
     io = _io(c, data)
     workloads = builtin_workloads()
     base_dir = path.parent if path else Path.cwd()

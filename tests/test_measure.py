@@ -73,7 +73,7 @@ def test_startup_runs_blocks_in_rounds_and_records_conditions(local_adapters, bu
         assert row.status == OK and len(row.samples) == 8
         assert row.stats["min"] <= row.value <= row.stats["max"]
         assert [int(r["round"]) for r in row.rounds] == [0, 1] and all(r["n"] == 4 for r in row.rounds)
-        assert set(row.conditions) == {"round", "wait_ms", "load_pct", "steal_pct", "busy"}
+        assert set(row.conditions) == {"round", "wait_ms", "load_pct", "steal_pct", "busy", "retaken"}
         assert all(len(v) == 8 for v in row.conditions.values())
         assert row.stats["busy"] == sum(row.conditions["busy"])
     # blocks: two samples of one runtime in a row; each round holds every runtime's 4 samples

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -37,11 +38,11 @@ def test_load_counts_other_processes_and_steal_apart_from_our_own_cpu():
 
 
 class FakeMachine:
-    """Counters that advance with a fake clock: `busy_until` seconds of one busy core in two."""
+    """Counters that advance with a fake clock: one core in two busy from `busy_from` to `busy_until` s."""
 
-    def __init__(self, busy_until: float, steal: bool = False) -> None:
+    def __init__(self, busy_until: float, steal: bool = False, busy_from: float = 0.0) -> None:
         self.t = 0.0
-        self.busy_until = busy_until
+        self.busy_from, self.busy_until = busy_from, busy_until
         self.steal = steal
 
     def sleep(self, s: float) -> None:
@@ -52,7 +53,7 @@ class FakeMachine:
 
     def clock(self) -> CpuClock:
         ticks = int(self.t * HZ)
-        busy_ticks = int(min(self.t, self.busy_until) * HZ)
+        busy_ticks = int(max(0.0, min(self.t, self.busy_until) - self.busy_from) * HZ)
         steal = ticks // 5 if self.steal else 0
         return CpuClock(busy=busy_ticks + steal, steal=steal, total=2 * ticks, own_s=0.0, at=self.t)
 
@@ -82,6 +83,43 @@ def test_gate_gives_up_on_a_busy_machine_flags_the_sample_and_stops_paying():
         gate.after(gate.before())
     short = gate.before()  # busy through GIVE_UP_AFTER waits: one window, then go
     assert short.gave_up and short.waited_s < 0.2
+
+
+def test_a_sample_disturbed_while_it_ran_is_taken_again_a_bounded_number_of_times():
+    machine = FakeMachine(busy_from=0.15, busy_until=1e9)  # quiet at the sample's start, busy during it
+    gate = machine.gate(QuietSpec(window_s=0.1, max_wait_s=0.5, retakes=2))
+    start = gate.before()
+    assert not start.gave_up
+    machine.sleep(0.2)  # the sample runs 0.2 s, most of it next to a busy process
+    cond = gate.after(start)
+    assert cond.busy and cond.disturbed and "during it" in cond.why
+    assert gate.retake(cond, 0) and gate.retake(cond, 1) and not gate.retake(cond, 2)
+    gave_up = gate.after(gate.before())  # the machine stays busy: the wait gives up, the sample is kept
+    assert gave_up.busy and not gave_up.disturbed and not gate.retake(gave_up, 0)
+
+
+class DisturbedOnce(QuietGate):
+    """A real gate whose first judgement says the sample was disturbed while it ran."""
+
+    def after(self, start, helpers=()):
+        cond = super().after(start, helpers)
+        self.judged = getattr(self, "judged", 0) + 1
+        return replace(cond, busy=True, disturbed=True, why="made up") if self.judged == 1 else cond
+
+
+def test_the_schedule_takes_a_disturbed_sample_again(builtin):
+    from wasmscope.workloads.measurements.timing import interleaved
+    from wasmscope.workloads.model.results import Table
+    from wasmscope.workloads.model.samples import ColdStart
+
+    native = create_adapter("native")
+    gate = DisturbedOnce(QuietSpec(window_s=0.05, max_wait_s=0.05, busy_pct=100, steal_pct=100))
+    runs = interleaved({"native": native}, builtin["hello"], [], schedule=Schedule(runs=3), timeout_s=10,
+                       table=Table("startup", "ms", "hello"), control=RunControl(), gate=gate,
+                       sample=lambda name, res: ColdStart("startup", name, ms=res.total_ms))
+    taken = runs["native"]
+    assert len(taken) == 3 and gate.judged == 4  # one sample taken twice, three kept
+    assert [t.conditions.retaken for t in taken] == [1, 0, 0]
 
 
 def test_steal_time_makes_a_sample_busy():

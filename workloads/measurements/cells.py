@@ -183,9 +183,11 @@ def busy_caption(view: View) -> list[str]:
                      "Consider re-running on a quiet machine.")
     if quiet.get("enabled"):
         blocks = f"; runtimes in shuffled blocks of {t.facts['block']} samples" if t.facts.get("block") else ""
+        retaken = int(sum(sum(r.conditions.get("retaken", [])) for r in t.rows))
+        again = (f" {retaken} sample(s) disturbed while they ran were taken again." if retaken else "")
         lines.append(f"Quiet samples: each waited (≤ {quiet.get('max_wait_s', 1):g} s) for the previous "
                      f"container's teardown and until other processes used < {quiet.get('busy_pct', 15):g} % CPU "
-                     f"over {quiet.get('window_s', 0.1):g} s{blocks}.")
+                     f"over {quiet.get('window_s', 0.1):g} s{blocks}.{again}")
     return lines
 
 

@@ -10,7 +10,8 @@ the container removed, its shim exited) and until other processes' CPU over a sh
 under a threshold. Every sample then carries the wait, the load at its start and a verdict:
 busy when the wait gave up with the machine still busy, when steal time went past its threshold,
 or, for samples long enough to judge and runtimes whose CPU is all ours, when other processes
-used the CPU during the sample.
+used the CPU during the sample. A sample disturbed while it ran (the machine was quiet at its
+start) is taken again, a bounded number of times; one whose wait gave up is kept and flagged.
 
 CPU time comes from /proc/stat (ticks of 1/USER_HZ s); this process's own CPU (and its reaped
 children's, and an adapter's warm workers') is subtracted, so what is left is other processes'.
@@ -31,6 +32,7 @@ POLL_S = 0.02  # how often the load is re-read while waiting
 SETTLE_POLL_S = 0.003  # how often a teardown is checked
 SETTLE_MAX_S = 3.0  # a teardown that takes longer goes on without us (the sample is judged anyway)
 GIVE_UP_AFTER = 3  # waits in a row that hit the bound: the machine stays busy, stop paying for it
+MIN_JUDGED_S = 0.05  # a sample this long is judged by other processes' CPU during it (10 ticks on 2 CPUs)
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class QuietSpec:
     steal_pct: float = 5.0  # steal time, % of all cores, at or above which it is busy
     window_s: float = 0.1  # the window the load is measured over
     max_wait_s: float = 1.0  # the longest a sample waits for a quiet machine
+    retakes: int = 2  # a sample other processes disturbed while it ran is taken again, this many times at most
 
 
 @dataclass(frozen=True)
@@ -73,10 +76,13 @@ class Conditions:
     steal_pct: float = 0.0  # steal from the start of that window to the sample's end
     busy: bool = False
     why: str = ""  # what made it busy
+    disturbed: bool = False  # busy because of what happened while it ran (the machine was quiet at its start)
+    retaken: int = 0  # times it was taken again because it was disturbed
 
     def as_record(self) -> dict[str, float]:
         return {"wait_ms": round(self.wait_ms, 2), "load_pct": round(self.load_pct, 1),
-                "steal_pct": round(self.steal_pct, 1), "busy": 1.0 if self.busy else 0.0}
+                "steal_pct": round(self.steal_pct, 1), "busy": 1.0 if self.busy else 0.0,
+                "retaken": float(self.retaken)}
 
 
 @dataclass(frozen=True)
@@ -220,17 +226,23 @@ class QuietGate:
             if steal >= spec.steal_pct:
                 why.append(f"steal {steal:.0f} %")
         if end is not None and start.clock is not None and helpers is not None \
-                and end.at - start.clock.at >= spec.window_s:
+                and end.at - start.clock.at >= MIN_JUDGED_S:
             during = load_between(start.clock, end, process_cpu_s(helpers) - start.helpers)
             if during.others_pct >= spec.busy_pct:
                 why.append(f"other processes {during.others_pct:.0f} % CPU during it")
         busy = bool(why) and spec.enabled
         self.busy += busy
-        return Conditions(start.waited_s * 1e3, start.window.others_pct, steal, busy, "; ".join(why))
+        return Conditions(start.waited_s * 1e3, start.window.others_pct, steal, busy, "; ".join(why),
+                          disturbed=busy and not start.gave_up)
+
+    def retake(self, cond: Conditions, tries: int) -> bool:
+        """Whether a sample just judged should be taken again: it was disturbed while it ran (the
+        machine was quiet at its start), retakes are left, and the machine is not busy for good."""
+        return (cond.disturbed and tries < self.spec.retakes and self.gave_up_in_a_row < GIVE_UP_AFTER)
 
 
 def summary(gate: QuietGate) -> dict[str, float]:
     """The gate's settings as a table records them."""
     s = gate.spec
     return {"enabled": s.enabled, "busy_pct": s.busy_pct, "steal_pct": s.steal_pct,
-            "window_s": s.window_s, "max_wait_s": s.max_wait_s}
+            "window_s": s.window_s, "max_wait_s": s.max_wait_s, "retakes": s.retakes}

@@ -87,7 +87,12 @@ class Startup(Measurement):
         return [*(["Phases (medians):"] + phases if phases else []),
                 "× vs Docker: Docker's median over this runtime's; % vs native: above the native "
                 "process. Both from this run.", cells.interval_caption(view), *cells.busy_caption(view),
+                *([QUIET_START] if (view.table.facts.get("quiet") or {}).get("enabled") else []),
                 cells.article_caption(view)]
+
+
+QUIET_START = ("Each cold start begins after the wait for a quiet machine, so it finds the CPU caches as a "
+               "request reaching an idle host does (back-to-back runs measure less).")
 
 
 def runs_words(settings: dict, prefix: str) -> str:

@@ -99,38 +99,52 @@ class _Pass:
         return all(a.settled() for a in self.ready.values())
 
     def run_one(self, name: str, round_no: int | None, what: str) -> None:
-        """One run of `name`: recorded (with its conditions) in round `round_no`, or a warm-up."""
+        """One run of `name`: recorded (with its conditions) in round `round_no`, or a warm-up.
+        A recorded run other processes disturbed is taken again (the gate bounds how often)."""
         adapter = self.ready[name]
-        self.control.check()
-        helpers = adapter.helper_pids()
-        start = self.gate.before(self.settled, helpers or (), quiet=round_no is not None)
-        try:
-            res = adapter.run(self.workload, self.args, timeout_s=self.timeout_s)
-        except Cancelled:
-            raise
-        except WasmscopeError as err:
-            self.failed[name] = str(err)
-            self.control.note(f"{name}: {err}")
+        tries = 0
+        while True:
+            self.control.check()
+            helpers = adapter.helper_pids()
+            start = self.gate.before(self.settled, helpers or (), quiet=round_no is not None)
+            res = self._run(name, adapter)
+            if res is None or round_no is None:
+                break
+            cond = self.gate.after(start, helpers)
+            if not self.gate.retake(cond, tries):
+                break
+            tries += 1
+            self.control.note(f"{name}: taken again, the machine got busy while it ran ({cond.why})")
+        self.control.step(f"{self.table.name}: {name} {what}")
+        if res is None or round_no is None:
             return
-        finally:
-            self.control.step(f"{self.table.name}: {name} {what}")
-        if round_no is None:
-            return
-        cond = self.gate.after(start, helpers)
+        cond = replace(cond, retaken=tries)
         self.results[name].append(Timed(res, round_no, cond))
         self.control.sample(replace(self.sample(name, res), wait_ms=round(cond.wait_ms, 2),
                                     load_pct=round(cond.load_pct, 1), busy=cond.busy))
         if cond.busy:
             self.control.note(f"{name}: sample taken while the machine was busy ({cond.why})")
 
+    def _run(self, name: str, adapter: RuntimeAdapter) -> RunResult | None:
+        """The run's result, or None (the runtime failed: it is dropped from the schedule)."""
+        try:
+            return adapter.run(self.workload, self.args, timeout_s=self.timeout_s)
+        except Cancelled:
+            raise
+        except WasmscopeError as err:
+            self.failed[name] = str(err)
+            self.control.note(f"{name}: {err}")
+            return None
+
 
 def interleaved(adapters: dict[str, RuntimeAdapter], workload: Workload, args: Sequence[str], *,
                 schedule: Schedule, timeout_s: float, table: Table, control: RunControl,
-                sample: Callable[[str, RunResult], Sample], quiet: QuietSpec | None = None) -> dict[str, list[Timed]]:
+                sample: Callable[[str, RunResult], Sample], quiet: QuietSpec | None = None,
+                gate: QuietGate | None = None) -> dict[str, list[Timed]]:
     """`schedule.rounds` rounds; in each, every runtime's blocks in a shuffled order, its warm-up
     runs before its first block. The block order of each round is kept in `table.facts`."""
     ready = prepare_runtimes(adapters, workload, table, control)
-    run = _Pass(ready, workload, args, timeout_s, table, control, gate_for(quiet, control), sample)
+    run = _Pass(ready, workload, args, timeout_s, table, control, gate or gate_for(quiet, control), sample)
     rng = random.Random(schedule.seed)
     order: list[list[str]] = []
     for round_no in range(schedule.rounds):
@@ -162,7 +176,7 @@ def conditions_record(timed: Sequence[Timed]) -> dict[str, list[float]]:
     """The conditions of each sample, as lists parallel to the row's samples."""
     records = [t.conditions.as_record() for t in timed]
     out: dict[str, list[float]] = {"round": [float(t.round) for t in timed]}
-    for key in ("wait_ms", "load_pct", "steal_pct", "busy"):
+    for key in ("wait_ms", "load_pct", "steal_pct", "busy", "retaken"):
         out[key] = [r[key] for r in records]
     return out
 

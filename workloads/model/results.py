@@ -53,7 +53,8 @@ class Row:
     rounds: list[dict[str, float]] = field(default_factory=list)
     # Under what conditions each sample was taken, lists parallel to `samples`: "round",
     # "wait_ms" (waited for a quiet machine), "load_pct" (other processes' CPU at its start, % of
-    # all cores), "steal_pct", "busy" (1 = taken while the machine was busy).
+    # all cores), "steal_pct", "busy" (1 = taken while the machine was busy), "retaken" (times it
+    # was taken again because other processes disturbed it while it ran).
     conditions: dict[str, list[float]] = field(default_factory=dict)
 
     @property
