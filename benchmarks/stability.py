@@ -11,15 +11,17 @@ others interleaved. Closing note, with the targets of issue 20:
 Not a test (it asserts nothing and takes minutes): a benchmark of the benchmark. On a shared
 machine, run it when the machine is quiet; the load average before each run is printed.
 
-    .venv/bin/python benchmarks/stability.py [--profile quick] [--runs 3]
+    .venv/bin/python benchmarks/stability.py [--profile quick] [--runs 3] [--keep DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
+from pathlib import Path
 
 from wasmscope.profiles import load_profile, resolve_profile_path
 from wasmscope.workloads.bench import make_plan, run_benchmark
@@ -120,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--profile", default="quick")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--keep", metavar="DIR", help="also write each run's results as JSON into DIR")
     ns = ap.parse_args(argv)
     profile = load_profile(resolve_profile_path(ns.profile))
     alone: list[float] = []
@@ -137,6 +140,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"run {i + 1}/{ns.runs} of profile {profile.name}, load average {load_average()}", file=sys.stderr)
         runs.append(measure(profile))
         print(f"  run {i + 1}: {time.monotonic() - t0:.0f} s; {busy_words(runs[-1])}")
+        if ns.keep:
+            Path(ns.keep).mkdir(parents=True, exist_ok=True)
+            (Path(ns.keep) / f"run-{i + 1}.json").write_text(json.dumps(runs[-1].to_dict(), indent=1))
     wasmtime_alone("after")
     notes = report(runs, alone)
     print("\nClosing note:")

@@ -32,7 +32,8 @@ POLL_S = 0.02  # how often the load is re-read while waiting
 SETTLE_POLL_S = 0.003  # how often a teardown is checked
 SETTLE_MAX_S = 3.0  # a teardown that takes longer goes on without us (the sample is judged anyway)
 GIVE_UP_AFTER = 3  # waits in a row that hit the bound: the machine stays busy, stop paying for it
-MIN_JUDGED_S = 0.05  # a sample this long is judged by other processes' CPU during it (10 ticks on 2 CPUs)
+MIN_JUDGED_S = 0.02  # a sample this long is judged by other processes' CPU during it
+MIN_TICKS = 2  # ... and found busy only when they had at least this many ticks of it (20 ms): one tick is noise
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class Load:
     others_pct: float
     steal_pct: float
     seconds: float
+    others_ticks: float = 0.0  # the same CPU time in ticks (1/USER_HZ s)
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ def load_between(a: CpuClock, b: CpuClock, ours_s: float = 0.0) -> Load:
     steal = b.steal - a.steal
     ours = (b.own_s - a.own_s + ours_s) * HZ
     others = max(0.0, (b.busy - a.busy - steal) - ours)
-    return Load(min(100.0, others / total * 100), steal / total * 100, b.at - a.at)
+    return Load(min(100.0, others / total * 100), steal / total * 100, b.at - a.at, others)
 
 
 def process_cpu_s(pids: Sequence[int]) -> float:
@@ -228,7 +230,7 @@ class QuietGate:
         if end is not None and start.clock is not None and helpers is not None \
                 and end.at - start.clock.at >= MIN_JUDGED_S:
             during = load_between(start.clock, end, process_cpu_s(helpers) - start.helpers)
-            if during.others_pct >= spec.busy_pct:
+            if during.others_pct >= spec.busy_pct and during.others_ticks >= MIN_TICKS:
                 why.append(f"other processes {during.others_pct:.0f} % CPU during it")
         busy = bool(why) and spec.enabled
         self.busy += busy
