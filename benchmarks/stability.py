@@ -27,7 +27,7 @@ from wasmscope.profiles import load_profile, resolve_profile_path
 from wasmscope.workloads.bench import make_plan, run_benchmark
 from wasmscope.workloads.measurements.control import RunControl
 from wasmscope.workloads.measurements.figures import run_figures
-from wasmscope.workloads.model.intervals import spread_pct
+from wasmscope.workloads.model.intervals import Estimate, spread_pct
 from wasmscope.workloads.model.results import Results
 
 # (table, row, figure, how the spread is read, target)
@@ -66,9 +66,9 @@ def busy_words(results: Results) -> str:
     return f"{busy} of {total} samples taken while the machine was busy"
 
 
-def headline_ratios(runs: list[Results]) -> dict[tuple[str, str, str], list[float]]:
-    """Every ratio of the startup, compute and memory tables, one value per run."""
-    out: dict[tuple[str, str, str], list[float]] = {}
+def headline_estimates(runs: list[Results]) -> dict[tuple[str, str, str], list[Estimate]]:
+    """Every ratio of the startup, compute and memory tables, one estimate per run."""
+    out: dict[tuple[str, str, str], list[Estimate]] = {}
     for results in runs:
         for table, rows in run_figures(results).items():
             if table not in ("startup", "compute", "memory"):
@@ -76,8 +76,20 @@ def headline_ratios(runs: list[Results]) -> dict[tuple[str, str, str], list[floa
             for row, figs in rows.items():
                 for figure, est in figs.items():
                     if figure != "value" and est.n:
-                        out.setdefault((table, row, figure), []).append(est.point)
+                        out.setdefault((table, row, figure), []).append(est)
     return {k: v for k, v in out.items() if len(v) == len(runs)}
+
+
+def coverage_line(figure: str, ests: list[Estimate]) -> str:
+    """Each run's interval, and how many of the other runs' values it covers: what an interval
+    printed by one run promises about the next."""
+    parts, covered, total = [], 0, 0
+    for i, est in enumerate(ests):
+        others = [e.point for j, e in enumerate(ests) if j != i]
+        hits = sum(est.lo <= v <= est.hi for v in others)
+        covered, total = covered + hits, total + len(others)
+        parts.append(f"{fmt(figure, est.lo)} … {fmt(figure, est.hi)}")
+    return f"intervals {' | '.join(parts)}; each run's interval covers {covered} of {total} other runs' values"
 
 
 def spread(figure: str, values: list[float]) -> tuple[float, str]:
@@ -95,7 +107,8 @@ def fmt(figure: str, v: float) -> str:
 def report(runs: list[Results], alone: list[float]) -> list[str]:
     notes = []
     print("\nHeadline ratios, one value per run, and their spread (max − min; % of the median, or pp):")
-    for (table, row, figure), values in headline_ratios(runs).items():
+    for (table, row, figure), ests in headline_estimates(runs).items():
+        values = [e.point for e in ests]
         s, unit = spread(figure, values)
         target = TARGETS.get((table, row, figure))
         mark = "" if target is None else (f"  target ≤ {target[1]:g} {target[0]}: "
@@ -104,7 +117,8 @@ def report(runs: list[Results], alone: list[float]) -> list[str]:
               + f"   spread {s:.1f} {unit}{mark}")
         if target:
             notes.append(f"{table} {row} {figure}: {', '.join(fmt(figure, v) for v in values)} — spread "
-                         f"{s:.1f} {unit} (target ≤ {target[1]:g} {target[0]}: {'met' if s <= target[1] else 'NOT met'})")
+                         f"{s:.1f} {unit} (target ≤ {target[1]:g} {target[0]}: {'met' if s <= target[1] else 'NOT met'}); "
+                         + coverage_line(figure, ests))
     together = [r.tables["startup"].row("wasmtime").value for r in runs
                 if "startup" in r.tables and r.tables["startup"].row("wasmtime") is not None]
     if together and alone:
