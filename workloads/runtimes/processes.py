@@ -123,7 +123,15 @@ def run_to_exit(argv: Sequence[str], *, timeout_s: float, timeout_message: str,
                 limit_as: int | None = None,
                 env: dict[str, str] | None = None, cwd: str | None = None) -> Exited:
     """Spawn, wait with a deadline and time it. Past the deadline the process group is killed
-    and GuestTimeout(timeout_message) raised; the caller reads the exit code its own way."""
+    and GuestTimeout(timeout_message) raised; the caller reads the exit code its own way.
+    posix_spawn where it can (spawn_direct.py), Popen where a cwd or an rlimit is needed."""
+    from . import spawn_direct
+
+    if spawn_direct.usable(argv, cwd, limit_as):
+        direct = spawn_direct.run_direct(argv, env if env is not None else child_env(), timeout_s)
+        if direct is None:
+            raise GuestTimeout(timeout_message)
+        return Exited(*direct)
     t0 = time.perf_counter_ns()
     proc = spawn(argv, env=env, cwd=cwd, die_with_parent=False, limit_as=limit_as)
     t1 = time.perf_counter_ns()
