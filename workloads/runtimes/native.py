@@ -41,8 +41,9 @@ class NativeAdapter(RuntimeAdapter):
         return f"{platform.machine()} static, {compiler_version() or 'no compiler'}"
 
     def mode(self) -> str:
-        limit = f"; RLIMIT_AS {self.rlimit_as_mib} MiB" if self.rlimit_as_mib is not None else ""
-        return f"static binary, -O2, fork/exec per run{limit}"
+        if self.rlimit_as_mib is not None:
+            return f"static binary, -O2, fork/exec per run; RLIMIT_AS {self.rlimit_as_mib} MiB"
+        return "static binary, -O2, a process per run (posix_spawn)"
 
     def supports(self, workload: Workload) -> str | None:
         if workload.source is None:
