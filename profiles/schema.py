@@ -16,7 +16,9 @@ from typing import Any, Callable, Iterable
 
 from wasmscope.workloads.guests.catalogue import Workload, builtin_workloads
 from wasmscope.workloads.measurements import bench_names
-from wasmscope.workloads.model.bounds import IO_CONNECTIONS, IO_DURATION_S, IO_RATE, RUNS, Bound, plain
+from wasmscope.workloads.measurements.quiet import QuietSpec
+from wasmscope.workloads.model.bounds import (BLOCK, IO_CONNECTIONS, IO_DURATION_S, IO_RATE, QUIET_MAX_WAIT_S,
+                                              QUIET_PCT, QUIET_RETAKES, QUIET_WINDOW_S, ROUNDS, RUNS, Bound, plain)
 from wasmscope.workloads.model.bounds import finite as _finite
 from wasmscope.workloads.model.results import Results
 from wasmscope.workloads.runtimes import known_runtimes
@@ -29,6 +31,8 @@ from .stored import check_stored
 IO_MODELS = ("server", "per-request")
 
 
+
+
 @dataclass(frozen=True)
 class BenchSettings:
     runtimes: tuple[str, ...] = ("wasmtime", "native", "docker")
@@ -38,29 +42,33 @@ class BenchSettings:
     sample_hz: float = 4.0
     hosts: tuple[str, ...] = ()  # remote hosts measured too: "ssh://[user@]host[:port]"
     local: bool = True  # measure this machine as well as the hosts
+    block: int = 5  # samples of one runtime in a row before the next runtime's block
 
 
 @dataclass(frozen=True)
 class StartupSpec:
     workload: str = "hello"
-    runs: int = 20
+    runs: int = 20  # per round
     warmup: int = 3
+    rounds: int = 1  # full interleaved passes; intervals come from their spread
 
 
 @dataclass(frozen=True)
 class ComputeSpec:
     workload: str = "fib"
     n: int = 35
-    runs: int = 5
+    runs: int = 5  # per round
     warmup: int = 1
+    rounds: int = 1
 
 
 @dataclass(frozen=True)
 class MemorySpec:
     workload: str = "idle"
     mib: int = 16
-    samples: int = 8
+    samples: int = 8  # per instance; one instance per runtime and round
     interval_s: float = 0.25
+    rounds: int = 1
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,7 @@ class Profile:
     compute: ComputeSpec = ComputeSpec()
     memory: MemorySpec = MemorySpec()
     io: IoSpec = IoSpec()
+    quiet: QuietSpec = QuietSpec()
     workloads: dict[str, Workload] = field(default_factory=builtin_workloads)
     reference: dict | None = None
     results: Results | None = None  # the stored benchmark run
@@ -133,7 +142,7 @@ class Profile:
         settings, the user's workloads, the article's figures; no stored results): how a profile
         travels to a remote host's agent."""
         data: dict[str, Any] = {"profile": {"name": self.name, "description": self.description}}
-        for key in ("bench", "startup", "compute", "memory", "io"):
+        for key in ("bench", "startup", "compute", "memory", "io", "quiet"):
             data[key] = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(getattr(self, key)).items()}
         data["workloads"] = {name: workload_data(w) for name, w in self.workloads.items() if not w.builtin}
         if self.runtime_options:
@@ -236,6 +245,15 @@ class _Checker:
                     raise self.fail(full, f"unknown key (did you mean '{key + '.' if key else ''}{close[0]}'?)")
                 raise self.fail(full, f"unknown key (expected one of: {', '.join(allowed)})")
 
+    def within(self, bound: Bound) -> Callable[[Any, str], Any]:
+        """A validator for one setting's shared bound (the same words as its command-line flag)."""
+        return lambda v, k: self.bounded(v, k, bound)
+
+    def flag(self, v: Any, key: str) -> bool:
+        if not isinstance(v, bool):
+            raise self.fail(key, f"expected true or false, got {show(v)} ({_type_name(v)})")
+        return v
+
     def integer(self, v: Any, key: str, lo: int, hi: int | None = None) -> int:
         if isinstance(v, bool) or not isinstance(v, int) or v < lo or (hi is not None and v > hi):
             bounds = f">= {lo}" if hi is None else f"between {lo} and {hi}"
@@ -272,8 +290,8 @@ class _Checker:
 
 
 REFERENCE_TABLES = ("startup_ms", "memory_mib", "compute_ms", "http_rps", "http_p99_ms")
-_SECTIONS = ("profile", "bench", "startup", "compute", "memory", "io", "workloads", "reference", "results",
-             "density", "advice", "remote_results", "runtimes", "app", "race")
+_SECTIONS = ("profile", "bench", "startup", "compute", "memory", "io", "quiet", "workloads", "reference",
+             "results", "density", "advice", "remote_results", "runtimes", "app", "race")
 LAYOUTS = ("grid", "list")
 
 
@@ -295,18 +313,24 @@ def build_profile(data: dict, path: Path | None, source: str) -> Profile:
         "memory_limit_mib": lambda v, k: c.integer(v, k, 16),
         "sample_hz": lambda v, k: c.number(v, k, 0.5, 50),
         "hosts": lambda v, k: _hosts(c, v, k),
-        "local": lambda v, k: _flag(c, v, k),
+        "local": c.flag,
+        "block": c.within(BLOCK),
     }))
     startup = StartupSpec(**_section(c, data, "startup", {
-        "workload": c.string, "runs": lambda v, k: c.bounded(v, k, RUNS),
-        "warmup": lambda v, k: c.integer(v, k, 0)}))
+        "workload": c.string, "runs": c.within(RUNS),
+        "warmup": lambda v, k: c.integer(v, k, 0), "rounds": c.within(ROUNDS)}))
     compute = ComputeSpec(**_section(c, data, "compute", {
         "workload": c.string, "n": lambda v, k: c.integer(v, k, 1, 50),
-        "runs": lambda v, k: c.bounded(v, k, RUNS), "warmup": lambda v, k: c.integer(v, k, 0)}))
+        "runs": c.within(RUNS), "warmup": lambda v, k: c.integer(v, k, 0),
+        "rounds": c.within(ROUNDS)}))
     memory = MemorySpec(**_section(c, data, "memory", {
         "workload": c.string, "mib": lambda v, k: c.integer(v, k, 0, 4096),
         "samples": lambda v, k: c.integer(v, k, 1),
-        "interval_s": lambda v, k: c.number(v, k, 0, strict_lo=True)}))
+        "interval_s": lambda v, k: c.number(v, k, 0, strict_lo=True), "rounds": c.within(ROUNDS)}))
+    quiet = QuietSpec(**_section(c, data, "quiet", {
+        "enabled": c.flag, "busy_pct": c.within(QUIET_PCT), "steal_pct": c.within(QUIET_PCT),
+        "window_s": c.within(QUIET_WINDOW_S), "max_wait_s": c.within(QUIET_MAX_WAIT_S),
+        "retakes": c.within(QUIET_RETAKES)}))
     io = _io(c, data)
     workloads = builtin_workloads()
     base_dir = path.parent if path else Path.cwd()
@@ -335,24 +359,19 @@ def build_profile(data: dict, path: Path | None, source: str) -> Profile:
               for host, raw in c.table(data.get("remote_results", {}), "remote_results").items()}
     return Profile(path=path, name=meta.get("name", path.stem if path else "unnamed"),
                    description=meta.get("description", ""), bench=bench, startup=startup,
-                   compute=compute, memory=memory, io=io, workloads=workloads, reference=reference,
+                   compute=compute, memory=memory, io=io, quiet=quiet, workloads=workloads, reference=reference,
                    results=results, advice=advice, density=density, remote_results=remote,
                    runtime_options=_runtime_options(c, data), app=_app(c, data), race=_stored_race(c, data))
 
 
 def _app(c: _Checker, data: dict) -> AppSettings:
-    def flag(v: Any, k: str) -> bool:
-        if not isinstance(v, bool):
-            raise c.fail(k, f"expected true or false, got {show(v)} ({_type_name(v)})")
-        return v
-
     def layout(v: Any, k: str) -> str:
         if v not in LAYOUTS:
             raise c.fail(k, f"expected one of {', '.join(LAYOUTS)}, got {show(v)}{_suggest(str(v), LAYOUTS)}")
         return v
 
     return AppSettings(**_section(c, data, "app", {
-        "hide_unavailable": flag, "presentation": flag, "layout": layout,
+        "hide_unavailable": c.flag, "presentation": c.flag, "layout": layout,
         "race_runtimes": lambda v, k: c.names(v, k, known_runtimes(), "runtime"),
         "race_seconds": lambda v, k: c.number(v, k, 0.5, 600)}))
 
@@ -407,12 +426,6 @@ def _hosts(c: _Checker, v: Any, key: str) -> tuple[str, ...]:
     return tuple(v)
 
 
-def _flag(c: _Checker, v: Any, key: str) -> bool:
-    if not isinstance(v, bool):
-        raise c.fail(key, f"expected true or false, got {show(v)} ({_type_name(v)})")
-    return v
-
-
 def _stored_results(c: _Checker, data: dict, key: str, where: str = "") -> Results | None:
     """A stored run (`[results]`, `[density]`, a remote host's) read into the typed model, once, here."""
     raw = data.get(key)
@@ -439,17 +452,17 @@ def _io(c: _Checker, data: dict) -> IoSpec:
         "server_workload": c.string, "handler_workload": c.string,
         "models": lambda v, k: c.names(v, k, IO_MODELS, "serving model"),
         "mode": choice(("closed", "fixed-rate")),
-        "connections": lambda v, k: c.bounded(v, k, IO_CONNECTIONS),
+        "connections": c.within(IO_CONNECTIONS),
         "per_request_connections": lambda v, k: c.integer(v, k, 1, 256),
-        "duration_s": lambda v, k: c.bounded(v, k, IO_DURATION_S),
+        "duration_s": c.within(IO_DURATION_S),
         "warmup_s": lambda v, k: c.number(v, k, 0, 600),
-        "rate": lambda v, k: c.bounded(v, k, IO_RATE),
-        "rounds": lambda v, k: c.integer(v, k, 1, 100),
+        "rate": c.within(IO_RATE),
+        "rounds": c.within(ROUNDS),
         "generator": choice(("auto", "wrk", "builtin")),
         "timeout_s": lambda v, k: c.number(v, k, 0, 600, strict_lo=True),
         "sweep": sweep,
         "sweep_duration_s": lambda v, k: c.number(v, k, 0, 600, strict_lo=True),
-        "serve_component": lambda v, k: _flag(c, v, k),
+        "serve_component": c.flag,
     }))
     if io.mode == "fixed-rate" and io.rate <= 0:
         raise c.fail("io.rate", f"mode 'fixed-rate' needs a rate > 0 (requests/s), got {io.rate:g}")

@@ -113,6 +113,9 @@ module = "{bad}"
     (["bench", "--profile", "nonexistent-profile"], "nonexistent-profile"),
     (["bench", "--runtimes", "wasmtme"], "unknown runtime 'wasmtme'"),
     (["bench", "--workloads", "nope"], "'nope' is not measured by this profile"),
+    (["bench", "--repeat", "0"], "--repeat: expected an integer between 1 and 100, got 0"),
+    (["compare", "nonexistent-profile"], "nonexistent-profile: no such profile file"),
+    (["compare", "quick"], "quick.toml: no [results] to compare: run `wasmscope bench --profile quick --save "),
 ])
 def test_bad_usage_exits_2_with_one_line(args, message):
     proc = run_cli(*args)
@@ -252,7 +255,12 @@ def test_report_json_and_errors(tmp_path):
     proc = run_cli("report", "--profile", str(REPORT_PROFILE), "--format", "json", "-o", str(tmp_path / "r.json"))
     assert proc.returncode == 0, proc.stderr
     data = json.loads((tmp_path / "r.json").read_text())
-    assert {c["verdict"] for c in data["claims"]} <= {"holds", "does not hold", "not measured"}
+    assert {c["verdict"] for c in data["claims"]} <= {"holds", "does not hold", "inconclusive on this run",
+                                                      "not measured"}
+    # the stored run's I/O table had 3 rounds: its HTTP claim carries that interval, and it straddles 75 %
+    http = next(c for c in data["claims"] if c["claim"] == "Wasm HTTP throughput ~60 % of native")
+    assert http["verdict"] == "inconclusive on this run" and "3 rounds" in http["figures"]
+    assert data["comparisons"]["io"]["docker/server"]["share_of_native_interval"]["n"] == 3
     assert set(data["results"]["tables"]) >= {"startup", "memory", "compute"}
     empty = write_profile(tmp_path / "empty.toml", "[profile]\nname = 'empty'\n")
     proc = run_cli("report", "--profile", str(empty))

@@ -12,6 +12,8 @@ from wasmscope.workloads.model.results import FAILED, OK, UNSUPPORTED, Results, 
 from wasmscope.workloads.model.stats import median_ratio_ci, percentile, summarize
 from wasmscope.workloads.measurements.compute import measure_compute
 from wasmscope.workloads.measurements.startup import measure_startup
+from wasmscope.workloads.measurements.quiet import QuietSpec
+from wasmscope.workloads.measurements.timing import Schedule
 from wasmscope.workloads.runtimes import create_adapter
 
 
@@ -58,22 +60,35 @@ def local_adapters():
         a.close()
 
 
-def test_startup_interleaves_and_reports_every_run(local_adapters, builtin):
-    seen: list[str] = []
-    control = RunControl(on_sample=lambda sample: seen.append(sample.runtime))
-    table = measure_startup(local_adapters, builtin["hello"], runs=4, warmup=1, timeout_s=10, control=control)
+FAST_QUIET = QuietSpec(window_s=0.05, max_wait_s=0.05)  # judged and recorded, without long waits
+
+
+def test_startup_runs_blocks_in_rounds_and_records_conditions(local_adapters, builtin):
+    seen: list = []
+    control = RunControl(on_sample=seen.append)
+    table = measure_startup(local_adapters, builtin["hello"], schedule=Schedule(runs=4, warmup=1, rounds=2, block=2),
+                            timeout_s=10, control=control, quiet=FAST_QUIET)
     assert [r.runtime for r in table.rows] == ["wasmtime", "native"]
     for row in table.rows:
-        assert row.status == OK and len(row.samples) == 4
+        assert row.status == OK and len(row.samples) == 8
         assert row.stats["min"] <= row.value <= row.stats["max"]
-    # interleaved: every round holds one run of each runtime
-    for i in range(0, 8, 2):
-        assert sorted(seen[i:i + 2]) == ["native", "wasmtime"]
+        assert [int(r["round"]) for r in row.rounds] == [0, 1] and all(r["n"] == 4 for r in row.rounds)
+        assert set(row.conditions) == {"round", "wait_ms", "load_pct", "steal_pct", "busy", "retaken"}
+        assert all(len(v) == 8 for v in row.conditions.values())
+        assert row.stats["busy"] == sum(row.conditions["busy"])
+    # blocks: two samples of one runtime in a row; each round holds every runtime's 4 samples
+    names = [s.runtime for s in seen]
+    assert all(names[i] == names[i + 1] for i in range(0, 16, 2))
+    assert sorted(names[:8]) == ["native"] * 4 + ["wasmtime"] * 4
+    assert all(s.wait_ms >= 0 and s.load_pct is not None for s in seen)
+    # the shuffled block order of each round is recorded
+    assert table.facts["rounds"] == 2 and table.facts["block"] == 2
+    assert [sorted(r) for r in table.facts["order"]] == [["native×2"] * 2 + ["wasmtime×2"] * 2] * 2
 
 
 def test_compute_uses_guest_time_and_overhead(local_adapters, builtin):
-    table = measure_compute(local_adapters, builtin["fib"], 27, runs=3, warmup=0, timeout_s=30,
-                            control=RunControl())
+    table = measure_compute(local_adapters, builtin["fib"], 27, schedule=Schedule(runs=3), timeout_s=30,
+                            control=RunControl(), quiet=FAST_QUIET)
     for row in table.rows:
         assert row.counts == "guest-reported time"
         assert row.stats["wall_median"] >= row.value > 0
@@ -99,4 +114,5 @@ def test_cancel_stops_a_measurement(local_adapters, builtin):
     control = RunControl()
     control.on_sample = lambda *a: control.cancel.set()
     with pytest.raises(Cancelled):
-        measure_startup(local_adapters, builtin["hello"], runs=50, warmup=0, timeout_s=10, control=control)
+        measure_startup(local_adapters, builtin["hello"], schedule=Schedule(runs=50), timeout_s=10, control=control,
+                        quiet=FAST_QUIET)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import os
 from pathlib import Path
 
@@ -247,3 +249,33 @@ def test_write_through_a_symlink_keeps_the_link(tmp_path):
     link.symlink_to(real)
     save_results(link, RESULTS)
     assert link.is_symlink() and load_profile(real).results == Results.from_dict(RESULTS)
+
+
+@pytest.mark.parametrize("section", ["startup", "compute", "memory", "io"])
+def test_rounds_share_one_bound_in_every_section(tmp_path, section):
+    from wasmscope.profiles.schema import ROUNDS
+
+    p = tmp_path / "p.toml"
+    for bad in (0, ROUNDS.hi + 1):
+        p.write_text(f"[{section}]\nrounds = {bad}\n")
+        with pytest.raises(ProfileError) as err:
+            load_profile(p)
+        assert str(err.value) == (f"{p}: {section}.rounds: expected an integer between {ROUNDS.lo} and {ROUNDS.hi}, "
+                                  f"got {bad} (int)")
+    p.write_text(f"[{section}]\nrounds = 4\n")
+    assert getattr(load_profile(p), section).rounds == 4
+
+
+def test_quiet_settings_are_checked(tmp_path):
+    p = tmp_path / "p.toml"
+    p.write_text("[quiet]\nenabled = false\nbusy_pct = 20\nwindow_s = 0.2\nmax_wait_s = 3\n[bench]\nblock = 2\n")
+    prof = load_profile(p)
+    assert (prof.quiet.enabled, prof.quiet.busy_pct, prof.quiet.window_s, prof.quiet.max_wait_s) == (False, 20, 0.2, 3)
+    assert prof.bench.block == 2
+    for body, message in (("[quiet]\nwindow_s = 0.01\n", "quiet.window_s: expected a number between 0.05 and 5, got 0.01"),
+                          ("[quiet]\nenabled = 1\n", "quiet.enabled: expected true or false, got 1 (int)"),
+                          ("[quiet]\nbusy = 5\n", "quiet.busy: unknown key (did you mean 'quiet.busy_pct'?)"),
+                          ("[bench]\nblock = 0\n", "bench.block: expected an integer between 1 and 1000, got 0")):
+        p.write_text(body)
+        with pytest.raises(ProfileError, match=re.escape(message)):
+            load_profile(p)

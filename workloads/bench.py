@@ -40,8 +40,23 @@ def check_runtime_names(names: Sequence[str]) -> list[str]:
 
 
 def make_plan(profile: "Profile", *, runtimes: Sequence[str] | None = None,
-              workloads: Sequence[str] | None = None, runs: int | None = None) -> Plan:
-    """Narrow the profile: `--runtimes`, `--workloads` (workload or measurement names), `--runs`."""
+              workloads: Sequence[str] | None = None, runs: int | None = None,
+              repeat: int | None = None, check: bool = False) -> Plan:
+    """Narrow the profile: `--runtimes`, `--workloads` (workload or measurement names), `--runs`,
+    `--repeat` (rounds of every measurement); `--check` adds the harness self-check."""
+    from .model.bounds import ROUNDS
+
+    if repeat is not None:
+        _bounded(repeat, "--repeat", ROUNDS)
+    plan = _narrowed(profile, runtimes, workloads, runs)
+    plan.repeat = repeat
+    if check and "check" not in plan.measurements:
+        plan.measurements.append("check")
+    return plan
+
+
+def _narrowed(profile: "Profile", runtimes: Sequence[str] | None, workloads: Sequence[str] | None,
+              runs: int | None) -> Plan:
     chosen = check_runtime_names(runtimes or profile.bench.runtimes)
     if runs is not None:
         from .model.bounds import RUNS

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import io
 import os
 import tomllib
@@ -130,7 +132,12 @@ async def test_benchmark_fills_results_and_save_keeps_comments(tmp_path):
         assert app.query_one("#table-startup").row_count == 2
         assert tables.cell("startup", "wasmtime", "median") == fmt_ms(rows["wasmtime"].value)
         assert tables.cell("startup", "native", "vs_native") == "baseline"
-        assert tables.cell("startup", "wasmtime", "vs_native").endswith(" %")
+        # the ratio with its interval (one round here: a bootstrap over the run's samples, and it says so)
+        assert re.fullmatch(r"[+-][\d.]+ % \([+-][\d.]+ … [+-][\d.]+, 1 round\)",
+                            tables.cell("startup", "wasmtime", "vs_native"))
+        # a row with samples taken on a busy machine is marked, on a narrow screen too
+        name = tables.cell("startup", "wasmtime", "runtime")
+        assert name.endswith(" ⚠") == (rows["wasmtime"].busy_samples > 0)
         assert "vs_docker" not in app.query_one("#table-startup").columns  # no Docker in this run: no column
         assert not app.query_one("#measurement-memory").display  # not measured: not shown
         await pilot.press("ctrl+s")
@@ -530,4 +537,24 @@ async def test_live_keys_work_again_after_another_view(tmp_path):
         await pilot.press("h")
         await wait_for(pilot, lambda: app.panels["native"].last_cold_ms is not None, what="cold start on native")
         assert app.panels["wasmtime"].last_cold_ms is None
+
+
+async def test_stored_rounds_show_intervals_and_busy_flags_in_the_results_view():
+    """A stored run of 3 rounds (tests/data/compare/a.toml, real figures) replays with each ratio's
+    interval across the rounds and each row's busy samples, as the CLI prints them."""
+    path = Path(__file__).parent.parent / "data" / "compare" / "a.toml"
+    stored = load_profile(path).results
+    app = WasmscopeApp(profile_path=path, live=False)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await pilot.press("2")
+        await pilot.pause(0.3)
+        tables = app.query_one(ResultsTables)
+        assert tables.cell("compute", "wasmtime", "vs_native").endswith(", 3 rounds)")
+        assert tables.cell("memory", "wasmtime", "vs_native").endswith(", 3 rounds)")
+        for table in ("compute", "memory"):
+            for row in stored.tables[table].rows:
+                shown = tables.cell(table, row.runtime, "busy")
+                assert shown.startswith(f"{row.busy_samples}/{len(row.samples)}")
+                assert shown.endswith("⚠") == (row.busy_samples > 0)
+                assert tables.cell(table, row.runtime, "runtime").endswith(" ⚠") == (row.busy_samples > 0)
         await quit_and_wait(app, pilot)

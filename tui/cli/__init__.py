@@ -11,13 +11,13 @@ import signal
 import sys
 from typing import Sequence
 
-from . import advise, agent, bench, build_workloads, clean, density, doctor, report, runtimes, sandbox, serve
+from . import advise, agent, bench, build_workloads, clean, compare, density, doctor, report, runtimes, sandbox, serve
 from .exit_codes import PROG, ExitCode, exit_code_for, is_reported_error
 
 __all__ = ["ExitCode", "PROG", "build_parser", "exit_code_for", "main"]
 
 # Order = the order of `wasmscope --help`.
-SUBCOMMANDS = (doctor, bench, clean, build_workloads, runtimes, density, sandbox, report, advise, serve, agent)
+SUBCOMMANDS = (doctor, bench, compare, clean, build_workloads, runtimes, density, sandbox, report, advise, serve, agent)
 BY_NAME = {m.NAME: m for m in SUBCOMMANDS}
 
 

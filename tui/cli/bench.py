@@ -24,7 +24,13 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--runtimes", type=csv_list, help="comma-separated runtimes (default: the profile's)")
     p.add_argument("--workloads", type=csv_list,
                    help="comma-separated workloads or measurements, e.g. hello,fib or startup")
-    p.add_argument("--runs", type=int, help="runs per runtime for startup and compute")
+    p.add_argument("--runs", type=int, help="runs per runtime and round for startup and compute")
+    p.add_argument("--repeat", type=int, metavar="K",
+                   help="K independent rounds of every measurement (each a full interleaved pass); "
+                        "intervals come from their spread (default: the profile's rounds)")
+    p.add_argument("--check", action="store_true",
+                   help="self-check: beside each cold-start figure, a bare harness of the same definition "
+                        "measured in the same run, and each row's harness overhead")
     p.add_argument("--connections", type=csv_list,
                    help="HTTP: connections of the closed-loop load; several (1,8,32,128) = a sweep")
     p.add_argument("--rate", type=csv_list,
@@ -91,7 +97,8 @@ def run(ns: argparse.Namespace) -> ExitCode:
     path = resolve_profile_path(ns.profile)
     profile = override_io(own_workload(ns, load_profile(path)), connections=ns.connections, rates=ns.rate,
                           duration_s=ns.duration)
-    plan = make_plan(profile, runtimes=ns.runtimes, workloads=ns.workloads, runs=ns.runs)
+    plan = make_plan(profile, runtimes=ns.runtimes, workloads=ns.workloads, runs=ns.runs, repeat=ns.repeat,
+                     check=ns.check)
     addresses = [parse_host(h) for h in (ns.host or profile.bench.hosts)]
     if len({a.label for a in addresses}) < len(addresses):
         raise UsageError(f"--host: a host is named twice: {', '.join(a.url for a in addresses)}")
@@ -217,7 +224,7 @@ def print_host_tables(runs, names, reference) -> None:
     from ..render.tables import (elsewhere_line, host_name, hosts_measurement_tables, hosts_runtimes_table,
                                  hosts_table, machine_line, names_hosts, unavailable_line)
 
-    out = stdout_console()
+    out = stdout_console(160)  # ratios carry their intervals: wider than 132 columns
     several = names_hosts(runs)
     for results in runs:
         for line in (unavailable_line(results), elsewhere_line(results)):

@@ -14,8 +14,8 @@ from rich.text import Text
 
 from wasmscope.workloads import measurements
 from wasmscope.workloads.measurements.base import Cell, TableView, View, row_cells, shown_columns
-from wasmscope.workloads.measurements.cells import overhead_ci
-from wasmscope.workloads.model.results import OK, UNAVAILABLE, Results
+from wasmscope.workloads.measurements.figures import comparisons
+from wasmscope.workloads.model.results import UNAVAILABLE, Results
 from wasmscope.workloads.remote.address import LOCAL
 
 # How a cell's style word reads in a terminal.
@@ -42,7 +42,7 @@ def hosts_measurement_table(runs: list[Results], name: str, reference: dict | No
     out = RichTable(title=m.heading(views[0]), title_justify="left", caption_justify="left")
     if several:
         host_column(out, views)
-    out.add_column(m.row_header)
+    out.add_column(m.row_header, no_wrap=True)  # a row's name on one line; the figures wrap
     for c in columns:
         out.add_column(c.label, justify="right", style="dim" if c.article else None)
     for i, view in enumerate(views):
@@ -174,7 +174,8 @@ def machine_line(results: Results) -> str:
     docker = m.get("docker") if not m.get("docker_host") else f"{m.get('docker')} at {m.get('docker_host')}"
     return (f"Machine: {m.get('cpu')} ({m.get('cores')} cores, {m.get('memory_gib')} GiB), "
             f"kernel {m.get('kernel')}, Python {m.get('python')}, wasmtime {m.get('wasmtime')}, "
-            f"{docker} — {results.started_at}")
+            f"{docker}" + (f", machine {m['fingerprint']}" if m.get("fingerprint") else "")
+            + f" — {results.started_at}")
 
 
 def hosts_table(runs: list[Results]) -> RichTable:
@@ -189,35 +190,6 @@ def hosts_table(runs: list[Results]) -> RichTable:
         out.add_row(host_name(r), str(m.get("cpu", "")), str(m.get("arch", "")), str(m.get("cores", "")),
                     f"{m.get('memory_gib', '')} GiB", str(m.get("kernel", "")), str(m.get("python", "")),
                     str(m.get("wasmtime", "")), str(m.get("docker", "")), r.started_at)
-    return out
-
-
-def comparisons(results: Results) -> dict[str, dict[str, Any]]:
-    """Same-run ratios for JSON output, against the run's native and container baselines."""
-    native, container = results.baseline("native"), results.baseline("container")
-    out: dict[str, dict[str, Any]] = {}
-    for name, t in results.tables.items():
-        per: dict[str, Any] = {}
-        view = View(results, t)
-        for row in t.rows:
-            if row.status != OK:
-                continue
-            entry: dict[str, Any] = {}
-            if t.higher_is_better:  # throughput shares within the same serving model
-                if native and (v := t.versus(row, native)) is not None:
-                    entry["share_of_native"] = round(v, 4)
-                if container and (v := t.versus(row, container)) is not None:
-                    entry["times_docker"] = round(v, 4)
-                per[row.key] = entry
-                continue
-            if container and (r := t.ratio(row.runtime, container)) is not None:
-                entry["docker_over_this"] = round(r, 4)
-            if native and (p := t.overhead_pct(row.runtime, native)) is not None:
-                entry["pct_over_native"] = round(p, 3)
-            if name == "compute" and (ci := overhead_ci(view, row)):
-                entry["pct_over_native_ci95"] = [round(ci[1], 3), round(ci[2], 3)]
-            per[row.runtime] = entry
-        out[name] = per
     return out
 
 

@@ -73,9 +73,11 @@ class MeasurementTable(Vertical):
 
     def row_label(self, view: View, row, compact: bool) -> str:
         name = self.measurement.row_label(view, row)
-        if compact:  # 'Docker (runc) — host network' → 'Docker — host network'
-            base, _, variant = name.partition(" — ")
-            name = base.split(" (")[0] + (f" — {variant}" if variant else "")
+        if compact:  # 'Docker (runc) — host network ⚠' → 'Docker — host network ⚠' (marks kept)
+            bare = name.removesuffix(" ⚠").removesuffix(" ≠")
+            marks = name[len(bare):]
+            base, _, variant = bare.partition(" — ")
+            name = base.split(" (")[0] + (f" — {variant}" if variant else "") + marks
         return name
 
     def cell(self, row_key: str, column: str) -> str:

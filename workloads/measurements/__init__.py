@@ -22,6 +22,7 @@ REGISTRY: dict[str, str] = {
     "platforms": "platforms:Platforms",
     "misbehave": "misbehave:Misbehave",
     "density": "density:Density",
+    "check": "selfcheck:HarnessCheck",
 }
 
 

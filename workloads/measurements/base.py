@@ -82,6 +82,7 @@ class Column:
     compares: bool = False
     article: bool = False
     baseline: str = ""  # the baseline role it compares against: hidden when the run has none
+    hide_empty: bool = False  # hidden when no row has anything to show in it (e.g. results stored before it existed)
 
 
 @dataclass(frozen=True)
@@ -122,9 +123,13 @@ class Plan:
     measurements: list[str]
     runs: int | None = None  # --runs: overrides the run count of every run-to-exit measurement
     selections: dict[str, list[str]] = field(default_factory=dict)  # per measurement: which parts
+    repeat: int | None = None  # --repeat: overrides the rounds of every measurement
 
     def runs_or(self, default: int) -> int:
         return self.runs or default
+
+    def rounds_or(self, default: int) -> int:
+        return self.repeat or default
 
     def selection(self, measurement: str, default: Sequence[str]) -> list[str]:
         return list(self.selections.get(measurement, default))
@@ -192,8 +197,10 @@ class Measurement(ABC):
         return []
 
     def row_label(self, view: View, row: Row) -> str:
-        """The row's name in the table (a mark such as ⚠ where a figure needs a caveat)."""
-        return view.label(row) + (" ≠" if row.status == DIFFERENT else "")
+        """The row's name in the table: ≠ when its output differs from the others', ⚠ when some
+        of its samples were taken while the machine was busy (the caption says how many)."""
+        return (view.label(row) + (" ≠" if row.status == DIFFERENT else "")
+                + (" ⚠" if row.busy_samples else ""))
 
     def full_caption(self, view: View) -> list[str]:
         """The caption, then what every table of a user's program adds: whether the runtimes
@@ -298,5 +305,10 @@ def shown_columns(m: Measurement, view: View, compact: bool = False) -> list[Col
     """The columns a front end shows: article columns only with the article's figures, a
     comparison only when the run has its baseline, and only the essential ones on a narrow screen."""
     cols = [c for c in m.columns if (not c.article or view.reference)
-            and (not c.baseline or view.baseline(c.baseline) is not None)]
+            and (not c.baseline or view.baseline(c.baseline) is not None)
+            and (not c.hide_empty or _has_content(m, view, c))]
     return [c for c in cols if c.essential] if compact else cols
+
+
+def _has_content(m: Measurement, view: View, column: Column) -> bool:
+    return any(cell_of(column.cell(view, row)).text for row in view.table.rows if m.shows_figures(row))

@@ -1,8 +1,10 @@
 """The reference article's claims, each checked against figures measured on this machine.
 
-A claim holds, does not hold, or was not measured (the table or the rows it needs are absent).
-The tolerance each check uses is written into its figures line, so a reader can disagree with
-the threshold but never with what was compared.
+A claim holds or does not hold only when the whole interval of the figure behind it agrees (the
+spread across the run's rounds; with one round, a bootstrap over its samples); an interval that
+straddles the line is "inconclusive on this run", and a claim whose table or rows are absent was
+not measured. The tolerance each check uses and the interval are written into its figures line,
+so a reader can disagree with the threshold but never with what was compared.
 """
 
 from __future__ import annotations
@@ -10,21 +12,37 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Callable
 
-from ..model.format import fmt_mib, fmt_ms, fmt_pct, fmt_rps
+from ..model.format import fmt_mib, fmt_ms, fmt_rps, fmt_with_interval
+from ..model.intervals import POINT, Estimate
 from ..model.results import OK, Results, Row, Table
+from .base import View
+from .cells import PCT_ABOVE, SHARE, TIMES_SMALLER, pct_text, ratio_estimate, share_text, times_text, value_estimate
 
 HOLDS, FAILS, NOT_MEASURED = "holds", "does not hold", "not measured"
+INCONCLUSIVE = "inconclusive on this run"
 
 
 @dataclass(frozen=True)
 class Verdict:
     claim: str  # the article's words
     article: str  # the article's own figures behind the claim
-    verdict: str  # holds / does not hold / not measured
-    figures: str  # what was compared here, with the tolerance used
+    verdict: str  # holds / does not hold / inconclusive on this run / not measured
+    figures: str  # what was compared here, with its interval and the tolerance used
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
+
+
+def decide(parts: list[bool | None], need: str) -> str:
+    """A verdict from each part's (True: its whole interval agrees; False: none of it does;
+    None: it straddles the line). `need` "any": one part suffices; "all": every part must agree."""
+    if need == "any":
+        return HOLDS if any(p is True for p in parts) else FAILS if all(p is False for p in parts) else INCONCLUSIVE
+    return HOLDS if all(p is True for p in parts) else FAILS if any(p is False for p in parts) else INCONCLUSIVE
+
+
+def _mark(part: bool | None) -> str:
+    return {True: "✓", False: "✗", None: "?"}[part]
 
 
 def _ok_rows(results: Results, table: str, kind: str) -> list[Row]:
@@ -44,79 +62,93 @@ def _not_measured(claim: str, article: str, why: str) -> Verdict:
     return Verdict(claim, article, NOT_MEASURED, why)
 
 
+def _view(results: Results, table: str) -> View:
+    return View(results, results.tables[table])
+
+
+def _ms(est: Estimate) -> str:
+    return fmt_with_interval(fmt_ms(est.point), fmt_ms(est.lo), fmt_ms(est.hi), est.basis, est.n)
+
+
+WHOLE = "for its whole interval"
+
+
 def wasm_cold_start_under_5ms(results: Results) -> Verdict:
     claim, article = "Wasm cold start under 5 ms", "Wasmtime 0.8 ms, WasmEdge 0.6 ms, Wasmer 1.2 ms"
     rows = _ok_rows(results, "startup", "wasm")
     if not rows:
         return _not_measured(claim, article, "no Wasm runtime in the startup table")
-    under = [r for r in rows if r.value < 5.0]
-    figs = ", ".join(f"{_name(results, r)} {fmt_ms(r.value)} {'✓' if r.value < 5.0 else '✗'}" for r in rows)
-    return Verdict(claim, article, HOLDS if under else FAILS,
-                   f"{figs} (median cold start; holds when a Wasm runtime starts in < 5 ms)")
-
-
-def _docker(results: Results) -> str:
-    """The article's "Docker" is this run's container baseline (its role, not a runtime name)."""
-    return results.baseline("container") or ""
-
-
-def _native(results: Results) -> str:
-    return results.baseline("native") or ""
+    ests = [(r, value_estimate(r)) for r in rows]
+    parts = [None if e is None else {True: False, False: True, None: None}[e.above(5.0)] for _, e in ests]
+    figs = ", ".join(f"{_name(results, r)} {_ms(e)} {_mark(p)}" for (r, e), p in zip(ests, parts) if e)
+    return Verdict(claim, article, decide(parts, "any"),
+                   f"{figs} (median cold start; holds when a Wasm runtime starts in < 5 ms {WHOLE})")
 
 
 def wasm_starts_100x_faster(results: Results) -> Verdict:
     claim, article = "Wasm starts two orders of magnitude faster than a container", "0.8 ms vs 300 ms: 375×"
     t = results.tables.get("startup")
-    docker = t.ok_value(_docker(results)) if t else None
+    base = results.baseline("container")
     rows = _ok_rows(results, "startup", "wasm")
-    if t is None or docker is None or not rows:
+    if t is None or base is None or t.ok_value(base) is None or not rows:
         return _not_measured(claim, article, "needs Docker and a Wasm runtime in the startup table")
-    best = min(rows, key=lambda r: r.value)
-    ratio = t.ratio(best.runtime, _docker(results))
-    if ratio is None:
+    view = _view(results, "startup")
+    ests = [(r, e) for r in rows if (e := ratio_estimate(view, r, "container", TIMES_SMALLER)) is not None]
+    if not ests and any(not t.comparable(r.runtime, base) for r in rows):
         return _not_measured(claim, article, "Docker ran on another machine than the Wasm rows (DOCKER_HOST)")
-    return Verdict(claim, article, HOLDS if ratio >= 100 else FAILS,
-                   f"Docker {fmt_ms(docker)} vs {_name(results, best)} {fmt_ms(best.value)}: {ratio:,.0f}× "
-                   f"(holds at ≥ 100×)")
+    parts = [e.above(100.0) for _, e in ests]
+    figs = ", ".join(f"{_name(results, r)} {times_text(e, 'faster', 'slower')} {_mark(p)}"
+                     for (r, e), p in zip(ests, parts))
+    return Verdict(claim, article, decide(parts, "any"),
+                   f"Docker {fmt_ms(t.ok_value(base))}: {figs} (holds at ≥ 100× {WHOLE})")
 
 
 def docker_idle_48mb(results: Results) -> Verdict:
     claim, article = "Docker idle RSS 48 MB", "Docker (Alpine + binary) 48 MB vs Wasmtime 4 MB"
     t = results.tables.get("memory")
-    row = t.row(_docker(results)) if t else None
+    base = results.baseline("container")
+    row = t.row(base) if t and base else None
     if row is None or row.status != OK:
         return _not_measured(claim, article, "no Docker row in the memory table")
-    total = row.stats.get("total_rss_mib", row.value or 0.0)
+    est = value_estimate(row, "total_rss_mib")
+    if est is None:
+        total = row.stats.get("total_rss_mib", row.value or 0.0)
+        est = Estimate(total, total, total, 1, POINT, 0.0)
     touched = results.settings.get("idle_mib")
-    ok = 32 <= total * 1.048576 <= 72  # MiB → MB; within 1.5× of 48 MB
-    return Verdict(claim, article, HOLDS if ok else FAILS,
-                   f"Docker {fmt_mib(total)} = container processes + containerd-shim"
+    mb = 1.048576  # MiB → MB; holds within 1.5× of 48 MB
+    text = fmt_with_interval(fmt_mib(est.point), f"{est.lo:.1f}", f"{est.hi:.1f}", est.basis, est.n)
+    return Verdict(claim, article, decide([est.inside(32 / mb, 72 / mb)], "all"),
+                   f"Docker {text} = container processes + containerd-shim"
                    + (f" (the idle workload touched {touched} MiB)" if touched is not None else "")
-                   + "; holds within 1.5× of 48 MB")
+                   + f"; holds within 1.5× of 48 MB {WHOLE}")
 
 
 def wasm_compute_10_to_30(results: Results) -> Verdict:
     claim, article = "Wasm costs 10–30 % on pure compute", "fib(40): Wasmtime +14 %, WasmEdge +17 %, Wasmer +21 %"
     t = results.tables.get("compute")
     rows = _ok_rows(results, "compute", "wasm")
-    if t is None or t.ok_value(_native(results)) is None or not rows:
+    native = results.baseline("native")
+    if t is None or native is None or t.ok_value(native) is None or not rows:
         return _not_measured(claim, article, "needs native and a Wasm runtime in the compute table")
-    pcts = [(r, t.overhead_pct(r.runtime, _native(results))) for r in rows]
-    ok = all(p is not None and 10 <= p <= 30 for _, p in pcts)
+    view = _view(results, "compute")
+    ests = [(r, ratio_estimate(view, r, "native", PCT_ABOVE)) for r in rows]
+    parts = [None if e is None else e.inside(10.0, 30.0) for _, e in ests]
     n = results.settings.get("fib_n")
-    figs = ", ".join(f"{_name(results, r)} {fmt_pct(p)}" for r, p in pcts)
-    return Verdict(claim, article, HOLDS if ok else FAILS,
-                   f"fib({n}) over native: {figs} (holds when every one is within +10 … +30 %)")
+    figs = ", ".join(f"{_name(results, r)} {pct_text(e)} {_mark(p)}" for (r, e), p in zip(ests, parts))
+    return Verdict(claim, article, decide(parts, "all"),
+                   f"fib({n}) over native: {figs} (holds when every one is within +10 … +30 % {WHOLE})")
 
 
 def docker_compute_near_native(results: Results) -> Verdict:
     claim, article = "Containers run compute at native speed", "Docker 425 ms vs native 420 ms (+1 %)"
     t = results.tables.get("compute")
-    p = t.overhead_pct(_docker(results), _native(results)) if t else None
-    if p is None:
+    base = results.baseline("container")
+    row = t.row(base) if t and base else None
+    est = ratio_estimate(_view(results, "compute"), row, "native", PCT_ABOVE) if row is not None else None
+    if est is None:
         return _not_measured(claim, article, "needs native and Docker in the compute table")
-    return Verdict(claim, article, HOLDS if abs(p) <= 5 else FAILS,
-                   f"Docker {fmt_pct(p)} over native (holds within ±5 %)")
+    return Verdict(claim, article, decide([est.inside(-5.0, 5.0)], "all"),
+                   f"Docker {pct_text(est)} over native (holds within ±5 % {WHOLE})")
 
 
 def _io(results: Results) -> Table | None:
@@ -126,29 +158,32 @@ def _io(results: Results) -> Table | None:
 def wasm_http_60pct(results: Results) -> Verdict:
     claim, article = "Wasm HTTP throughput ~60 % of native", "Wasmtime 31,000 vs native 52,000 req/s (60 %)"
     t = _io(results)
-    native = t.row(_native(results), "server") if t else None
+    native = t.row(results.baseline("native") or "", "server") if t else None
     rows = [r for r in (t.rows if t else []) if r.status == OK and r.model == "server"
             and (info := results.runtimes.get(r.runtime)) is not None and info.kind == "wasm"]
     if t is None or native is None or native.status != OK or not rows:
         return _not_measured(claim, article, "needs native and a Wasm server in the I/O table")
-    shares = [(r, t.versus(r, _native(results))) for r in rows]
-    ok = any(s is not None and 0.45 <= s <= 0.75 for _, s in shares)
-    figs = ", ".join(f"{_name(results, r)} {fmt_rps(r.value)} req/s = {s * 100:.0f} %" for r, s in shares if s)
-    return Verdict(claim, article, HOLDS if ok else FAILS,
-                   f"native {fmt_rps(native.value)} req/s; {figs} (holds when one is within 45–75 %)")
+    view = _view(results, "io")
+    ests = [(r, e) for r in rows if (e := ratio_estimate(view, r, "native", SHARE)) is not None]
+    parts = [e.inside(0.45, 0.75) for _, e in ests]
+    figs = ", ".join(f"{_name(results, r)} {fmt_rps(r.value)} req/s = {share_text(e)} {_mark(p)}"
+                     for (r, e), p in zip(ests, parts))
+    return Verdict(claim, article, decide(parts, "any"),
+                   f"native {fmt_rps(native.value)} req/s; {figs} (holds when one is within 45–75 % {WHOLE})")
 
 
 def docker_http_near_native(results: Results) -> Verdict:
     claim, article = "Containers serve HTTP near native speed", "Docker 49,500 vs native 52,000 req/s (95 %)"
     t = _io(results)
-    docker = t.row(_docker(results), "server") if t else None
-    if t is None or docker is None or docker.status != OK or t.versus(docker, _native(results)) is None:
+    base = results.baseline("container")
+    docker = t.row(base, "server") if t and base else None
+    est = ratio_estimate(_view(results, "io"), docker, "native", SHARE) if docker is not None else None
+    if est is None:
         return _not_measured(claim, article, "needs native and Docker servers in the I/O table")
-    share = t.versus(docker, _native(results)) or 0.0
     proxy = docker.facts.get("port_proxy", "")
-    return Verdict(claim, article, HOLDS if share >= 0.85 else FAILS,
+    return Verdict(claim, article, decide([est.above(0.85)], "all"),
                    f"Docker (published port{', ' + proxy if proxy else ''}) {fmt_rps(docker.value)} req/s = "
-                   f"{share * 100:.0f} % of native (holds at ≥ 85 %)")
+                   f"{share_text(est)} of native (holds at ≥ 85 % {WHOLE})")
 
 
 def density_500_vs_30(results: Results) -> Verdict:

@@ -10,6 +10,7 @@ interleaved rounds by a generator pinned away from the servers, then stopped.
 
 from __future__ import annotations
 
+import random
 import statistics
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Sequence
@@ -23,9 +24,13 @@ from ..model.samples import LoadRound, LoadTick
 from ..runtimes import adapter_class
 from ..runtimes.base import RuntimeAdapter
 from ..runtimes.processes import rss_uss
+from . import cells
 from . import io_show as show
 from .base import BarChart, Column, LineFigure, Measurement, Plan, TableView, View
 from .control import RunControl
+from .quiet import Conditions, QuietGate
+from .quiet import summary as summary_of
+from .timing import gate_for
 
 if TYPE_CHECKING:
     from wasmscope.profiles.schema import IoSpec, Profile
@@ -60,6 +65,7 @@ class Target:
     sweep: list[dict[str, float]] = field(default_factory=list)
     rss: list[int] = field(default_factory=list)
     row: Row | None = None  # set when the target failed
+    taken: list[tuple[int, Conditions]] = field(default_factory=list)  # per load round: its number, how quiet
 
     @property
     def key(self) -> str:
@@ -76,13 +82,14 @@ def load_spec(io: "IoSpec", model: str) -> LoadSpec:
 
 
 def measure_io(adapters: dict[str, RuntimeAdapter], profile: "Profile", models: list[str],
-               control: RunControl) -> Table:
+               control: RunControl, rounds: int | None = None) -> Table:
     """Start every target, load them in interleaved rounds, stop them; one row per target."""
     io = profile.io
+    rounds = rounds or io.rounds
     cores = split_cores()
     server_cpus, generator_cpus = cores if cores else (None, None)
     spec = load_spec(io, SERVER)
-    what = (f"requests/s, {_load_words(spec)}, median of {io.rounds} interleaved round(s); "
+    what = (f"requests/s, {_load_words(spec)}, median of {rounds} interleaved round(s); "
             f"latency percentiles from the same runs")
     table = Table("io", "req/s", f"{io.server_workload},{io.handler_workload}", [], what=what,
                   higher_is_better=True)
@@ -108,13 +115,7 @@ def measure_io(adapters: dict[str, RuntimeAdapter], profile: "Profile", models: 
                 t.row = _failed(t, f"did not start: {type(err).__name__}: {err}")
             control.step(f"io: started {t.key}")
         live = [t for t in targets if t.served is not None and t.row is None]
-        for r in range(io.rounds):
-            order = live[r % len(live):] + live[:r % len(live)] if live else []
-            for t in order:
-                if t.row is not None:
-                    continue
-                control.check()
-                _one_load(t, load_spec(io, t.model), generator_cpus, control, f"round {r + 1}/{io.rounds}")
+        _rounds(live, io, rounds, generator_cpus, control, gate_for(profile.quiet, control), table)
         for x in io.sweep:
             for t in live:
                 if t.row is not None or t.model != SERVER:
@@ -236,12 +237,28 @@ def _front(spawner: str, io: "IoSpec", cpus: set[int] | None) -> Callable[[], Se
     return start
 
 
-def _one_load(t: Target, spec: LoadSpec, cpus: set[int] | None, control: RunControl, what: str) -> None:
-    summary = _load(t, spec, cpus, control)
-    if summary is not None:
-        t.rounds.append(summary)
-        control.sample(LoadRound("io", t.runtime, t.key, rps=summary.rps))
-    control.step(f"io: {what} {t.key}")
+def _rounds(live: list[Target], io: "IoSpec", rounds: int, cpus: set[int] | None, control: RunControl,
+            gate: QuietGate, table: Table) -> None:
+    """`rounds` rounds, each loading every live target once in a shuffled order, each load once
+    the machine is quiet; the order of each round is kept in `table.facts`."""
+    rng = random.Random()
+    order: list[list[str]] = []
+    for r in range(rounds):
+        targets = [t for t in live if t.row is None]
+        rng.shuffle(targets)
+        order.append([t.key for t in targets])
+        for t in targets:
+            control.check()
+            start = gate.before()
+            summary = _load(t, load_spec(io, t.model), cpus, control)
+            if summary is not None:
+                cond = gate.after(start, None)  # the load itself is ours: judged by its start and steal
+                t.rounds.append(summary)
+                t.taken.append((r, cond))
+                control.sample(LoadRound("io", t.runtime, t.key, rps=summary.rps, wait_ms=round(cond.wait_ms, 2),
+                                         load_pct=round(cond.load_pct, 1), busy=cond.busy))
+            control.step(f"io: round {r + 1}/{rounds} {t.key}")
+    table.facts.update({"rounds": rounds, "order": order, "quiet": summary_of(gate)})
 
 
 def _load(t: Target, spec: LoadSpec, cpus: set[int] | None, control: RunControl) -> LoadSummary | None:
@@ -293,9 +310,17 @@ def _row(t: Target, pinning: str) -> Row:
     phases = {phase: round(v["median"], 4) for phase, v in (served.facts.get("isolation_ms") or {}).items()
               if isinstance(v, dict) and "median" in v}
     mode = served.mode + (f"; {served.facts['instance_mode']}" if served.facts.get("instance_mode") else "")
+    stats["busy"] = float(sum(c.busy for _, c in t.taken))
+    records = [c.as_record() for _, c in t.taken]
+    rounds = [{"round": float(r), "value": round(s.rps, 1), "busy": float(c.busy),
+               **({"p99_ms": round(s.p99_ms, 3)} if s.p99_ms is not None else {})}
+              for (r, c), s in zip(t.taken, t.rounds, strict=True)]
+    conditions = {"round": [float(r) for r, _ in t.taken],
+                  **{k: [rec[k] for rec in records] for k in ("wait_ms", "load_pct", "steal_pct", "busy")}}
     return Row(t.runtime, OK, value=round(statistics.median(rps), 1), stats=stats, phases=phases,
                samples=[round(x, 1) for x in rps], counts=mode, model=t.model, variant=t.variant,
-               facts=facts, load=[s.to_dict() for s in t.rounds], sweep=t.sweep)
+               facts=facts, load=[s.to_dict() for s in t.rounds], sweep=t.sweep, rounds=rounds,
+               conditions=conditions)
 
 
 def _failed(t: Target, reason: str) -> Row:
@@ -383,6 +408,7 @@ class HttpIo(Measurement):
         Column("p99", "p99", _text(fmt_ms, "p99_ms"), essential=True),
         Column("p999", "p99.9", _text(fmt_ms, "p999_ms")),
         Column("errors", "Errors", show.errors),
+        Column("busy", "Busy", cells.busy, hide_empty=True),
         Column("vs_native", "vs native", lambda view, row: show.vs(view, row, "native"),
                essential=True, compares=True, baseline="native"),
         Column("vs_docker", "vs Docker", lambda view, row: show.vs(view, row, "container"),
@@ -397,13 +423,16 @@ class HttpIo(Measurement):
         return list(profile.io.models)
 
     def steps(self, profile: "Profile", plan: Plan, runtimes: Sequence[str]) -> int:
-        return steps(profile.io, _target_count(plan.selection("io", profile.io.models), runtimes))
+        io = replace(profile.io, rounds=plan.rounds_or(profile.io.rounds))
+        return steps(io, _target_count(plan.selection("io", profile.io.models), runtimes))
 
     def run(self, adapters, profile: "Profile", plan: Plan, control: RunControl) -> Table:
-        return measure_io(adapters, profile, plan.selection("io", profile.io.models), control)
+        return measure_io(adapters, profile, plan.selection("io", profile.io.models), control,
+                          rounds=plan.rounds_or(profile.io.rounds))
 
     def settings(self, profile: "Profile", plan: Plan) -> dict[str, Any]:
         io = {k: v for k, v in asdict(profile.io).items() if k != "sweep"}
+        io["rounds"] = plan.rounds_or(profile.io.rounds)
         return {"io": {**io, "sweep": list(profile.io.sweep), "models": plan.selection("io", profile.io.models)}}
 
     def sort_key(self, row: Row) -> tuple[int, str]:

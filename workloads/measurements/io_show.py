@@ -6,8 +6,9 @@ per-request row, never against a long-running server.
 
 from __future__ import annotations
 
-from ..model.format import fmt_ms, fmt_rps, fmt_share
+from ..model.format import fmt_ms, fmt_rps, fmt_with_interval
 from ..model.results import OK, UNAVAILABLE, Results, Row
+from . import cells
 from .base import Cell, LineFigure, TableView, View
 
 FRONT = "front"  # the row of the front's own ceiling: not a runtime
@@ -22,7 +23,7 @@ IO_ARTICLE = {("native", ""): "Native", ("container", ""): "Docker", ("", "wasmt
 def label(view: View, row: Row) -> str:
     if row.runtime == FRONT:
         return "wasmscope front alone"
-    return view.label(row) + (" ⚠" if row.facts.get("generator_bound") else "")
+    return view.label(row) + (" ⚠" if row.facts.get("generator_bound") or row.busy_samples else "")
 
 
 def _role(view: View, row: Row) -> str:
@@ -52,10 +53,13 @@ def vs(view: View, row: Row, role: str) -> str:
         return "baseline"
     if base is not None and not view.table.comparable(row.runtime, base):
         return "other machine"
-    ratio = view.table.versus(row, base) if base else None
+    est = cells.ratio_estimate(view, row, role, cells.SHARE)
     if role == "native":
-        return fmt_share(ratio)
-    return "—" if ratio is None else (f"{ratio:.2f}×" if ratio < 100 else f"{ratio:,.0f}×")
+        return cells.share_text(est)
+    if est is None:
+        return "—"
+    times = (lambda x: f"{x:.2f}" if x < 100 else f"{x:,.0f}")  # noqa: E731
+    return fmt_with_interval(times(est.point) + "×", times(est.lo), times(est.hi), est.basis, est.n)
 
 
 def errors(view: View, row: Row) -> str:
@@ -92,6 +96,8 @@ def caption(view: View) -> list[str]:
     lines += (["Not measured:"] + missing) if missing else []
     lines.append("vs native: share of the native row's req/s in the same model; vs Docker: × Docker's "
                  "req/s; p99.9 '—' where wrk cannot tell (it prints no p99.9).")
+    lines.append(cells.interval_caption(view))
+    lines += cells.busy_caption(view)
     if view.reference and any(article(view, r).text for r in t.rows):
         lines.append("Article column: the reference article's published wrk figures (req/s · p99) — "
                      "on its hardware, not measured here.")

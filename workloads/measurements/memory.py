@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import statistics
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
 from ..errors import Cancelled, WasmscopeError
@@ -20,7 +21,8 @@ from ..runtimes.base import MemoryReading, RuntimeAdapter
 from . import cells
 from .base import BarChart, Column, Measurement, Plan, View
 from .control import RunControl
-from .timing import prepare_runtimes
+from .quiet import Conditions, QuietGate, QuietSpec, summary
+from .timing import gate_for, prepare_runtimes
 
 if TYPE_CHECKING:
     from wasmscope.profiles import Profile
@@ -45,44 +47,93 @@ def summarize_readings(readings: list[MemoryReading]) -> dict[str, float]:
     return {k: v for k, v in stats.items() if v is not None}
 
 
+@dataclass(frozen=True)
+class Taken:
+    """One reading of one instance, in its round, with how quiet the machine was at its start."""
+
+    round: int
+    reading: MemoryReading
+    conditions: Conditions
+    ready_ms: float
+
+
 def measure_memory(adapters: dict[str, RuntimeAdapter], workload: Workload, mib: int, *,
-                   samples: int, interval_s: float, control: RunControl,
-                   ready_timeout_s: float = 60.0, seed: int | None = None) -> Table:
-    """Start the workload on each runtime, sample its memory `samples` times, stop it (a
-    program that runs to exit: its peak RSS over `samples` runs instead)."""
+                   samples: int, interval_s: float, control: RunControl, rounds: int = 1,
+                   quiet: QuietSpec | None = None, ready_timeout_s: float = 60.0, seed: int | None = None) -> Table:
+    """Per round, in a shuffled order: start the workload on each runtime (once the machine is
+    quiet and the last container is torn down), sample its memory `samples` times, stop it. A
+    program that runs to exit: its peak memory over `samples` runs instead (measure_peak)."""
     args = workload.argv([str(mib)])
     if workload.kind == "run":
         return measure_peak(adapters, workload, args, runs=samples, control=control, seed=seed)
     table = Table("memory", "MiB", workload.name, args,
                   what=f"RSS of a running {workload.name} instance that touched {mib} MiB (median of samples)")
-    for name, adapter in _prepared_in_shuffled_order(adapters, workload, table, control, seed):
-        control.check()
-        instance = None
-        try:
-            control.note(f"{name}: starting {adapter.command_line(workload, args)}")
-            instance = adapter.start(workload, args, ready_timeout_s=ready_timeout_s)
-            readings: list[MemoryReading] = []
-            for _ in range(samples):
-                control.check()
-                time.sleep(interval_s)
-                reading = instance.memory()
-                readings.append(reading)
-                control.sample(MemorySample("memory", name, mib=reading.instance_rss / MIB))
-            control.step(f"memory: {name}")
-        except Cancelled:
-            raise
-        except WasmscopeError as err:
-            table.rows.append(Row(name, FAILED, str(err)))
-            continue
-        finally:
-            if instance is not None:
-                instance.stop()
-        stats = summarize_readings(readings)
-        stats["ready_ms"] = round(instance.started_ms, 3)
-        table.rows.append(Row(name, OK, value=stats["instance_rss_mib"], stats=stats,
-                              samples=[round(r.instance_rss / MIB, 3) for r in readings],
-                              counts=readings[-1].counts))
+    ready = prepare_runtimes(adapters, workload, table, control)
+    gate = gate_for(quiet, control)
+    rng = random.Random(seed)
+    taken: dict[str, list[Taken]] = {name: [] for name in ready}
+    failed: dict[str, str] = {}
+    order: list[list[str]] = []
+    for round_no in range(rounds):
+        names = [n for n in ready if n not in failed]
+        rng.shuffle(names)
+        order.append(names)
+        for name in names:
+            try:
+                taken[name] += _one_instance(ready, name, workload, args, samples, interval_s, control, gate,
+                                             ready_timeout_s, round_no)
+            except Cancelled:
+                raise
+            except WasmscopeError as err:
+                failed[name] = str(err)
+            control.step(f"memory: {name}" + (f" (round {round_no + 1}/{rounds})" if rounds > 1 else ""))
+    table.facts.update({"rounds": rounds, "order": order, "quiet": summary(gate)})
+    for name in ready:
+        table.rows.append(Row(name, FAILED, failed[name]) if name in failed else _row(name, taken[name]))
     return table
+
+
+def _one_instance(ready: dict[str, RuntimeAdapter], name: str, workload: Workload, args: list[str],
+                  samples: int, interval_s: float, control: RunControl, gate: QuietGate,
+                  ready_timeout_s: float, round_no: int) -> list[Taken]:
+    """Start one instance on a quiet machine, read its memory `samples` times, stop it."""
+    control.check()
+    adapter = ready[name]
+    start = gate.before(lambda: all(a.settled() for a in ready.values()))
+    instance = None
+    try:
+        control.note(f"{name}: starting {adapter.command_line(workload, args)}")
+        instance = adapter.start(workload, args, ready_timeout_s=ready_timeout_s)
+        readings: list[MemoryReading] = []
+        for _ in range(samples):
+            control.check()
+            time.sleep(interval_s)
+            readings.append(instance.memory())
+            control.sample(MemorySample("memory", name, mib=readings[-1].instance_rss / MIB))
+        cond = gate.after(start, None)  # judged by the load at its start: the instance's own start-up is ours
+        return [Taken(round_no, r, cond, instance.started_ms) for r in readings]
+    finally:
+        if instance is not None:
+            instance.stop()
+
+
+def _row(name: str, taken: list[Taken]) -> Row:
+    readings = [t.reading for t in taken]
+    stats = summarize_readings(readings)
+    stats["ready_ms"] = round(statistics.median(t.ready_ms for t in taken), 3)
+    stats["busy"] = float(sum(t.conditions.busy for t in taken))
+    rounds = []
+    for rnd in sorted({t.round for t in taken}):
+        mine = [t for t in taken if t.round == rnd]
+        rounds.append({"round": float(rnd), "value": _median_mib([t.reading.instance_rss for t in mine]),
+                       "total_rss_mib": _median_mib([t.reading.instance_rss + t.reading.overhead_rss for t in mine]),
+                       "n": float(len(mine)), "busy": float(sum(t.conditions.busy for t in mine))})
+    records = [t.conditions.as_record() for t in taken]
+    conditions = {"round": [float(t.round) for t in taken],
+                  **{k: [r[k] for r in records] for k in ("wait_ms", "load_pct", "steal_pct", "busy")}}
+    return Row(name, OK, value=stats["instance_rss_mib"], stats=stats,
+               samples=[round(r.instance_rss / MIB, 3) for r in readings], counts=readings[-1].counts,
+               rounds=rounds, conditions=conditions)
 
 
 def _prepared_in_shuffled_order(adapters: dict[str, RuntimeAdapter], workload: Workload, table: Table,
@@ -155,6 +206,8 @@ class Memory(Measurement):
         Column("uss", "USS", cells.stat("instance_uss_mib", fmt_mib)),
         Column("overhead", "Runtime overhead", cells.stat("overhead_rss_mib", fmt_mib)),
         Column("cgroup", "cgroup", cells.stat("cgroup_mib", fmt_mib)),
+        Column("rounds", "Round medians", cells.across(fmt_mib), hide_empty=True),
+        Column("busy", "Busy", cells.busy, hide_empty=True),
         Column("vs_docker", "× vs Docker", cells.times_vs_container("less", "more"),
                essential=True, compares=True, baseline="container"),
         Column("vs_native", "% vs native", cells.pct_vs_native,
@@ -166,18 +219,25 @@ class Memory(Measurement):
         return {profile.memory.workload: []}
 
     def steps(self, profile: "Profile", plan: Plan, runtimes: Sequence[str]) -> int:
-        return len(runtimes)
+        return len(runtimes) * plan.rounds_or(profile.memory.rounds)
 
     def run(self, adapters, profile: "Profile", plan: Plan, control: RunControl) -> Table:
         m = profile.memory
         return measure_memory(adapters, profile.workload(m.workload), m.mib, samples=m.samples,
-                              interval_s=m.interval_s, control=control)
+                              interval_s=m.interval_s, control=control, rounds=plan.rounds_or(m.rounds),
+                              quiet=profile.quiet)
 
     def settings(self, profile: "Profile", plan: Plan) -> dict[str, Any]:
-        return {"idle_mib": profile.memory.mib, "memory_samples": profile.memory.samples}
+        return {"idle_mib": profile.memory.mib, "memory_samples": profile.memory.samples,
+                "memory_rounds": plan.rounds_or(profile.memory.rounds)}
+
+    def heading(self, view: View) -> str:
+        k = int(view.results.settings.get("memory_rounds", 1))
+        return super().heading(view) + (f" ({k} rounds)" if k > 1 else "")
 
     def caption(self, view: View) -> list[str]:
         counts = [f"  {view.label(r)}: {r.counts}" for r in view.table.rows if r.status == OK and r.counts]
         return [*(["What the numbers count:"] + counts if counts else []),
                 "× vs Docker: Docker's figure over this runtime's; % vs native: above the native "
-                "process. Both from this run.", cells.article_caption(view)]
+                "process. Both from this run.", cells.interval_caption(view), *cells.busy_caption(view),
+                cells.article_caption(view)]

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import statistics
 from typing import TYPE_CHECKING, Any, Sequence
 
 from ..model.format import fmt_ms
 from ..model.results import OK, Row, Table
 from ..model.samples import ColdStart
-from ..model.stats import summarize
 from . import cells
 from .base import BarChart, Column, Measurement, Plan, View
 from .outputs import row_facts
-from .timing import interleaved, ordered, phase_medians
+from .quiet import QuietSpec
+from .timing import (Schedule, conditions_record, figure_stats, interleaved, ordered, phase_medians,
+                     round_figures)
 
 if TYPE_CHECKING:
     from wasmscope.profiles import Profile
@@ -20,21 +22,29 @@ if TYPE_CHECKING:
     from .control import RunControl
 
 
-def measure_startup(adapters: dict[str, "RuntimeAdapter"], workload, *, runs: int, warmup: int,
-                    timeout_s: float, control: "RunControl") -> Table:
-    """Cold start: the whole run → exit of a tiny workload, runtimes interleaved, with phases."""
+def measure_startup(adapters: dict[str, "RuntimeAdapter"], workload, *, schedule: Schedule, timeout_s: float,
+                    control: "RunControl", quiet: QuietSpec | None = None) -> Table:
+    """Cold start: the whole run → exit of a tiny workload, runtimes interleaved in blocks and
+    rounds, each sample taken on a quiet machine where it can be, with phases."""
     args = workload.argv([])
     table = Table("startup", "ms", workload.name, args,
                   what="run → exit of a new instance (median of the runs); phases split it")
-    runs_by = interleaved(adapters, workload, args, runs=runs, warmup=warmup, timeout_s=timeout_s,
-                          table=table, control=control,
+    runs_by = interleaved(adapters, workload, args, schedule=schedule, timeout_s=timeout_s, table=table,
+                          control=control, quiet=quiet,
                           sample=lambda name, res: ColdStart("startup", name, ms=res.total_ms))
-    for name, res in runs_by.items():
-        totals = [round(r.total_ms, 4) for r in res]
-        stats = {k: round(v, 4) for k, v in summarize(totals).items()}
-        table.rows.append(Row(name, OK, value=stats["median"], stats=stats,
-                              phases=phase_medians(res), samples=totals, facts=row_facts(res)))
+    for name, timed in runs_by.items():
+        totals = [round(t.result.total_ms, 4) for t in timed]
+        results = [t.result for t in timed]
+        table.rows.append(Row(name, OK, value=round(statistics.median(totals), 4), stats=figure_stats(totals, timed),
+                              phases=phase_medians(results), samples=totals, facts=row_facts(results),
+                              rounds=round_figures(totals, timed), conditions=conditions_record(timed)))
     return ordered(table, adapters)
+
+
+def schedule(profile: "Profile", plan: Plan) -> Schedule:
+    s = profile.startup
+    return Schedule(runs=plan.runs_or(s.runs), warmup=s.warmup, rounds=plan.rounds_or(s.rounds),
+                    block=profile.bench.block)
 
 
 class Startup(Measurement):
@@ -49,6 +59,8 @@ class Startup(Measurement):
         Column("p95", "p95", cells.stat("p95", fmt_ms)),
         Column("min", "Min", cells.stat("min", fmt_ms)),
         Column("max", "Max", cells.stat("max", fmt_ms)),
+        Column("rounds", "Round medians", cells.across(fmt_ms), hide_empty=True),
+        Column("busy", "Busy", cells.busy, hide_empty=True),
         Column("vs_docker", "× vs Docker", cells.times_vs_container("faster", "slower"),
                essential=True, compares=True, baseline="container"),
         Column("vs_native", "% vs native", cells.pct_vs_native,
@@ -60,22 +72,34 @@ class Startup(Measurement):
         return {profile.startup.workload: []}
 
     def steps(self, profile: "Profile", plan: Plan, runtimes: Sequence[str]) -> int:
-        return (plan.runs_or(profile.startup.runs) + profile.startup.warmup) * len(runtimes)
+        return schedule(profile, plan).steps(len(runtimes))
 
     def run(self, adapters, profile: "Profile", plan: Plan, control: "RunControl") -> Table:
-        s = profile.startup
-        return measure_startup(adapters, profile.workload(s.workload), runs=plan.runs_or(s.runs),
-                               warmup=s.warmup, timeout_s=profile.bench.timeout_s, control=control)
+        return measure_startup(adapters, profile.workload(profile.startup.workload), schedule=schedule(profile, plan),
+                               timeout_s=profile.bench.timeout_s, control=control, quiet=profile.quiet)
 
     def settings(self, profile: "Profile", plan: Plan) -> dict[str, Any]:
-        return {"startup_runs": plan.runs_or(profile.startup.runs), "startup_warmup": profile.startup.warmup}
+        sched = schedule(profile, plan)
+        return {"startup_runs": sched.runs, "startup_warmup": sched.warmup, "startup_rounds": sched.rounds}
 
     def heading(self, view: View) -> str:
-        n = int(view.results.settings.get("startup_runs", 0))
-        return super().heading(view) + (f" (n={n})" if n else "")
+        return super().heading(view) + runs_words(view.results.settings, "startup")
 
     def caption(self, view: View) -> list[str]:
         phases = cells.phase_lines(view)
         return [*(["Phases (medians):"] + phases if phases else []),
                 "× vs Docker: Docker's median over this runtime's; % vs native: above the native "
-                "process. Both from this run.", cells.article_caption(view)]
+                "process. Both from this run.", cells.interval_caption(view), *cells.busy_caption(view),
+                *([QUIET_START] if (view.table.facts.get("quiet") or {}).get("enabled") else []),
+                cells.article_caption(view)]
+
+
+QUIET_START = ("Each cold start begins after the wait for a quiet machine, so it finds the CPU caches as a "
+               "request reaching an idle host does (back-to-back runs measure less).")
+
+
+def runs_words(settings: dict, prefix: str) -> str:
+    """' (n=10 × 3 rounds)': runs per round and rounds, as the run recorded them."""
+    n = int(settings.get(f"{prefix}_runs", 0))
+    k = int(settings.get(f"{prefix}_rounds", 1))
+    return (f" (n={n} × {k} rounds)" if k > 1 else f" (n={n})") if n else ""

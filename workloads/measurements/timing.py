@@ -1,26 +1,59 @@
-"""Run-to-exit measurements (startup, compute): runtimes interleaved in shuffled rounds.
+"""Run-to-exit measurements (startup, compute): runtimes interleaved in shuffled blocks, in rounds.
 
 Interleaving means drift on a noisy machine (another tenant, thermal limits) hits every
-runtime alike, so ratios taken from one run stay honest.
+runtime alike, so ratios taken from one run stay honest. Alternating every sample made every
+runtime pay for its neighbour's wake (a wasmtime cold start right after a Docker run waits for
+the engine's teardown), so runtimes run in blocks (several samples of one, then the next) in a
+shuffled block order, and before each sample the quiet gate waits for the teardown and for a
+quiet machine (`quiet.py`). A round is one full pass: every runtime's blocks once; K rounds are
+K independent looks at the same comparison, and the intervals shown come from their spread.
 """
 
 from __future__ import annotations
 
 import random
 import statistics
+from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 from ..errors import Cancelled, WasmscopeError
 from ..guests.catalogue import Workload
 from ..model.results import FAILED, UNSUPPORTED, Row, Table
 from ..model.samples import Sample
+from ..model.stats import summarize
 from ..runtimes.base import RunResult, RuntimeAdapter
 from .control import RunControl
 from .outputs import run_checked
+from .quiet import Conditions, QuietGate, QuietSpec, summary
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """How samples are laid out: `runs` recorded samples per runtime and round, after `warmup`
+    unrecorded ones (once per runtime and round), in blocks of `block`, over `rounds` rounds."""
+
+    runs: int
+    warmup: int = 0
+    rounds: int = 1
+    block: int = 5
+    seed: int | None = None
+
+    def steps(self, runtimes: int) -> int:
+        """Progress steps: every run, warm-ups included."""
+        return (self.runs + self.warmup) * self.rounds * runtimes
+
+
+@dataclass(frozen=True)
+class Timed:
+    """One recorded sample: the run, the round it belongs to, and how quiet the machine was."""
+
+    result: RunResult
+    round: int
+    conditions: Conditions
 
 
 def prepare_runtimes(adapters: dict[str, RuntimeAdapter], workload: Workload, table: Table,
-             control: RunControl) -> dict[str, RuntimeAdapter]:
+                     control: RunControl) -> dict[str, RuntimeAdapter]:
     """Build/compile for each runtime; runtimes that cannot run the workload get a row saying why."""
     ready = {}
     for name, adapter in adapters.items():
@@ -39,38 +72,140 @@ def prepare_runtimes(adapters: dict[str, RuntimeAdapter], workload: Workload, ta
     return ready
 
 
+def block_order(names: Sequence[str], runs: int, block: int, rng: random.Random) -> list[tuple[str, int]]:
+    """Each runtime's `runs` samples cut into blocks of `block` (the last holds the rest), all
+    blocks in one shuffled order: [(runtime, samples in the block), ...]."""
+    blocks = [(name, min(block, runs - start)) for name in names for start in range(0, runs, max(1, block))]
+    rng.shuffle(blocks)
+    return blocks
+
+
+def gate_for(spec: QuietSpec | None, control: RunControl) -> QuietGate:
+    """A quiet gate that stops waiting when the run is cancelled."""
+    return QuietGate(spec, check=control.check)
+
+
+class _Pass:
+    """The state of one interleaved measurement: who is ready, who failed, what was recorded."""
+
+    def __init__(self, ready: dict[str, RuntimeAdapter], workload: Workload, args: Sequence[str],
+                 timeout_s: float, table: Table, control: RunControl, gate: QuietGate,
+                 sample: Callable[[str, RunResult], Sample]) -> None:
+        self.ready, self.workload, self.args, self.timeout_s = ready, workload, list(args), timeout_s
+        self.table, self.control, self.gate, self.sample = table, control, gate, sample
+        self.results: dict[str, list[Timed]] = {name: [] for name in ready}
+        self.failed: dict[str, str] = {}
+
+    def settled(self) -> bool:
+        return all(a.settled() for a in self.ready.values())
+
+    def run_one(self, name: str, round_no: int | None, what: str) -> None:
+        """One run of `name`: recorded (with its conditions) in round `round_no`, or a warm-up.
+        A recorded run other processes disturbed is taken again (the gate bounds how often)."""
+        adapter = self.ready[name]
+        tries = 0
+        while True:
+            self.control.check()
+            helpers = adapter.helper_pids()
+            start = self.gate.before(self.settled, helpers or (), quiet=round_no is not None)
+            res = self._run(name, adapter)
+            if res is None or round_no is None:
+                break
+            cond = self.gate.after(start, helpers)
+            if not self.gate.retake(cond, tries):
+                break
+            tries += 1
+            self.control.note(f"{name}: taken again, the machine got busy while it ran ({cond.why})")
+        self.control.step(f"{self.table.name}: {name} {what}")
+        if res is None or round_no is None:
+            return
+        cond = replace(cond, retaken=tries)
+        self.results[name].append(Timed(res, round_no, cond))
+        self.control.sample(replace(self.sample(name, res), wait_ms=round(cond.wait_ms, 2),
+                                    load_pct=round(cond.load_pct, 1), busy=cond.busy))
+        if cond.busy:
+            self.control.note(f"{name}: sample taken while the machine was busy ({cond.why})")
+
+    def _run(self, name: str, adapter: RuntimeAdapter) -> RunResult | None:
+        """The run's result, or None (the runtime failed: it is dropped from the schedule)."""
+        try:
+            return run_checked(adapter, self.workload, self.args, self.timeout_s)
+        except Cancelled:
+            raise
+        except WasmscopeError as err:
+            self.failed[name] = str(err)
+            self.control.note(f"{name}: {err}")
+            return None
+
+
 def interleaved(adapters: dict[str, RuntimeAdapter], workload: Workload, args: Sequence[str], *,
-                runs: int, warmup: int, timeout_s: float, table: Table, control: RunControl,
-                sample: Callable[[str, RunResult], Sample], seed: int | None = None) -> dict[str, list[RunResult]]:
-    """Warm up, then `runs` rounds, each running every runtime once in a shuffled order."""
+                schedule: Schedule, timeout_s: float, table: Table, control: RunControl,
+                sample: Callable[[str, RunResult], Sample], quiet: QuietSpec | None = None,
+                gate: QuietGate | None = None) -> dict[str, list[Timed]]:
+    """`schedule.rounds` rounds; in each, every runtime's blocks in a shuffled order, its warm-up
+    runs before its first block. The block order of each round is kept in `table.facts`."""
     ready = prepare_runtimes(adapters, workload, table, control)
-    results: dict[str, list[RunResult]] = {name: [] for name in ready}
-    failed: dict[str, str] = {}
-    rng = random.Random(seed)
-    for round_no in range(-warmup, runs):
-        order = [n for n in ready if n not in failed]
-        rng.shuffle(order)
-        for name in order:
-            control.check()
-            try:
-                res = run_checked(ready[name], workload, args, timeout_s)
-            except Cancelled:
-                raise
-            except WasmscopeError as err:
-                failed[name] = str(err)
-                control.note(f"{name}: {err}")
-                continue
-            if round_no >= 0:
-                results[name].append(res)
-                control.sample(sample(name, res))
-            control.step(f"{table.name}: {name} {'warm-up' if round_no < 0 else f'run {round_no + 1}/{runs}'}")
-    for name, reason in failed.items():
+    run = _Pass(ready, workload, args, timeout_s, table, control, gate or gate_for(quiet, control), sample)
+    rng = random.Random(schedule.seed)
+    order: list[list[str]] = []
+    for round_no in range(schedule.rounds):
+        blocks = block_order([n for n in ready if n not in run.failed], schedule.runs, schedule.block, rng)
+        order.append([f"{name}×{count}" for name, count in blocks])
+        warmed: set[str] = set()
+        done = {name: 0 for name in ready}
+        label = f"round {round_no + 1}/{schedule.rounds}, " if schedule.rounds > 1 else ""
+        for name, count in blocks:
+            if name not in warmed:
+                warmed.add(name)
+                for _ in range(schedule.warmup):
+                    if name not in run.failed:
+                        run.run_one(name, None, f"{label}warm-up")
+            for _ in range(count):
+                if name in run.failed:
+                    break
+                done[name] += 1
+                run.run_one(name, round_no, f"{label}run {done[name]}/{schedule.runs}")
+    table.facts.update({"rounds": schedule.rounds, "block": schedule.block, "order": order,
+                        "quiet": summary(run.gate)})
+    for name, reason in run.failed.items():
         table.rows.append(Row(name, FAILED, reason))
-        results.pop(name, None)
-    return results
+        run.results.pop(name, None)
+    return run.results
 
 
-def phase_medians(results: list[RunResult]) -> dict[str, float]:
+def conditions_record(timed: Sequence[Timed]) -> dict[str, list[float]]:
+    """The conditions of each sample, as lists parallel to the row's samples."""
+    records = [t.conditions.as_record() for t in timed]
+    out: dict[str, list[float]] = {"round": [float(t.round) for t in timed]}
+    for key in ("wait_ms", "load_pct", "steal_pct", "busy", "retaken"):
+        out[key] = [r[key] for r in records]
+    return out
+
+
+def round_figures(values: Sequence[float], timed: Sequence[Timed],
+                  extra: dict[str, Sequence[float]] | None = None) -> list[dict[str, float]]:
+    """Per round: the median of `values` ("value") and of each `extra` series, its sample count
+    ("n") and its busy samples ("busy")."""
+    out = []
+    for r in sorted({t.round for t in timed}):
+        idx = [i for i, t in enumerate(timed) if t.round == r]
+        entry = {"round": float(r), "value": round(statistics.median(values[i] for i in idx), 4),
+                 "n": float(len(idx)), "busy": float(sum(timed[i].conditions.busy for i in idx))}
+        for key, series in (extra or {}).items():
+            entry[key] = round(statistics.median(series[i] for i in idx), 4)
+        out.append(entry)
+    return out
+
+
+def figure_stats(values: Sequence[float], timed: Sequence[Timed]) -> dict[str, float]:
+    """The summary of the samples, plus how many were busy and the median wait for quiet."""
+    stats = {k: round(v, 4) for k, v in summarize(values).items()}
+    stats["busy"] = float(sum(t.conditions.busy for t in timed))
+    stats["wait_ms"] = round(statistics.median(t.conditions.wait_ms for t in timed), 2) if timed else 0.0
+    return stats
+
+
+def phase_medians(results: Sequence[RunResult]) -> dict[str, float]:
     keys = results[0].phases.keys() if results else ()
     return {k: round(statistics.median(r.phases[k] for r in results), 4) for k in keys}
 

@@ -61,3 +61,9 @@ RUNS = Bound(1, 10_000, integer=True)  # startup.runs, compute.runs, `--runs`
 IO_CONNECTIONS = Bound(1, 10_000, integer=True)  # io.connections, `--connections`
 IO_DURATION_S = Bound(0, 3600, strict_lo=True)  # io.duration_s, `--duration`
 IO_RATE = Bound(0, 10_000_000)  # io.rate, `--rate` (which also needs > 0)
+ROUNDS = Bound(1, 100, integer=True)  # rounds of a measurement: startup, compute, memory, io.rounds, `--repeat`
+BLOCK = Bound(1, 1000, integer=True)  # samples of one runtime in a row (bench.block)
+QUIET_PCT = Bound(0, 100)  # quiet.busy_pct, quiet.steal_pct
+QUIET_WINDOW_S = Bound(0.05, 5)  # /proc/stat counts in 10 ms ticks: shorter windows read noise
+QUIET_MAX_WAIT_S = Bound(0, 60)
+QUIET_RETAKES = Bound(0, 10, integer=True)

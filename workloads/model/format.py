@@ -53,3 +53,23 @@ def fmt_rps(v: float | None) -> str:
 def fmt_share(ratio: float | None) -> str:
     """A throughput as a share of a baseline's: '62 %' of native."""
     return "—" if ratio is None else f"{ratio * 100:.0f} %"
+
+
+def fmt_bound_pct(p: float) -> str:
+    """One end of a percentage interval: '+49', '-3.5'."""
+    return f"{p:+.0f}" if abs(p) >= 10 else f"{p:+.1f}"
+
+
+def fmt_bound_times(x: float) -> str:
+    """One end of a × interval: '230', '1.25'."""
+    return f"{x:,.0f}" if x >= 100 else f"{x:.2f}"
+
+
+def fmt_with_interval(point_text: str, lo_text: str, hi_text: str, basis: str, n: int) -> str:
+    """'+53.0 % (+49 … +61, 5 rounds)': a figure with its interval and where the interval comes
+    from (rounds of this run, or — with one round — this run's samples)."""
+    if basis == "rounds":
+        return f"{point_text} ({lo_text} … {hi_text}, {n} rounds)"
+    if basis == "samples":
+        return f"{point_text} ({lo_text} … {hi_text}, 1 round)"
+    return point_text

@@ -51,11 +51,35 @@ class Row:
     facts: dict[str, Any] = field(default_factory=dict)  # plain facts behind the figure (generator, pinning, proxy)
     load: list[dict[str, Any]] = field(default_factory=list)  # one load summary per round (I/O)
     sweep: list[dict[str, float]] = field(default_factory=list)  # latency against throughput points (I/O)
+    # One entry per round (a full interleaved pass over every runtime): the round's median of the
+    # headline figure ("value") and of other figures a table compares, its sample count ("n")
+    # and how many of its samples were taken while the machine was busy ("busy").
+    rounds: list[dict[str, float]] = field(default_factory=list)
+    # Under what conditions each sample was taken, lists parallel to `samples`: "round",
+    # "wait_ms" (waited for a quiet machine), "load_pct" (other processes' CPU at its start, % of
+    # all cores), "steal_pct", "busy" (1 = taken while the machine was busy), "retaken" (times it
+    # was taken again because other processes disturbed it while it ran).
+    conditions: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
         """Unique within a table: the runtime, plus model and variant where a table has them."""
         return "/".join(x for x in (self.runtime, self.model, self.variant) if x)
+
+    def round_values(self, key: str = "value") -> dict[int, float]:
+        """The per-round figures of `key` ("value" = the headline), by round number. Results
+        stored before rounds were recorded: an I/O row's per-round load summaries stand in (its
+        rounds were rounds)."""
+        if self.rounds:
+            return {int(r.get("round", i)): float(r[key]) for i, r in enumerate(self.rounds) if key in r}
+        if self.load and key == "value":
+            return {i: float(x["rps"]) for i, x in enumerate(self.load) if "rps" in x}
+        return {}
+
+    @property
+    def busy_samples(self) -> int:
+        """How many samples were taken while the machine was busy (0 when not recorded)."""
+        return int(sum(self.conditions.get("busy", [])))
 
 
 @dataclass
@@ -76,6 +100,10 @@ class Table:
     def comparable(self, runtime: str, baseline: str) -> bool:
         """Whether the two runtimes' figures were measured on the same machine."""
         return (runtime in self.elsewhere) == (baseline in self.elsewhere)
+
+    # How the table was measured: "rounds", "block" (samples of one runtime in a row), "order"
+    # (per round, the shuffled blocks as "runtime×n"), "quiet" (the quiet-sample settings).
+    facts: dict[str, Any] = field(default_factory=dict)
 
     def row(self, runtime: str, model: str | None = None, variant: str = "") -> Row | None:
         """The runtime's row (in the I/O table: of that serving model and variant)."""
@@ -130,8 +158,13 @@ class Results:
     host: str = ""
 
     def baseline(self, role: str) -> str | None:
-        """The runtime ratios of `role` ("native", "container") are taken against, if in this run."""
-        return next((n for n, info in self.runtimes.items() if info.baseline == role), None)
+        """The runtime ratios of `role` ("native", "container") are taken against, if in this run
+        (runtimes that declare no role at all: the runtimes that held them before roles existed)."""
+        named = next((n for n, info in self.runtimes.items() if info.baseline == role), None)
+        if named is None and not any(info.baseline for info in self.runtimes.values()):
+            legacy = next((n for n, r in _LEGACY_BASELINES.items() if r == role), None)
+            return legacy if legacy in self.runtimes else None
+        return named
 
     def failures(self) -> list[tuple[str, str, str]]:
         """(table, runtime, reason) of every row that failed on an available runtime."""

@@ -16,6 +16,12 @@ class Sample:
     runtime: str
     key: str = ""  # the row's key in that table; the runtime when empty
     workload: str = ""  # the workload that ran, where it is not the table's own
+    # How quiet the machine was (benchmark samples; measurements/quiet.py): how long the sample
+    # waited for it, other processes' CPU at its start (% of all cores), and whether it was
+    # taken while the machine was busy anyway.
+    wait_ms: float = 0.0
+    load_pct: float | None = None
+    busy: bool = False
 
     @property
     def row_key(self) -> str:

@@ -76,7 +76,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
 
 def plan_from_dict(data: dict[str, Any]) -> Plan:
     return Plan(runtimes=list(data["runtimes"]), measurements=list(data["measurements"]), runs=data.get("runs"),
-                selections={k: list(v) for k, v in (data.get("selections") or {}).items()})
+                selections={k: list(v) for k, v in (data.get("selections") or {}).items()}, repeat=data.get("repeat"))
 
 
 # -- errors across the line ----------------------------------------------------------------------

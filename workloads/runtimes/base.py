@@ -340,6 +340,23 @@ class RuntimeAdapter(ABC):
         engine on another machine): its figures are then never put in a ratio with this machine's."""
         return ""
 
+    # -- quiet samples (measurements/quiet.py) ----------------------------------------------------
+    def settled(self) -> bool:
+        """Whether what the last run left behind is gone (a container the engine is still tearing
+        down): the next sample, of any runtime, waits for it. Cheap; polled every few ms."""
+        return True
+
+    def bare_argv(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> list[str] | None:
+        """The command one run executes, for the self-check's bare fork/exec reference (`bench
+        --check`); None when a run is not one process of ours."""
+        return None
+
+    def helper_pids(self) -> list[int] | None:
+        """Long-lived processes whose CPU is this adapter's runs' own (a warm worker), so it is not
+        counted as another process's. None: a run's CPU is spent where it cannot be told from
+        other processes' (a container engine), so a sample is judged only by the load at its start."""
+        return []
+
     def close(self) -> None:
         """Release everything this adapter started (containers, worker processes)."""
         for inst in self._instances:

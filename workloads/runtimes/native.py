@@ -51,8 +51,9 @@ class NativeAdapter(RuntimeAdapter):
         return f"{platform.machine()} static, {compiler_version() or 'no compiler'}"
 
     def mode(self) -> str:
-        limit = f"; RLIMIT_AS {self.rlimit_as_mib} MiB" if self.rlimit_as_mib is not None else ""
-        return f"static binary, -O2, fork/exec per run{limit}"
+        if self.rlimit_as_mib is not None:
+            return f"static binary, -O2, fork/exec per run; RLIMIT_AS {self.rlimit_as_mib} MiB"
+        return "static binary, -O2, a process per run (posix_spawn)"
 
     def cannot_run(self, workload: Workload) -> str | None:
         if workload.native:
@@ -88,6 +89,9 @@ class NativeAdapter(RuntimeAdapter):
     def command_line(self, workload: Workload, args: Sequence[str] = ()) -> str:
         head = list(workload.native) or [f"./{workload.name}"]
         return shlex.join(self._argv(head, workload, args))
+
+    def bare_argv(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> list[str] | None:
+        return None if self.rlimit_as_mib is not None else [str(self._binary(workload)), *args]
 
     def run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult:
         argv = self._argv(self._program(workload), workload, args)

@@ -147,7 +147,10 @@ def run_to_exit(argv: Sequence[str], *, timeout_s: float, timeout_message: str,
     """Spawn, wait with a deadline and time it. Past the deadline the process group is killed
     and GuestTimeout(timeout_message) raised; the caller reads the exit code its own way.
     `stdin` is written to the child's stdin (else it reads /dev/null). `peak`: started
-    through the peak launcher, whose wait4() gives the program's own peak RSS (`max_rss`)."""
+    through the peak launcher, whose wait4() gives the program's own peak RSS (`max_rss`).
+    posix_spawn where it can (spawn_direct.py), Popen where a cwd, an rlimit or stdin is needed."""
+    from . import spawn_direct
+
     if peak:
         with tempfile.NamedTemporaryFile(prefix="wasmscope-peak-") as report:
             program = shutil.which(argv[0]) or argv[0]
@@ -155,6 +158,11 @@ def run_to_exit(argv: Sequence[str], *, timeout_s: float, timeout_message: str,
                               timeout_message=timeout_message, limit_as=limit_as, env=env, cwd=cwd, stdin=stdin)
             kib = Path(report.name).read_text().strip()
         return replace(res, max_rss=int(kib) * 1024 if kib.isdigit() else None)
+    if stdin is None and spawn_direct.usable(argv, cwd, limit_as):
+        direct = spawn_direct.run_direct(argv, env if env is not None else child_env(), timeout_s)
+        if direct is None:
+            raise GuestTimeout(timeout_message)
+        return Exited(*direct)
     t0 = time.perf_counter_ns()
     proc = spawn(argv, env=env, cwd=cwd, die_with_parent=False, limit_as=limit_as, stdin=stdin is not None)
     t1 = time.perf_counter_ns()
@@ -232,6 +240,32 @@ def tree(pids: Sequence[int]) -> list[psutil.Process]:
         except psutil.Error:
             continue
     return out
+
+
+def pids_with_argument(token: str) -> list[int]:
+    """Processes whose command line holds `token` (e.g. the containerd-shim of a container id)."""
+    found = []
+    needle = token.encode()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/cmdline", "rb") as f:
+                if needle in f.read():
+                    found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def running(pid: int) -> bool:
+    """The process exists and has not exited (a zombie nobody reaped has exited)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
 
 
 def rss_uss(pids: Sequence[int], detailed: bool = True) -> tuple[int, int | None]:

@@ -399,6 +399,10 @@ class Wasm3Adapter(WasmModuleAdapter):
         """The warm run worker's pid (None when none runs)."""
         return self._worker.pid()
 
+    def helper_pids(self) -> list[int] | None:
+        pid = self.worker_pid()  # the warm worker runs the guests: its CPU is the runs' own
+        return [pid] if pid else []
+
     def close(self) -> None:
         super().close()
         self._worker.kill()

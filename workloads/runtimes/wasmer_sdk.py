@@ -302,6 +302,10 @@ class WasmerSdkAdapter(WasmModuleAdapter):
     def worker_pid(self) -> int | None:
         return self._worker.pid() if self._worker is not None else None
 
+    def helper_pids(self) -> list[int] | None:
+        pid = self.worker_pid()  # the warm worker runs the guests: its CPU is the runs' own
+        return [pid] if pid else []
+
     def close(self) -> None:
         super().close()
         if self._worker is not None:
