@@ -160,7 +160,7 @@ def test_a_broken_component_is_one_line_before_wash_dev_starts(wash, tmp_path, m
     monkeypatch.setattr(wasmcloud, "make_temp_dir", make_temp_dir)
     with pytest.raises(WorkloadError) as err:
         serve_wasmcloud(not_a_component, ready_timeout_s=20, wash=wash)
-    assert "\n" not in str(err.value) and str(err.value).startswith("broken.wasm: truncated")
+    assert "\n" not in str(err.value) and str(err.value).startswith("broken.wasm: malformed")
     assert not made
 
 

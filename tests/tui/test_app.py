@@ -282,7 +282,8 @@ async def test_demo_mode_runs_the_benchmark_on_its_own(tmp_path):
     app = make_app(small_profile(tmp_path), demo=True)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.results is not None, 60, "the demo's benchmark")
-        assert app.query_one("#views").current == "results"
+        # the view switches as the finished benchmark reaches the app (after the results view took it)
+        await wait_for(pilot, lambda: app.query_one("#views").current == "results", 5, "the results view")
         await quit_and_wait(app, pilot)
 
 
