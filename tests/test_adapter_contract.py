@@ -156,7 +156,7 @@ def test_the_toy_runtime_shows_in_runtimes_bench_and_sandbox(toy, capsys, monkey
     assert main(["runtimes"]) == 0
     assert "Toy (wasmtime-py per process)" in capsys.readouterr().out
     assert main(["bench", "--profile", "quick", "--runtimes", "toy,native", "--workloads", "hello",
-                 "--runs", "2", "--json"]) == 0
+                 "--runs", "2", "--repeat", "1", "--json"]) == 0
     rows = {r["runtime"]: r for r in json.loads(capsys.readouterr().out)["tables"]["startup"]["rows"]}
     assert rows["toy"]["status"] == "ok" and len(rows["toy"]["samples"]) == 2
     assert main(["sandbox", "--runtimes", "toy", "--settings", "wasmscope", "--json"]) == 0

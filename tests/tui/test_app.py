@@ -549,7 +549,7 @@ async def test_stored_rounds_show_intervals_and_busy_flags_in_the_results_view()
     async with app.run_test(size=(200, 50)) as pilot:
         await pilot.press("2")
         await pilot.pause(0.3)
-        tables = app.query_one(ResultsTables)
+        tables = app.query_one(ResultsView)
         assert tables.cell("compute", "wasmtime", "vs_native").endswith(", 3 rounds)")
         assert tables.cell("memory", "wasmtime", "vs_native").endswith(", 3 rounds)")
         for table in ("compute", "memory"):

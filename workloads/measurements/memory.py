@@ -81,7 +81,7 @@ def measure_memory(adapters: dict[str, RuntimeAdapter], workload: Workload, mib:
         for name in names:
             try:
                 taken[name] += _one_instance(ready, name, workload, args, samples, interval_s, control, gate,
-                                             ready_timeout_s, round_no)
+                                             ready_timeout_s, round_no, failed)
             except Cancelled:
                 raise
             except WasmscopeError as err:
@@ -95,11 +95,11 @@ def measure_memory(adapters: dict[str, RuntimeAdapter], workload: Workload, mib:
 
 def _one_instance(ready: dict[str, RuntimeAdapter], name: str, workload: Workload, args: list[str],
                   samples: int, interval_s: float, control: RunControl, gate: QuietGate,
-                  ready_timeout_s: float, round_no: int) -> list[Taken]:
+                  ready_timeout_s: float, round_no: int, failed: dict[str, str]) -> list[Taken]:
     """Start one instance on a quiet machine, read its memory `samples` times, stop it."""
     control.check()
     adapter = ready[name]
-    start = gate.before(lambda: all(a.settled() for a in ready.values()))
+    start = gate.before(lambda: all(a.settled() for n, a in ready.items() if n not in failed))
     instance = None
     try:
         control.note(f"{name}: starting {adapter.command_line(workload, args)}")

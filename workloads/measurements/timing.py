@@ -97,7 +97,9 @@ class _Pass:
         self.failed: dict[str, str] = {}
 
     def settled(self) -> bool:
-        return all(a.settled() for a in self.ready.values())
+        """Whether every runtime still measured has finished tearing down its last run (a runtime
+        that failed, an engine that died with a shim left behind, no longer holds the others)."""
+        return all(a.settled() for name, a in self.ready.items() if name not in self.failed)
 
     def run_one(self, name: str, round_no: int | None, what: str) -> None:
         """One run of `name`: recorded (with its conditions) in round `round_no`, or a warm-up.

@@ -91,7 +91,7 @@ class NativeAdapter(RuntimeAdapter):
         return shlex.join(self._argv(head, workload, args))
 
     def bare_argv(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> list[str] | None:
-        return None if self.rlimit_as_mib is not None else [str(self._binary(workload)), *args]
+        return None if self.rlimit_as_mib is not None else self._argv(self._program(workload), workload, args)
 
     def run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult:
         argv = self._argv(self._program(workload), workload, args)
