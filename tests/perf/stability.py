@@ -11,7 +11,7 @@ others interleaved. Closing note, with the targets of issue 20:
 Not a test (it asserts nothing and takes minutes): a benchmark of the benchmark. On a shared
 machine, run it when the machine is quiet; the load average before each run is printed.
 
-    .venv/bin/python benchmarks/stability.py [--profile quick] [--runs 3] [--keep DIR]
+    .venv/bin/python tests/perf/stability.py [--profile quick] [--runs 3] [--keep DIR]
 """
 
 from __future__ import annotations
