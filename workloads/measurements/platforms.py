@@ -22,6 +22,7 @@ from ..load.pinning import pin_process_tree, split_cores
 from ..model.format import fmt_mib, fmt_ms, fmt_rps
 from ..model.results import FAILED, OK, UNAVAILABLE, UNSUPPORTED, Row, Table
 from ..system.loopback import get
+from . import cells
 from .base import Column, Measurement, Plan, View
 from .control import RunControl
 from .io import SERVER, Served, Target, _load, _stopper, load_spec, served_host, served_port
@@ -248,10 +249,6 @@ def measure_platforms(adapters: dict[str, "RuntimeAdapter"], profile: "Profile",
     return table
 
 
-def _stat(fmt, key: str):
-    return lambda view, row: fmt(row.stats.get(key))
-
-
 class Platforms(Measurement):
     """The hosts a "use Wasm" decision picks between, serving the same HTTP answer."""
 
@@ -262,13 +259,13 @@ class Platforms(Measurement):
     rows_are_runtimes = False
     row_header = "Host"
     columns = (
-        Column("first_200", "first 200", _stat(fmt_ms, "first_200_ms"), essential=True),
-        Column("after_idle", "after idle", _stat(fmt_ms, "after_idle_ms")),
+        Column("first_200", "first 200", cells.stat("first_200_ms", fmt_ms), essential=True),
+        Column("after_idle", "after idle", cells.stat("after_idle_ms", fmt_ms)),
         Column("rps", "req/s", lambda view, row: fmt_rps(row.value), essential=True),
-        Column("p99", "p99", _stat(fmt_ms, "p99_ms"), essential=True),
-        Column("fixed_rps", "fixed req/s", _stat(fmt_rps, "fixed_rps")),
-        Column("fixed_p99", "fixed p99", _stat(fmt_ms, "fixed_p99_ms")),
-        Column("rss", "RSS", _stat(fmt_mib, "rss_mib")),
+        Column("p99", "p99", cells.stat("p99_ms", fmt_ms), essential=True),
+        Column("fixed_rps", "fixed req/s", cells.stat("fixed_rps", fmt_rps)),
+        Column("fixed_p99", "fixed p99", cells.stat("fixed_p99_ms", fmt_ms)),
+        Column("rss", "RSS", cells.stat("rss_mib", fmt_mib)),
     )
 
     def selected_by(self, profile: "Profile") -> dict[str, list[str]]:
