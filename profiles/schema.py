@@ -306,16 +306,7 @@ def build_profile(data: dict, path: Path | None, source: str) -> Profile:
     c = _Checker(source)
     c.known_keys(data, "", _SECTIONS)
     meta = _section(c, data, "profile", {"name": c.string, "description": c.string})
-    bench = BenchSettings(**_section(c, data, "bench", {
-        "runtimes": lambda v, k: c.names(v, k, known_runtimes(), "runtime"),
-        "measurements": lambda v, k: c.names(v, k, bench_names(), "measurement"),
-        "timeout_s": lambda v, k: c.number(v, k, 0, strict_lo=True),
-        "memory_limit_mib": lambda v, k: c.integer(v, k, 16),
-        "sample_hz": lambda v, k: c.number(v, k, 0.5, 50),
-        "hosts": lambda v, k: _hosts(c, v, k),
-        "local": c.flag,
-        "block": c.within(BLOCK),
-    }))
+    bench = _bench(c, data)
     startup = StartupSpec(**_section(c, data, "startup", {
         "workload": c.string, "runs": c.within(RUNS),
         "warmup": lambda v, k: c.integer(v, k, 0), "rounds": c.within(ROUNDS)}))
@@ -337,18 +328,13 @@ def build_profile(data: dict, path: Path | None, source: str) -> Profile:
     for name, entry in c.table(data.get("workloads", {}), "workloads").items():
         workloads[name] = parse_workload(c, name, entry, workloads.get(name), base_dir)
     for spec, section in ((startup, "startup"), (compute, "compute"), (memory, "memory")):
-        if spec.workload not in workloads:
-            raise c.fail(f"{section}.workload", f"unknown workload {show(spec.workload)} "
-                         f"(known: {_known(workloads)}{_suggest(spec.workload, workloads)})")
+        _known_workload(c, f"{section}.workload", spec.workload, workloads)
         measure = workloads[spec.workload].measure
         if measure and section not in measure:
             raise c.fail(f"{section}.workload", f"workload {show(spec.workload)} says measure = "
                          f"{list(measure)}: {section} does not apply to it")
     for key in ("server_workload", "handler_workload"):
-        name = getattr(io, key)
-        if name not in workloads:
-            raise c.fail(f"io.{key}", f"unknown workload {show(name)} "
-                         f"(known: {_known(workloads)}{_suggest(name, workloads)})")
+        _known_workload(c, f"io.{key}", getattr(io, key), workloads)
     reference = _reference(c, data["reference"]) if "reference" in data else None
     results = _stored_results(c, data, "results")
     advice = data.get("advice")
@@ -362,6 +348,25 @@ def build_profile(data: dict, path: Path | None, source: str) -> Profile:
                    compute=compute, memory=memory, io=io, quiet=quiet, workloads=workloads, reference=reference,
                    results=results, advice=advice, density=density, remote_results=remote,
                    runtime_options=_runtime_options(c, data), app=_app(c, data), race=_stored_race(c, data))
+
+
+def _bench(c: _Checker, data: dict) -> BenchSettings:
+    return BenchSettings(**_section(c, data, "bench", {
+        "runtimes": lambda v, k: c.names(v, k, known_runtimes(), "runtime"),
+        "measurements": lambda v, k: c.names(v, k, bench_names(), "measurement"),
+        "timeout_s": lambda v, k: c.number(v, k, 0, strict_lo=True),
+        "memory_limit_mib": lambda v, k: c.integer(v, k, 16),
+        "sample_hz": lambda v, k: c.number(v, k, 0.5, 50),
+        "hosts": lambda v, k: _hosts(c, v, k),
+        "local": c.flag,
+        "block": c.within(BLOCK),
+    }))
+
+
+def _known_workload(c: _Checker, key: str, name: str, workloads: dict) -> None:
+    """A section's workload must be one the profile knows (built in or its own [workloads])."""
+    if name not in workloads:
+        raise c.fail(key, f"unknown workload {show(name)} (known: {_known(workloads)}{_suggest(name, workloads)})")
 
 
 def _app(c: _Checker, data: dict) -> AppSettings:

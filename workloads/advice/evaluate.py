@@ -124,7 +124,7 @@ def _confidence(verdict: str, w: float, c: float, share: float, budgets: list[Bu
 def evaluate_component(comp: Component, answers: Answers, rules: RuleSet, ev: Evidence) -> ComponentAdvice:
     facts = rules.facts(comp.language)
     matched = [r for r in rules.rules if r.matches(comp, answers, facts)]
-    checks = {r.id: PREMISES[r.premise].check(ev, comp) for r in matched if r.premise}
+    checks = {r.id: PREMISES[r.premise].judge(ev, comp) for r in matched if r.premise}
     reasons = sorted((weigh(r, checks.get(r.id)) for r in matched), key=lambda r: (-r.weight, r.rule))
     w = sum(r.weight for r in reasons if r.toward == "wasm")
     c = sum(r.weight for r in reasons if r.toward == "containers")

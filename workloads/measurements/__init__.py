@@ -8,8 +8,9 @@ profile schema does) stays cheap.
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import import_module
 from typing import TYPE_CHECKING
+
+from ..registry import resolve
 
 if TYPE_CHECKING:
     from .base import Measurement
@@ -32,9 +33,7 @@ def names() -> tuple[str, ...]:
 
 @lru_cache(maxsize=None)
 def _load(spec: str) -> "Measurement":
-    module_name, class_name = spec.split(":")
-    module = import_module(module_name if "." in module_name else f"{__name__}.{module_name}")
-    return getattr(module, class_name)()
+    return resolve(spec, __name__)()
 
 
 def get(name: str) -> "Measurement":

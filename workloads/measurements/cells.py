@@ -12,7 +12,7 @@ from ..model.format import (fmt_bound_pct, fmt_bound_times, fmt_pct, fmt_share, 
 from ..model.intervals import (POINT, Estimate, across_rounds, median_from_samples, median_interval,
                                ratio_across_rounds, ratio_from_samples)
 from ..model.results import OK, Row
-from .base import Cell, CellFn, View
+from .base import Cell, CellFn, Column, View
 
 # Which of the reference article's figure tables each measurement's Article column reads.
 ARTICLE_KEYS = {"startup": "startup_ms", "memory": "memory_mib", "compute": "compute_ms"}
@@ -26,6 +26,15 @@ SHARE: Callable[[float], float] = lambda r: r  # noqa: E731 - this one's figure 
 def stat(key: str, fmt: Callable[[float | None], str]) -> CellFn:
     """A cell showing one statistic of the row (`row.stats[key]`)."""
     return lambda view, row: fmt(row.stats.get(key))
+
+
+# The label of each summary statistic's column (keys of model/stats.summarize).
+SUMMARY_LABELS = {"median": "Median", "p95": "p95", "min": "Min", "max": "Max"}
+
+
+def summary_columns(fmt: Callable[[float | None], str], *keys: str) -> tuple[Column, ...]:
+    """A column per summary statistic of the row's samples, read with `fmt`; the median's is essential."""
+    return tuple(Column(k, SUMMARY_LABELS[k], stat(k, fmt), essential=k == "median") for k in keys)
 
 
 # The cell of a ratio the run refuses: the two rows ran on different machines (DOCKER_HOST).
@@ -102,28 +111,28 @@ def share_text(est: Estimate | None) -> str:
     return fmt_with_interval(fmt_share(est.point), f"{est.lo * 100:.0f}", f"{est.hi * 100:.0f}", est.basis, est.n)
 
 
-def times_vs_container(better: str, worse: str) -> CellFn:
-    """'255× faster (240 … 270, 3 rounds)' than the container baseline (its figure over this row's)."""
+def vs_baseline(role: str, shown: Callable[[float], float], text: Callable[[Estimate | None], str]) -> CellFn:
+    """A ratio to the run's `role` baseline, read through `shown` and written by `text`, with its
+    interval ('baseline' on the baseline's own row; none between rows of two machines)."""
 
     def cell(view: View, row: Row) -> Cell | str:
-        base = view.baseline("container")
+        base = view.baseline(role)
         if base is not None and row.runtime == base:
             return "baseline"
         if base is not None and not view.table.comparable(row.runtime, base):
             return OTHER_MACHINE
-        return times_text(ratio_estimate(view, row, "container", TIMES_SMALLER), better, worse)
+        return text(ratio_estimate(view, row, role, shown))
 
     return cell
 
 
-def pct_vs_native(view: View, row: Row) -> Cell | str:
-    """How far above the native baseline, in percent ('baseline' on its own row)."""
-    base = view.baseline("native")
-    if base is not None and row.runtime == base:
-        return "baseline"
-    if base is not None and not view.table.comparable(row.runtime, base):
-        return OTHER_MACHINE
-    return pct_text(ratio_estimate(view, row, "native", PCT_ABOVE))
+def times_vs_container(better: str, worse: str) -> CellFn:
+    """'255× faster (240 … 270, 3 rounds)' than the container baseline (its figure over this row's)."""
+    return vs_baseline("container", TIMES_SMALLER, lambda est: times_text(est, better, worse))
+
+
+# How far above the native baseline, in percent.
+pct_vs_native: CellFn = vs_baseline("native", PCT_ABOVE, pct_text)
 
 
 def across(fmt: Callable[[float | None], str], key: str = "value") -> CellFn:
@@ -154,6 +163,22 @@ def busy(view: View, row: Row) -> Cell:
 def busy_mark(row: Row) -> str:
     """' ⚠' after a row's name when some of its samples were taken on a busy machine."""
     return " ⚠" if row.busy_samples else ""
+
+
+BUSY_COLUMN = Column("busy", "Busy", busy, hide_empty=True)
+
+
+def spread_and_ratios(fmt: Callable[[float | None], str], better: str, worse: str) -> tuple[Column, ...]:
+    """The columns a measurement of rounds shows after its own figures: the spread of its round
+    medians, its busy samples, and its ratios to the run's container and native baselines
+    (`better`/`worse`: how a smaller/larger figure than the container's reads)."""
+    return (
+        Column("rounds", "Round medians", across(fmt), hide_empty=True),
+        BUSY_COLUMN,
+        Column("vs_docker", "× vs Docker", times_vs_container(better, worse),
+               essential=True, compares=True, baseline="container"),
+        Column("vs_native", "% vs native", pct_vs_native, essential=True, compares=True, baseline="native"),
+    )
 
 
 # -- captions ----------------------------------------------------------------------------------
@@ -215,6 +240,9 @@ def article(view: View, row: Row) -> Cell:
     return Cell(f"{value:g} {unit}" if label is not None else "", "muted")
 
 
+ARTICLE_COLUMN = Column("article", "Article (published)", article, essential=True, article=True)
+
+
 def article_caption(view: View, extra: str = "") -> str:
     """The line that says whose figures the Article column holds."""
     labels = [lbl for row in view.table.rows
@@ -223,6 +251,12 @@ def article_caption(view: View, extra: str = "") -> str:
         return ""
     return (f"Article column: the reference article's published figures{extra} for "
             f"{', '.join(labels)} — on its hardware, not measured here.")
+
+
+def ratio_caption(figure: str = "median") -> str:
+    """What the two ratio columns of `spread_and_ratios` hold."""
+    return (f"× vs Docker: Docker's {figure} over this runtime's; % vs native: above the native "
+            "process. Both from this run.")
 
 
 def phase_lines(view: View) -> list[str]:

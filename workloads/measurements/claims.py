@@ -14,7 +14,7 @@ from typing import Callable
 
 from ..model.format import fmt_mib, fmt_ms, fmt_rps, fmt_with_interval
 from ..model.intervals import POINT, Estimate
-from ..model.results import OK, Results, Row, Table
+from ..model.results import OK, Results, Row
 from .base import View
 from .cells import PCT_ABOVE, SHARE, TIMES_SMALLER, pct_text, ratio_estimate, share_text, times_text, value_estimate
 
@@ -39,6 +39,11 @@ def decide(parts: list[bool | None], need: str) -> str:
     if need == "any":
         return HOLDS if any(p is True for p in parts) else FAILS if all(p is False for p in parts) else INCONCLUSIVE
     return HOLDS if all(p is True for p in parts) else FAILS if any(p is False for p in parts) else INCONCLUSIVE
+
+
+def _negated(part: bool | None) -> bool | None:
+    """The opposite part (an interval wholly above the line is wholly not below it); None stays None."""
+    return None if part is None else not part
 
 
 def _mark(part: bool | None) -> str:
@@ -66,6 +71,24 @@ def _view(results: Results, table: str) -> View:
     return View(results, results.tables[table])
 
 
+def _baseline_row(results: Results, table: str, role: str, model: str | None = None) -> Row | None:
+    """The `role` baseline's row of `table` (in the I/O table, its row of the serving `model`)."""
+    t = results.tables.get(table)
+    base = results.baseline(role)
+    return t.row(base, model) if t and base else None
+
+
+def _estimates(rows: list[Row], estimate: Callable[[Row], Estimate | None]) -> list[tuple[Row, Estimate]]:
+    """Each row with its estimate (rows without one left out)."""
+    return [(r, e) for r in rows if (e := estimate(r)) is not None]
+
+
+def _listed(results: Results, ests: list[tuple[Row, Estimate | None]], parts: list[bool | None],
+            text: Callable[[Row, Estimate | None], str]) -> str:
+    """'Wasmtime 0.81 ms ✓, WasmEdge 0.62 ms ✓': each row's figure as `text` writes it, with its mark."""
+    return ", ".join(f"{_name(results, r)} {text(r, e)} {_mark(p)}" for (r, e), p in zip(ests, parts))
+
+
 def _ms(est: Estimate) -> str:
     return fmt_with_interval(fmt_ms(est.point), fmt_ms(est.lo), fmt_ms(est.hi), est.basis, est.n)
 
@@ -78,9 +101,9 @@ def wasm_cold_start_under_5ms(results: Results) -> Verdict:
     rows = _ok_rows(results, "startup", "wasm")
     if not rows:
         return _not_measured(claim, article, "no Wasm runtime in the startup table")
-    ests = [(r, value_estimate(r)) for r in rows]
-    parts = [None if e is None else {True: False, False: True, None: None}[e.above(5.0)] for _, e in ests]
-    figs = ", ".join(f"{_name(results, r)} {_ms(e)} {_mark(p)}" for (r, e), p in zip(ests, parts) if e)
+    ests = _estimates(rows, value_estimate)
+    parts = [_negated(e.above(5.0)) for _, e in ests]
+    figs = _listed(results, ests, parts, lambda r, e: _ms(e))
     return Verdict(claim, article, decide(parts, "any"),
                    f"{figs} (median cold start; holds when a Wasm runtime starts in < 5 ms {WHOLE})")
 
@@ -93,21 +116,18 @@ def wasm_starts_100x_faster(results: Results) -> Verdict:
     if t is None or base is None or t.ok_value(base) is None or not rows:
         return _not_measured(claim, article, "needs Docker and a Wasm runtime in the startup table")
     view = _view(results, "startup")
-    ests = [(r, e) for r in rows if (e := ratio_estimate(view, r, "container", TIMES_SMALLER)) is not None]
+    ests = _estimates(rows, lambda r: ratio_estimate(view, r, "container", TIMES_SMALLER))
     if not ests and any(not t.comparable(r.runtime, base) for r in rows):
         return _not_measured(claim, article, "Docker ran on another machine than the Wasm rows (DOCKER_HOST)")
     parts = [e.above(100.0) for _, e in ests]
-    figs = ", ".join(f"{_name(results, r)} {times_text(e, 'faster', 'slower')} {_mark(p)}"
-                     for (r, e), p in zip(ests, parts))
+    figs = _listed(results, ests, parts, lambda r, e: times_text(e, "faster", "slower"))
     return Verdict(claim, article, decide(parts, "any"),
                    f"Docker {fmt_ms(t.ok_value(base))}: {figs} (holds at ≥ 100× {WHOLE})")
 
 
 def docker_idle_48mb(results: Results) -> Verdict:
     claim, article = "Docker idle RSS 48 MB", "Docker (Alpine + binary) 48 MB vs Wasmtime 4 MB"
-    t = results.tables.get("memory")
-    base = results.baseline("container")
-    row = t.row(base) if t and base else None
+    row = _baseline_row(results, "memory", "container")
     if row is None or row.status != OK:
         return _not_measured(claim, article, "no Docker row in the memory table")
     est = value_estimate(row, "total_rss_mib")
@@ -134,16 +154,14 @@ def wasm_compute_10_to_30(results: Results) -> Verdict:
     ests = [(r, ratio_estimate(view, r, "native", PCT_ABOVE)) for r in rows]
     parts = [None if e is None else e.inside(10.0, 30.0) for _, e in ests]
     n = results.settings.get("fib_n")
-    figs = ", ".join(f"{_name(results, r)} {pct_text(e)} {_mark(p)}" for (r, e), p in zip(ests, parts))
+    figs = _listed(results, ests, parts, lambda r, e: pct_text(e))
     return Verdict(claim, article, decide(parts, "all"),
                    f"fib({n}) over native: {figs} (holds when every one is within +10 … +30 % {WHOLE})")
 
 
 def docker_compute_near_native(results: Results) -> Verdict:
     claim, article = "Containers run compute at native speed", "Docker 425 ms vs native 420 ms (+1 %)"
-    t = results.tables.get("compute")
-    base = results.baseline("container")
-    row = t.row(base) if t and base else None
+    row = _baseline_row(results, "compute", "container")
     est = ratio_estimate(_view(results, "compute"), row, "native", PCT_ABOVE) if row is not None else None
     if est is None:
         return _not_measured(claim, article, "needs native and Docker in the compute table")
@@ -151,32 +169,25 @@ def docker_compute_near_native(results: Results) -> Verdict:
                    f"Docker {pct_text(est)} over native (holds within ±5 % {WHOLE})")
 
 
-def _io(results: Results) -> Table | None:
-    return results.tables.get("io")
-
-
 def wasm_http_60pct(results: Results) -> Verdict:
     claim, article = "Wasm HTTP throughput ~60 % of native", "Wasmtime 31,000 vs native 52,000 req/s (60 %)"
-    t = _io(results)
-    native = t.row(results.baseline("native") or "", "server") if t else None
+    t = results.tables.get("io")
+    native = _baseline_row(results, "io", "native", "server")
     rows = [r for r in (t.rows if t else []) if r.status == OK and r.model == "server"
             and (info := results.runtimes.get(r.runtime)) is not None and info.kind == "wasm"]
     if t is None or native is None or native.status != OK or not rows:
         return _not_measured(claim, article, "needs native and a Wasm server in the I/O table")
     view = _view(results, "io")
-    ests = [(r, e) for r in rows if (e := ratio_estimate(view, r, "native", SHARE)) is not None]
+    ests = _estimates(rows, lambda r: ratio_estimate(view, r, "native", SHARE))
     parts = [e.inside(0.45, 0.75) for _, e in ests]
-    figs = ", ".join(f"{_name(results, r)} {fmt_rps(r.value)} req/s = {share_text(e)} {_mark(p)}"
-                     for (r, e), p in zip(ests, parts))
+    figs = _listed(results, ests, parts, lambda r, e: f"{fmt_rps(r.value)} req/s = {share_text(e)}")
     return Verdict(claim, article, decide(parts, "any"),
                    f"native {fmt_rps(native.value)} req/s; {figs} (holds when one is within 45–75 % {WHOLE})")
 
 
 def docker_http_near_native(results: Results) -> Verdict:
     claim, article = "Containers serve HTTP near native speed", "Docker 49,500 vs native 52,000 req/s (95 %)"
-    t = _io(results)
-    base = results.baseline("container")
-    docker = t.row(base, "server") if t and base else None
+    docker = _baseline_row(results, "io", "container", "server")
     est = ratio_estimate(_view(results, "io"), docker, "native", SHARE) if docker is not None else None
     if est is None:
         return _not_measured(claim, article, "needs native and Docker servers in the I/O table")

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import re
 import statistics
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..model.format import fmt_ms
-from ..model.results import OK, Row, Table
+from ..model.results import Table
 from ..model.samples import GuestTime
 from . import cells
-from .base import BarChart, Column, Measurement, Plan, View
-from .outputs import row_facts
+from .base import BarChart, Column, Plan, View
 from .quiet import QuietSpec
-from .startup import runs_words
-from .timing import Schedule, conditions_record, figure_stats, interleaved, ordered, round_figures
+from .timing import RunToExit, Schedule, interleaved, ordered, timed_row
 
 if TYPE_CHECKING:
     from wasmscope.profiles import Profile
@@ -45,23 +43,13 @@ def measure_compute(adapters: dict[str, "RuntimeAdapter"], workload, n: int, *, 
                           sample=lambda name, res: GuestTime("compute", name, ms=guest_ms(res.stdout, res.total_ms)))
     for name, timed in runs_by.items():
         res = [t.result for t in timed]
-        guest = [guest_ms(r.stdout, r.total_ms) for r in res]
         counts = "guest-reported time" if all(ELAPSED.search(r.stdout) for r in res) else "wall time incl. start"
-        stats = figure_stats(guest, timed)
-        stats["wall_median"] = round(statistics.median(r.total_ms for r in res), 4)
-        table.rows.append(Row(name, OK, value=stats["median"], stats=stats, samples=guest, counts=counts,
-                              facts=row_facts(res), rounds=round_figures(guest, timed),
-                              conditions=conditions_record(timed)))
+        table.rows.append(timed_row(name, timed, lambda r: guest_ms(r.stdout, r.total_ms), counts=counts,
+                                    stats={"wall_median": round(statistics.median(r.total_ms for r in res), 4)}))
     return ordered(table, adapters)
 
 
-def schedule(profile: "Profile", plan: Plan) -> Schedule:
-    c = profile.compute
-    return Schedule(runs=plan.runs_or(c.runs), warmup=c.warmup, rounds=plan.rounds_or(c.rounds),
-                    block=profile.bench.block)
-
-
-class Compute(Measurement):
+class Compute(RunToExit):
     name = "compute"
     title = "Compute"
     unit = "ms"
@@ -69,39 +57,20 @@ class Compute(Measurement):
     samples = (GuestTime,)
     chart = BarChart("Compute: guest time (ms)")
     columns = (
-        Column("median", "Median", cells.stat("median", fmt_ms), essential=True),
-        Column("min", "Min", cells.stat("min", fmt_ms)),
-        Column("max", "Max", cells.stat("max", fmt_ms)),
-        Column("rounds", "Round medians", cells.across(fmt_ms), hide_empty=True),
-        Column("busy", "Busy", cells.busy, hide_empty=True),
-        Column("vs_docker", "× vs Docker", cells.times_vs_container("faster", "slower"),
-               essential=True, compares=True, baseline="container"),
-        Column("vs_native", "% vs native", cells.pct_vs_native,
-               essential=True, compares=True, baseline="native"),
+        *cells.summary_columns(fmt_ms, "median", "min", "max"),
+        *cells.spread_and_ratios(fmt_ms, "faster", "slower"),
         Column("wall", "Wall incl. start", cells.stat("wall_median", fmt_ms)),
-        Column("article", "Article (published)", cells.article, essential=True, article=True),
+        cells.ARTICLE_COLUMN,
     )
-
-    def selected_by(self, profile: "Profile") -> dict[str, list[str]]:
-        return {profile.compute.workload: []}
-
-    def steps(self, profile: "Profile", plan: Plan, runtimes: Sequence[str]) -> int:
-        return schedule(profile, plan).steps(len(runtimes))
 
     def run(self, adapters, profile: "Profile", plan: Plan, control: "RunControl") -> Table:
         c = profile.compute
-        return measure_compute(adapters, profile.workload(c.workload), c.n, schedule=schedule(profile, plan),
+        return measure_compute(adapters, profile.workload(c.workload), c.n, schedule=self.schedule(profile, plan),
                                timeout_s=profile.bench.timeout_s, control=control, quiet=profile.quiet)
 
     def settings(self, profile: "Profile", plan: Plan) -> dict[str, Any]:
-        sched = schedule(profile, plan)
-        return {"compute_runs": sched.runs, "compute_warmup": sched.warmup, "compute_rounds": sched.rounds,
-                "fib_n": profile.compute.n}
-
-    def heading(self, view: View) -> str:
-        return super().heading(view) + runs_words(view.results.settings, "compute")
+        return {**super().settings(profile, plan), "fib_n": profile.compute.n}
 
     def caption(self, view: View) -> list[str]:
-        return ["× vs Docker: Docker's median over this runtime's; % vs native: above the native "
-                "process. Both from this run.", cells.interval_caption(view), *cells.busy_caption(view),
+        return [cells.ratio_caption(), cells.interval_caption(view), *cells.busy_caption(view),
                 cells.article_caption(view, " (fib 40)")]

@@ -28,6 +28,7 @@ from ..model.results import FAILED, OK, UNSUPPORTED, Results, Row, Table
 from ..model.samples import DensityStep
 from ..runtimes import processes
 from ..runtimes.base import Instance, RuntimeAdapter
+from . import cells
 from .base import Column, LineFigure, Measurement, Plan, View
 from .control import RunControl
 
@@ -337,10 +338,6 @@ def _row(name: str, target: Target | None, points: list[dict[str, float]], stopp
                                                           if model == PER_CONTAINER else "")))
 
 
-def _kib(key: str):
-    return lambda view, row: fmt_kib(row.stats.get(key))
-
-
 class Density(Measurement):
     """Instances per GiB per runtime and hosting model (its own command: `wasmscope density`)."""
 
@@ -353,11 +350,11 @@ class Density(Measurement):
     columns = (
         Column("model", "Model", lambda view, row: row.model, always=True),
         Column("per_gib", "per GiB", lambda view, row: f"{row.value:,.0f}", essential=True),
-        Column("pss", "PSS/instance", _kib("pss_kib_per_instance"), essential=True),
-        Column("uss", "USS/instance", _kib("uss_kib_per_instance")),
-        Column("kernel", "kernel/instance", _kib("kernel_kib_per_instance")),
-        Column("cgroup", "cgroup/instance", _kib("cgroup_kib_per_instance"), essential=True),
-        Column("start", "start/instance", lambda view, row: fmt_ms(row.stats.get("start_ms_per_instance")),
+        Column("pss", "PSS/instance", cells.stat("pss_kib_per_instance", fmt_kib), essential=True),
+        Column("uss", "USS/instance", cells.stat("uss_kib_per_instance", fmt_kib)),
+        Column("kernel", "kernel/instance", cells.stat("kernel_kib_per_instance", fmt_kib)),
+        Column("cgroup", "cgroup/instance", cells.stat("cgroup_kib_per_instance", fmt_kib), essential=True),
+        Column("start", "start/instance", cells.stat("start_ms_per_instance", fmt_ms),
                essential=True),
         Column("reached", "reached", lambda view, row: f"{int(row.stats.get('instances', 0)):,}", essential=True),
         Column("stopped", "stopped by", lambda view, row: str(row.facts.get("stopped_by", ""))),

@@ -386,10 +386,6 @@ def _target_count(models: list[str], runtimes: Sequence[str]) -> int:
     return count
 
 
-def _text(fmt, key: str):
-    return lambda view, row: fmt(row.stats.get(key))
-
-
 class HttpIo(Measurement):
     """HTTP throughput and tail latency, in the long-running server and per-request models."""
 
@@ -404,11 +400,11 @@ class HttpIo(Measurement):
     columns = (
         Column("model", "Model", lambda view, row: row.model, always=True),
         Column("rps", "req/s", lambda view, row: fmt_rps(row.value), essential=True),
-        Column("p50", "p50", _text(fmt_ms, "p50_ms")),
-        Column("p99", "p99", _text(fmt_ms, "p99_ms"), essential=True),
-        Column("p999", "p99.9", _text(fmt_ms, "p999_ms")),
+        Column("p50", "p50", cells.stat("p50_ms", fmt_ms)),
+        Column("p99", "p99", cells.stat("p99_ms", fmt_ms), essential=True),
+        Column("p999", "p99.9", cells.stat("p999_ms", fmt_ms)),
         Column("errors", "Errors", show.errors),
-        Column("busy", "Busy", cells.busy, hide_empty=True),
+        cells.BUSY_COLUMN,
         Column("vs_native", "vs native", lambda view, row: show.vs(view, row, "native"),
                essential=True, compares=True, baseline="native"),
         Column("vs_docker", "vs Docker", lambda view, row: show.vs(view, row, "container"),

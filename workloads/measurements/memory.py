@@ -22,12 +22,14 @@ from . import cells
 from .base import BarChart, Column, Measurement, Plan, View
 from .control import RunControl
 from .quiet import Conditions, QuietGate, QuietSpec, summary
-from .timing import gate_for, prepare_runtimes
+from .timing import CONDITION_KEYS, conditions_record, gate_for, prepare_runtimes, round_figures
 
 if TYPE_CHECKING:
     from wasmscope.profiles import Profile
 
 MIB = 1024 * 1024
+# An instance's readings are judged by the load at its start and never taken again: no "retaken".
+NEVER_RETAKEN = tuple(k for k in CONDITION_KEYS if k != "retaken")
 
 
 def _median_mib(values: list[int | None]) -> float | None:
@@ -122,18 +124,12 @@ def _row(name: str, taken: list[Taken]) -> Row:
     stats = summarize_readings(readings)
     stats["ready_ms"] = round(statistics.median(t.ready_ms for t in taken), 3)
     stats["busy"] = float(sum(t.conditions.busy for t in taken))
-    rounds = []
-    for rnd in sorted({t.round for t in taken}):
-        mine = [t for t in taken if t.round == rnd]
-        rounds.append({"round": float(rnd), "value": _median_mib([t.reading.instance_rss for t in mine]),
-                       "total_rss_mib": _median_mib([t.reading.instance_rss + t.reading.overhead_rss for t in mine]),
-                       "n": float(len(mine)), "busy": float(sum(t.conditions.busy for t in mine))})
-    records = [t.conditions.as_record() for t in taken]
-    conditions = {"round": [float(t.round) for t in taken],
-                  **{k: [r[k] for r in records] for k in ("wait_ms", "load_pct", "steal_pct", "busy")}}
+    rss = [r.instance_rss / MIB for r in readings]
+    total = [(r.instance_rss + r.overhead_rss) / MIB for r in readings]
     return Row(name, OK, value=stats["instance_rss_mib"], stats=stats,
-               samples=[round(r.instance_rss / MIB, 3) for r in readings], counts=readings[-1].counts,
-               rounds=rounds, conditions=conditions)
+               samples=[round(v, 3) for v in rss], counts=readings[-1].counts,
+               rounds=round_figures(rss, taken, {"total_rss_mib": total}, digits=3),
+               conditions=conditions_record(taken, NEVER_RETAKEN))
 
 
 def _prepared_in_shuffled_order(adapters: dict[str, RuntimeAdapter], workload: Workload, table: Table,
@@ -206,13 +202,8 @@ class Memory(Measurement):
         Column("uss", "USS", cells.stat("instance_uss_mib", fmt_mib)),
         Column("overhead", "Runtime overhead", cells.stat("overhead_rss_mib", fmt_mib)),
         Column("cgroup", "cgroup", cells.stat("cgroup_mib", fmt_mib)),
-        Column("rounds", "Round medians", cells.across(fmt_mib), hide_empty=True),
-        Column("busy", "Busy", cells.busy, hide_empty=True),
-        Column("vs_docker", "× vs Docker", cells.times_vs_container("less", "more"),
-               essential=True, compares=True, baseline="container"),
-        Column("vs_native", "% vs native", cells.pct_vs_native,
-               essential=True, compares=True, baseline="native"),
-        Column("article", "Article (published)", cells.article, essential=True, article=True),
+        *cells.spread_and_ratios(fmt_mib, "less", "more"),
+        cells.ARTICLE_COLUMN,
     )
 
     def selected_by(self, profile: "Profile") -> dict[str, list[str]]:
@@ -238,6 +229,5 @@ class Memory(Measurement):
     def caption(self, view: View) -> list[str]:
         counts = [f"  {view.label(r)}: {r.counts}" for r in view.table.rows if r.status == OK and r.counts]
         return [*(["What the numbers count:"] + counts if counts else []),
-                "× vs Docker: Docker's figure over this runtime's; % vs native: above the native "
-                "process. Both from this run.", cells.interval_caption(view), *cells.busy_caption(view),
+                cells.ratio_caption("figure"), cells.interval_caption(view), *cells.busy_caption(view),
                 cells.article_caption(view)]

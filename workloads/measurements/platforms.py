@@ -22,6 +22,7 @@ from ..load.pinning import pin_process_tree, split_cores
 from ..model.format import fmt_mib, fmt_ms, fmt_rps
 from ..model.results import FAILED, OK, UNAVAILABLE, UNSUPPORTED, Row, Table
 from ..system.loopback import get
+from . import cells
 from .base import Column, Measurement, Plan, View
 from .control import RunControl
 from .io import SERVER, Served, Target, _load, _stopper, load_spec, served_host, served_port
@@ -29,6 +30,7 @@ from .io import SERVER, Served, Target, _load, _stopper, load_spec, served_host,
 if TYPE_CHECKING:
     from wasmscope.profiles.schema import Profile
 
+    from ..load.summary import LoadSummary
     from ..runtimes.base import RuntimeAdapter
 
 MIB = 1 << 20
@@ -232,24 +234,24 @@ def measure_platforms(adapters: dict[str, "RuntimeAdapter"], profile: "Profile",
             target.row.facts["display"] = host.display
             table.rows.append(target.row)
             continue
-        c, f = summaries["closed"], summaries["fixed"]
-        assert c is not None and f is not None
-        stats = {"first_200_ms": round(first_ms, 2), "after_idle_ms": round(after_idle, 3),
-                 "p50_ms": c.p50_ms, "p99_ms": c.p99_ms, "fixed_rps": round(f.rps, 1), "fixed_p99_ms": f.p99_ms,
-                 "errors": float(c.errors + c.timeouts + f.errors + f.timeouts)}
-        if rss is not None:
-            stats["rss_mib"] = round(rss, 1)
-        table.rows.append(Row(host.name, OK, value=round(c.rps, 1),
-                              stats={k: v for k, v in stats.items() if v is not None},
-                              counts=served.mode, load=[c.to_dict(), f.to_dict()],
-                              facts={"display": host.display, "generator": c.generator,
-                                     "generator_bound": c.generator_bound,
-                                     **{k: v for k, v in served.facts.items() if k == "command"}}))
+        table.rows.append(_served_row(host, served, first_ms, after_idle, summaries["closed"], summaries["fixed"], rss))
     return table
 
 
-def _stat(fmt, key: str):
-    return lambda view, row: fmt(row.stats.get(key))
+def _served_row(host: Platform, served: Served, first_ms: float, after_idle: float, c: "LoadSummary",
+                f: "LoadSummary", rss: float | None) -> Row:
+    """The row of a host that served both loads: its first 200 and the one after idle, the closed
+    load's (`c`) throughput and latencies, the fixed rate's (`f`) p99, its RSS."""
+    assert c is not None and f is not None
+    stats = {"first_200_ms": round(first_ms, 2), "after_idle_ms": round(after_idle, 3),
+             "p50_ms": c.p50_ms, "p99_ms": c.p99_ms, "fixed_rps": round(f.rps, 1), "fixed_p99_ms": f.p99_ms,
+             "errors": float(c.errors + c.timeouts + f.errors + f.timeouts)}
+    if rss is not None:
+        stats["rss_mib"] = round(rss, 1)
+    return Row(host.name, OK, value=round(c.rps, 1), stats={k: v for k, v in stats.items() if v is not None},
+               counts=served.mode, load=[c.to_dict(), f.to_dict()],
+               facts={"display": host.display, "generator": c.generator, "generator_bound": c.generator_bound,
+                      **{k: v for k, v in served.facts.items() if k == "command"}})
 
 
 class Platforms(Measurement):
@@ -262,13 +264,13 @@ class Platforms(Measurement):
     rows_are_runtimes = False
     row_header = "Host"
     columns = (
-        Column("first_200", "first 200", _stat(fmt_ms, "first_200_ms"), essential=True),
-        Column("after_idle", "after idle", _stat(fmt_ms, "after_idle_ms")),
+        Column("first_200", "first 200", cells.stat("first_200_ms", fmt_ms), essential=True),
+        Column("after_idle", "after idle", cells.stat("after_idle_ms", fmt_ms)),
         Column("rps", "req/s", lambda view, row: fmt_rps(row.value), essential=True),
-        Column("p99", "p99", _stat(fmt_ms, "p99_ms"), essential=True),
-        Column("fixed_rps", "fixed req/s", _stat(fmt_rps, "fixed_rps")),
-        Column("fixed_p99", "fixed p99", _stat(fmt_ms, "fixed_p99_ms")),
-        Column("rss", "RSS", _stat(fmt_mib, "rss_mib")),
+        Column("p99", "p99", cells.stat("p99_ms", fmt_ms), essential=True),
+        Column("fixed_rps", "fixed req/s", cells.stat("fixed_rps", fmt_rps)),
+        Column("fixed_p99", "fixed p99", cells.stat("fixed_p99_ms", fmt_ms)),
+        Column("rss", "RSS", cells.stat("rss_mib", fmt_mib)),
     )
 
     def selected_by(self, profile: "Profile") -> dict[str, list[str]]:

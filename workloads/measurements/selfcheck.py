@@ -21,7 +21,8 @@ from . import cells
 from .bare import BARE, STEPS, Bare, BareContainer, BareWasmtime, bare_for, wasmtime_steps
 from .base import Cell, Column, Measurement, Plan, TableView, View
 from .control import RunControl
-from .timing import Schedule, Timed, conditions_record, figure_stats, interleaved, round_figures
+from .timing import (Schedule, Timed, interleaved, phase_medians, round_figures, runs_words, section_schedule,
+                     timed_row, total_ms)
 
 if TYPE_CHECKING:
     from wasmscope.profiles import Profile
@@ -85,30 +86,23 @@ def _steps(bares: dict[str, Bare], workload, control: RunControl) -> dict[str, d
 
 
 def _row(name: str, mine: list[Timed], bare: list[Timed], steps: dict[str, float] | None) -> Row:
-    totals = [round(t.result.total_ms, 4) for t in mine]
-    bare_totals = [round(t.result.total_ms, 4) for t in bare]
-    stats = figure_stats(totals, mine)
+    """The adapter's row as startup measures it, with its bare reference beside it: the bare
+    median, the bare median of each round, and the overhead in ms."""
+    bare_totals = [total_ms(t.result) for t in bare]
+    facts: dict[str, Any] = {"bare_samples": bare_totals, "bare_phases": phase_medians([t.result for t in bare])}
+    if steps:
+        facts["steps_us"] = steps
+    row = timed_row(name, mine, phases=phase_medians([t.result for t in mine]), facts=facts)
+    stats = row.stats
     stats["bare_median"] = round(statistics.median(bare_totals), 4)
-    rounds = round_figures(totals, mine)
     bare_rounds = {int(r["round"]): r["value"] for r in round_figures(bare_totals, bare)}
-    for r in rounds:
+    for r in row.rounds:
         if int(r["round"]) in bare_rounds:
             r["bare"] = bare_rounds[int(r["round"])]
     # like the % (a median of per-round ratios), the ms is a median of per-round differences
-    diffs = [r["value"] - r["bare"] for r in rounds if "bare" in r]
+    diffs = [r["value"] - r["bare"] for r in row.rounds if "bare" in r]
     stats["overhead_ms"] = round(statistics.median(diffs) if diffs else stats["median"] - stats["bare_median"], 4)
-    facts: dict[str, Any] = {"bare_samples": bare_totals,
-                             "bare_phases": _phases([t.result.phases for t in bare])}
-    if steps:
-        facts["steps_us"] = steps
-    return Row(name, OK, value=stats["median"], stats=stats, samples=totals,
-               phases=_phases([t.result.phases for t in mine]), rounds=rounds,
-               conditions=conditions_record(mine), facts=facts)
-
-
-def _phases(phases: list[dict[str, float]]) -> dict[str, float]:
-    keys = phases[0].keys() if phases and phases[0] else ()
-    return {k: round(statistics.median(p[k] for p in phases), 4) for k in keys}
+    return row
 
 
 def overhead(row: Row):
@@ -139,9 +133,8 @@ def _overhead_ms(view: View, row: Row) -> str:
 
 
 def schedule(profile: "Profile", plan: Plan) -> Schedule:
-    s = profile.startup
-    return Schedule(runs=plan.runs_or(s.runs), warmup=s.warmup, rounds=plan.rounds_or(s.rounds),
-                    block=profile.bench.block)
+    """The self-check runs as many samples as the startup measurement."""
+    return section_schedule(profile.startup, profile, plan)
 
 
 class HarnessCheck(Measurement):
@@ -156,7 +149,7 @@ class HarnessCheck(Measurement):
         Column("bare", "Bare harness", cells.stat("bare_median", fmt_ms), essential=True),
         Column("overhead_ms", "Overhead", _overhead_ms, compares=True),
         Column("overhead_pct", "Overhead %", _overhead_pct, essential=True, compares=True),
-        Column("busy", "Busy", cells.busy, hide_empty=True),
+        cells.BUSY_COLUMN,
     )
 
     def steps(self, profile: "Profile", plan: Plan, runtimes: Sequence[str]) -> int:
@@ -171,8 +164,6 @@ class HarnessCheck(Measurement):
         return {"check_runs": sched.runs, "check_rounds": sched.rounds}
 
     def heading(self, view: View) -> str:
-        from .startup import runs_words
-
         return super().heading(view) + runs_words(view.results.settings, "check")
 
     def caption(self, view: View) -> list[str]:

@@ -14,17 +14,21 @@ from __future__ import annotations
 import random
 import statistics
 from dataclasses import dataclass, replace
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
 
 from ..errors import Cancelled, WasmscopeError
 from ..guests.catalogue import Workload
-from ..model.results import FAILED, UNSUPPORTED, Row, Table
+from ..model.results import FAILED, OK, UNSUPPORTED, Row, Table
 from ..model.samples import Sample
 from ..model.stats import summarize
 from ..runtimes.base import RunResult, RuntimeAdapter
+from .base import Measurement, Plan, View
 from .control import RunControl
-from .outputs import run_checked
+from .outputs import row_facts, run_checked
 from .quiet import Conditions, QuietGate, QuietSpec, summary
+
+if TYPE_CHECKING:
+    from wasmscope.profiles import Profile
 
 
 @dataclass(frozen=True)
@@ -175,26 +179,36 @@ def interleaved(adapters: dict[str, RuntimeAdapter], workload: Workload, args: S
     return run.results
 
 
-def conditions_record(timed: Sequence[Timed]) -> dict[str, list[float]]:
-    """The conditions of each sample, as lists parallel to the row's samples."""
-    records = [t.conditions.as_record() for t in timed]
-    out: dict[str, list[float]] = {"round": [float(t.round) for t in timed]}
-    for key in ("wait_ms", "load_pct", "steal_pct", "busy", "retaken"):
+class Recorded(Protocol):
+    """A recorded sample of any measurement: the round it belongs to and how quiet the machine was."""
+
+    round: int
+    conditions: Conditions
+
+
+CONDITION_KEYS = ("wait_ms", "load_pct", "steal_pct", "busy", "retaken")
+
+
+def conditions_record(taken: Sequence[Recorded], keys: Sequence[str] = CONDITION_KEYS) -> dict[str, list[float]]:
+    """The conditions of each sample (`keys` of them), as lists parallel to the row's samples."""
+    records = [t.conditions.as_record() for t in taken]
+    out: dict[str, list[float]] = {"round": [float(t.round) for t in taken]}
+    for key in keys:
         out[key] = [r[key] for r in records]
     return out
 
 
-def round_figures(values: Sequence[float], timed: Sequence[Timed],
-                  extra: dict[str, Sequence[float]] | None = None) -> list[dict[str, float]]:
-    """Per round: the median of `values` ("value") and of each `extra` series, its sample count
-    ("n") and its busy samples ("busy")."""
+def round_figures(values: Sequence[float], taken: Sequence[Recorded],
+                  extra: dict[str, Sequence[float]] | None = None, digits: int = 4) -> list[dict[str, float]]:
+    """Per round: the median of `values` ("value") and of each `extra` series (to `digits`
+    places), its sample count ("n") and its busy samples ("busy")."""
     out = []
-    for r in sorted({t.round for t in timed}):
-        idx = [i for i, t in enumerate(timed) if t.round == r]
-        entry = {"round": float(r), "value": round(statistics.median(values[i] for i in idx), 4),
-                 "n": float(len(idx)), "busy": float(sum(timed[i].conditions.busy for i in idx))}
+    for r in sorted({t.round for t in taken}):
+        idx = [i for i, t in enumerate(taken) if t.round == r]
+        entry = {"round": float(r), "value": round(statistics.median(values[i] for i in idx), digits)}
         for key, series in (extra or {}).items():
-            entry[key] = round(statistics.median(series[i] for i in idx), 4)
+            entry[key] = round(statistics.median(series[i] for i in idx), digits)
+        entry.update({"n": float(len(idx)), "busy": float(sum(taken[i].conditions.busy for i in idx))})
         out.append(entry)
     return out
 
@@ -205,6 +219,63 @@ def figure_stats(values: Sequence[float], timed: Sequence[Timed]) -> dict[str, f
     stats["busy"] = float(sum(t.conditions.busy for t in timed))
     stats["wait_ms"] = round(statistics.median(t.conditions.wait_ms for t in timed), 2) if timed else 0.0
     return stats
+
+
+def total_ms(result: RunResult) -> float:
+    """A run's whole time, run → exit: the cold-start figure."""
+    return round(result.total_ms, 4)
+
+
+def timed_row(name: str, timed: Sequence[Timed], figure: Callable[[RunResult], float] = total_ms, *,
+              stats: dict[str, float] | None = None, **fields: Any) -> Row:
+    """A measured row: each run's `figure` as its samples, their median as its figure, their
+    summary (plus `stats`), per-round medians, each sample's conditions and the facts behind
+    the runs; `fields` set the rest of the row (phases, counts) or replace a part (facts)."""
+    results = [t.result for t in timed]
+    values = [figure(r) for r in results]
+    all_stats = {**figure_stats(values, timed), **(stats or {})}
+    parts: dict[str, Any] = {"value": all_stats["median"], "stats": all_stats, "samples": values,
+                             "facts": row_facts(results), "rounds": round_figures(values, timed),
+                             "conditions": conditions_record(timed)}
+    return Row(name, OK, **{**parts, **fields})
+
+
+def section_schedule(section: Any, profile: "Profile", plan: Plan) -> Schedule:
+    """The schedule a profile section ([startup], [compute]) sets, with the plan's overrides."""
+    return Schedule(runs=plan.runs_or(section.runs), warmup=section.warmup, rounds=plan.rounds_or(section.rounds),
+                    block=profile.bench.block)
+
+
+def runs_words(settings: dict, prefix: str) -> str:
+    """' (n=10 × 3 rounds)': runs per round and rounds, as the run recorded them."""
+    n = int(settings.get(f"{prefix}_runs", 0))
+    k = int(settings.get(f"{prefix}_rounds", 1))
+    return (f" (n={n} × {k} rounds)" if k > 1 else f" (n={n})") if n else ""
+
+
+class RunToExit(Measurement):
+    """A measurement of run-to-exit samples set by the profile section of its name ([startup],
+    [compute]): its workload selects it, its runtimes are interleaved by the section's schedule."""
+
+    def section(self, profile: "Profile") -> Any:
+        return getattr(profile, self.name)
+
+    def schedule(self, profile: "Profile", plan: Plan) -> Schedule:
+        return section_schedule(self.section(profile), profile, plan)
+
+    def selected_by(self, profile: "Profile") -> dict[str, list[str]]:
+        return {self.section(profile).workload: []}
+
+    def steps(self, profile: "Profile", plan: Plan, runtimes: Sequence[str]) -> int:
+        return self.schedule(profile, plan).steps(len(runtimes))
+
+    def settings(self, profile: "Profile", plan: Plan) -> dict[str, Any]:
+        sched = self.schedule(profile, plan)
+        return {f"{self.name}_runs": sched.runs, f"{self.name}_warmup": sched.warmup,
+                f"{self.name}_rounds": sched.rounds}
+
+    def heading(self, view: View) -> str:
+        return super().heading(view) + runs_words(view.results.settings, self.name)
 
 
 def phase_medians(results: Sequence[RunResult]) -> dict[str, float]:

@@ -124,23 +124,22 @@ class Table:
         r = self.row(runtime)
         return r.value if r is not None and r.status == OK else None
 
+    def _figures(self, runtime: str, baseline: str) -> tuple[float, float] | None:
+        """Both runtimes' figures, where both measured and on the same machine."""
+        v, b = self.ok_value(runtime), self.ok_value(baseline)
+        if v is None or b is None or not self.comparable(runtime, baseline):
+            return None
+        return v, b
+
     def ratio(self, runtime: str, baseline: str) -> float | None:
         """baseline / runtime: how many times smaller (faster, leaner) `runtime` is."""
-        v, b = self.ok_value(runtime), self.ok_value(baseline)
-        if not self.comparable(runtime, baseline):
-            return None
-        if v is None or b is None or v <= 0:
-            return None
-        return b / v
+        figures = self._figures(runtime, baseline)
+        return figures[1] / figures[0] if figures and figures[0] > 0 else None
 
     def overhead_pct(self, runtime: str, baseline: str) -> float | None:
         """How much larger `runtime` is than `baseline`, in percent."""
-        v, b = self.ok_value(runtime), self.ok_value(baseline)
-        if not self.comparable(runtime, baseline):
-            return None
-        if v is None or b is None or b <= 0:
-            return None
-        return (v / b - 1.0) * 100.0
+        figures = self._figures(runtime, baseline)
+        return (figures[0] / figures[1] - 1.0) * 100.0 if figures and figures[1] > 0 else None
 
 
 @dataclass

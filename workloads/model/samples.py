@@ -8,6 +8,7 @@ Every sample names the measurement and the row it belongs to (`key`: runtime[/mo
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import ClassVar
 
 
 @dataclass(frozen=True)
@@ -27,10 +28,13 @@ class Sample:
     def row_key(self) -> str:
         return self.key or self.runtime
 
+    # The field holding the figure in its table's unit ("" when it is not a table figure: a live tick).
+    figure: ClassVar[str] = ""
+
     @property
     def value(self) -> float | None:
         """The figure in its table's unit, or None when it is not a table figure (a live tick)."""
-        return None
+        return getattr(self, self.figure) if self.figure else None
 
 
 @dataclass(frozen=True)
@@ -39,10 +43,7 @@ class ColdStart(Sample):
 
     ms: float = 0.0
     detail: str = ""  # the guest's last output line, for the log
-
-    @property
-    def value(self) -> float:
-        return self.ms
+    figure = "ms"
 
 
 @dataclass(frozen=True)
@@ -51,10 +52,7 @@ class GuestTime(Sample):
 
     ms: float = 0.0
     detail: str = ""
-
-    @property
-    def value(self) -> float:
-        return self.ms
+    figure = "ms"
 
 
 @dataclass(frozen=True)
@@ -62,10 +60,7 @@ class MemorySample(Sample):
     """One memory reading of a running instance: the guest's RSS."""
 
     mib: float = 0.0
-
-    @property
-    def value(self) -> float:
-        return self.mib
+    figure = "mib"
 
 
 @dataclass(frozen=True)
@@ -73,10 +68,7 @@ class LoadRound(Sample):
     """A finished round of HTTP load on one target: its throughput."""
 
     rps: float = 0.0
-
-    @property
-    def value(self) -> float:
-        return self.rps
+    figure = "rps"
 
 
 @dataclass(frozen=True)
@@ -93,10 +85,7 @@ class DensityStep(Sample):
 
     instances: int = 0
     pss_mib: float = 0.0
-
-    @property
-    def value(self) -> float:
-        return self.pss_mib
+    figure = "pss_mib"
 
 
 # Every kind a measurement or a live action streams, by class name: how a sample crosses a

@@ -8,8 +8,9 @@ stays cheap.
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
+
+from ..registry import resolve
 
 if TYPE_CHECKING:
     from .base import RuntimeAdapter
@@ -37,9 +38,7 @@ KNOWN_RUNTIMES: tuple[str, ...] = tuple(REGISTRY)
 
 def adapter_class(name: str) -> type["RuntimeAdapter"]:
     """The adapter class registered under `name` (KeyError if none is)."""
-    module_name, class_name = REGISTRY[name].split(":")
-    module = import_module(module_name if "." in module_name else f"{__name__}.{module_name}")
-    return getattr(module, class_name)
+    return resolve(REGISTRY[name], __name__)
 
 
 def known_runtimes() -> tuple[str, ...]:
