@@ -337,11 +337,13 @@ class HostedInstance(ProcessInstance):
     host_rss = 0
     counts = "worker RSS minus the host measured just before the guest existed"
 
-    def read_host(self, printed: str) -> None:
-        """Take host_rss from the worker's announcement in what it printed up to its ready line."""
+    def read_host(self, printed: str, host: str) -> None:
+        """Take host_rss from the worker's announcement in what it printed up to its ready
+        line; `host` says what that was (e.g. "the Python+wasm3 host measured just before ...")."""
         for line in printed.splitlines():
             if line.startswith("wasmscope-host "):
                 self.host_rss = int(json.loads(line.split(" ", 1)[1])["rss"])
+        self.counts = f"worker RSS minus {host}"
 
     def memory(self, detailed: bool = True) -> MemoryReading:
         rss, _ = rss_uss(self.pids(), detailed)

@@ -284,12 +284,6 @@ def _pywasm3_version() -> str | None:
 
 # -- the adapter --------------------------------------------------------------------------------
 
-class Wasm3WorkerInstance(processes.HostedInstance):
-    """A module running in its own wasm3 worker (Python host + wasm3 + one instance)."""
-
-    counts = "worker RSS minus the Python+wasm3 host measured just before the module was loaded"
-
-
 class Wasm3Adapter(WasmModuleAdapter):
     name = "wasm3"
     NEEDS = ("extra/wasm3",)
@@ -362,9 +356,10 @@ class Wasm3Adapter(WasmModuleAdapter):
         module = self.available_module(workload)
         argv = [sys.executable, "-m", WORKER, "run", "--module", str(module), "--name", workload.name,
                 "--stack-kib", str(self.stack_kib), "--", *args]
-        inst, text = self._launch(Wasm3WorkerInstance, argv, workload, args, ready_timeout_s,
+        # its own worker process: Python host + wasm3 + one instance
+        inst, text = self._launch(processes.HostedInstance, argv, workload, args, ready_timeout_s,
                                   f"{workload.name} on wasm3 (worker)")
-        inst.read_host(text)
+        inst.read_host(text, "the Python+wasm3 host measured just before the module was loaded")
         return inst
 
     def worker_pid(self) -> int | None:

@@ -171,12 +171,6 @@ def main(argv: list[str] | None = None) -> int:
 
 # -- the adapter ---------------------------------------------------------------------------------
 
-class WasmerWorkerInstance(processes.HostedInstance):
-    """A module running in its own worker process (Python host + Wasmer + one sandbox)."""
-
-    counts = "worker RSS minus the Python+Wasmer host measured just before the guest was spawned"
-
-
 class WasmerSdkAdapter(WasmModuleAdapter):
     name = "wasmer"
     NEEDS = ("extra/wasmer",)
@@ -266,9 +260,10 @@ class WasmerSdkAdapter(WasmModuleAdapter):
         module = self.available_module(workload)
         argv = [sys.executable, "-m", MODULE, "run", "--module", str(module),
                 "--cache-root", str(cache_root()), "--", *args]
-        inst, text = self._launch(WasmerWorkerInstance, argv, workload, args, ready_timeout_s,
+        # its own worker process: Python host + Wasmer + one sandbox
+        inst, text = self._launch(processes.HostedInstance, argv, workload, args, ready_timeout_s,
                                   f"{workload.name} on Wasmer (worker)")
-        inst.read_host(text)
+        inst.read_host(text, "the Python+Wasmer host measured just before the guest was spawned")
         return inst
 
     def worker_pid(self) -> int | None:

@@ -248,18 +248,13 @@ class WasmtimeAdapter(RuntimeAdapter):
                 "--name", workload.name,
                 *(f for g in self.grants(workload) for f in ("--dir", f"{g.host}::{g.guest}{'' if g.writable else '::ro'}")),
                 *(f for k, v in self.guest_env(workload).items() for f in ("--env", f"{k}={v}")), "--", *args]
-        inst, text = self._launch(WasmtimeWorkerInstance, argv, workload, args, ready_timeout_s,
+        # a worker process: Python host + wasmtime + one instance
+        inst, text = self._launch(processes.HostedInstance, argv, workload, args, ready_timeout_s,
                                   f"{workload.name} on wasmtime (worker)")
-        inst.read_host(text)
+        inst.read_host(text, "the Python+wasmtime host measured just before instantiation")
         return inst
 
     def close(self) -> None:
         super().close()
         if self._ticker:
             self._ticker.stop()
-
-
-class WasmtimeWorkerInstance(processes.HostedInstance):
-    """A module running in a worker process (Python host + wasmtime + one instance)."""
-
-    counts = "worker RSS minus the Python+wasmtime host measured just before instantiation"
