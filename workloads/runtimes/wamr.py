@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Sequence
 
 from ..guests.catalogue import Workload
-from ..errors import GuestFailed, RuntimeUnavailable, WorkloadError
+from ..errors import GuestFailed, WorkloadError
 from ..guests.module_check import PREVIEW0, PREVIEW1
 from ..system.paths import cache_dir, cache_writes, check_cache_after_failure
-from ..system.tools import WAMR, WAMR_BIN, FoundWamr, locate, wamr_pair
+from ..system.tools import WAMR, WAMR_BIN, FoundWamr, require, wamr_pair
 from . import processes
 from .base import Instance, RunResult
 from .located import LocatedRuntime
@@ -88,10 +88,7 @@ class WamrAdapter(LocatedRuntime):
     def _find(self) -> FoundWamr:
         if self.runtime_option is not None:
             return wamr_pair(self.runtime_option, self.compiler_option, "option wamr")
-        found = locate(WAMR)
-        if found is None:
-            raise RuntimeUnavailable("no WAMR runtime (wamr or iwasm) with its wamrc found" + WAMR.env_var_problem())
-        return found
+        return require(WAMR, "no WAMR runtime (wamr or iwasm) with its wamrc found")
 
     def found(self) -> FoundWamr:
         return self.located()

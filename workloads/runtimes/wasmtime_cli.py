@@ -28,7 +28,7 @@ from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadErro
 from ..system.loopback import free_port
 from ..guests.module_check import PREVIEW0, PREVIEW1
 from ..system.paths import cache_dir, cache_writes, check_cache_after_failure
-from ..system.tools import WASMTIME_CLI, FoundTool, locate
+from ..system.tools import WASMTIME_CLI, FoundTool, locate, require
 from . import processes
 from .base import Instance, RunResult
 from .located import LocatedRuntime
@@ -99,9 +99,7 @@ class WasmtimeCliAdapter(LocatedRuntime):
             if found is None:
                 raise RuntimeUnavailable(f"no wasmtime CLI {self.major}.x found")
         else:
-            found = locate(WASMTIME_CLI, PREFERRED_MAJOR) or locate(WASMTIME_CLI)
-            if found is None:
-                raise RuntimeUnavailable("no wasmtime CLI found" + WASMTIME_CLI.env_var_problem())
+            found = require(WASMTIME_CLI, "no wasmtime CLI found", PREFERRED_MAJOR, None)
         return found
 
     def cli(self) -> FoundTool:

@@ -337,6 +337,16 @@ def locate(spec: ToolSpec, major: int | None = None) -> Found | None:
     return None
 
 
+def require(spec: ToolSpec, missing: str, *majors: int | None) -> Found:
+    """The tool as locate finds it, trying each of `majors` in turn (None: any version; none
+    given: any); RuntimeUnavailable(missing, and why the path in env_var is not it) otherwise."""
+    for major in majors or (None,):
+        found = locate(spec, major)
+        if found is not None:
+            return found
+    raise RuntimeUnavailable(missing + spec.env_var_problem())
+
+
 def install(spec: ToolSpec, version: str | None = None) -> Found:
     """Install the tool's wheels (`version` or the pinned one) into wasmscope's tools dir.
 
