@@ -217,8 +217,6 @@ class NodeWasiAdapter(LocatedRuntime):
     def start(self, workload: Workload, args: Sequence[str] = (), *, ready_timeout_s: float = 30.0) -> Instance:
         module = self._module(workload)
         argv = self._argv(str(self.node().path), str(RUNNER), str(module), workload, args)
-        inst, _ = processes.launch(
-            NodeInstance, argv, runtime=self.name, workload=workload.name,
-            command=self.command_line(workload, args), ready_prefix=workload.ready or "ready",
-            ready_timeout_s=ready_timeout_s, what=f"{workload.name} on {self.display_name}")
-        return self._track(inst)
+        inst, _ = self._launch(NodeInstance, argv, workload, args, ready_timeout_s,
+                               f"{workload.name} on {self.display_name}")
+        return inst

@@ -209,8 +209,6 @@ class WamrAdapter(LocatedRuntime):
         artifact = self.compile(workload)
         found = self.found()
         argv = self._run_argv(found.flavor, str(found.runtime), str(artifact), workload, args)
-        inst, _ = processes.launch(
-            WamrInstance, argv, runtime=self.name, workload=workload.name,
-            command=self.command_line(workload, args), ready_prefix=workload.ready or "ready",
-            ready_timeout_s=ready_timeout_s, what=f"{workload.name} on {self.display_name}")
-        return self._track(inst)
+        inst, _ = self._launch(WamrInstance, argv, workload, args, ready_timeout_s,
+                               f"{workload.name} on {self.display_name}")
+        return inst
