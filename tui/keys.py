@@ -11,6 +11,11 @@ from textual.binding import Binding
 
 VIEWS_GROUP = Binding.Group("Views", compact=True)
 
+
+def _view(keys: str, name: str, label: str, what: str) -> Binding:
+    """The key that shows view `name` (grouped in the footer; its id is view.NAME)."""
+    return Binding(keys, f"view('{name}')", label, id=f"view.{name}", group=VIEWS_GROUP, tooltip=f"view: {what}")
+
 LIVE = [
     Binding("left,shift+tab", "select(-1)", "Prev panel", show=False, id="panel.prev",
             tooltip="select the previous runtime panel"),
@@ -41,21 +46,17 @@ LIVE = [
 APP = [
     Binding("r", "bench", "Bench", id="bench.run", tooltip="run the profile's whole benchmark"),
     Binding("c,escape", "cancel", "Cancel", id="bench.cancel", tooltip="cancel the running benchmark (or burst)"),
-    Binding("1", "view('live')", "Live", id="view.live", group=VIEWS_GROUP, tooltip="view: live panels"),
-    Binding("2", "view('results')", "Results", id="view.results", group=VIEWS_GROUP, tooltip="view: results tables"),
-    Binding("3", "view('charts')", "Charts", id="view.charts", group=VIEWS_GROUP, tooltip="view: charts"),
-    Binding("4,l", "view('log')", "Log", id="view.log", group=VIEWS_GROUP,
-            tooltip="view: log of commands and events"),
-    Binding("5", "view('density')", "Density", id="view.density", group=VIEWS_GROUP,
-            tooltip="view: density (instances per GiB)"),
+    _view("1", "live", "Live", "live panels"),
+    _view("2", "results", "Results", "results tables"),
+    _view("3", "charts", "Charts", "charts"),
+    _view("4,l", "log", "Log", "log of commands and events"),
+    _view("5", "density", "Density", "density (instances per GiB)"),
     Binding("d", "density", "Density run", id="density.run", show=False,
             tooltip="measure density: how many idle instances of each runtime fit in 1 GiB"),
-    Binding("6", "view('sandbox')", "Sandbox", id="view.sandbox", group=VIEWS_GROUP,
-            tooltip="view: sandbox (what a guest can reach on each runtime)"),
+    _view("6", "sandbox", "Sandbox", "sandbox (what a guest can reach on each runtime)"),
     Binding("x", "sandbox", "Sandbox probe", id="sandbox.run", show=False,
             tooltip="run the probe guest on every runtime: host files, env, network, processes"),
-    Binding("7", "view('race')", "Race", id="view.race", group=VIEWS_GROUP,
-            tooltip="view: race (hello on several runtimes at once, runs counted)"),
+    _view("7", "race", "Race", "race (hello on several runtimes at once, runs counted)"),
     Binding("R", "race", "Race", id="race.run",
             tooltip="race: hello on the selected runtime and the baselines at once, for a few seconds"),
     Binding("P", "presentation", "Present", id="app.presentation", show=False,

@@ -5,24 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from wasmscope.profiles import save_target_problem
 from wasmscope.workloads.system.paths import not_a_file
 
+from .form_dialog import FormDialog
 
-class PathDialog(ModalScreen[Path | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
-    DEFAULT_CSS = """
-    PathDialog { align: center middle; }
-    PathDialog > Vertical { width: 76; max-width: 100%; height: auto; border: round $accent;
-                            background: $surface; padding: 0 1; }
-    PathDialog .error { color: $error; height: auto; width: 100%; }
-    """
 
+class PathDialog(FormDialog[Path]):
     def __init__(self, title: str, default: str = "", must_exist: bool = False) -> None:
         super().__init__()
         self.title_text, self.default, self.must_exist = title, default, must_exist
@@ -37,17 +29,14 @@ class PathDialog(ModalScreen[Path | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
         if not text:
-            self.query_one(".error", Label).update("a path is needed")
+            self.show_error("a path is needed")
             return
         path = Path(text).expanduser()
         if self.must_exist and not path.is_file():
-            self.query_one(".error", Label).update(f"{path}: {not_a_file(path) or 'no such file'}")
+            self.show_error(f"{path}: {not_a_file(path) or 'no such file'}")
             return
         problem = None if self.must_exist else save_target_problem(path)  # a FIFO would block the save
         if problem:
-            self.query_one(".error", Label).update(problem)
+            self.show_error(problem)
             return
         self.dismiss(path)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -8,27 +8,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from wasmscope.workloads.errors import WasmscopeError
 
 from ..views.live_target import KeyTarget, open_program
+from .form_dialog import FormDialog
 
 if TYPE_CHECKING:
     from wasmscope.profiles import Profile
 
 
-class WorkloadDialog(ModalScreen[KeyTarget | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+class WorkloadDialog(FormDialog[KeyTarget]):
     DEFAULT_CSS = """
-    WorkloadDialog { align: center middle; }
-    WorkloadDialog > Vertical { width: 90; max-width: 100%; height: auto; border: round $accent;
-                                background: $surface; padding: 0 1; }
+    WorkloadDialog > Vertical { width: 90; }
     WorkloadDialog .hint { color: $text-muted; }
-    WorkloadDialog .error { color: $error; height: auto; width: 100%; }
     """
 
     def __init__(self, profile: "Profile", base_dir: Path | None = None) -> None:
@@ -52,9 +47,6 @@ class WorkloadDialog(ModalScreen[KeyTarget | None]):
         try:
             target = open_program(self.profile, value["program"], value["args"], value["dirs"], self.base_dir)
         except WasmscopeError as err:  # ProfileError, UsageError: one line naming the field
-            self.query_one(".error", Label).update(str(err))
+            self.show_error(str(err))
             return
         self.dismiss(target)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -18,9 +18,12 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Callable, Sequence, TypeVar
 
 from .catalogue import PACKAGE_DIR, WASM_DIR, builtin_workloads
-from ..errors import BuildError
+from ..errors import BuildError, WasmscopeError
+
+T = TypeVar("T")
 
 WASM_CC = "clang"
 # -s: no DWARF/name section (hello is 4 KB instead of 42 KB); -Wall changes no output byte.
@@ -73,17 +76,25 @@ def wasm_toolchain_available() -> str | None:
         return f"clang not found: {TOOLCHAIN_HINT}"
     from ..system.sessions import session_temp_dir
 
-    with tempfile.TemporaryDirectory(prefix="probe-", dir=session_temp_dir()) as tmp:
+    try:
+        proc = probe_compile(WASM_CC, WASM_CFLAGS, "probe.wasm", "probe-", session_temp_dir())
+    except (OSError, subprocess.SubprocessError) as err:
+        return f"clang cannot build wasm32-wasi ({err}): {TOOLCHAIN_HINT}"
+    if proc.returncode != 0:
+        return f"{_diagnose(proc.stderr)}: {TOOLCHAIN_HINT}"
+    return None
+
+
+def probe_compile(cc: str, cflags: Sequence[str], output: str, prefix: str,
+                  parent: Path | None = None) -> subprocess.CompletedProcess:
+    """Compile and link a C hello with `cc cflags` in a scratch folder (in parent, else the
+    system's): whether a toolchain works is best learnt by using it. OSError or
+    SubprocessError when cc cannot be run at all."""
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=parent) as tmp:
         src = Path(tmp) / "probe.c"
         src.write_text('#include <stdio.h>\nint main(void) { puts("x"); return 0; }\n')
-        try:
-            proc = subprocess.run([WASM_CC, *WASM_CFLAGS, "-o", str(Path(tmp) / "probe.wasm"), str(src)],
-                                  capture_output=True, text=True, timeout=120, env=compiler_env())
-        except (OSError, subprocess.SubprocessError) as err:
-            return f"clang cannot build wasm32-wasi ({err}): {TOOLCHAIN_HINT}"
-        if proc.returncode != 0:
-            return f"{_diagnose(proc.stderr)}: {TOOLCHAIN_HINT}"
-    return None
+        return subprocess.run([cc, *cflags, "-o", str(Path(tmp) / output), str(src)],
+                              capture_output=True, text=True, timeout=120, env=compiler_env())
 
 
 def wasm_command(source: Path, out: Path) -> list[str]:
@@ -151,22 +162,33 @@ def build_wasm(out_dir: Path | None = None) -> dict[str, Path]:
     return {name: final for name, (_, final) in staged.items()}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m wasmscope.workloads.guests.build",
-                                     description="Rebuild the wasm32-wasi workloads from their C sources.")
-    parser.add_argument("--out", type=Path, help="output folder (default: the package's wasm/)")
+def build_command(argv: list[str] | None, prog: str, description: str, out_help: str,
+                  build: Callable[[Path | None], T], report: Callable[[T], None],
+                  default: Path | None = None) -> int:
+    """A build's `python -m` command: one --out option; a failed build is one line and exit 1."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--out", type=Path, default=default, help=out_help)
     ns = parser.parse_args(argv)
     try:
-        built = build_wasm(ns.out)
-    except BuildError as err:
+        built = build(ns.out)
+    except WasmscopeError as err:
         print(f"wasmscope: {err}", file=sys.stderr)
         return 1
+    report(built)
+    return 0
+
+
+def _report(built: dict[str, Path]) -> None:
     print(f"compiler: {clang_version()}")
     for name, path in built.items():
         data = path.read_bytes()
         print(f"built {name}: {path} ({len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()[:16]})")
-    return 0
 
+
+def main(argv: list[str] | None = None) -> int:
+    return build_command(argv, "python -m wasmscope.workloads.guests.build",
+                         "Rebuild the wasm32-wasi workloads from their C sources.",
+                         "output folder (default: the package's wasm/)", build_wasm, _report)
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -85,12 +85,16 @@ def _source_bytes(workload: Workload) -> bytes:
                             f"{err.strerror or err}") from None
 
 
-def native_build_key(workload: Workload) -> str:
-    """sha256(source + compiler version line + flags)[:12]: the cache key and image tag."""
+def _build_key(workload: Workload, cflags: Sequence[str]) -> str:
     h = hashlib.sha256(_source_bytes(workload))
     h.update(_version_of(_require_compiler()).encode())
-    h.update(" ".join(NATIVE_CFLAGS).encode())
+    h.update(" ".join(cflags).encode())
     return h.hexdigest()[:12]
+
+
+def native_build_key(workload: Workload) -> str:
+    """sha256(source + compiler version line + flags)[:12]: the cache key and image tag."""
+    return _build_key(workload, NATIVE_CFLAGS)
 
 
 def _error_line(stderr: str) -> str:
@@ -113,10 +117,7 @@ def native_binary(workload: Workload) -> Path:
 
 def native_dynamic_build_key(workload: Workload) -> str:
     """Like native_build_key, for the dynamically linked build."""
-    h = hashlib.sha256(_source_bytes(workload))
-    h.update(_version_of(_require_compiler()).encode())
-    h.update(" ".join(NATIVE_DYNAMIC_CFLAGS).encode())
-    return h.hexdigest()[:12]
+    return _build_key(workload, NATIVE_DYNAMIC_CFLAGS)
 
 
 def native_dynamic_binary(workload: Workload) -> Path:

@@ -27,7 +27,7 @@ from typing import Iterable
 import psutil
 
 from ..errors import RuntimeUnavailable, WorkloadError
-from ..system.loopback import free_port, get
+from ..system.loopback import answers, free_port
 from ..guests.module_check import check_module
 from ..runtimes import processes
 from ..runtimes.base import MemoryReading
@@ -214,16 +214,10 @@ def _log_tail(inst: PlatformInstance) -> str:
 
 
 def _wait_for_200(inst: PlatformInstance, timeout_s: float, t0: float) -> None:
-    deadline = time.monotonic() + timeout_s
     last = "no answer"
-    while True:
-        if inst.proc.poll() is not None:
-            raise WorkloadError(f"wash dev exited with code {inst.proc.returncode} before the component "
-                                f"answered: {_log_tail(inst)}")
-        try:
-            status, body = get(inst.host_port, timeout=max(0.5, min(5.0, deadline - time.monotonic())))
-        except OSError:
-            status, body = 0, b""
+    exited = (lambda code: f"wash dev exited with code {code} before the component "
+                           f"answered: {_log_tail(inst)}")
+    for status, body in answers(inst.proc, inst.host_port, timeout_s, 0.1, exited):
         if status == 200:
             inst.first_200_ms = (time.perf_counter() - t0) * 1e3
             if body != BODY:
@@ -233,7 +227,5 @@ def _wait_for_200(inst: PlatformInstance, timeout_s: float, t0: float) -> None:
             return
         if status:
             last = f"HTTP {status} {body[:60]!r}"  # the host answers before the component is registered
-        if time.monotonic() >= deadline:
-            raise WorkloadError(f"wash dev gave no 200 on 127.0.0.1:{inst.host_port} within "
-                                f"{timeout_s:g} s (last: {last}; log: {_log_tail(inst)})")
-        time.sleep(0.1)
+    raise WorkloadError(f"wash dev gave no 200 on 127.0.0.1:{inst.host_port} within "
+                        f"{timeout_s:g} s (last: {last}; log: {_log_tail(inst)})")

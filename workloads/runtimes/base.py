@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Iterator, Literal, Sequence
 
 from ..guests.catalogue import Workload
-from ..errors import WorkloadError
+from ..errors import RuntimeUnavailable, WorkloadError
 from ..guests.module_check import PREVIEW1, check_module
 from ..guests.run_spec import Grant
 from .options import Option, validate as validate_options
@@ -218,6 +218,19 @@ class RuntimeAdapter(ABC):
         self._instances.append(instance)
         return instance
 
+    def _launch(self, instance_cls: type, argv: Sequence[str], workload: Workload, args: Sequence[str],
+                ready_timeout_s: float, what: str, **where: Any) -> tuple[Any, str]:
+        """Start a long-running guest as a child process (an instance_cls, tracked), its shown
+        command this adapter's command_line; it and what it printed up to its ready line.
+        `where`: the child's env and cwd."""
+        from .processes import launch
+
+        inst, text = launch(instance_cls, argv, runtime=self.name, workload=workload.name,
+                            command=self.command_line(workload, args), ready_prefix=workload.ready or "ready",
+                            ready_timeout_s=ready_timeout_s, what=what, **where)
+        self._track(inst)
+        return inst, text
+
     @abstractmethod
     def availability(self) -> Availability: ...
 
@@ -380,6 +393,15 @@ class WasmModuleAdapter(RuntimeAdapter):
 
     def listen_address(self) -> tuple[str, str] | None:
         return None  # a Wasm runtime that listens hands the guest a pre-opened socket
+
+    def available_module(self, workload: Workload) -> Path:
+        """module_path, after checking the runtime itself is here (RuntimeUnavailable naming the
+        fix when it is not)."""
+        module = self.module_path(workload)
+        avail = self.availability()
+        if not avail.ok:
+            raise RuntimeUnavailable(f"{self.name}: {avail.reason}; {avail.hint}")
+        return module
 
     def module_path(self, workload: Workload):
         """The module to run; WorkloadError (one line) when this runtime cannot run it or the

@@ -11,11 +11,10 @@ supported") until that controller is mounted as v1.
 from __future__ import annotations
 
 from .base import Availability
-from .docker_engine import CRUN_HINT, HYBRID_HINT, DockerAdapter, engine_address, hybrid_cgroup_trap
+from .docker_engine import CRUN_HINT, HYBRID_HINT, DockerVariant, engine_address, hybrid_cgroup_trap
 
 
-class DockerCrunAdapter(DockerAdapter):
-    BASELINE_FOR = ""  # Docker (runc) is the container baseline
+class DockerCrunAdapter(DockerVariant):
     name = "docker-crun"
     display_name = "Docker (crun)"
 
@@ -27,14 +26,9 @@ class DockerCrunAdapter(DockerAdapter):
         opts["oci_runtime"] = opts.get("oci_runtime") or self.OCI_RUNTIME
         super().__init__(opts)
 
-    def availability(self) -> Availability:
-        base = super().availability()
-        if not base.ok:
-            return base
-        try:
-            runtimes = self.client().info().get("Runtimes") or {}
-        except Exception as err:  # noqa: BLE001 - any engine error
-            return Availability(False, f"cannot read the engine's runtimes: {err}", CRUN_HINT)
+    RUNTIMES_HINT = CRUN_HINT
+
+    def runtimes_availability(self, runtimes: dict) -> Availability:
         if self.oci_runtime not in runtimes:
             listed = ", ".join(sorted(runtimes)) or "none"
             return Availability(False, f"the Docker engine lists no {self.oci_runtime!r} runtime "

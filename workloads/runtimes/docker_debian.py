@@ -13,11 +13,10 @@ import shutil
 
 from ..guests.images import MMDEBSTRAP_HINT, debian_base_size
 from .base import Availability
-from .docker_engine import DockerAdapter
+from .docker_engine import DockerVariant
 
 
-class DockerDebianAdapter(DockerAdapter):
-    BASELINE_FOR = ""  # Docker (runc) is the container baseline
+class DockerDebianAdapter(DockerVariant):
     name = "docker-debian"
     display_name = "Docker (Debian base)"
     NEEDS = ("docker-engine", "mmdebstrap")

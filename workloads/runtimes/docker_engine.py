@@ -663,6 +663,29 @@ class DockerAdapter(RuntimeAdapter):
             self._remove(container)
 
 
+class DockerVariant(DockerAdapter):
+    """A variant of the Docker row (another OCI runtime, userland, Wasm shim or engine): the
+    same engine code, never the container baseline (Docker (runc) is)."""
+    BASELINE_FOR = ""
+    # Set by a variant that needs a runtime the engine must list: the fix when the engine's list
+    # cannot be read; runtimes_availability then judges the list.
+    RUNTIMES_HINT = ""
+
+    def availability(self) -> Availability:
+        base = super().availability()
+        if not base.ok or not self.RUNTIMES_HINT:
+            return base
+        try:
+            runtimes = self.client().info().get("Runtimes") or {}
+        except Exception as err:  # noqa: BLE001 - any engine error is a reason to show
+            return Availability(False, f"cannot read the engine's runtimes: {err}", self.RUNTIMES_HINT)
+        return self.runtimes_availability(runtimes)
+
+    def runtimes_availability(self, runtimes: dict) -> Availability:
+        """Whether the engine's `docker info` Runtimes let this variant run."""
+        return Availability(True)
+
+
 def _cgroup_memory_file(pid: int) -> Path | None:
     """The memory usage file of the cgroup `pid` lives in (cgroup v1 or v2)."""
     try:

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..guests.catalogue import Workload
 from ..errors import WorkloadError
 from .base import Availability
-from .docker_engine import DockerAdapter
+from .docker_engine import DockerVariant
 
 SHIMS = ("io.containerd.wasmtime.v1", "io.containerd.spin.v2", "io.containerd.wasmedge.v1",
          "io.containerd.wasmer.v1")
@@ -35,8 +35,7 @@ def shim_command(shim: str, image: str, args: list[str]) -> str:
                      "--label wasmscope=1", image, *args])
 
 
-class DockerWasmAdapter(DockerAdapter):
-    BASELINE_FOR = ""  # Docker (runc) is the container baseline
+class DockerWasmAdapter(DockerVariant):
     name = "docker-wasm"
     display_name = "Docker (Wasm shim)"
     kind = "wasm"
@@ -48,14 +47,9 @@ class DockerWasmAdapter(DockerAdapter):
     MEMORY_LIMIT = "cgroup memory limit of the shim's container"
     WHERE_INSTALLED = True  # a runwasi shim: no Debian package, doctor does not set it up
 
-    def availability(self) -> Availability:
-        base = super().availability()
-        if not base.ok:
-            return base
-        try:
-            runtimes = self.client().info().get("Runtimes") or {}
-        except Exception as err:  # noqa: BLE001 - any engine error is a reason to show
-            return Availability(False, f"cannot read the engine's runtimes: {err}", SHIM_HINT)
+    RUNTIMES_HINT = SHIM_HINT
+
+    def runtimes_availability(self, runtimes: dict) -> Availability:
         shim = shim_in(runtimes)
         if shim is None:
             return Availability(False, f"the Docker engine lists no Wasm shim (it has: "

@@ -111,9 +111,7 @@ class NativeAdapter(RuntimeAdapter):
 
     def start(self, workload: Workload, args: Sequence[str] = (), *, ready_timeout_s: float = 30.0) -> Instance:
         argv = self._argv(self._program(workload), workload, args)
-        inst, _ = processes.launch(
-            processes.ProcessInstance, argv, runtime=self.name, workload=workload.name,
-            command=self.command_line(workload, args), ready_prefix=workload.ready or "ready",
-            ready_timeout_s=ready_timeout_s, what=f"{workload.name} (native)",
-            env={**processes.child_env(), **self.guest_env(workload)}, cwd=self._cwd(workload))
-        return self._track(inst)
+        inst, _ = self._launch(processes.ProcessInstance, argv, workload, args, ready_timeout_s,
+                               f"{workload.name} (native)",
+                               env={**processes.child_env(), **self.guest_env(workload)}, cwd=self._cwd(workload))
+        return inst

@@ -31,7 +31,8 @@ from typing import Sequence
 from ..guests.catalogue import Workload
 from ..errors import GuestFailed, RuntimeUnavailable
 from . import processes
-from .base import Availability, Instance, RunResult, WasmModuleAdapter
+from .base import Instance, RunResult
+from .located import LocatedRuntime
 from .options import Option
 
 RUNNER = Path(__file__).with_name("node_runner.mjs")
@@ -113,13 +114,16 @@ class NodeInstance(processes.ProcessInstance):
               "the guest's linear memory together")
 
 
-class NodeWasiAdapter(WasmModuleAdapter):
+class NodeWasiAdapter(LocatedRuntime):
     name = "node"
     NEEDS = ("nodejs",)
     SHORT_NAME = "Node.js"
     NO_LISTEN = NO_LISTEN_REASON
     display_name = "Node.js (V8)"
     kind = "wasm"
+    HINT = INSTALL_HINT
+    PROGRAM_OPTION = "node"
+    LOOKED_IN = "PATH (node, nodejs)"
     GRANTS_DIR = True  # WASI({preopens}) (no read-only mode: read-only grants are copies)
     PEAK_COUNTS = "peak RSS of the node process (wait4's ru_maxrss): V8, compiled code and linear memory"
     NO_MEMORY_LIMIT = ("none used: V8's --wasm-max-mem-pages exists, but node 20 here crashed (V8 fatal error or "
@@ -135,53 +139,28 @@ class NodeWasiAdapter(WasmModuleAdapter):
         node = self.options["node"]
         self.node_option: Path | None = Path(node) if node else None
         self.tier: str = self.options["tier"]
-        self._found: FoundNode | None = None
-        self._find_error = ""
 
     # -- which node ----------------------------------------------------------------------------
-    def _locate(self) -> FoundNode | None:
-        if self._found is not None:
-            return self._found
+    def _find(self) -> FoundNode:
         if self.node_option is not None:
             path, source = self.node_option, "option node"
         else:
             on_path = shutil.which("node") or shutil.which("nodejs")
             if on_path is None:
-                self._find_error = "no node binary found on PATH"
-                return None
+                raise RuntimeUnavailable("no node binary found on PATH")
             path, source = Path(on_path), "PATH"
-        try:
-            version, v8 = node_version(path)
-        except RuntimeUnavailable as err:
-            self._find_error = str(err)
-            return None
+        version, v8 = node_version(path)
         found = FoundNode(path, version, v8, source)
         if found.major < MIN_MAJOR:
-            self._find_error = f"{path} is Node.js {version}; node:wasi preview1 needs {MIN_MAJOR} or newer"
-            return None
+            raise RuntimeUnavailable(f"{path} is Node.js {version}; node:wasi preview1 needs {MIN_MAJOR} or newer")
         if not RUNNER.is_file():
-            self._find_error = f"wasmscope's node runner is missing ({RUNNER}): reinstall wasmscope"
-            return None
-        self._found = found
+            raise RuntimeUnavailable(f"wasmscope's node runner is missing ({RUNNER}): reinstall wasmscope")
         return found
 
     def node(self) -> FoundNode:
-        found = self._locate()
-        if found is None:
-            raise RuntimeUnavailable(f"{self._find_error}; {INSTALL_HINT}")
-        return found
+        return self.located()
 
     # -- facts ---------------------------------------------------------------------------------
-    def availability(self) -> Availability:
-        if self._locate() is None:
-            where = f"option node={self.node_option}" if self.node_option else "PATH (node, nodejs)"
-            return Availability(False, f"{self._find_error} (looked in: {where})", INSTALL_HINT)
-        return Availability(True)
-
-    def version(self) -> str:
-        found = self._locate()
-        return found.describe() if found else f"Node.js: {self._find_error}"
-
     def mode(self) -> str:
         found = self._locate()
         v8 = f"V8 {found.v8}" if found else "V8"
@@ -238,8 +217,6 @@ class NodeWasiAdapter(WasmModuleAdapter):
     def start(self, workload: Workload, args: Sequence[str] = (), *, ready_timeout_s: float = 30.0) -> Instance:
         module = self._module(workload)
         argv = self._argv(str(self.node().path), str(RUNNER), str(module), workload, args)
-        inst, _ = processes.launch(
-            NodeInstance, argv, runtime=self.name, workload=workload.name,
-            command=self.command_line(workload, args), ready_prefix=workload.ready or "ready",
-            ready_timeout_s=ready_timeout_s, what=f"{workload.name} on {self.display_name}")
-        return self._track(inst)
+        inst, _ = self._launch(NodeInstance, argv, workload, args, ready_timeout_s,
+                               f"{workload.name} on {self.display_name}")
+        return inst

@@ -42,7 +42,7 @@ from ..errors import RuntimeUnavailable
 from ..system.paths import cache_dir, cache_unwritable
 from ..system.sessions import make_temp_dir
 from .base import Availability
-from .docker_engine import PROBE_TIMEOUT_S, DockerAdapter, DockerInstance, _short, engine_elsewhere, probes
+from .docker_engine import PROBE_TIMEOUT_S, DockerAdapter, DockerInstance, DockerVariant, _short, engine_elsewhere, probes
 from .options import Option, OptionError
 
 DEFAULT_SOCKET = "unix:///run/wasmscope-podman-{pid}.sock"  # one service per wasmscope process
@@ -157,8 +157,7 @@ class PodmanInstance(DockerInstance):
         return "podman port forwarding (netavark NAT; conmon holds the host port)"
 
 
-class PodmanAdapter(DockerAdapter):
-    BASELINE_FOR = ""  # Docker (runc) is the container baseline
+class PodmanAdapter(DockerVariant):
     name = "podman"
     display_name = "Podman"
     CLI = "podman"

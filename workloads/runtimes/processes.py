@@ -9,6 +9,7 @@ RUST_BACKTRACE=0 so runtime errors stay one readable line.
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import resource
 import selectors
@@ -326,6 +327,28 @@ class ProcessInstance(Instance):
 
     def command_line(self) -> str:
         return self._command
+
+
+class HostedInstance(ProcessInstance):
+    """A guest in a worker process of ours (Python host + runtime + one instance). The worker
+    prints `wasmscope-host {"rss": N}` just before the guest exists, so the host's own memory is
+    told apart from the instance's."""
+
+    host_rss = 0
+    counts = "worker RSS minus the host measured just before the guest existed"
+
+    def read_host(self, printed: str, host: str) -> None:
+        """Take host_rss from the worker's announcement in what it printed up to its ready
+        line; `host` says what that was (e.g. "the Python+wasm3 host measured just before ...")."""
+        for line in printed.splitlines():
+            if line.startswith("wasmscope-host "):
+                self.host_rss = int(json.loads(line.split(" ", 1)[1])["rss"])
+        self.counts = f"worker RSS minus {host}"
+
+    def memory(self, detailed: bool = True) -> MemoryReading:
+        rss, _ = rss_uss(self.pids(), detailed)
+        return MemoryReading(instance_rss=max(0, rss - self.host_rss), overhead_rss=self.host_rss,
+                             counts=self.counts)
 
 
 def launch(instance_cls: type[ProcessInstance], argv: Sequence[str], *, runtime: str, workload: str,

@@ -25,12 +25,13 @@ from pathlib import Path
 from typing import Sequence
 
 from ..guests.catalogue import Workload
-from ..errors import GuestFailed, RuntimeUnavailable, WorkloadError
+from ..errors import GuestFailed, WorkloadError
 from ..guests.module_check import PREVIEW0, PREVIEW1
 from ..system.paths import cache_dir, cache_writes, check_cache_after_failure
-from ..system.tools import WAMR, WAMR_BIN, FoundWamr, locate, tools_dir_note, wamr_pair
+from ..system.tools import WAMR, WAMR_BIN, FoundWamr, require, wamr_pair
 from . import processes
-from .base import Availability, Instance, RunResult, WasmModuleAdapter
+from .base import Instance, RunResult
+from .located import LocatedRuntime
 from .options import Option
 
 _COMPILE_TIMEOUT_S = 300.0
@@ -54,13 +55,18 @@ class WamrInstance(processes.ProcessInstance):
               "linear memory together")
 
 
-class WamrAdapter(WasmModuleAdapter):
+class WamrAdapter(LocatedRuntime):
     name = "wamr"
     SHORT_NAME = "WAMR"
     WASI_PROVIDES = (PREVIEW1, PREVIEW0)  # both link; an import it lacks crashes wamr-bin (signal 11)
     NO_LISTEN = NO_LISTEN_REASON
     display_name = "WAMR (AOT)"
     kind = "wasm"
+    HINT = WAMR.hint
+    INSTALL_WORDS = "install it: "
+    IN_TOOLS_DIR = True
+    PROGRAM_OPTION = "wamr"
+    LOOKED_IN = f"${WAMR.env_var}, PATH (wamr, iwasm), wasmscope's tools dir, the wamr-bin package"
     GRANTS_DIR = True  # --map-dir (no read-only mode: read-only grants are copies)
     COMPILE_CACHE = "wasmscope's AOT cache (wamrc, one .aot per module and wamrc version)"
     PEAK_COUNTS = "peak RSS of the WAMR process (wait4's ru_maxrss): runtime, AOT code and linear memory"
@@ -76,52 +82,18 @@ class WamrAdapter(WasmModuleAdapter):
         runtime, compiler = self.options["wamr"], self.options["wamrc"]
         self.runtime_option: Path | None = Path(runtime) if runtime else None
         self.compiler_option: Path | None = Path(compiler) if compiler else None
-        self._found: FoundWamr | None = None
-        self._find_error = ""
         self._artifacts: dict[tuple[str, int, int], Path] = {}
 
     # -- which binaries ------------------------------------------------------------------------
-    def _locate(self) -> FoundWamr | None:
-        if self._found is not None:
-            return self._found
+    def _find(self) -> FoundWamr:
         if self.runtime_option is not None:
-            try:
-                found: FoundWamr | None = wamr_pair(self.runtime_option, self.compiler_option, "option wamr")
-            except RuntimeUnavailable as err:
-                self._find_error = str(err)
-                return None
-        else:
-            found = locate(WAMR)
-            if found is None:
-                self._find_error = "no WAMR runtime (wamr or iwasm) with its wamrc found"
-                env = os.environ.get(WAMR.env_var)
-                if env:
-                    try:
-                        wamr_pair(Path(env), None, f"${WAMR.env_var}")
-                    except RuntimeUnavailable as err:
-                        self._find_error += f" (${WAMR.env_var}: {err})"
-                return None
-        self._found = found
-        return found
+            return wamr_pair(self.runtime_option, self.compiler_option, "option wamr")
+        return require(WAMR, "no WAMR runtime (wamr or iwasm) with its wamrc found")
 
     def found(self) -> FoundWamr:
-        found = self._locate()
-        if found is None:
-            raise RuntimeUnavailable(f"{self._find_error}{tools_dir_note()}; install it: {WAMR.hint}")
-        return found
+        return self.located()
 
     # -- facts ---------------------------------------------------------------------------------
-    def availability(self) -> Availability:
-        if self._locate() is None:
-            where = (f"option wamr={self.runtime_option}" if self.runtime_option else
-                     f"${WAMR.env_var}, PATH (wamr, iwasm), wasmscope's tools dir, the wamr-bin package")
-            return Availability(False, f"{self._find_error} (looked in: {where}){tools_dir_note()}", WAMR.hint)
-        return Availability(True)
-
-    def version(self) -> str:
-        found = self._locate()
-        return found.describe() if found else f"WAMR: {self._find_error}"
-
     def mode(self) -> str:
         found = self._locate()
         runner = ("a `wamr run` process per run (this build is AOT-only: no interpreter, no JIT)"
@@ -237,8 +209,6 @@ class WamrAdapter(WasmModuleAdapter):
         artifact = self.compile(workload)
         found = self.found()
         argv = self._run_argv(found.flavor, str(found.runtime), str(artifact), workload, args)
-        inst, _ = processes.launch(
-            WamrInstance, argv, runtime=self.name, workload=workload.name,
-            command=self.command_line(workload, args), ready_prefix=workload.ready or "ready",
-            ready_timeout_s=ready_timeout_s, what=f"{workload.name} on {self.display_name}")
-        return self._track(inst)
+        inst, _ = self._launch(WamrInstance, argv, workload, args, ready_timeout_s,
+                               f"{workload.name} on {self.display_name}")
+        return inst

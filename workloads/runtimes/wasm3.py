@@ -14,7 +14,6 @@ run in their own worker process (`wasm3_worker run`), sampled and stopped by sig
 
 from __future__ import annotations
 
-import json
 import random
 import shlex
 import sys
@@ -25,11 +24,11 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from ..guests.catalogue import Workload
-from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
+from ..errors import GuestTimeout
 from . import processes
-from .base import Availability, Instance, MemoryReading, RunResult, WasmModuleAdapter
+from .base import Availability, Instance, RunResult, WasmModuleAdapter
 from .options import Option
-from .wasm3_worker import WarmWorker, WorkerTimeout
+from .wasm3_worker import WarmWorker, WorkerTimeout, worker_result
 
 PIP_HINT = "run `wasmscope doctor --fix`, or: pip install 'wasmscope[wasm3]'  (or: pip install pywasm3 — builds from source, needs a C compiler)"
 WORKER = "wasmscope.workloads.runtimes.wasm3_worker"
@@ -285,19 +284,6 @@ def _pywasm3_version() -> str | None:
 
 # -- the adapter --------------------------------------------------------------------------------
 
-class Wasm3WorkerInstance(processes.ProcessInstance):
-    """A module running in its own wasm3 worker (Python host + wasm3 + one instance)."""
-
-    host_rss = 0
-
-    def memory(self, detailed: bool = True) -> MemoryReading:
-        rss, _ = processes.rss_uss(self.pids(), detailed)
-        return MemoryReading(
-            instance_rss=max(0, rss - self.host_rss), overhead_rss=self.host_rss,
-            counts="worker RSS minus the Python+wasm3 host measured just before the module was loaded",
-        )
-
-
 class Wasm3Adapter(WasmModuleAdapter):
     name = "wasm3"
     NEEDS = ("extra/wasm3",)
@@ -347,20 +333,13 @@ class Wasm3Adapter(WasmModuleAdapter):
         module = workload.module.name if workload.module else "?"
         return shlex.join(["wasm3", "--stack-size", str(self.stack_kib << 10), module, *args])
 
-    def _module(self, workload: Workload) -> Path:
-        module = self.module_path(workload)
-        avail = self.availability()
-        if not avail.ok:
-            raise RuntimeUnavailable(f"wasm3: {avail.reason}; {avail.hint}")
-        return module
-
     def prepare(self, workload: Workload) -> None:
-        self._module(workload)
+        self.available_module(workload)
         self._worker.ensure()  # start the worker untimed
 
     # -- run to exit -----------------------------------------------------------------------
     def run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult:
-        module = self._module(workload)
+        module = self.available_module(workload)
         what = f"{workload.name} on wasm3"
         request = {"module": str(module), "argv": [workload.name, *args]}
         if workload.stdin is not None:  # bytes through JSON: one character per byte
@@ -370,30 +349,18 @@ class Wasm3Adapter(WasmModuleAdapter):
         except WorkerTimeout:
             raise GuestTimeout(f"{what} timed out after {timeout_s:g} s "
                                "(worker process killed: wasm3 has no interrupt)") from None
-        if "error" in reply:
-            raise WorkloadError(f"{what}: {reply['error']}")
-        code, stdout, stderr = int(reply["code"]), reply["stdout"], reply["stderr"]
-        if reply.get("trap"):
-            raise GuestFailed(f"{what} trapped: {reply['trap']}", exit_code=134, output=stdout + stderr)
-        if code != 0:
-            last = stderr.strip().splitlines()[-1] if stderr.strip() else "no stderr"
-            raise GuestFailed(f"{what} exited with code {code}: {last}", exit_code=code, output=stdout + stderr)
-        phases = {k: float(v) for k, v in reply["phases"].items()}
-        return RunResult(0, stdout, stderr, sum(phases.values()), phases)
+        return worker_result(reply, what)
 
     # -- long-running ----------------------------------------------------------------------
     def start(self, workload: Workload, args: Sequence[str] = (), *, ready_timeout_s: float = 30.0) -> Instance:
-        module = self._module(workload)
+        module = self.available_module(workload)
         argv = [sys.executable, "-m", WORKER, "run", "--module", str(module), "--name", workload.name,
                 "--stack-kib", str(self.stack_kib), "--", *args]
-        inst, text = processes.launch(
-            Wasm3WorkerInstance, argv, runtime=self.name, workload=workload.name,
-            command=self.command_line(workload, args), ready_prefix=workload.ready or "ready",
-            ready_timeout_s=ready_timeout_s, what=f"{workload.name} on wasm3 (worker)")
-        for line in text.splitlines():
-            if line.startswith("wasmscope-host "):
-                inst.host_rss = int(json.loads(line.split(" ", 1)[1])["rss"])
-        return self._track(inst)
+        # its own worker process: Python host + wasm3 + one instance
+        inst, text = self._launch(processes.HostedInstance, argv, workload, args, ready_timeout_s,
+                                  f"{workload.name} on wasm3 (worker)")
+        inst.read_host(text, "the Python+wasm3 host measured just before the module was loaded")
+        return inst
 
     def worker_pid(self) -> int | None:
         """The warm run worker's pid (None when none runs)."""

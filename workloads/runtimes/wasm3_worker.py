@@ -27,8 +27,9 @@ import tempfile
 import time
 from typing import Callable, Sequence
 
-from ..errors import WorkloadError
+from ..errors import GuestFailed, WorkloadError
 from . import processes
+from .base import RunResult
 
 MAX_WORKER_RSS = 512 << 20  # pywasm3 never frees a Runtime (~200 KiB per hello run): restart past this
 
@@ -135,6 +136,22 @@ class WarmWorker:
         if self._errlog is not None:
             self._errlog.close()
             self._errlog = None
+
+
+def worker_result(reply: dict, what: str) -> RunResult:
+    """Parent side: a run worker's reply as the run's result, or its failure as one line."""
+    if "error" in reply:
+        raise WorkloadError(f"{what}: {reply['error']}")
+    stdout, stderr, code = reply["stdout"], reply["stderr"], int(reply["code"])
+    if reply.get("trap"):
+        raise GuestFailed(f"{what} trapped: {reply['trap']}", exit_code=134, output=stdout + stderr)
+    reason = reply.get("reason", "exited")  # a runtime that can end a guest otherwise says how
+    if code != 0 or reason != "exited":
+        last = stderr.strip().splitlines()[-1] if stderr.strip() else "no stderr"
+        why = f"exited with code {code}" if reason == "exited" else f"was {reason}"
+        raise GuestFailed(f"{what} {why}: {last}", exit_code=code, output=stdout + stderr)
+    phases = {k: float(v) for k, v in reply["phases"].items()}
+    return RunResult(0, stdout, stderr, sum(phases.values()), phases)
 
 
 def _rss() -> int:

@@ -311,8 +311,6 @@ class WasmEdgeAdapter(WasmModuleAdapter):
         lib = self._env().get("LD_LIBRARY_PATH")
         if lib:
             argv = ["env", f"LD_LIBRARY_PATH={lib}", *argv]
-        inst, _ = processes.launch(
-            WasmEdgeInstance, argv, runtime=self.name, workload=workload.name,
-            command=self.command_line(workload, args), ready_prefix=workload.ready or "ready",
-            ready_timeout_s=ready_timeout_s, what=f"{workload.name} on WasmEdge")
-        return self._track(inst)
+        inst, _ = self._launch(WasmEdgeInstance, argv, workload, args, ready_timeout_s,
+                               f"{workload.name} on WasmEdge")
+        return inst

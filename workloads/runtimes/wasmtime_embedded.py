@@ -7,7 +7,6 @@ Long-running instances run in a worker process so they can be sampled and killed
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import sys
@@ -24,7 +23,7 @@ from ..guests.catalogue import Workload
 from ..errors import GuestFailed, GuestTimeout, WorkloadError
 from ..guests.module_check import check_module
 from . import processes
-from .base import Availability, Instance, MemoryReading, RunResult, RuntimeAdapter
+from .base import Availability, Instance, RunResult, RuntimeAdapter
 from .wasmtime_engine import EPOCH_TICK_S, WASMTIME_VERSION, compiled_module_path, first_error_line, make_engine
 
 DEFAULT_MEMORY_LIMIT_MIB = 512
@@ -249,29 +248,13 @@ class WasmtimeAdapter(RuntimeAdapter):
                 "--name", workload.name,
                 *(f for g in self.grants(workload) for f in ("--dir", f"{g.host}::{g.guest}{'' if g.writable else '::ro'}")),
                 *(f for k, v in self.guest_env(workload).items() for f in ("--env", f"{k}={v}")), "--", *args]
-        inst, text = processes.launch(
-            WasmtimeWorkerInstance, argv, runtime=self.name, workload=workload.name,
-            command=self.command_line(workload, args), ready_prefix=workload.ready or "ready",
-            ready_timeout_s=ready_timeout_s, what=f"{workload.name} on wasmtime (worker)")
-        for line in text.splitlines():
-            if line.startswith("wasmscope-host "):
-                inst.host_rss = int(json.loads(line.split(" ", 1)[1])["rss"])
-        return self._track(inst)
+        # a worker process: Python host + wasmtime + one instance
+        inst, text = self._launch(processes.HostedInstance, argv, workload, args, ready_timeout_s,
+                                  f"{workload.name} on wasmtime (worker)")
+        inst.read_host(text, "the Python+wasmtime host measured just before instantiation")
+        return inst
 
     def close(self) -> None:
         super().close()
         if self._ticker:
             self._ticker.stop()
-
-
-class WasmtimeWorkerInstance(processes.ProcessInstance):
-    """A module running in a worker process (Python host + wasmtime + one instance)."""
-
-    host_rss = 0  # worker RSS just before instantiation: the Python + wasmtime host
-
-    def memory(self, detailed: bool = True) -> MemoryReading:
-        rss, _ = processes.rss_uss(self.pids(), detailed)
-        return MemoryReading(
-            instance_rss=max(0, rss - self.host_rss), overhead_rss=self.host_rss,
-            counts="worker RSS minus the Python+wasmtime host measured just before instantiation",
-        )

@@ -18,7 +18,7 @@ from ..errors import RuntimeUnavailable, WasmscopeError, WorkloadError
 from ..guests.components.builder import BODY, component_path, componentize_py_version
 from ..guests.module_check import check_module
 from . import processes
-from ..system.loopback import free_port, get
+from ..system.loopback import answers, free_port
 from ..system.sessions import session_temp_dir
 from ..system.tools import WASMTIME_CLI
 
@@ -131,15 +131,9 @@ def _log_tail(inst: ServeInstance) -> str:
 
 
 def _wait_until_answering(inst: ServeInstance, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        if inst.proc.poll() is not None:
-            raise WorkloadError(f"wasmtime serve exited with code {inst.proc.returncode} before it "
-                                f"answered: {_log_tail(inst) or 'no output'}")
-        try:
-            status, body = get(inst.host_port, timeout=max(0.5, min(5.0, deadline - time.monotonic())))
-        except OSError:
-            status, body = 0, b""
+    exited = (lambda code: f"wasmtime serve exited with code {code} before it "
+                           f"answered: {_log_tail(inst) or 'no output'}")
+    for status, body in answers(inst.proc, inst.host_port, timeout_s, 0.05, exited):
         if status:
             if status != 200 or body != BODY:
                 raise WorkloadError(f"wasmtime serve answered {status} {body[:80]!r} instead of "
@@ -148,7 +142,5 @@ def _wait_until_answering(inst: ServeInstance, timeout_s: float) -> None:
             inst.ready_line = next((ln for ln in text.splitlines() if ln.startswith("Serving HTTP")),
                                    f"answering on 127.0.0.1:{inst.host_port}")
             return
-        if time.monotonic() >= deadline:
-            raise WorkloadError(f"wasmtime serve did not answer on 127.0.0.1:{inst.host_port} "
-                                f"within {timeout_s:g} s")
-        time.sleep(0.05)
+    raise WorkloadError(f"wasmtime serve did not answer on 127.0.0.1:{inst.host_port} "
+                        f"within {timeout_s:g} s")

@@ -129,19 +129,15 @@ class NativeSpawner(Spawner):
             proc = subprocess.Popen([str(self.binary)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE, env=self._env, start_new_session=False)
         except OSError as err:
-            raise SpawnerError(f"cannot start {self.binary}: {err.strerror or err}") from None
+            raise self._cannot_start(err) from None
         t1 = time.perf_counter_ns()
         try:
             out, err = proc.communicate(request, timeout=timeout_s)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
-            raise SpawnerError(f"handler (native) timed out after {timeout_s:g} s (killed)") from None
-        t2 = time.perf_counter_ns()
-        if proc.returncode != 0:
-            last = err.decode(errors="replace").strip().splitlines()[-1:] or ["no stderr"]
-            raise SpawnerError(f"handler (native) exited with code {proc.returncode}: {last[0]}")
-        return out, {"spawn": _ms(t0, t1), "exited": _ms(t1, t2), "total": _ms(t0, t2)}
+            raise _native_timed_out(timeout_s) from None
+        return _native_answer(proc.returncode, out, err, t0, t1, time.perf_counter_ns())
 
     async def handle_async(self, request: bytes, timeout_s: float) -> tuple[bytes, dict[str, float]]:
         """The same on the caller's event loop (used by the front when `use_async`)."""
@@ -155,19 +151,31 @@ class NativeSpawner(Spawner):
                 str(self.binary), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE, env=self._env)
         except OSError as err:
-            raise SpawnerError(f"cannot start {self.binary}: {err.strerror or err}") from None
+            raise self._cannot_start(err) from None
         t1 = time.perf_counter_ns()
         try:
             out, err = await asyncio.wait_for(proc.communicate(request), timeout_s)
         except asyncio.TimeoutError:
             proc.kill()
             await proc.wait()
-            raise SpawnerError(f"handler (native) timed out after {timeout_s:g} s (killed)") from None
-        t2 = time.perf_counter_ns()
-        if proc.returncode != 0:
-            last = err.decode(errors="replace").strip().splitlines()[-1:] or ["no stderr"]
-            raise SpawnerError(f"handler (native) exited with code {proc.returncode}: {last[0]}")
-        return out, {"spawn": _ms(t0, t1), "exited": _ms(t1, t2), "total": _ms(t0, t2)}
+            raise _native_timed_out(timeout_s) from None
+        return _native_answer(proc.returncode, out, err, t0, t1, time.perf_counter_ns())
+
+    def _cannot_start(self, err: OSError) -> SpawnerError:
+        return SpawnerError(f"cannot start {self.binary}: {err.strerror or err}")
+
+
+def _native_timed_out(timeout_s: float) -> SpawnerError:
+    return SpawnerError(f"handler (native) timed out after {timeout_s:g} s (killed)")
+
+
+def _native_answer(returncode: int | None, out: bytes, err: bytes, t0: int, t1: int,
+                   t2: int) -> tuple[bytes, dict[str, float]]:
+    """The handler's response with its spawn/exit timings, or its failure as one line."""
+    if returncode != 0:
+        last = err.decode(errors="replace").strip().splitlines()[-1:] or ["no stderr"]
+        raise SpawnerError(f"handler (native) exited with code {returncode}: {last[0]}")
+    return out, {"spawn": _ms(t0, t1), "exited": _ms(t1, t2), "total": _ms(t0, t2)}
 
 
 # -- wasmtime -----------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import tempfile
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -17,8 +16,8 @@ from typing import Callable
 
 from packaging.requirements import Requirement
 
-from ..guests.build import NATIVE_CFLAGS, TOOLCHAIN_HINT, TOOLCHAIN_PACKAGES, clang_version, compiler_env
-from ..guests.build import wasm_toolchain_available
+from ..guests.build import NATIVE_CFLAGS, TOOLCHAIN_HINT, TOOLCHAIN_PACKAGES, clang_version
+from ..guests.build import probe_compile, wasm_toolchain_available
 from ..guests.native_build import _error_line, compiler_version, find_c_compiler
 from ..runtimes.docker_engine import hybrid_cgroup_trap
 from ..system import tools
@@ -106,15 +105,11 @@ def cgroup_for_crun(look: Look) -> Finding:
 
 def _static_link_error(cc: str) -> str | None:
     """None when `cc` links a static hello here, else its error line."""
-    with tempfile.TemporaryDirectory(prefix="wasmscope-doctor-") as tmp:
-        src = Path(tmp) / "hello.c"
-        src.write_text("#include <stdio.h>\nint main(void) { puts(\"x\"); return 0; }\n")
-        try:
-            proc = subprocess.run([cc, *NATIVE_CFLAGS, "-o", str(Path(tmp) / "hello"), str(src)],
-                                  capture_output=True, text=True, timeout=120, env=compiler_env())
-        except (OSError, subprocess.SubprocessError) as err:
-            return str(err)
-        return None if proc.returncode == 0 else _error_line(proc.stderr)
+    try:
+        proc = probe_compile(cc, NATIVE_CFLAGS, "hello", "wasmscope-doctor-")
+    except (OSError, subprocess.SubprocessError) as err:
+        return str(err)
+    return None if proc.returncode == 0 else _error_line(proc.stderr)
 
 
 def c_compiler(look: Look) -> Finding:

@@ -17,6 +17,14 @@ from ..system.paths import system_root
 ROOT, SUDO, NO_ROOT = "root", "sudo", "none"
 
 
+def _under_root(relative: str) -> property:
+    """A system file's path, under the host's root (a stand-in tree in tests)."""
+    def path(self: "Host") -> Path:
+        return self.root / relative
+
+    return property(path, doc=f"/{relative} under the host's root")
+
+
 @dataclass(frozen=True)
 class Host:
     root: Path  # "/" on a real machine
@@ -26,25 +34,11 @@ class Host:
     def current(cls) -> "Host":
         return cls(system_root(), os.geteuid())
 
-    @property
-    def daemon_json(self) -> Path:
-        return self.root / "etc/docker/daemon.json"
-
-    @property
-    def containers_conf(self) -> Path:
-        return self.root / "etc/containers/containers.conf"
-
-    @property
-    def cgroup(self) -> Path:
-        return self.root / "sys/fs/cgroup"
-
-    @property
-    def engine_socket(self) -> Path:
-        return self.root / "var/run/docker.sock"
-
-    @property
-    def engine_pidfile(self) -> Path:
-        return self.root / "var/run/docker.pid"
+    daemon_json = _under_root("etc/docker/daemon.json")
+    containers_conf = _under_root("etc/containers/containers.conf")
+    cgroup = _under_root("sys/fs/cgroup")
+    engine_socket = _under_root("var/run/docker.sock")
+    engine_pidfile = _under_root("var/run/docker.pid")
 
     @property
     def privilege(self) -> str:

