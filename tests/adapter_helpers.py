@@ -10,6 +10,7 @@ import psutil
 import pytest
 import wasmtime
 
+from owner_helpers import proc_name
 from wasmscope.workloads.guests.catalogue import Workload
 from wasmscope.workloads.runtimes.base import RuntimeAdapter
 
@@ -61,19 +62,12 @@ def answering(path: Path, line: str) -> Path:
 
 def leftover(name: str) -> list[psutil.Process]:
     """This test process's descendants called `name` (a child a test must not leave behind)."""
-    return [p for p in psutil.Process().children(recursive=True) if _name(p) == name]
+    return [p for p in psutil.Process().children(recursive=True) if proc_name(p) == name]
 
 
 def descendants() -> set[int]:
     """Pids of every process this test process started (and their children), alive now."""
     return {p.pid for p in psutil.Process().children(recursive=True) if _alive(p)}
-
-
-def _name(p: psutil.Process) -> str:
-    try:
-        return p.name()
-    except psutil.Error:
-        return ""
 
 
 def _alive(p: psutil.Process) -> bool:

@@ -18,9 +18,9 @@ import uuid
 import psutil
 import pytest
 
-from remote_helpers import (_name, agent_command, containers_of, leftovers, marked, plain_env, reaper,  # noqa: F401
-                            sshd, via_ssh)
-from remote_helpers import wait_for as wait_until
+from owner_helpers import containers_of, leftovers, marked, plain_env, proc_name
+from owner_helpers import wait_for as wait_until
+from remote_helpers import agent_command, reaper, sshd, via_ssh  # noqa: F401 - fixtures
 from wasmscope.profiles import load_profile
 from wasmscope.tui.app import WasmscopeApp
 from wasmscope.workloads.remote.address import LOCAL, REMOTE_COMMAND_ENV, SSH_COMMAND_ENV
@@ -147,7 +147,7 @@ def test_kill_9_of_the_app_in_a_terminal_leaves_nothing_on_the_host(sshd, docker
         wait_until(lambda: marked(agent), 60, "the host's idle process")
         tmux("send-keys", "-t", session, *["Right"] * (2 * (order.index("docker") - order.index("wasmtime"))), "i")
         wait_until(lambda: containers_of(docker_client, agent), 120, "the host's idle container")
-        clients = [p for p in psutil.Process(app_pid).children() if _name(p) == "ssh"]
+        clients = [p for p in psutil.Process(app_pid).children() if proc_name(p) == "ssh"]
         assert clients, "the app reaches the host with the system ssh client"
         print(f"\nbefore kill -9: the host owns {leftovers(docker_client, agent)} (containers, processes)")
     finally:
@@ -158,7 +158,7 @@ def test_kill_9_of_the_app_in_a_terminal_leaves_nothing_on_the_host(sshd, docker
     wait_until(lambda: not any(c.is_running() and c.status() != psutil.STATUS_ZOMBIE for c in clients), 30,
                "the orphaned ssh client to end")
     left = leftovers(docker_client, agent)
-    here = [_name(p) for p in marked(app_pid)]  # this machine's side (the next run's sweep removes it)
+    here = [proc_name(p) for p in marked(app_pid)]  # this machine's side (the next run's sweep removes it)
     print(f"after kill -9 of the app: agent {agent} ended {time.monotonic() - t0:.1f} s later; left on the host: "
           f"{left[0]} containers, {left[1]} processes; left here by the killed app: {here or 'nothing'}")
     assert left == (0, 0)
