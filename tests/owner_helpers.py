@@ -51,10 +51,10 @@ def wait_for(predicate, timeout: float, what: str):
     pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
 
 
-def containers_of(client, pid: int) -> list[dict]:
-    """Containers labelled with the owner `pid` (the low-level list: the high-level one fails on
-    a container removed while it inspects)."""
-    return client.api.containers(all=True, filters={"label": f"{OWNER_PID}={pid}"})
+def containers_of(client, pid: int, running_only: bool = False) -> list[dict]:
+    """Containers labelled with the owner `pid`, stopped ones too unless `running_only` (the
+    low-level list: the high-level one fails on a container removed while it inspects)."""
+    return client.api.containers(all=not running_only, filters={"label": f"{OWNER_PID}={pid}"})
 
 
 def marked(pid: int) -> list[psutil.Process]:
