@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
+import socket
 import stat
+from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
@@ -11,6 +14,7 @@ import pytest
 import wasmtime
 
 from owner_helpers import proc_name
+from wasmscope.workloads.errors import GuestFailed
 from wasmscope.workloads.guests.catalogue import Workload
 from wasmscope.workloads.runtimes.base import RuntimeAdapter
 
@@ -106,3 +110,75 @@ def skip_unless_available(adapter: RuntimeAdapter) -> None:
     if engine_missing and os.environ.get("WASMSCOPE_REQUIRE_DOCKER") == "1":
         pytest.fail(f"WASMSCOPE_REQUIRE_DOCKER=1 but {adapter.name}: {avail.reason}")
     pytest.skip(f"{adapter.name}: {avail.reason}; {avail.hint}")
+
+
+def hello_then_fib(adapter: RuntimeAdapter, builtin, command_line: str):
+    """hello's line (its total the sum of its phases), fib 20's answer and fib's shell equivalent:
+    hello's result, for the checks of this runtime's own phases."""
+    res = adapter.run(builtin["hello"])
+    assert res.stdout == "hello from wasmscope\n"
+    assert res.total_ms == pytest.approx(sum(res.phases.values()), rel=0.01)
+    assert adapter.run(builtin["fib"], ["20"]).stdout.startswith("fib(20) = 6765 elapsed_ns=")
+    assert adapter.command_line(builtin["fib"], ["20"]) == command_line
+    return res
+
+
+def bad_fib_argument(adapter: RuntimeAdapter, builtin, runtime: str) -> GuestFailed:
+    """fib refuses a bad N with exit code 2: the guest's fault, named with `runtime` (the error)."""
+    with pytest.raises(GuestFailed, match=rf"fib on {re.escape(runtime)} exited with code 2: fib: expected N") as info:
+        adapter.run(builtin["fib"], ["not-a-number"])
+    assert info.value.exit_code == 2
+    return info.value
+
+
+def tool_nowhere(monkeypatch, tmp_path: Path, spec) -> None:
+    """The tool of `spec` is in no environment variable, not on PATH (an empty directory) and not
+    in a fresh cache."""
+    monkeypatch.delenv(spec.env_var, raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("WASMSCOPE_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@contextmanager
+def taken_port():
+    """A loopback port something already listens on, for the 'address in use' paths."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        yield taken.getsockname()[1]
+
+
+def crash_of(adapter: RuntimeAdapter, tmp_path: Path, wat: str = TRAP_WAT) -> GuestFailed:
+    """What running a module that traps at once raises (a GuestFailed, or the test fails)."""
+    with pytest.raises(GuestFailed) as info:
+        adapter.run(wat_workload(tmp_path, "crash", wat))
+    return info.value
+
+
+def idle_then_close(adapter: RuntimeAdapter, builtin, command_line: str, counted: str) -> None:
+    """idle with 16 MiB starts, reads as `command_line`, is sampled above 16 MiB counting
+    `counted`; the adapter's close() stops it and its process."""
+    inst = adapter.start(builtin["idle"], ["16"])
+    assert inst.ready_line.startswith("ready mib=16")
+    assert inst.command_line() == command_line
+    pid = inst.pids()[0]
+    reading = inst.memory()
+    assert reading.instance_rss > 16 * MIB and counted in reading.counts
+    adapter.close()  # stops what the adapter started
+    assert not inst.alive() and not psutil.pid_exists(pid)
+
+
+@contextmanager
+def idle_16_mib(adapter: RuntimeAdapter, builtin):
+    """idle with 16 MiB started, ready and sampled at 16 MiB or more: (instance, its reading);
+    stopped on the way out, and then its process must be gone."""
+    inst = adapter.start(builtin["idle"], ["16"])
+    pid = inst.pids()[0]
+    try:
+        assert inst.ready_line.startswith("ready mib=16 checksum=")
+        reading = inst.memory()
+        assert reading.instance_rss >= 16 * MIB
+        yield inst, reading
+    finally:
+        inst.stop()
+    assert not inst.alive() and not psutil.pid_exists(pid)

@@ -9,13 +9,13 @@ import time
 import psutil
 import pytest
 
-from wasmscope.workloads.errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
+from wasmscope.workloads.errors import GuestTimeout, RuntimeUnavailable, WorkloadError
 from wasmscope.workloads.runtimes import wasmer_sdk
 from wasmscope.workloads.runtimes.wasmer_sdk import PIP_HINT, WasmerSdkAdapter, trap_line
-from adapter_helpers import close_and_check_worker, closing, needs, wat_workload
+from adapter_helpers import (MIB, TRAP_WAT, close_and_check_worker, closing, crash_of, hello_then_fib, idle_16_mib,
+                             needs, wat_workload)
 
 pytestmark = pytest.mark.timeout(60)
-MIB = 1 << 20
 
 needs_wasmer = needs(WasmerSdkAdapter)
 
@@ -65,12 +65,8 @@ def test_facts(adapter):
 @needs_wasmer
 def test_hello_and_fib_offline(adapter, builtin):
     adapter.prepare(builtin["hello"])
-    res = adapter.run(builtin["hello"])
-    assert res.stdout == "hello from wasmscope\n"
+    res = hello_then_fib(adapter, builtin, "wasmer run fib.wasm -- 20")
     assert set(res.phases) == {"load", "sandbox", "run"}
-    assert res.total_ms == pytest.approx(sum(res.phases.values()), rel=0.01)
-    assert adapter.run(builtin["fib"], ["20"]).stdout.startswith("fib(20) = 6765 elapsed_ns=")
-    assert adapter.command_line(builtin["fib"], ["20"]) == "wasmer run fib.wasm -- 20"
 
 
 @needs_wasmer
@@ -92,11 +88,8 @@ def test_cache_off_compiles_every_run(builtin):
 
 @needs_wasmer
 def test_trap_is_guest_failed_in_one_line(adapter, tmp_path):
-    crash = wat_workload(tmp_path, "crash", '(module (memory (export "memory") 1) (func (export "_start") unreachable))')
-    with pytest.raises(GuestFailed) as info:
-        adapter.run(crash)
-    assert str(info.value) == "crash on Wasmer trapped: unreachable"
-    assert info.value.exit_code == 134
+    failed = crash_of(adapter, tmp_path, TRAP_WAT)
+    assert str(failed) == "crash on Wasmer trapped: unreachable" and failed.exit_code == 134
 
 
 @needs_wasmer
@@ -124,16 +117,8 @@ def test_runaway_guest_is_stopped_and_its_worker_killed(adapter, builtin, tmp_pa
 
 @needs_wasmer
 def test_idle_is_sampled_and_stopped(adapter, builtin):
-    inst = adapter.start(builtin["idle"], ["16"])
-    pid = inst.pids()[0]
-    try:
-        assert inst.ready_line.startswith("ready mib=16 checksum=")
-        reading = inst.memory()
-        assert reading.instance_rss >= 16 * MIB
+    with idle_16_mib(adapter, builtin) as (_inst, reading):
         assert reading.overhead_rss > 10 * MIB and "Python+Wasmer host" in reading.counts
-    finally:
-        inst.stop()
-    assert not inst.alive() and not psutil.pid_exists(pid)
 
 
 @needs_wasmer
