@@ -38,13 +38,14 @@ def exit_with(tmp_path: Path, name: str, code: int) -> Workload:
         (func (export "_start") (call $exit (i32.const {code})) unreachable))""")
 
 
-def assert_stops_runaway(adapter: RuntimeAdapter, tmp_path: Path, match: str, within_s: float) -> None:
+def assert_stops_runaway(adapter: RuntimeAdapter, tmp_path: Path, match: str, within_s: float,
+                         wat: str = SPIN_WAT) -> None:
     """A module that loops forever is stopped at a 0.5 s deadline, with this message."""
     import time
 
     from wasmscope.workloads.errors import GuestTimeout
 
-    spin = wat_workload(tmp_path, "spin", SPIN_WAT)
+    spin = wat_workload(tmp_path, "spin", wat)
     t0 = time.monotonic()
     with pytest.raises(GuestTimeout, match=match):
         adapter.run(spin, timeout_s=0.5)
@@ -182,3 +183,24 @@ def idle_16_mib(adapter: RuntimeAdapter, builtin):
     finally:
         inst.stop()
     assert not inst.alive() and not psutil.pid_exists(pid)
+
+
+@contextmanager
+def started(adapter: RuntimeAdapter, *args, **kwargs):
+    """The instance `adapter.start(*args, **kwargs)` gives; stopped on the way out, whatever happened."""
+    inst = adapter.start(*args, **kwargs)
+    try:
+        yield inst
+    finally:
+        inst.stop()
+
+
+def runaway_kills_the_worker(adapter: RuntimeAdapter, builtin, tmp_path: Path, match: str, wat: str) -> int:
+    """A runaway guest on a runtime with no interrupt is stopped by killing its warm worker: the
+    worker (returned, by pid) is gone and the next run still works."""
+    adapter.run(builtin["hello"])
+    old = adapter.worker_pid()
+    assert_stops_runaway(adapter, tmp_path, match, 5, wat)
+    assert adapter.worker_pid() is None and not psutil.pid_exists(old)
+    assert adapter.run(builtin["hello"]).stdout == "hello from wasmscope\n"
+    return old

@@ -4,16 +4,14 @@ long-running instances."""
 
 from __future__ import annotations
 
-import time
 
-import psutil
 import pytest
 
-from wasmscope.workloads.errors import GuestTimeout, RuntimeUnavailable, WorkloadError
+from wasmscope.workloads.errors import RuntimeUnavailable, WorkloadError
 from wasmscope.workloads.runtimes import wasmer_sdk
 from wasmscope.workloads.runtimes.wasmer_sdk import PIP_HINT, WasmerSdkAdapter, trap_line
 from adapter_helpers import (MIB, TRAP_WAT, close_and_check_worker, closing, crash_of, hello_then_fib, idle_16_mib,
-                             needs, wat_workload)
+                             needs, runaway_kills_the_worker, wat_workload)
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -101,16 +99,9 @@ def test_a_module_it_cannot_start_is_a_workload_error(adapter, tmp_path):
 
 @needs_wasmer
 def test_runaway_guest_is_stopped_and_its_worker_killed(adapter, builtin, tmp_path):
-    spin = wat_workload(tmp_path, "spin", '(module (memory (export "memory") 1) (func (export "_start") (loop br 0)))')
-    adapter.run(builtin["hello"])
-    old = adapter.worker_pid()
-    t0 = time.monotonic()
-    with pytest.raises(GuestTimeout, match=r"^spin on Wasmer timed out after 0.5 s \("):
-        adapter.run(spin, timeout_s=0.5)
-    assert time.monotonic() - t0 < 5
     # the SDK's timeout leaves the guest spinning on a thread: the worker must be gone
-    assert adapter.worker_pid() is None and not psutil.pid_exists(old)
-    assert adapter.run(builtin["hello"]).stdout == "hello from wasmscope\n"
+    runaway_kills_the_worker(adapter, builtin, tmp_path, r"^spin on Wasmer timed out after 0.5 s \(",
+                             '(module (memory (export "memory") 1) (func (export "_start") (loop br 0)))')
 
 
 # -- long-running ---------------------------------------------------------------------------------
