@@ -204,3 +204,16 @@ def runaway_kills_the_worker(adapter: RuntimeAdapter, builtin, tmp_path: Path, m
     assert adapter.worker_pid() is None and not psutil.pid_exists(old)
     assert adapter.run(builtin["hello"]).stdout == "hello from wasmscope\n"
     return old
+
+
+def refused_here(adapter: RuntimeAdapter, builtin, version: str, refusal: str):
+    """An adapter that cannot run here: not available, its version line reads `version`, and a
+    run is refused with a message matching `refusal`. Its availability, for the reason and hint."""
+    from wasmscope.workloads.errors import RuntimeUnavailable
+
+    avail = adapter.availability()
+    assert not avail.ok
+    assert adapter.version() == version
+    with pytest.raises(RuntimeUnavailable, match=refusal):
+        adapter.run(builtin["hello"])
+    return avail

@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 
 from wasmscope.workloads.guests.catalogue import Workload
-from wasmscope.workloads.errors import GuestFailed, RuntimeUnavailable, WorkloadError
+from wasmscope.workloads.errors import GuestFailed, WorkloadError
 from wasmscope.workloads.runtimes import wasm3 as wasm3_module
 from wasmscope.workloads.runtimes.wasm3 import PIP_HINT, Wasm3Adapter
-from adapter_helpers import (MIB, closing, crash_of, hello_then_fib, idle_16_mib, needs, runaway_kills_the_worker,
-                             wat_workload)
+from adapter_helpers import (MIB, closing, crash_of, hello_then_fib, idle_16_mib, needs, refused_here,
+                             runaway_kills_the_worker, wat_workload)
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -27,13 +27,10 @@ def adapter():
 
 def test_unavailable_without_pywasm3_says_why_and_how(monkeypatch, builtin):
     monkeypatch.setattr(wasm3_module, "_pywasm3_version", lambda: None)
-    a = Wasm3Adapter()
-    avail = a.availability()
-    assert not avail.ok and avail.reason == "the pywasm3 package is not installed"
+    avail = refused_here(Wasm3Adapter(), builtin, "pywasm3 not installed",
+                         "pywasm3 package is not installed; run `wasmscope doctor --fix`, or: pip install")
+    assert avail.reason == "the pywasm3 package is not installed"
     assert avail.hint == PIP_HINT and "pip install" in avail.hint and "\n" not in avail.hint
-    assert a.version() == "pywasm3 not installed"
-    with pytest.raises(RuntimeUnavailable, match="pywasm3 package is not installed; run `wasmscope doctor --fix`, or: pip install"):
-        a.run(builtin["hello"])
 
 
 def test_cannot_listen(builtin):

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from wasmscope.workloads.errors import RuntimeUnavailable, WorkloadError
+from wasmscope.workloads.errors import WorkloadError
 from wasmscope.workloads.runtimes import wasmer_sdk
 from wasmscope.workloads.runtimes.wasmer_sdk import PIP_HINT, WasmerSdkAdapter, trap_line
 from adapter_helpers import (MIB, TRAP_WAT, close_and_check_worker, closing, crash_of, hello_then_fib, idle_16_mib,
-                             needs, runaway_kills_the_worker, wat_workload)
+                             needs, refused_here, runaway_kills_the_worker, wat_workload)
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -33,13 +33,10 @@ def test_trap_line():
 
 def test_unavailable_without_the_sdk_says_why_and_how(monkeypatch, builtin):
     monkeypatch.setattr(wasmer_sdk, "_sdk_version", lambda: None)
-    a = WasmerSdkAdapter()
-    avail = a.availability()
-    assert not avail.ok and avail.reason == "the wasmer-sdk package is not installed"
+    avail = refused_here(WasmerSdkAdapter(), builtin, "wasmer-sdk not installed",
+                         "wasmer-sdk package is not installed; run `wasmscope doctor --fix`, or: pip install")
+    assert avail.reason == "the wasmer-sdk package is not installed"
     assert avail.hint == PIP_HINT and "pip install" in avail.hint
-    assert a.version() == "wasmer-sdk not installed"
-    with pytest.raises(RuntimeUnavailable, match="wasmer-sdk package is not installed; run `wasmscope doctor --fix`, or: pip install"):
-        a.run(builtin["hello"])
 
 
 def test_cannot_listen(builtin):
