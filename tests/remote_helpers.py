@@ -1,8 +1,7 @@
 """A real sshd for the tests of remote hosts (the engine's and the app's): Debian's sshd on a
-free loopback port with a key made for the test, the agent this venv's wasmscope, and how a test
-counts what a remote run left behind — containers labelled with the agent's pid, processes whose
-environment carries its WASMSCOPE_OWNER marker: only what that run owned (other test runs share
-this machine). Import the fixtures into a test module: `from remote_helpers import sshd, ...`."""
+free loopback port with a key made for the test, the agent this venv's wasmscope, and a reaper of
+what a remote run left behind (counted by owner_helpers: only what that run owned). Import the
+fixtures into a test module: `from remote_helpers import sshd, ...`."""
 
 from __future__ import annotations
 
@@ -14,7 +13,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,10 +20,10 @@ import psutil
 import pytest
 
 from wasmscope.workloads.remote.address import REMOTE_COMMAND_ENV, SSH_COMMAND_ENV
-from wasmscope.workloads.system.sessions import OWNER_ENV, OWNER_PID
 from wasmscope.workloads.system.tools import WASMTIME_CLI
 
 from conftest import docker_required
+from owner_helpers import plain_env, proc_cmdline, proc_name, remove_owned, wait_for
 
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 
@@ -54,48 +52,20 @@ class Sshd:
             kids = psutil.Process(self.proc.pid).children(recursive=True)
         except psutil.Error:
             return []
-        return [p for p in kids if _name(p) == "sshd"]
+        return [p for p in kids if proc_name(p) == "sshd"]
 
     def agents(self) -> list[psutil.Process]:
         try:
             kids = psutil.Process(self.proc.pid).children(recursive=True)
         except psutil.Error:
             return []
-        return [p for p in kids if "wasmscope.tui.cli" in _cmdline(p) and " agent" in _cmdline(p)]
-
-
-def _name(p: psutil.Process) -> str:
-    try:
-        return p.name()
-    except psutil.Error:
-        return ""
-
-
-def _cmdline(p: psutil.Process) -> str:
-    try:
-        return " ".join(p.cmdline())
-    except psutil.Error:
-        return ""
-
-
-def plain_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TMUX", OWNER_ENV)}
+        return [p for p in kids if "wasmscope.tui.cli" in proc_cmdline(p) and " agent" in proc_cmdline(p)]
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
 
 
 @pytest.fixture(scope="module")
@@ -159,39 +129,10 @@ def via_ssh(sshd, monkeypatch):
     return sshd
 
 
-def containers_of(client, pid: int) -> list[dict]:
-    return client.api.containers(all=True, filters={"label": f"{OWNER_PID}={pid}"})
-
-
-def marked(pid: int) -> list[psutil.Process]:
-    out = []
-    for p in psutil.process_iter():
-        try:
-            if p.environ().get(OWNER_ENV, "").startswith(f"{pid}:"):
-                out.append(p)
-        except psutil.Error:
-            continue
-    return out
-
-
-def leftovers(client, pid: int) -> tuple[int, int]:
-    """(containers, processes) the process `pid` owned that are still there."""
-    return len(containers_of(client, pid)), len(marked(pid))
-
-
 @pytest.fixture
 def reaper(docker_client):
     """Pids of agents a test starts: whatever they left is removed after the test, even when it failed."""
     pids: list[int] = []
     yield pids
     for pid in pids:
-        for p in marked(pid):
-            try:
-                p.kill()
-            except psutil.Error:
-                pass
-        for c in containers_of(docker_client, pid):
-            try:
-                docker_client.api.remove_container(c["Id"], force=True)
-            except Exception:
-                pass
+        remove_owned(docker_client, pid)

@@ -17,6 +17,7 @@ from wasmscope.workloads.model.results import Results
 
 DATA = Path(__file__).parent / "tui" / "data"
 REPLAY, PLATFORMS, DENSITY = DATA / "replay.toml", DATA / "platforms.toml", DATA / "density.toml"
+USER_RULES = Path(__file__).parent / "data" / "advice" / "user_rules.toml"
 
 CASES = [
     # (scenario, answers, expected verdict)
@@ -304,35 +305,8 @@ def test_bad_systems_name_the_component_and_field(data, message):
     assert message in str(err.value) and "\n" not in str(err.value)
 
 
-def test_user_rules_override_and_extend(tmp_path, rules):
-    extra = tmp_path / "mine.toml"
-    extra.write_text('''
-[[rule]]
-id = "edge-cold-start"   # override: our edge platform runs containers
-when = { kind = ["edge-function"] }
-toward = "containers"
-weight = 9
-rationale = "our CDN only runs OCI images"
-source = "our platform team"
-
-[[rule]]
-id = "we-love-wasm"
-when = { language = ["rust"] }
-toward = "wasm"
-weight = 0.5
-rationale = "team preference"
-source = "us"
-
-[[rule]]
-id = "old-style"
-when = { kind = ["cpu-bound"] }
-toward = "containers"
-weight = 1
-rationale = "r"
-source = "s"
-evidence = "compute"     # the first rules files' spelling: still read, as its premise
-''')
-    mine = load_rules(extra)
+def test_user_rules_override_and_extend(rules):
+    mine = load_rules(USER_RULES)
     ids = [r.id for r in mine.rules]
     assert ids.count("edge-cold-start") == 1 and "we-love-wasm" in ids
     assert next(r for r in mine.rules if r.id == "old-style").premise == "compute-overhead"

@@ -32,6 +32,7 @@ from wasmscope.workloads.advice.spin_manifest import check_spin_manifest
 from wasmscope.workloads.advice.starter import StarterFilesError, starter_files, write_files
 from wasmscope.workloads.advice.starter_docker import TEMPLATES
 from wasmscope.workloads.advice.system import evaluate
+from wasmscope.workloads.guests.components.builder import GUEST_DIR
 
 LANGUAGES = ["rust", "c", "cpp", "tinygo", "go", "javascript", "python", "java", "dotnet", "other"]
 BUILT_HERE = [lang for lang in LANGUAGES if not TEMPLATES[lang].untested and lang != "tinygo"]  # tinygo = go's file
@@ -258,25 +259,8 @@ def _wit_deps(target: Path) -> None:
         shutil.copytree(deps / f"{pkg}@0.2.0", target / f"{pkg}@0.2.0")
 
 
-PY_COMPONENT = '''from componentize_py_types import Err, Ok
-from wit_world import exports
-from wit_world.imports.types import Fields, OutgoingBody, OutgoingResponse, ResponseOutparam
-
-BODY = b"hello from wasmscope\\n"
-
-
-class IncomingHandler(exports.IncomingHandler):
-    def handle(self, request, response_out):
-        response = OutgoingResponse(Fields.from_list([("content-type", b"text/plain")]))
-        body = response.body()
-        ResponseOutparam.set(response_out, Ok(response))
-        try:
-            with body.write() as stream:
-                stream.blocking_write_and_flush(BODY)
-            OutgoingBody.finish(body, None)
-        except Err:
-            pass
-'''
+# the engine's own wasi:http guest (same bindings, same body): the starter's build must build it
+PY_COMPONENT = GUEST_DIR / "app.py"
 
 
 def _run_build_command(project: Path, component: str) -> None:
@@ -300,7 +284,7 @@ def test_python_component_builds_and_wasmtime_serve_answers(tmp_path, cli36):
     a = parse_answers(dict(WASM, language="python", name="py-hello"))
     write_files(project, starter_files(a, evaluate(a, load_rules())))
     _wit_deps(project / "wit" / "deps")
-    (project / "app.py").write_text(PY_COMPONENT)
+    shutil.copyfile(PY_COMPONENT, project / "app.py")
     _run_build_command(project, "py-hello")
     wasm = project / tomllib.loads((project / "spin.toml").read_text())["component"]["py-hello"]["source"]
     inst = serve_component(cli36, component=wasm, ready_timeout_s=120)  # waits for 200 and the body

@@ -7,12 +7,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from wasmscope.workloads.system.sessions import OWNER_PID
+from owner_helpers import containers_of, wait_for
 
 WASMSCOPE = [sys.executable, "-m", "wasmscope.tui.cli"]
 
@@ -162,17 +161,12 @@ def test_kill_9_leaves_nothing_after_clean_or_next_start(docker_client, tmp_path
         proc = subprocess.Popen([*WASMSCOPE, "bench", "--profile", str(profile)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                if docker_client.containers.list(filters={"label": f"{OWNER_PID}={proc.pid}"}):
-                    break
-                time.sleep(0.2)
-            else:
-                pytest.fail("the bench process never started its container")
+            wait_for(lambda: containers_of(docker_client, proc.pid, running_only=True), 60,
+                     "the bench process's container")
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=10)
-        left = docker_client.containers.list(all=True, filters={"label": f"{OWNER_PID}={proc.pid}"})
+        left = containers_of(docker_client, proc.pid)
         assert left, "kill -9 should leave the container behind (nothing could remove it)"
         return proc.pid
 
@@ -180,13 +174,13 @@ def test_kill_9_leaves_nothing_after_clean_or_next_start(docker_client, tmp_path
     proc = run_cli("clean")
     assert proc.returncode == 0, proc.stderr
     assert "removed container" in proc.stdout
-    assert not docker_client.containers.list(all=True, filters={"label": f"{OWNER_PID}={pid}"})
+    assert not containers_of(docker_client, pid)
 
     pid = start_and_kill()
     from wasmscope.workloads.runtimes.docker_engine import DockerAdapter
 
     DockerAdapter().client()  # the next start reaps stale containers on first contact
-    assert not docker_client.containers.list(all=True, filters={"label": f"{OWNER_PID}={pid}"})
+    assert not containers_of(docker_client, pid)
 
 
 @pytest.mark.docker
@@ -195,10 +189,7 @@ def test_sigterm_during_bench_removes_its_containers(docker_client, tmp_path):
     proc = subprocess.Popen([*WASMSCOPE, "bench", "--profile", str(profile)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 60
-        while not docker_client.containers.list(filters={"label": f"{OWNER_PID}={proc.pid}"}):
-            assert time.monotonic() < deadline, "no container appeared"
-            time.sleep(0.2)
+        wait_for(lambda: containers_of(docker_client, proc.pid, running_only=True), 60, "a container to appear")
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
     finally:
@@ -206,7 +197,7 @@ def test_sigterm_during_bench_removes_its_containers(docker_client, tmp_path):
             proc.kill()
     assert proc.returncode == 130
     assert "interrupted" in err
-    assert not docker_client.containers.list(all=True, filters={"label": f"{OWNER_PID}={proc.pid}"})
+    assert not containers_of(docker_client, proc.pid)
 
 
 def test_bench_http_rows_in_json_and_table():

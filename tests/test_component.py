@@ -12,6 +12,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from adapter_helpers import taken_port
 from wasmscope.workloads.guests import components
 from wasmscope.workloads.runtimes.wasmtime_serve import serve_component
 
@@ -120,10 +121,7 @@ def test_reuse_mode_needs_cli_49(cli36, component):
 
 
 def test_port_in_use_fails_in_one_line(cli36, component):
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
+    with taken_port() as port:
         with pytest.raises(WasmscopeError, match="wasmtime serve exited with code"):
             serve_component(cli36, component=component, port=port, ready_timeout_s=20)
 

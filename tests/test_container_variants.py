@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import docker_required
-from wasmscope.workloads.system.sessions import OWNER_PID, session_labels
+from owner_helpers import containers_of
+from wasmscope.workloads.system.sessions import session_labels
 
 MIB = 1 << 20
 FIB_25 = "fib(25) = 75025"
@@ -31,27 +32,28 @@ def _usable(adapter):
 
 
 def _ours(client) -> list[str]:
-    return [c["Id"][:12] for c in client.api.containers(all=True, filters={"label": f"{OWNER_PID}={os.getpid()}"})]
+    return [c["Id"][:12] for c in containers_of(client, os.getpid())]
+
+
+def _closed_without_leaks(adapter, docker_client):
+    """A fixture body: the adapter (or skip), then close(); no container of this process may be left."""
+    yield _usable(adapter)
+    adapter.close()
+    assert not _ours(docker_client), "test leaked containers"
 
 
 @pytest.fixture
 def crun_adapter(docker_client):
     from wasmscope.workloads.runtimes.docker_crun import DockerCrunAdapter
 
-    adapter = _usable(DockerCrunAdapter({"memory_limit_mib": 256}))
-    yield adapter
-    adapter.close()
-    assert not _ours(docker_client), "test leaked containers"
+    yield from _closed_without_leaks(DockerCrunAdapter({"memory_limit_mib": 256}), docker_client)
 
 
 @pytest.fixture
 def debian_adapter(docker_client):
     from wasmscope.workloads.runtimes.docker_debian import DockerDebianAdapter
 
-    adapter = _usable(DockerDebianAdapter({"memory_limit_mib": 256}))
-    yield adapter
-    adapter.close()
-    assert not _ours(docker_client), "test leaked containers"
+    yield from _closed_without_leaks(DockerDebianAdapter({"memory_limit_mib": 256}), docker_client)
 
 
 @pytest.fixture

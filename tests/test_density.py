@@ -6,11 +6,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import psutil
 import pytest
 
+from owner_helpers import containers_of, wait_for
 from wasmscope.profiles import load_profile, resolve_profile_path
 from wasmscope.workloads.bench import UsageError, run_density
 from wasmscope.workloads.guests.catalogue import builtin_workloads
@@ -83,30 +83,19 @@ def test_slope_and_bad_settings():
 
 @pytest.mark.docker
 def test_kill_9_during_density_leaves_nothing_after_clean(docker_client):
-    def owned_by(pid: int) -> list[dict]:
-        # the low-level list: the high-level one inspects each container and fails when the
-        # running density removes one in between
-        return docker_client.api.containers(all=True, filters={"label": f"{OWNER_PID}={pid}"})
-
     proc = subprocess.Popen([sys.executable, "-m", "wasmscope.tui.cli", "density", "--runtimes", "docker",
                              "--max", "50"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if len(owned_by(proc.pid)) >= 3:
-                break
-            time.sleep(0.2)
-        else:
-            pytest.fail("the density run started no containers within 90 s")
+        wait_for(lambda: len(containers_of(docker_client, proc.pid)) >= 3, 90, "three density containers")
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
-    assert owned_by(proc.pid)
+    assert containers_of(docker_client, proc.pid)
     clean = subprocess.run([sys.executable, "-m", "wasmscope.tui.cli", "clean"], capture_output=True,
                            text=True, timeout=120)
     assert clean.returncode == 0, clean.stderr
     assert "removed container" in clean.stdout
-    assert not owned_by(proc.pid)
+    assert not containers_of(docker_client, proc.pid)
 
 
 def test_density_host_dies_with_its_parent():

@@ -24,6 +24,7 @@ from wasmscope.workloads.setup.doctor import MISSING, PRESENT, carry_out, diagno
 from wasmscope.workloads.setup.steps import AptInstall, MountCgroups, RegisterRuntime, StartDockerd
 from wasmscope.workloads.system.sessions import OWNER_ENV
 
+from owner_helpers import marked
 from standin_machine import CRUN_PATH, Machine, make_machine, with_sudo
 
 pytestmark = pytest.mark.timeout(180)
@@ -154,18 +155,6 @@ def test_a_remote_engine_is_never_started_or_configured(machine, monkeypatch):
 
 # -- doctor without --fix changes nothing --------------------------------------------------
 
-def _owned_by(pid: int) -> list[psutil.Process]:
-    """Processes still carrying the owner mark of the (finished) process `pid`."""
-    out = []
-    for p in psutil.process_iter():
-        try:
-            if p.environ().get(OWNER_ENV, "").startswith(f"{pid}:"):
-                out.append(p)
-        except psutil.Error:
-            continue
-    return out
-
-
 def _doctor_leaves_nothing(m: Machine | None, watched: list[Path], *args: str) -> subprocess.CompletedProcess:
     before = snapshot(*watched)
     env = {**os.environ, **(m.env if m else {})}
@@ -173,7 +162,7 @@ def _doctor_leaves_nothing(m: Machine | None, watched: list[Path], *args: str) -
     proc = subprocess.Popen([sys.executable, "-m", "wasmscope.tui.cli", "doctor", *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out, err = proc.communicate(timeout=150)
-    assert _owned_by(proc.pid) == []
+    assert marked(proc.pid) == []
     assert snapshot(*watched) == before
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 

@@ -380,31 +380,16 @@ def _tear_down(engine: "SecondEngine", base: Path, ns: str) -> None:
     assert engine.processes() == [], "processes of the second dockerd survived its teardown"
 
 
-MID_RUN_PROFILE = """
-[bench]
-runtimes = ["native", "wasmtime", "docker"]
-measurements = ["startup", "compute"]
-[startup]
-workload = "hello"
-runs = 30
-warmup = 1
-[compute]
-workload = "fib"
-n = 20
-runs = 3
-warmup = 0
-"""
+MID_RUN_PROFILE = Path(__file__).parent / "data" / "profiles" / "engine_mid_run.toml"
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["stopped", "killed"])
 def test_engine_stopped_mid_run_fails_docker_rows_only(second_engine, tmp_path, sig):
-    profile = tmp_path / "midrun.toml"
-    profile.write_text(MID_RUN_PROFILE)
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     env["DOCKER_HOST"] = second_engine.host
     stderr_path = tmp_path / "stderr.txt"
     with open(stderr_path, "w") as err_file:
-        proc = subprocess.Popen([*WASMSCOPE, "bench", "--profile", str(profile), "--json"], text=True,
+        proc = subprocess.Popen([*WASMSCOPE, "bench", "--profile", str(MID_RUN_PROFILE), "--json"], text=True,
                                 stdout=subprocess.PIPE, stderr=err_file, env=env)
     watcher = second_engine.client()
     seen: set[str] = set()

@@ -16,12 +16,14 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
 import pytest
 
-from wasmscope.workloads.system.sessions import OWNER_ENV, OWNER_PID, remove_leftovers, stale_leftovers
+from owner_helpers import cmdlines, containers_of, marked, plain_env, remove_owned, wait_for
+from wasmscope.workloads.system.sessions import OWNER_ENV, remove_leftovers, stale_leftovers
 
 WASMSCOPE = [sys.executable, "-m", "wasmscope.tui.cli"]
 LONG_FIB = """
@@ -37,45 +39,6 @@ warmup = 0
 """
 
 
-def plain_env() -> dict[str, str]:
-    """Our environment without our own marker: the processes we start are not wasmscope's
-    children (a clean must judge them by their own parent)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TMUX", OWNER_ENV)}
-    return env
-
-
-def marked(pid: int) -> list[psutil.Process]:
-    """Processes that carry the WASMSCOPE_OWNER marker of `pid`."""
-    out = []
-    for p in psutil.process_iter():
-        try:
-            if p.environ().get(OWNER_ENV, "").startswith(f"{pid}:"):
-                out.append(p)
-        except psutil.Error:
-            continue
-    return out
-
-
-def cmdlines(procs: list[psutil.Process]) -> list[str]:
-    out = []
-    for p in procs:
-        try:
-            out.append(" ".join(p.cmdline()))
-        except psutil.Error:
-            continue
-    return out
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
-
-
 @pytest.fixture
 def owners(docker_client):
     """Pids of the wasmscope processes a test starts; whatever they left is removed after the
@@ -87,21 +50,7 @@ def owners(docker_client):
             psutil.Process(pid).kill()
         except psutil.Error:
             pass
-        for p in marked(pid):
-            try:
-                p.kill()
-            except psutil.Error:
-                pass
-        for c in docker_client.api.containers(all=True, filters={"label": f"{OWNER_PID}={pid}"}):
-            try:
-                docker_client.api.remove_container(c["Id"], force=True)
-            except Exception:
-                pass
-
-
-def containers_of(client, pid: int) -> list[dict]:
-    # the low-level list: the high-level one fails on a container removed while it inspects
-    return client.api.containers(all=True, filters={"label": f"{OWNER_PID}={pid}"})
+        remove_owned(docker_client, pid)
 
 
 def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -240,21 +189,29 @@ def container_and_fib(session: str, client, pid: int) -> None:
     wait_for(lambda: any(re.search(r"/fib \d+$", c) for c in cmdlines(marked(pid))), 60, "the native fib child")
 
 
+@contextmanager
+def app_with_a_container_and_fib(tmp_path: Path, fib_n: int, client, owners: list[int]):
+    """The app in tmux (its pid in `owners`) with an idle container and a native fib running:
+    yields (session, pid, exit file); the tmux session goes on the way out, whatever happened."""
+    session, pid, code = start_app(tmp_path, fib_n)
+    owners.append(pid)
+    try:
+        container_and_fib(session, client, pid)
+        yield session, pid, code
+    finally:
+        tmux("kill-session", "-t", session)
+
+
 needs_tmux = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 
 @needs_tmux
 @pytest.mark.docker
 def test_kill_9_of_the_app_then_the_next_start_removes_what_it_left(docker_client, owners, tmp_path):
-    session, pid, _ = start_app(tmp_path, fib_n=47)
-    owners.append(pid)
-    try:
-        container_and_fib(session, docker_client, pid)
+    with app_with_a_container_and_fib(tmp_path, 47, docker_client, owners) as (_session, pid, _code):
         os.kill(pid, signal.SIGKILL)
         wait_for(lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE,
                  10, "the app to die")
-    finally:
-        tmux("kill-session", "-t", session)
     assert containers_of(docker_client, pid) and marked(pid), "kill -9 leaves both behind"
 
     # the next start: a quick bench on Docker and native removes them, one stderr line each
@@ -269,14 +226,9 @@ def test_kill_9_of_the_app_then_the_next_start_removes_what_it_left(docker_clien
 @needs_tmux
 @pytest.mark.docker
 def test_q_in_the_app_during_a_run_leaves_nothing(docker_client, owners, tmp_path):
-    session, pid, code = start_app(tmp_path, fib_n=43)
-    owners.append(pid)
-    try:
-        container_and_fib(session, docker_client, pid)
+    with app_with_a_container_and_fib(tmp_path, 43, docker_client, owners) as (session, pid, code):
         tmux("send-keys", "-t", session, "q")
         wait_for(code.exists, 60, "the app to exit")
-    finally:
-        tmux("kill-session", "-t", session)
     assert code.read_text().strip() == "0"
     assert not containers_of(docker_client, pid)
     assert not marked(pid), cmdlines(marked(pid))

@@ -14,10 +14,9 @@ from wasmscope.workloads.guests.catalogue import Workload
 from wasmscope.workloads.errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
 from wasmscope.workloads.runtimes.options import OptionError
 from wasmscope.workloads.runtimes.node_wasi import REPORT_MARK, NodeWasiAdapter, split_report
-from adapter_helpers import answering, wat_workload
+from adapter_helpers import answering, bad_fib_argument, hello_then_fib, idle_then_close, wat_workload
 
 pytestmark = pytest.mark.timeout(60)
-MIB = 1 << 20
 
 
 @pytest.fixture(scope="session")
@@ -98,20 +97,14 @@ def test_split_report_keeps_the_guests_own_stderr():
 # -- running ------------------------------------------------------------------------------------
 
 def test_hello_and_fib_with_phases(adapter, builtin):
-    res = adapter.run(builtin["hello"])
-    assert res.stdout == "hello from wasmscope\n" and res.stderr == ""
+    res = hello_then_fib(adapter, builtin, "node --no-warnings node_runner.mjs fib.wasm 20")
+    assert res.stderr == ""
     assert list(res.phases) == ["spawn", "host", "compile", "instantiate", "run"]
     assert all(v >= 0 for v in res.phases.values()) and res.phases["compile"] > 0
-    assert res.total_ms == pytest.approx(sum(res.phases.values()), rel=0.01)
-    assert adapter.run(builtin["fib"], ["20"]).stdout.startswith("fib(20) = 6765 elapsed_ns=")
-    assert adapter.command_line(builtin["fib"], ["20"]) == "node --no-warnings node_runner.mjs fib.wasm 20"
 
 
 def test_guest_exit_code_is_the_guests_fault(adapter, builtin):
-    with pytest.raises(GuestFailed, match=r"fib on Node.js \(V8\) exited with code 2: fib: expected N") as info:
-        adapter.run(builtin["fib"], ["not-a-number"])
-    assert info.value.exit_code == 2
-    assert REPORT_MARK not in info.value.output
+    assert REPORT_MARK not in bad_fib_argument(adapter, builtin, "Node.js (V8)").output
 
 
 def test_trap_is_guest_failed_in_one_line(adapter, tmp_path):
@@ -146,11 +139,4 @@ def test_missing_module_file(adapter, tmp_path):
 # -- long-running -------------------------------------------------------------------------------
 
 def test_idle_is_sampled_and_closed_by_the_adapter(adapter, builtin):
-    inst = adapter.start(builtin["idle"], ["16"])
-    assert inst.ready_line.startswith("ready mib=16")
-    assert inst.command_line() == "node --no-warnings node_runner.mjs idle.wasm 16"
-    pid = inst.pids()[0]
-    reading = inst.memory()
-    assert reading.instance_rss > 16 * MIB and "node process" in reading.counts
-    adapter.close()
-    assert not inst.alive() and not psutil.pid_exists(pid)
+    idle_then_close(adapter, builtin, "node --no-warnings node_runner.mjs idle.wasm 16", "node process")

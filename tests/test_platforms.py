@@ -16,18 +16,10 @@ from wasmscope.workloads.guests import components
 
 from wasmscope.workloads.system import tools
 from wasmscope.workloads.errors import RuntimeUnavailable, WorkloadError
-from wasmscope.workloads.platforms import (
-    PlatformStatus,
-    detect_all,
-    detect_docker_shims,
-    detect_kwasm,
-    detect_spin,
-    detect_spinkube,
-    serve_wasmcloud,
-    wash_config,
-)
 from wasmscope.workloads.platforms import detect, wasmcloud
-from wasmscope.workloads.platforms.detect import Ran
+from wasmscope.workloads.platforms.detect import (PlatformStatus, Ran, detect_all, detect_docker_shims, detect_kwasm,
+                                                  detect_spin, detect_spinkube)
+from wasmscope.workloads.platforms.wasmcloud import serve_wasmcloud, wash_config
 
 DATA = Path(__file__).parent / "data" / "platforms"
 BODY = b"hello from wasmscope\n"

@@ -21,8 +21,8 @@ import time
 import psutil
 import pytest
 
-from remote_helpers import (_name, agent_command, containers_of, leftovers, marked, plain_env,  # noqa: F401
-                            reaper, remote_env, sshd, via_ssh, wait_for)
+from owner_helpers import containers_of, leftovers, marked, plain_env, proc_name, wait_for
+from remote_helpers import agent_command, reaper, remote_env, sshd, via_ssh  # noqa: F401 - fixtures
 from userprog_helpers import project  # noqa: F401 - a fixture: wordstat, a user's C program built here
 from wasmscope.workloads.remote.address import SSH_COMMAND_ENV
 
@@ -175,7 +175,7 @@ def test_kill_9_of_the_local_side_leaves_nothing_on_the_host(sshd, docker_client
         agent = wait_for(lambda: [p.pid for p in sshd.agents()], 60, "the agent to start")[0]
         reaper.append(agent)
         wait_for(lambda: containers_of(docker_client, agent), 120, "a container of the remote run")
-        clients = [p for p in psutil.Process(proc.pid).children() if _name(p) == "ssh"]
+        clients = [p for p in psutil.Process(proc.pid).children() if proc_name(p) == "ssh"]
         assert clients, "the local side runs the system ssh client"
     finally:
         proc.send_signal(signal.SIGKILL)

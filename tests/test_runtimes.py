@@ -11,7 +11,7 @@ from wasmscope.workloads.guests.catalogue import Workload
 from wasmscope.workloads.errors import GuestFailed, GuestTimeout, WorkloadError
 from wasmscope.workloads.runtimes import KNOWN_RUNTIMES, adapter_class, create_adapter
 from wasmscope.workloads.runtimes.base import RuntimeAdapter
-from adapter_helpers import assert_stops_runaway, wat_workload
+from adapter_helpers import assert_stops_runaway, started, wat_workload
 
 MIB = 1 << 20
 
@@ -77,15 +77,12 @@ def test_wasmtime_rejects_a_file_that_is_not_wasm(wasmtime_adapter, tmp_path):
 
 
 def test_wasmtime_long_running_idle_is_sampled_and_stopped(wasmtime_adapter, builtin):
-    inst = wasmtime_adapter.start(builtin["idle"], ["32"])
-    try:
+    with started(wasmtime_adapter, builtin["idle"], ["32"]) as inst:
         assert inst.ready_line.startswith("ready mib=32")
         assert inst.alive() and inst.host_rss > 0
         reading = inst.memory()
         assert reading.instance_rss >= 30 * MIB  # the 32 MiB it touched live in the instance's share
         assert reading.overhead_rss == inst.host_rss
-    finally:
-        inst.stop()
     assert not inst.alive()
 
 
@@ -106,12 +103,9 @@ def test_native_nonzero_exit_is_reported(native_adapter, builtin):
 
 
 def test_native_idle_memory(native_adapter, builtin):
-    inst = native_adapter.start(builtin["idle"], ["24"])
-    try:
+    with started(native_adapter, builtin["idle"], ["24"]) as inst:
         rss = inst.memory().instance_rss
         assert 24 * MIB <= rss < 40 * MIB
-    finally:
-        inst.stop()
     assert not inst.alive()
 
 
@@ -141,8 +135,7 @@ def test_docker_image_is_local_labelled_and_from_scratch(docker_adapter, docker_
 
 @pytest.mark.docker
 def test_docker_containers_are_hardened(docker_adapter, docker_client, builtin):
-    inst = docker_adapter.start(builtin["idle"], ["8"])
-    try:
+    with started(docker_adapter, builtin["idle"], ["8"]) as inst:
         host = inst.container.attrs["HostConfig"]
         assert host["ReadonlyRootfs"] is True
         assert host["CapDrop"] == ["ALL"]
@@ -154,20 +147,15 @@ def test_docker_containers_are_hardened(docker_adapter, docker_client, builtin):
         assert psutil.Process(inst.init_pid).uids().real == 65534  # really not root on the host
         # nothing is mounted into it: above all never the Docker socket
         assert not host.get("Binds") and inst.container.attrs["Mounts"] == []
-    finally:
-        inst.stop()
 
 
 @pytest.mark.docker
 def test_docker_idle_memory_split(docker_adapter, builtin):
-    inst = docker_adapter.start(builtin["idle"], ["16"])
-    try:
+    with started(docker_adapter, builtin["idle"], ["16"]) as inst:
         reading = inst.memory()
         assert 16 * MIB <= reading.instance_rss < 32 * MIB
         assert reading.overhead_rss > 0, "containerd-shim not found"
         assert reading.cgroup_usage is not None and reading.cgroup_usage >= 16 * MIB
-    finally:
-        inst.stop()
     assert not inst.alive()
 
 
@@ -218,28 +206,22 @@ def test_docker_runs_a_users_own_local_image_and_never_pulls(docker_adapter, bui
 def test_a_second_adapter_in_the_same_process_keeps_our_live_containers(docker_adapter, builtin):
     from wasmscope.workloads.runtimes.docker_engine import DockerAdapter
 
-    inst = docker_adapter.start(builtin["idle"], ["1"])
-    try:
+    with started(docker_adapter, builtin["idle"], ["1"]) as inst:
         other = DockerAdapter()
         other.client()  # first contact reaps only dead sessions' containers
         assert other.reaped.containers == []
         assert inst.alive()
-    finally:
-        inst.stop()
 
 
 @pytest.mark.docker
 def test_docker_http_server_answers_on_its_published_loopback_port(docker_adapter, builtin):
     import urllib.request
 
-    inst = docker_adapter.start(builtin["http"], ["8080"])
-    try:
+    with started(docker_adapter, builtin["http"], ["8080"]) as inst:
         assert inst.container.attrs["HostConfig"]["NetworkMode"] != "none"
         assert inst.host_port
         with urllib.request.urlopen(f"http://127.0.0.1:{inst.host_port}/", timeout=5) as resp:
             assert resp.status == 200 and resp.read() == b"hello from wasmscope\n"
-    finally:
-        inst.stop()
 
 
 def test_instance_started_from_a_worker_thread_outlives_the_thread(builtin):

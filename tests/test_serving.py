@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 import wasmtime
@@ -119,11 +120,20 @@ def test_raw_bindings_pooling_and_stdin_bytes():
         del store
 
 
-@pytest.mark.parametrize("name", ["none", "native", "wasmtime"])
-def test_spawner_in_process(name):
-    spawner = make_spawner(name)
+@contextmanager
+def prepared_spawner(name: str, options: dict | None = None):
+    """The in-process spawner of `name`, prepared; closed on the way out."""
+    spawner = make_spawner(name, options)
     try:
         spawner.prepare()
+        yield spawner
+    finally:
+        spawner.close()
+
+
+@pytest.mark.parametrize("name", ["none", "native", "wasmtime"])
+def test_spawner_in_process(name):
+    with prepared_spawner(name) as spawner:
         response, phases = spawner.handle(GET, 10)
         assert parse_response(response)[::2] == (200, BODY)
         assert "total" in phases and all(v >= 0 for v in phases.values())
@@ -133,28 +143,18 @@ def test_spawner_in_process(name):
             assert parse_response(spawner.handle(GARBAGE, 10)[0])[0] == 400
         if name == "native":
             assert set(phases) == {"spawn", "exited", "total"}
-    finally:
-        spawner.close()
 
 
 def test_wasmtime_spawner_without_pooling_says_so():
-    spawner = make_spawner("wasmtime", {"pooling": "0"})
-    try:
-        spawner.prepare()
+    with prepared_spawner("wasmtime", {"pooling": "0"}) as spawner:
         assert "on-demand allocator (pooling switched off by option)" in spawner.mode()
         assert parse_response(spawner.handle(POST, 10)[0])[::2] == (200, BODY)
-    finally:
-        spawner.close()
 
 
 def test_native_spawner_crash_is_a_spawner_error():
-    spawner = make_spawner("native", {"binary": "/bin/false"})
-    try:
-        spawner.prepare()
+    with prepared_spawner("native", {"binary": "/bin/false"}) as spawner:
         with pytest.raises(SpawnerError, match="exited with code 1"):
             spawner.handle(GET, 10)
-    finally:
-        spawner.close()
 
 
 # -- through a real front --------------------------------------------------------------------------
@@ -320,13 +320,9 @@ def test_wasmtime_spawner_falls_back_to_a_stdin_file(monkeypatch):
         raise wasmtime_raw.RawBindingsUnavailable("wasmtime._bindings has no wasi_config_set_stdin_bytes")
 
     monkeypatch.setattr(wasmtime_raw, "set_stdin_bytes", missing)
-    spawner = make_spawner("wasmtime")
-    try:
-        spawner.prepare()
+    with prepared_spawner("wasmtime") as spawner:
         assert "stdin from a file per request" in spawner.mode() and "no wasi_config_set_stdin_bytes" in spawner.mode()
         assert parse_response(spawner.handle(POST, 10)[0])[::2] == (200, BODY)
         tmp = spawner._tmp
         assert tmp is not None and not list(tmp.iterdir())  # each request's file is removed
-    finally:
-        spawner.close()
     assert not tmp.exists()

@@ -7,17 +7,16 @@ import os
 import time
 from pathlib import Path
 
-import psutil
 import pytest
 
 from wasmscope.workloads.system import tools
 from wasmscope.workloads.guests.catalogue import Workload
 from wasmscope.workloads.errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
 from wasmscope.workloads.runtimes.wamr import WamrAdapter, aot_dir
-from adapter_helpers import executable, leftover, wat_workload
+from adapter_helpers import (bad_fib_argument, executable, hello_then_fib, idle_then_close, leftover, tool_nowhere,
+                             wat_workload)
 
 pytestmark = pytest.mark.timeout(60)
-MIB = 1 << 20
 
 
 @pytest.fixture(scope="session")
@@ -72,9 +71,7 @@ def test_missing_binary_is_unavailable_with_the_install_hint(tmp_path):
 
 
 def test_nothing_found_anywhere(tmp_path, monkeypatch):
-    monkeypatch.delenv(tools.WAMR.env_var, raising=False)
-    monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setenv("WASMSCOPE_CACHE_DIR", str(tmp_path / "cache"))
+    tool_nowhere(monkeypatch, tmp_path, tools.WAMR)
     monkeypatch.setattr(tools, "candidates", lambda spec: [])
     avail = WamrAdapter().availability()
     assert not avail.ok and "no WAMR runtime (wamr or iwasm) with its wamrc found" in avail.reason
@@ -175,18 +172,12 @@ def test_missing_module_file(adapter, tmp_path):
 
 def test_hello_and_fib(adapter, builtin):
     adapter.prepare(builtin["hello"])
-    res = adapter.run(builtin["hello"])
-    assert res.stdout == "hello from wasmscope\n" and res.exit_code == 0
-    assert set(res.phases) == {"spawn", "exited"}
-    assert res.total_ms == pytest.approx(sum(res.phases.values()), rel=0.01)
-    assert adapter.run(builtin["fib"], ["20"]).stdout.startswith("fib(20) = 6765 elapsed_ns=")
-    assert adapter.command_line(builtin["fib"], ["20"]) == "wamr run fib.aot 20"
+    res = hello_then_fib(adapter, builtin, "wamr run fib.aot 20")
+    assert res.exit_code == 0 and set(res.phases) == {"spawn", "exited"}
 
 
 def test_guest_exit_code_is_the_guests_fault(adapter, builtin):
-    with pytest.raises(GuestFailed, match=r"fib on WAMR \(AOT\) exited with code 2: fib: expected N") as info:
-        adapter.run(builtin["fib"], ["not-a-number"])
-    assert info.value.exit_code == 2
+    bad_fib_argument(adapter, builtin, "WAMR (AOT)")
 
 
 def test_trap_is_guest_failed_in_one_line(adapter, tmp_path):
@@ -211,11 +202,4 @@ def test_runaway_guest_is_killed_at_the_deadline(adapter, tmp_path):
 # -- long-running -------------------------------------------------------------------------------
 
 def test_idle_is_sampled_and_closed_by_the_adapter(adapter, builtin):
-    inst = adapter.start(builtin["idle"], ["16"])
-    assert inst.ready_line.startswith("ready mib=16")
-    assert inst.command_line() == "wamr run idle.aot 16"
-    pid = inst.pids()[0]
-    reading = inst.memory()
-    assert reading.instance_rss > 16 * MIB and "WAMR process" in reading.counts
-    adapter.close()  # stops what the adapter started
-    assert not inst.alive() and not psutil.pid_exists(pid)
+    idle_then_close(adapter, builtin, "wamr run idle.aot 16", "WAMR process")

@@ -3,19 +3,17 @@ its WASI layer, the warm worker, deadlines by killing the worker, and long-runni
 
 from __future__ import annotations
 
-import time
 
-import psutil
 import pytest
 
 from wasmscope.workloads.guests.catalogue import Workload
-from wasmscope.workloads.errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
+from wasmscope.workloads.errors import GuestFailed, WorkloadError
 from wasmscope.workloads.runtimes import wasm3 as wasm3_module
 from wasmscope.workloads.runtimes.wasm3 import PIP_HINT, Wasm3Adapter
-from adapter_helpers import closing, needs, wat_workload
+from adapter_helpers import (MIB, closing, crash_of, hello_then_fib, idle_16_mib, needs, refused_here,
+                             runaway_kills_the_worker, wat_workload)
 
 pytestmark = pytest.mark.timeout(60)
-MIB = 1 << 20
 
 needs_wasm3 = needs(Wasm3Adapter)
 
@@ -29,13 +27,10 @@ def adapter():
 
 def test_unavailable_without_pywasm3_says_why_and_how(monkeypatch, builtin):
     monkeypatch.setattr(wasm3_module, "_pywasm3_version", lambda: None)
-    a = Wasm3Adapter()
-    avail = a.availability()
-    assert not avail.ok and avail.reason == "the pywasm3 package is not installed"
+    avail = refused_here(Wasm3Adapter(), builtin, "pywasm3 not installed",
+                         "pywasm3 package is not installed; run `wasmscope doctor --fix`, or: pip install")
+    assert avail.reason == "the pywasm3 package is not installed"
     assert avail.hint == PIP_HINT and "pip install" in avail.hint and "\n" not in avail.hint
-    assert a.version() == "pywasm3 not installed"
-    with pytest.raises(RuntimeUnavailable, match="pywasm3 package is not installed; run `wasmscope doctor --fix`, or: pip install"):
-        a.run(builtin["hello"])
 
 
 def test_cannot_listen(builtin):
@@ -61,12 +56,8 @@ def test_facts(adapter):
 @needs_wasm3
 def test_hello_and_fib(adapter, builtin):
     adapter.prepare(builtin["hello"])
-    res = adapter.run(builtin["hello"])
-    assert res.stdout == "hello from wasmscope\n" and res.exit_code == 0
-    assert set(res.phases) == {"parse", "load", "run"}
-    assert res.total_ms == pytest.approx(sum(res.phases.values()), rel=0.01)
-    assert adapter.run(builtin["fib"], ["20"]).stdout.startswith("fib(20) = 6765 elapsed_ns=")
-    assert adapter.command_line(builtin["fib"], ["20"]) == "wasm3 --stack-size 1048576 fib.wasm 20"
+    res = hello_then_fib(adapter, builtin, "wasm3 --stack-size 1048576 fib.wasm 20")
+    assert res.exit_code == 0 and set(res.phases) == {"parse", "load", "run"}
 
 
 @needs_wasm3
@@ -107,26 +98,17 @@ def test_proc_exit_ends_the_run_with_its_code(adapter, tmp_path):
 
 @needs_wasm3
 def test_trap_is_guest_failed_in_one_line(adapter, tmp_path):
-    crash = wat_workload(tmp_path, "crash", '(module (func (export "_start") unreachable))')
-    with pytest.raises(GuestFailed) as info:
-        adapter.run(crash)
-    assert str(info.value) == "crash on wasm3 trapped: unreachable executed"
-    assert info.value.exit_code == 134
+    failed = crash_of(adapter, tmp_path, '(module (func (export "_start") unreachable))')
+    assert str(failed) == "crash on wasm3 trapped: unreachable executed" and failed.exit_code == 134
 
 
 @needs_wasm3
 def test_runaway_guest_is_stopped_by_killing_the_worker(adapter, builtin, tmp_path):
-    spin = wat_workload(tmp_path, "spin", '(module (func (export "_start") (loop br 0)))')
-    adapter.run(builtin["hello"])
-    old = adapter.worker_pid()
-    t0 = time.monotonic()
-    with pytest.raises(GuestTimeout, match=r"^spin on wasm3 timed out after 0.5 s \(worker process killed: "
-                                           r"wasm3 has no interrupt\)$"):
-        adapter.run(spin, timeout_s=0.5)
-    assert time.monotonic() - t0 < 5
-    assert adapter.worker_pid() is None and not psutil.pid_exists(old)
-    assert adapter.run(builtin["hello"]).stdout == "hello from wasmscope\n"  # a fresh worker
-    assert adapter.worker_pid() not in (None, old)
+    old = runaway_kills_the_worker(adapter, builtin, tmp_path,
+                                   r"^spin on wasm3 timed out after 0.5 s \(worker process killed: "
+                                   r"wasm3 has no interrupt\)$",
+                                   '(module (func (export "_start") (loop br 0)))')
+    assert adapter.worker_pid() not in (None, old)  # a fresh worker
 
 
 @needs_wasm3
@@ -148,19 +130,11 @@ def test_a_module_that_does_not_parse_is_a_workload_error(adapter, tmp_path):
 
 @needs_wasm3
 def test_idle_is_sampled_and_stopped(adapter, builtin):
-    inst = adapter.start(builtin["idle"], ["16"])
-    pid = inst.pids()[0]
-    try:
-        assert inst.ready_line.startswith("ready mib=16 checksum=")
+    with idle_16_mib(adapter, builtin) as (inst, reading):
         assert inst.alive()
-        reading = inst.memory()
-        assert reading.instance_rss >= 16 * MIB
         assert reading.overhead_rss > 5 * MIB  # the Python + wasm3 host
         assert "Python+wasm3 host" in reading.counts
         assert inst.memory(detailed=False).instance_rss >= 16 * MIB
-    finally:
-        inst.stop()
-    assert not inst.alive() and not psutil.pid_exists(pid)
 
 
 @needs_wasm3

@@ -12,7 +12,7 @@ import pytest
 import wasmtime
 
 from wasmscope.workloads.guests.catalogue import Workload
-from wasmscope.workloads.errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
+from wasmscope.workloads.errors import GuestFailed, GuestTimeout, WorkloadError
 from wasmscope.workloads.runtimes.wasmedge import (
     ENV_VAR,
     INSTALL_HINT,
@@ -28,7 +28,7 @@ from wasmscope.workloads.runtimes.wasmedge import (
     run_argv,
     run_env,
 )
-from adapter_helpers import executable
+from adapter_helpers import executable, refused_here
 
 pytestmark = pytest.mark.timeout(60)
 MIB = 1 << 20
@@ -119,14 +119,10 @@ def test_unavailable_says_why_and_gives_the_installer(tmp_path, monkeypatch, bui
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.delenv(ENV_VAR, raising=False)
-    a = WasmEdgeAdapter()
-    avail = a.availability()
-    assert not avail.ok and avail.reason.startswith("wasmedge not found (looked in: ")
+    avail = refused_here(WasmEdgeAdapter(), builtin, "wasmedge not found", "wasmedge not found .*install it: curl -sSf")
+    assert avail.reason.startswith("wasmedge not found (looked in: ")
     assert avail.hint == INSTALL_HINT and INSTALLER_URL in avail.hint and "\n" not in avail.hint
     assert INSTALLER_URL == "https://raw.githubusercontent.com/WasmEdge/WasmEdge/master/utils/install.sh"
-    assert a.version() == "wasmedge not found"
-    with pytest.raises(RuntimeUnavailable, match="wasmedge not found .*install it: curl -sSf"):
-        a.run(builtin["hello"])
 
 
 def test_cannot_listen(builtin):

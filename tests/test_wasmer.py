@@ -4,18 +4,16 @@ long-running instances."""
 
 from __future__ import annotations
 
-import time
 
-import psutil
 import pytest
 
-from wasmscope.workloads.errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
+from wasmscope.workloads.errors import WorkloadError
 from wasmscope.workloads.runtimes import wasmer_sdk
 from wasmscope.workloads.runtimes.wasmer_sdk import PIP_HINT, WasmerSdkAdapter, trap_line
-from adapter_helpers import close_and_check_worker, closing, needs, wat_workload
+from adapter_helpers import (MIB, TRAP_WAT, close_and_check_worker, closing, crash_of, hello_then_fib, idle_16_mib,
+                             needs, refused_here, runaway_kills_the_worker, wat_workload)
 
 pytestmark = pytest.mark.timeout(60)
-MIB = 1 << 20
 
 needs_wasmer = needs(WasmerSdkAdapter)
 
@@ -35,13 +33,10 @@ def test_trap_line():
 
 def test_unavailable_without_the_sdk_says_why_and_how(monkeypatch, builtin):
     monkeypatch.setattr(wasmer_sdk, "_sdk_version", lambda: None)
-    a = WasmerSdkAdapter()
-    avail = a.availability()
-    assert not avail.ok and avail.reason == "the wasmer-sdk package is not installed"
+    avail = refused_here(WasmerSdkAdapter(), builtin, "wasmer-sdk not installed",
+                         "wasmer-sdk package is not installed; run `wasmscope doctor --fix`, or: pip install")
+    assert avail.reason == "the wasmer-sdk package is not installed"
     assert avail.hint == PIP_HINT and "pip install" in avail.hint
-    assert a.version() == "wasmer-sdk not installed"
-    with pytest.raises(RuntimeUnavailable, match="wasmer-sdk package is not installed; run `wasmscope doctor --fix`, or: pip install"):
-        a.run(builtin["hello"])
 
 
 def test_cannot_listen(builtin):
@@ -65,12 +60,8 @@ def test_facts(adapter):
 @needs_wasmer
 def test_hello_and_fib_offline(adapter, builtin):
     adapter.prepare(builtin["hello"])
-    res = adapter.run(builtin["hello"])
-    assert res.stdout == "hello from wasmscope\n"
+    res = hello_then_fib(adapter, builtin, "wasmer run fib.wasm -- 20")
     assert set(res.phases) == {"load", "sandbox", "run"}
-    assert res.total_ms == pytest.approx(sum(res.phases.values()), rel=0.01)
-    assert adapter.run(builtin["fib"], ["20"]).stdout.startswith("fib(20) = 6765 elapsed_ns=")
-    assert adapter.command_line(builtin["fib"], ["20"]) == "wasmer run fib.wasm -- 20"
 
 
 @needs_wasmer
@@ -92,11 +83,8 @@ def test_cache_off_compiles_every_run(builtin):
 
 @needs_wasmer
 def test_trap_is_guest_failed_in_one_line(adapter, tmp_path):
-    crash = wat_workload(tmp_path, "crash", '(module (memory (export "memory") 1) (func (export "_start") unreachable))')
-    with pytest.raises(GuestFailed) as info:
-        adapter.run(crash)
-    assert str(info.value) == "crash on Wasmer trapped: unreachable"
-    assert info.value.exit_code == 134
+    failed = crash_of(adapter, tmp_path, TRAP_WAT)
+    assert str(failed) == "crash on Wasmer trapped: unreachable" and failed.exit_code == 134
 
 
 @needs_wasmer
@@ -108,32 +96,17 @@ def test_a_module_it_cannot_start_is_a_workload_error(adapter, tmp_path):
 
 @needs_wasmer
 def test_runaway_guest_is_stopped_and_its_worker_killed(adapter, builtin, tmp_path):
-    spin = wat_workload(tmp_path, "spin", '(module (memory (export "memory") 1) (func (export "_start") (loop br 0)))')
-    adapter.run(builtin["hello"])
-    old = adapter.worker_pid()
-    t0 = time.monotonic()
-    with pytest.raises(GuestTimeout, match=r"^spin on Wasmer timed out after 0.5 s \("):
-        adapter.run(spin, timeout_s=0.5)
-    assert time.monotonic() - t0 < 5
     # the SDK's timeout leaves the guest spinning on a thread: the worker must be gone
-    assert adapter.worker_pid() is None and not psutil.pid_exists(old)
-    assert adapter.run(builtin["hello"]).stdout == "hello from wasmscope\n"
+    runaway_kills_the_worker(adapter, builtin, tmp_path, r"^spin on Wasmer timed out after 0.5 s \(",
+                             '(module (memory (export "memory") 1) (func (export "_start") (loop br 0)))')
 
 
 # -- long-running ---------------------------------------------------------------------------------
 
 @needs_wasmer
 def test_idle_is_sampled_and_stopped(adapter, builtin):
-    inst = adapter.start(builtin["idle"], ["16"])
-    pid = inst.pids()[0]
-    try:
-        assert inst.ready_line.startswith("ready mib=16 checksum=")
-        reading = inst.memory()
-        assert reading.instance_rss >= 16 * MIB
+    with idle_16_mib(adapter, builtin) as (_inst, reading):
         assert reading.overhead_rss > 10 * MIB and "Python+Wasmer host" in reading.counts
-    finally:
-        inst.stop()
-    assert not inst.alive() and not psutil.pid_exists(pid)
 
 
 @needs_wasmer

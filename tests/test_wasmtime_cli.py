@@ -13,7 +13,8 @@ from wasmscope.workloads.system import tools
 from wasmscope.workloads.guests.catalogue import Workload
 from wasmscope.workloads.errors import GuestFailed, GuestTimeout, RuntimeUnavailable, WorkloadError
 from wasmscope.workloads.runtimes.wasmtime_cli import WasmtimeCliAdapter
-from adapter_helpers import answering, assert_stops_runaway, wat_workload
+from adapter_helpers import (answering, assert_stops_runaway, bad_fib_argument, hello_then_fib, taken_port, tool_nowhere,
+                             wat_workload)
 
 pytestmark = pytest.mark.timeout(60)
 MIB = 1 << 20
@@ -79,9 +80,7 @@ def test_missing_cli_is_unavailable_with_the_install_hint(tmp_path):
 
 
 def test_nothing_found_anywhere(tmp_path, monkeypatch):
-    monkeypatch.delenv(tools.WASMTIME_CLI.env_var, raising=False)
-    monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setenv("WASMSCOPE_CACHE_DIR", str(tmp_path / "cache"))
+    tool_nowhere(monkeypatch, tmp_path, tools.WASMTIME_CLI)
     monkeypatch.setattr(tools, "_in_environment", lambda spec: None)
     a = WasmtimeCliAdapter()
     assert not a.availability().ok and "no wasmtime CLI found" in a.availability().reason
@@ -116,12 +115,8 @@ def test_facts(adapter, cli36):
 
 def test_hello_and_fib(adapter, builtin):
     adapter.prepare(builtin["hello"])
-    res = adapter.run(builtin["hello"])
-    assert res.stdout == "hello from wasmscope\n"
+    res = hello_then_fib(adapter, builtin, "wasmtime run fib.wasm 20")
     assert set(res.phases) == {"spawn", "exited"}
-    assert res.total_ms == pytest.approx(sum(res.phases.values()), rel=0.01)
-    assert adapter.run(builtin["fib"], ["20"]).stdout.startswith("fib(20) = 6765 elapsed_ns=")
-    assert adapter.command_line(builtin["fib"], ["20"]) == "wasmtime run fib.wasm 20"
 
 
 def test_cache_off_is_named_and_passed(cli36, builtin):
@@ -132,9 +127,7 @@ def test_cache_off_is_named_and_passed(cli36, builtin):
 
 
 def test_guest_exit_code_is_the_guests_fault(adapter, builtin):
-    with pytest.raises(GuestFailed, match=r"fib on wasmtime CLI exited with code 2: fib: expected N") as info:
-        adapter.run(builtin["fib"], ["not-a-number"])
-    assert info.value.exit_code == 2
+    bad_fib_argument(adapter, builtin, "wasmtime CLI")
 
 
 def test_trap_is_guest_failed_in_one_line(adapter, tmp_path):
@@ -194,12 +187,7 @@ def test_http_honours_a_port_argument(adapter, builtin):
 
 
 def test_http_on_a_taken_port_fails_in_one_line(adapter, builtin):
-    import socket
-
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
+    with taken_port() as port:
         with pytest.raises(WorkloadError, match="exited with code 1 before it was ready: +Address already in use"):
             adapter.start(builtin["http"], [str(port)], ready_timeout_s=20)
 

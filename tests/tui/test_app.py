@@ -8,6 +8,7 @@ import io
 import os
 import tomllib
 import time
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,20 @@ def described(app: WasmscopeApp) -> bool:
     return all("probing" not in str(p.query_one(".status").render()) for p in app.panels.values())
 
 
+@asynccontextmanager
+async def described_run(app: WasmscopeApp, size: tuple[int, int] = SIZE, timeout: float = 30.0):
+    """The app under Pilot once every runtime is described (probing done): its pilot."""
+    async with app.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: described(app), timeout, "runtimes described")
+        yield pilot
+
+
+async def press_on(pilot, panel, key: str) -> None:
+    """Select a runtime's panel and press a key there, as the user does."""
+    panel.focus()
+    await pilot.press(key)
+
+
 async def quit_and_wait(app: WasmscopeApp, pilot) -> None:
     await pilot.press("q")
     await wait_for(pilot, lambda: app.return_code is not None or not app.is_running, 60, "app exit")
@@ -69,11 +84,9 @@ def make_app(path: Path, runtimes=("wasmtime", "native"), **kw) -> WasmscopeApp:
 
 async def test_start_sample_and_stop_idle_on_wasmtime(tmp_path):
     app = make_app(small_profile(tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: described(app), what="runtimes described")
+    async with described_run(app) as pilot:
         panel = app.panels["wasmtime"]
-        panel.focus()
-        await pilot.press("i")
+        await press_on(pilot, panel, "i")
         await wait_for(pilot, lambda: panel.running == "idle" and len(panel.rss) >= 3, what="idle sampled")
         assert "running idle" in str(panel.query_one(".status").render())
         rss = panel.query_one(".rss-trend")
@@ -95,11 +108,9 @@ async def test_start_sample_and_stop_idle_on_wasmtime(tmp_path):
 
 async def test_cold_start_and_burst_stream_latency(tmp_path):
     app = make_app(small_profile(tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: described(app), what="runtimes described")
+    async with described_run(app) as pilot:
         panel = app.panels["native"]
-        panel.focus()
-        await pilot.press("h")
+        await press_on(pilot, panel, "h")
         await wait_for(pilot, lambda: panel.last_cold_ms is not None, what="cold start")
         assert panel.last_cold_ms > 0
         digits = str(panel.query_one("Digits").value)
@@ -120,8 +131,7 @@ async def test_cold_start_and_burst_stream_latency(tmp_path):
 async def test_benchmark_fills_results_and_save_keeps_comments(tmp_path):
     path = small_profile(tmp_path)
     app = make_app(path)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: described(app), what="runtimes described")
+    async with described_run(app) as pilot:
         await pilot.press("r")
         await wait_for(pilot, lambda: app.results is not None, 60, "benchmark results")
         rows = {r.runtime: r for r in app.results.tables["startup"].rows}
@@ -152,8 +162,7 @@ async def test_benchmark_fills_results_and_save_keeps_comments(tmp_path):
 
 async def test_cancel_a_running_benchmark(tmp_path):
     app = make_app(small_profile(tmp_path, runs=5000))
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: described(app), what="runtimes described")
+    async with described_run(app) as pilot:
         await pilot.press("r")
         await wait_for(pilot, lambda: app.bench_running and app.query_one("#bench-progress").progress > 2,
                        30, "benchmark progress")
@@ -185,8 +194,7 @@ async def test_views_switch(tmp_path):
 
 async def test_open_profile_with_stored_results_shows_them_without_running(tmp_path):
     app = make_app(small_profile(tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: described(app), what="runtimes described")
+    async with described_run(app) as pilot:
         await pilot.press("ctrl+o")
         dialog_input = app.screen.query_one("#path")
         dialog_input.value = str(DATA / "replay.toml")
@@ -229,8 +237,7 @@ async def test_open_bad_profile_reports_one_line_and_keeps_the_current(tmp_path)
 async def test_unavailable_runtime_is_shown_with_reason_and_hint(tmp_path, monkeypatch):
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/none.sock")
     app = make_app(small_profile(tmp_path), runtimes=("wasmtime", "docker"))
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: described(app), what="runtimes described")
+    async with described_run(app) as pilot:
         panel = app.panels["docker"]
         reason = f"unavailable: Docker engine not reachable at unix://{tmp_path}/none.sock"
         status = panel.query_one(".status")
@@ -250,11 +257,9 @@ async def test_unavailable_runtime_is_shown_with_reason_and_hint(tmp_path, monke
 async def test_idle_on_docker_then_quit_removes_the_container(tmp_path, docker_client):
     app = make_app(small_profile(tmp_path, runtimes=("wasmtime", "docker")), runtimes=("wasmtime", "docker"))
     mine = {"label": f"{OWNER_PID}={os.getpid()}"}
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: described(app), 60, "runtimes described")
+    async with described_run(app, timeout=60) as pilot:
         panel = app.panels["docker"]
-        panel.focus()
-        await pilot.press("i")
+        await press_on(pilot, panel, "i")
         await wait_for(pilot, lambda: panel.running == "idle" and len(panel.rss) >= 2, 60, "docker idle sampled")
         assert docker_client.containers.list(filters=mine)
         await quit_and_wait(app, pilot)
@@ -264,8 +269,7 @@ async def test_idle_on_docker_then_quit_removes_the_container(tmp_path, docker_c
 @pytest.mark.docker
 async def test_a_container_killed_behind_the_apps_back_shows_as_exited(tmp_path, docker_client):
     app = make_app(small_profile(tmp_path, runtimes=("docker",)), runtimes=("docker",))
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: described(app), 60, "runtimes described")
+    async with described_run(app, timeout=60) as pilot:
         panel = app.panels["docker"]
         await pilot.press("i")
         await wait_for(pilot, lambda: panel.running == "idle" and len(panel.rss) >= 1, 60, "docker idle sampled")
@@ -294,8 +298,7 @@ async def test_quit_during_a_docker_benchmark_cancels_it_and_removes_containers(
                     '[memory]\nmib = 1\nsamples = 400\ninterval_s = 0.25\n')
     app = make_app(path, runtimes=("docker",))
     mine = {"label": f"{OWNER_PID}={os.getpid()}"}
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: described(app), 60, "runtimes described")
+    async with described_run(app, timeout=60) as pilot:
         await pilot.press("r")
         await wait_for(pilot, lambda: bool(docker_client.containers.list(filters=mine)), 60, "bench container")
         await quit_and_wait(app, pilot)
@@ -392,8 +395,7 @@ async def test_wizard_measures_on_demand_and_folds_the_evidence_in(tmp_path, doc
 
     app = make_app(small_profile(tmp_path, runtimes=("wasmtime", "docker")), runtimes=("wasmtime", "docker"))
     answers = {"language": "rust", "state": "stateless", "traffic": "spiky", "kind": "edge-function"}
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: described(app), 60, "runtimes described")
+    async with described_run(app, timeout=60) as pilot:
         await app.push_screen(WizardScreen(answers, show_result=True))
         wizard = app.screen
         await pilot.pause(0.1)
@@ -412,8 +414,7 @@ async def test_help_lists_every_key_and_palette_names_actions(tmp_path):
     from wasmscope.tui.commands import WasmscopeCommands
 
     app = make_app(small_profile(tmp_path))
-    async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: described(app), what="runtimes described")
+    async with described_run(app, (80, 24)) as pilot:
         await pilot.press("question_mark")
         from rich.console import Console
 
@@ -444,8 +445,7 @@ async def test_http_load_streams_rps_and_p99_into_the_panel(tmp_path):
     path = small_profile(tmp_path, runtimes=("native",))
     path.write_text(path.read_text() + "\n[io]\nconnections = 4\nduration_s = 2.0\nwarmup_s = 0.2\n")
     app = make_app(path, runtimes=("native",))
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: described(app), what="runtimes described")
+    async with described_run(app) as pilot:
         panel = app.panels["native"]
         assert not panel.has_class("-io")  # the I/O sparklines only show once a load runs
         await pilot.press("g")
@@ -463,8 +463,7 @@ async def test_http_load_streams_rps_and_p99_into_the_panel(tmp_path):
 async def test_density_run_fills_the_density_view_and_saves(tmp_path):
     """At 80×24 (where the finished run's log-scale chart once ended the app), then resized."""
     app = make_app(small_profile(tmp_path))
-    async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: described(app), what="runtimes described")
+    async with described_run(app, (80, 24)) as pilot:
         await pilot.press("d")
         assert app.query_one("#views").current == "density"
         await wait_for(pilot, lambda: app.density is not None, 120, "density run")
@@ -508,8 +507,7 @@ async def test_sandbox_probe_fills_the_sandbox_view(tmp_path):
     """x runs the probe guest on the profile's runtimes; view 6 shows the matrix: the native
     process reaches the host's file and listener, wasmtime does not even have the calls."""
     app = make_app(small_profile(tmp_path))
-    async with app.run_test(size=(160, 50)) as pilot:
-        await wait_for(pilot, lambda: described(app), what="runtimes described")
+    async with described_run(app, (160, 50)) as pilot:
         await pilot.press("x")
         assert app.query_one("#views").current == "sandbox"
         await wait_for(pilot, lambda: app.sandbox_rows is not None, 120, "sandbox probe")
@@ -529,8 +527,7 @@ async def test_sandbox_probe_fills_the_sandbox_view(tmp_path):
 async def test_live_keys_work_again_after_another_view(tmp_path):
     """Back on view 1 the selected panel has the keys: h runs on it, not on nothing."""
     app = make_app(small_profile(tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: described(app), what="runtimes described")
+    async with described_run(app) as pilot:
         await pilot.press("right")  # native
         for key in ("2", "3", "4", "5", "6", "1"):
             await pilot.press(key)

@@ -14,19 +14,20 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import asynccontextmanager
 
 import psutil
 import pytest
 
-from remote_helpers import (_name, agent_command, containers_of, leftovers, marked, plain_env, reaper,  # noqa: F401
-                            sshd, via_ssh)
-from remote_helpers import wait_for as wait_until
+from owner_helpers import containers_of, leftovers, marked, plain_env, proc_name
+from owner_helpers import wait_for as wait_until
+from remote_helpers import agent_command, reaper, sshd, via_ssh  # noqa: F401 - fixtures
 from wasmscope.profiles import load_profile
 from wasmscope.tui.app import WasmscopeApp
 from wasmscope.workloads.remote.address import LOCAL, REMOTE_COMMAND_ENV, SSH_COMMAND_ENV
 from wasmscope.workloads.runtimes import known_runtimes
 
-from .test_app import quit_and_wait, small_profile, wait_for
+from .test_app import press_on, quit_and_wait, small_profile, wait_for
 from .test_terminal import tmux, wait_screen
 
 pytestmark = pytest.mark.timeout(600)
@@ -37,14 +38,18 @@ def host_app(tmp_path, url: str) -> WasmscopeApp:
     return WasmscopeApp(load_profile(small_profile(tmp_path)), runtimes=RUNTIMES, hosts=[url])
 
 
-async def connected(app: WasmscopeApp, pilot, host: str, reaper: list[int]) -> None:
-    """Until the host's agent answered (its pid is reaped after the test) and every panel, here
-    and there, is described."""
-    live = app.live_view
-    await wait_for(pilot, lambda: live.host_states[host].status != "connecting", 120, "the host to connect")
-    assert live.host_states[host].status == "connected", live.host_states[host]
-    reaper.append(live.host_states[host].peer["pid"])
-    await wait_for(pilot, lambda: all(t.info for t in live.tracks.values()), 120, "every panel described")
+@asynccontextmanager
+async def connected_app(tmp_path, server, reaper: list[int]):
+    """The app on this machine and the test host, under Pilot until the host's agent answered (its
+    pid is reaped after the test) and every panel, here and there, is described: (app, pilot)."""
+    app, host = host_app(tmp_path, server.url), server.label
+    async with app.run_test(size=(120, 36)) as pilot:
+        live = app.live_view
+        await wait_for(pilot, lambda: live.host_states[host].status != "connecting", 120, "the host to connect")
+        assert live.host_states[host].status == "connected", live.host_states[host]
+        reaper.append(live.host_states[host].peer["pid"])
+        await wait_for(pilot, lambda: all(t.info for t in live.tracks.values()), 120, "every panel described")
+        yield app, pilot
 
 
 def host_bar(app: WasmscopeApp) -> list[str]:
@@ -55,9 +60,7 @@ def host_bar(app: WasmscopeApp) -> list[str]:
 
 async def test_local_and_remote_panels_side_by_side_and_a_run_on_the_remote_one(via_ssh, reaper, tmp_path):
     host = via_ssh.label
-    app = host_app(tmp_path, via_ssh.url)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await connected(app, pilot, host, reaper)
+    async with connected_app(tmp_path, via_ssh, reaper) as (app, pilot):
         live = app.live_view
         for rt in RUNTIMES:  # one grid row per runtime: this machine's panel, then the host's
             here, there = live.panels[(LOCAL, rt)], live.panels[(host, rt)]
@@ -67,8 +70,7 @@ async def test_local_and_remote_panels_side_by_side_and_a_run_on_the_remote_one(
                                      f"● {host} · connected ({live.host_states[host].detail})"]
         assert f"agent pid {agent}" in host_bar(app)[1]
         here, there = live.panels[(LOCAL, "native")], live.panels[(host, "native")]
-        there.focus()
-        await pilot.press("h")
+        await press_on(pilot, there, "h")
         await wait_for(pilot, lambda: there.last_cold_ms is not None, 60, "a cold start on the remote panel")
         assert here.last_cold_ms is None and there.last_cold_ms > 0
         assert any(line.startswith(f"{host}: native: hello: $ ") and line.endswith(f"(on {host})")
@@ -89,14 +91,11 @@ async def test_local_and_remote_panels_side_by_side_and_a_run_on_the_remote_one(
 
 async def test_a_dropped_host_says_why_while_this_machines_panels_go_on(via_ssh, reaper, tmp_path):
     host = via_ssh.label
-    app = host_app(tmp_path, via_ssh.url)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await connected(app, pilot, host, reaper)
+    async with connected_app(tmp_path, via_ssh, reaper) as (app, pilot):
         live = app.live_view
         agent = live.host_states[host].peer["pid"]
         there, here = live.panels[(host, "native")], live.panels[(LOCAL, "native")]
-        there.focus()
-        await pilot.press("i")
+        await press_on(pilot, there, "i")
         await wait_for(pilot, lambda: there.running == "idle", 60, "idle there")
         for p in via_ssh.sessions():  # the connection drops under the app
             p.kill()
@@ -112,8 +111,7 @@ async def test_a_dropped_host_says_why_while_this_machines_panels_go_on(via_ssh,
         await pilot.press("h")  # on the dropped host: refused, in one line
         await pilot.pause(0.2)
         assert there.last_cold_ms is None
-        here.focus()  # this machine's panels go on: a run, and its sampler still samples
-        await pilot.press("h")
+        await press_on(pilot, here, "h")  # this machine's panels go on: a run, and its sampler still samples
         await wait_for(pilot, lambda: here.last_cold_ms is not None, 60, "a cold start here")
         await pilot.press("i")
         await wait_for(pilot, lambda: here.running == "idle" and len(here.rss) >= 3, 60, "idle sampled here")
@@ -147,7 +145,7 @@ def test_kill_9_of_the_app_in_a_terminal_leaves_nothing_on_the_host(sshd, docker
         wait_until(lambda: marked(agent), 60, "the host's idle process")
         tmux("send-keys", "-t", session, *["Right"] * (2 * (order.index("docker") - order.index("wasmtime"))), "i")
         wait_until(lambda: containers_of(docker_client, agent), 120, "the host's idle container")
-        clients = [p for p in psutil.Process(app_pid).children() if _name(p) == "ssh"]
+        clients = [p for p in psutil.Process(app_pid).children() if proc_name(p) == "ssh"]
         assert clients, "the app reaches the host with the system ssh client"
         print(f"\nbefore kill -9: the host owns {leftovers(docker_client, agent)} (containers, processes)")
     finally:
@@ -158,7 +156,7 @@ def test_kill_9_of_the_app_in_a_terminal_leaves_nothing_on_the_host(sshd, docker
     wait_until(lambda: not any(c.is_running() and c.status() != psutil.STATUS_ZOMBIE for c in clients), 30,
                "the orphaned ssh client to end")
     left = leftovers(docker_client, agent)
-    here = [_name(p) for p in marked(app_pid)]  # this machine's side (the next run's sweep removes it)
+    here = [proc_name(p) for p in marked(app_pid)]  # this machine's side (the next run's sweep removes it)
     print(f"after kill -9 of the app: agent {agent} ended {time.monotonic() - t0:.1f} s later; left on the host: "
           f"{left[0]} containers, {left[1]} processes; left here by the killed app: {here or 'nothing'}")
     assert left == (0, 0)
@@ -181,8 +179,7 @@ async def test_an_unreachable_host_is_one_line_on_its_panels(tmp_path, monkeypat
             assert live.tracks[(host, "native")].down == f"unreachable: {detail}"
             assert f"✖ {host} · unreachable: {detail}" in host_bar(app)
             await wait_for(pilot, lambda: live.tracks[(LOCAL, "native")].info is not None, 60, "this machine")
-            live.panels[(host, "native")].focus()
-            await pilot.press("h")  # refused in one line, nothing started
+            await press_on(pilot, live.panels[(host, "native")], "h")  # refused in one line, nothing started
             await pilot.pause(0.2)
             assert live.tracks[(host, "native")].cold_ms is None
             await quit_and_wait(app, pilot)
@@ -192,9 +189,7 @@ async def test_a_benchmark_runs_here_then_on_the_host_and_saves_and_reopens_both
     from wasmscope.tui import profile_files
 
     host = via_ssh.label
-    app = host_app(tmp_path, via_ssh.url)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await connected(app, pilot, host, reaper)
+    async with connected_app(tmp_path, via_ssh, reaper) as (app, pilot):
         await pilot.press("r")
         await wait_for(pilot, lambda: not app.bench_running, 300, "the benchmark on both hosts")
         assert app.results is not None and app.results.host == LOCAL and set(app.remote_results) == {host}

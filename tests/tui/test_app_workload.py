@@ -11,7 +11,7 @@ from wasmscope.profiles import load_profile
 from wasmscope.tui.app import WasmscopeApp
 from wasmscope.tui.screens.workload_dialog import WorkloadDialog
 
-from .test_app import described, quit_and_wait, small_profile, wait_for
+from .test_app import described_run, quit_and_wait, small_profile, wait_for
 
 pytestmark = pytest.mark.timeout(600)
 SIZE = (120, 36)
@@ -38,8 +38,7 @@ async def test_a_wasm_program_with_arguments_and_directories_takes_the_live_keys
     app = WasmscopeApp(load_profile(small_profile(tmp_path)), runtimes=("wasmtime", "native"))
     out = project / "app-out"
     out.mkdir(exist_ok=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: described(app), what="runtimes described")
+    async with described_run(app, SIZE) as pilot:
         panel = app.panels["wasmtime"]
         panel.focus()
         await open_program(pilot, str(project / "wordstat.wasm"), "/data/input.txt /out/result.txt app-run",
@@ -73,8 +72,7 @@ async def test_a_profile_workload_is_checked_as_the_benchmark_checks_it(project)
     path = project / "dry.toml"
     path.write_text(profile_text(["wasmtime", "native"], label="dry-run"))
     app = WasmscopeApp(load_profile(path), runtimes=("wasmtime", "native"))
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: described(app), what="runtimes described")
+    async with described_run(app, SIZE) as pilot:
         panel = app.panels["wasmtime"]
         panel.focus()
         dialog = await open_program(pilot, "wordstat", "--verbose")  # a profile's workload keeps its own

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,10 @@ from wasmscope.tui.commands import WasmscopeCommands
 from wasmscope.tui.screens import setup as setup_screen
 from wasmscope.tui.screens.setup import SetupScreen
 
+from .test_app import wait_for
+
 pytestmark = pytest.mark.timeout(120)
+DOCTOR_S = 60.0  # how long a doctor check or fix may take on screen
 DATA = Path(__file__).parent / "data"
 
 
@@ -44,14 +46,6 @@ def threads(monkeypatch):
     return seen
 
 
-async def wait_for(pilot, condition, timeout: float = 60.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await pilot.pause(0.05)
-
-
 def text_of(screen: SetupScreen, selector: str) -> str:
     """What a Static holds (a string, or the rich table it shows), as plain text at its width."""
     widget = screen.query_one(selector, Static)
@@ -66,7 +60,7 @@ async def test_the_app_opens_the_set_up_screen_with_the_doctor_table(threads):
         await pilot.press("D")
         screen = app.screen
         assert isinstance(screen, SetupScreen)
-        await wait_for(pilot, lambda: screen.report is not None, what="the doctor table")
+        await wait_for(pilot, lambda: screen.report is not None, DOCTOR_S, what="the doctor table")
         assert [r.name for r in screen.report.rows][:4] == ["wasmtime", "native", "docker", "wasmtime-cli"]
         report = text_of(screen, "#setup-report")
         assert "wasmscope doctor — profile" in report and "Wasmtime (embedded)" in report
@@ -77,7 +71,7 @@ async def test_the_app_opens_the_set_up_screen_with_the_doctor_table(threads):
         entries["setup: doctor — what this machine lacks, and the fixes"]()  # the palette entry opens it too
         await pilot.pause()
         assert isinstance(app.screen, SetupScreen)
-        await wait_for(pilot, lambda: app.screen.report is not None, what="the second check")
+        await wait_for(pilot, lambda: app.screen.report is not None, DOCTOR_S, what="the second check")
     assert threads == ["diagnose:False", "diagnose:False"]  # never on the UI thread
 
 
@@ -94,7 +88,7 @@ async def test_fix_runs_in_a_worker_with_progress_and_the_table_turns_present(ma
     screen = SetupScreen(machine.profile())
     app = ScreenHost(screen)
     async with app.run_test(size=(100, 40)) as pilot:
-        await wait_for(pilot, lambda: screen.report is not None, what="the doctor table")
+        await wait_for(pilot, lambda: screen.report is not None, DOCTOR_S, what="the doctor table")
         assert not screen.report.ok and len(screen.report.plan()) == 4
         assert "✗ missing" in text_of(screen, "#setup-report") and "f: fix (4 steps)" in text_of(screen, "#setup-status")
         await pilot.press("f")
@@ -102,7 +96,8 @@ async def test_fix_runs_in_a_worker_with_progress_and_the_table_turns_present(ma
         log = screen.query_one("#setup-log", RichLog)
         assert any("apt-get install" in line.text for line in log.lines)
         await pilot.press("y")
-        await wait_for(pilot, lambda: screen.busy == "" and screen.report.ok, what="the fixes and the re-check")
+        await wait_for(pilot, lambda: screen.busy == "" and screen.report.ok, DOCTOR_S,
+                       what="the fixes and the re-check")
         bar = screen.query_one("#setup-progress", ProgressBar)
         assert bar.total == 4 and bar.progress == 4
         lines = [line.text for line in log.lines]
