@@ -41,7 +41,7 @@ def write_profile(path: Path, body: str) -> Path:
 
 @pytest.mark.docker
 def test_bench_quick_prints_three_tables_with_all_three_runtimes(docker_client):
-    proc = run_cli("bench", "--profile", "quick", "--runs", "3")
+    proc = run_cli("bench", "--profile", "quick", "--runs", "3", "--repeat", "2")
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     for title in ("Startup", "Memory", "Compute"):

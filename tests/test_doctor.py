@@ -38,7 +38,7 @@ def snapshot(*roots: Path) -> dict[str, tuple[int, bytes]]:
     out = {}
     for root in roots:
         for path in [root, *root.rglob("*")] if root.exists() else []:
-            if path.is_socket():
+            if path.is_socket() or path.name == "dockerd.log":  # the running engine's own log, not doctor's
                 continue
             st = path.lstat()
             body = path.read_bytes() if path.is_file() and not path.is_symlink() else b""

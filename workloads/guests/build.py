@@ -174,6 +174,9 @@ def build_command(argv: list[str] | None, prog: str, description: str, out_help:
     except WasmscopeError as err:
         print(f"wasmscope: {err}", file=sys.stderr)
         return 1
+    except OSError as err:  # an output folder that cannot be made or written
+        print(f"wasmscope: --out {ns.out}: {err.strerror or err}", file=sys.stderr)
+        return 1
     report(built)
     return 0
 
