@@ -80,3 +80,21 @@ def test_bench_check_prints_the_overhead_and_the_steps():
     native = data["tables"]["check"]["rows"][0]
     assert native["runtime"] == "native" and native["stats"]["bare_median"] > 0
     assert set(data["tables"]) == {"check"}
+
+
+def test_a_process_per_run_wasm_runtime_has_its_bare_reference(builtin):
+    """The wasmtime CLI's bare reference is its own command line (a bug there must not pass as
+    'no reference for this runtime')."""
+    from wasmscope.workloads.measurements.bare import BareProcess, bare_for
+
+    cli = create_adapter("wasmtime-cli")
+    try:
+        if not (here := cli.availability()).ok:
+            pytest.skip(here.reason)
+        cli.prepare(builtin["hello"])
+        bare = bare_for(cli, builtin["hello"])
+        assert isinstance(bare, BareProcess)
+        res = bare.run(builtin["hello"], [])
+        assert res.total_ms > 0
+    finally:
+        cli.close()

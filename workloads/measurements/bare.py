@@ -18,7 +18,7 @@ import os
 import time
 from typing import Sequence
 
-from ..errors import GuestFailed
+from ..errors import GuestFailed, WasmscopeError
 from ..guests.catalogue import Workload
 from ..runtimes.base import RunResult, RuntimeAdapter
 
@@ -185,7 +185,7 @@ def bare_for(adapter: RuntimeAdapter, workload: Workload) -> Bare | None:
         return BareContainer(adapter)
     try:
         argv = adapter.bare_argv(workload, [])
-    except Exception:  # noqa: BLE001 - a runtime that cannot say is one without a reference
+    except (WasmscopeError, OSError):  # a runtime that cannot say (not prepared, not found) has none
         argv = None
     return BareProcess(adapter) if argv else None
 

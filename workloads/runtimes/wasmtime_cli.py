@@ -240,7 +240,7 @@ class WasmtimeCliAdapter(LocatedRuntime):
                        timeout=300)
 
     def bare_argv(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> list[str] | None:
-        return self._run_argv(str(self.cli().path), str(self._runnable(workload, epoch=True)), args, timeout_s)
+        return self._run_argv(str(self.cli().path), str(self._runnable(workload, epoch=True)), workload, args, timeout_s)
 
     def run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult:
         module = self._runnable(workload, epoch=True)
