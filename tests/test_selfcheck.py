@@ -23,7 +23,7 @@ FAST_QUIET = QuietSpec(window_s=0.05, max_wait_s=0.05)
 
 @pytest.fixture
 def adapters():
-    made = {"wasmtime": create_adapter("wasmtime"), "native": create_adapter("native"), "node": create_adapter("node")}
+    made = {"wasmtime": create_adapter("wasmtime"), "native": create_adapter("native"), "wasm3": create_adapter("wasm3")}
     yield made
     for a in made.values():
         a.close()
@@ -34,7 +34,7 @@ def test_each_row_has_its_bare_reference_and_overhead(adapters, builtin):
     table = measure_check(adapters, builtin["hello"], schedule=Schedule(runs=3, rounds=2, block=3), timeout_s=20,
                           control=RunControl(on_sample=seen.append), quiet=FAST_QUIET)
     rows = {r.runtime: r for r in table.rows}
-    assert rows["node"].status == UNSUPPORTED and "no bare reference" in rows["node"].reason
+    assert rows["wasm3"].status == UNSUPPORTED and "no bare reference" in rows["wasm3"].reason
     for name in ("wasmtime", "native"):
         row = rows[name]
         assert row.status == OK and len(row.samples) == 6 and len(row.facts["bare_samples"]) == 6
@@ -82,12 +82,13 @@ def test_bench_check_prints_the_overhead_and_the_steps():
     assert set(data["tables"]) == {"check"}
 
 
-def test_a_process_per_run_wasm_runtime_has_its_bare_reference(builtin):
-    """The wasmtime CLI's bare reference is its own command line (a bug there must not pass as
-    'no reference for this runtime')."""
+@pytest.mark.parametrize("name", ["wasmtime-cli", "wamr", "node"])
+def test_a_process_per_run_wasm_runtime_has_its_bare_reference(builtin, name):
+    """A process-per-run runtime's bare reference is its own command line (a bug there must not
+    pass as 'no reference for this runtime')."""
     from wasmscope.workloads.measurements.bare import BareProcess, bare_for
 
-    cli = create_adapter("wasmtime-cli")
+    cli = create_adapter(name)
     try:
         if not (here := cli.availability()).ok:
             pytest.skip(here.reason)

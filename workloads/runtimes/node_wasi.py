@@ -184,6 +184,9 @@ class NodeWasiAdapter(LocatedRuntime):
         return shlex.join(self._argv("node", RUNNER.name, module, workload, args))
 
     # -- run to exit ---------------------------------------------------------------------------
+    def bare_argv(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> list[str] | None:
+        return self._argv(str(self.node().path), str(RUNNER), str(self._module(workload)), workload, args)
+
     def run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult:
         module = self._module(workload)
         argv = self._argv(str(self.node().path), str(RUNNER), str(module), workload, args)

@@ -178,6 +178,10 @@ class WamrAdapter(LocatedRuntime):
         return shlex.join(self._run_argv(flavor, "wamr" if flavor == WAMR_BIN else "iwasm", f"{stem}.aot", workload, args))
 
     # -- run to exit ---------------------------------------------------------------------------
+    def bare_argv(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> list[str] | None:
+        found = self.found()
+        return self._run_argv(found.flavor, str(found.runtime), str(self.compile(workload)), workload, args)
+
     def run(self, workload: Workload, args: Sequence[str] = (), *, timeout_s: float = 60.0) -> RunResult:
         artifact = self.compile(workload)  # cached: untimed, and a no-op after prepare()
         found = self.found()
