@@ -22,7 +22,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from owner_helpers import cmdlines, containers_of, marked, plain_env, remove_owned, wait_for
+from owner_helpers import cmdlines, containers_of, marked, plain_env, proc_cmdline, remove_owned, wait_for
 from wasmscope.workloads.system.sessions import OWNER_ENV, remove_leftovers, stale_leftovers
 
 WASMSCOPE = [sys.executable, "-m", "wasmscope.tui.cli"]
@@ -303,3 +303,36 @@ def test_a_dead_sessions_podman_service_goes_unless_a_session_uses_it(tmp_path):
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
+
+
+@pytest.mark.skipif(shutil.which("podman") is None, reason="podman is not installed")
+def test_the_podman_service_never_outlives_the_process_that_started_it():
+    """An adapter nobody closed: the service goes when its process ends. A process killed with
+    SIGKILL: its service carries the owner mark, and the next clean removes it."""
+    from wasmscope.workloads.system.sessions import reap_processes
+
+    start = ("import sys; from wasmscope.workloads.runtimes import create_adapter; "
+             "a = create_adapter('podman'); assert a.availability().ok; print('up', flush=True); "
+             "sys.stdin.read() if sys.argv[1:] == ['wait'] else None")
+
+    def service_of(pid: int) -> list[psutil.Process]:
+        return [p for p in psutil.process_iter() if f"wasmscope-podman-{pid}.sock" in proc_cmdline(p)]
+
+    ended = subprocess.Popen([sys.executable, "-c", start], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, env=plain_env())
+    out, err = ended.communicate(timeout=60)
+    assert out.strip() == "up", err
+    assert service_of(ended.pid) == []  # stopped at the end of the process that started it
+    killed = subprocess.Popen([sys.executable, "-c", start, "wait"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True, env=plain_env())
+    try:
+        assert killed.stdout.readline().strip() == "up"
+        services = service_of(killed.pid)
+        assert len(services) == 1 and services[0].environ().get(OWNER_ENV, "").startswith(f"{killed.pid}:")
+    finally:
+        killed.kill()
+        killed.wait(timeout=10)
+    removed = reap_processes()
+    assert any(line.startswith(f"{services[0].pid} (") and "podman" in line for line in removed.processes), \
+        removed.lines()
+    assert service_of(killed.pid) == []

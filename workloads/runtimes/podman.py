@@ -26,6 +26,7 @@ hugetlb in the cgroup2 hierarchy, no CAP_SYS_RESOURCE), checked here:
 
 from __future__ import annotations
 
+import atexit
 import os
 import resource
 import shutil
@@ -40,7 +41,7 @@ from typing import Sequence
 from ..guests.catalogue import Workload
 from ..errors import RuntimeUnavailable
 from ..system.paths import cache_dir, cache_unwritable
-from ..system.sessions import make_temp_dir
+from ..system.sessions import OWNER_ENV, make_temp_dir, owner_token
 from .base import Availability
 from .docker_engine import PROBE_TIMEOUT_S, DockerAdapter, DockerInstance, DockerVariant, _short, engine_elsewhere, probes
 from .options import Option, OptionError
@@ -83,6 +84,21 @@ _services: dict[str, _Service] = {}
 _services_lock = threading.Lock()
 
 
+@atexit.register
+def _stop_services_at_exit() -> None:
+    """The services this process started and nobody closed (an adapter left open by a caller):
+    stopped when the process ends normally, so none outlives it (a killed process's service is
+    removed by the next wasmscope start or `clean`, by its owner mark)."""
+    with _services_lock:
+        left = list(_services.items())
+        _services.clear()
+    for address, svc in left:
+        _stop_process(svc.proc)
+        path = Path(address.removeprefix("unix://"))
+        if path.is_socket():
+            path.unlink(missing_ok=True)
+
+
 def _log_tail(path: Path) -> str:
     try:
         lines = [ln for ln in path.read_text(errors="replace").splitlines() if ln.strip()]
@@ -115,9 +131,10 @@ def _start_service(exe: str, address: str) -> _Service:
     workdir, log = service_files()
     _last_log = log
     with open(log, "ab") as out:
+        # the owner mark lets the next wasmscope start or `clean` find it if this process is killed
         proc = subprocess.Popen([exe, *SERVICE_FLAGS, "system", "service", "--time=0", address],
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=out, cwd=workdir,
-                                start_new_session=True)
+                                start_new_session=True, env={**os.environ, OWNER_ENV: owner_token()})
     deadline = time.monotonic() + SERVICE_READY_S
     while not _answers(address):
         if proc.poll() is not None:
