@@ -336,3 +336,7 @@ def test_the_podman_service_never_outlives_the_process_that_started_it():
     assert any(line.startswith(f"{services[0].pid} (") and "podman" in line for line in removed.processes), \
         removed.lines()
     assert service_of(killed.pid) == []
+    from wasmscope.workloads.system.sessions import temp_root
+
+    for left in temp_root().glob(f"{killed.pid}-*"):  # the killed run's session dir (the next run's to remove)
+        shutil.rmtree(left, ignore_errors=True)
