@@ -92,11 +92,17 @@ def _stop_services_at_exit() -> None:
     with _services_lock:
         left = list(_services.items())
         _services.clear()
-    for address, svc in left:
-        _stop_process(svc.proc)
-        path = Path(address.removeprefix("unix://"))
-        if path.is_socket():
-            path.unlink(missing_ok=True)
+    for _, svc in left:
+        _stop_service(svc)
+
+
+def _stop_service(svc: _Service) -> None:
+    """Stop a service this process started and remove its socket (unless something else now
+    answers there)."""
+    _stop_process(svc.proc)
+    path = Path(svc.address.removeprefix("unix://"))
+    if path.is_socket() and not _answers(svc.address):
+        path.unlink(missing_ok=True)
 
 
 def _log_tail(path: Path) -> str:
@@ -231,10 +237,7 @@ class PodmanAdapter(DockerVariant):
                 return
             if _services.get(self.address) is svc:
                 _services.pop(self.address)
-        _stop_process(svc.proc)
-        path = Path(self.address.removeprefix("unix://"))
-        if path.is_socket() and not _answers(self.address):
-            path.unlink(missing_ok=True)
+        _stop_service(svc)
 
     def _open_client(self):
         import docker

@@ -486,7 +486,11 @@ def session_temp_dir() -> Path:
     token = run_token()
     path = _own_root() / token.replace(":", "-")
     with _session_lock:
-        path.mkdir(exist_ok=True)
+        try:
+            path.mkdir(exist_ok=True)
+        except FileNotFoundError:  # the last run just removed the empty root: make it again
+            _own_root()
+            path.mkdir(exist_ok=True)
         pid = os.getpid()
         if token == owner_token() and pid not in _cleanup_registered:
             _cleanup_registered.add(pid)
@@ -497,6 +501,15 @@ def session_temp_dir() -> Path:
 def _remove_own_dir(path: Path, pid: int) -> None:
     if os.getpid() == pid:  # a forked child inherits atexit handlers: not its directory
         shutil.rmtree(path, ignore_errors=True)
+        _remove_root_if_empty()
+
+
+def _remove_root_if_empty() -> None:
+    """temp_root() goes with the last run's directory (nothing of wasmscope's stays in /tmp)."""
+    try:
+        temp_root().rmdir()
+    except OSError:  # another run's directory is there, or it is gone already
+        pass
 
 
 def make_temp_dir(prefix: str) -> Path:
@@ -544,6 +557,7 @@ def remove_dead_sessions() -> CleanReport:
             continue
         report.temp_dirs.append(str(path))
         say(f"removed temporary directory {path}")
+    _remove_root_if_empty()
     return report
 
 
