@@ -10,7 +10,7 @@ import random
 import statistics
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..errors import Cancelled, WasmscopeError
 from ..guests.catalogue import Workload
@@ -22,7 +22,7 @@ from . import cells
 from .base import BarChart, Column, Measurement, Plan, View
 from .control import RunControl
 from .quiet import Conditions, QuietGate, QuietSpec, summary
-from .timing import CONDITION_KEYS, conditions_record, gate_for, prepare_runtimes, round_figures
+from .timing import CONDITION_KEYS, all_settled, conditions_record, gate_for, prepare_runtimes, round_figures
 
 if TYPE_CHECKING:
     from wasmscope.profiles import Profile
@@ -82,8 +82,8 @@ def measure_memory(adapters: dict[str, RuntimeAdapter], workload: Workload, mib:
         order.append(names)
         for name in names:
             try:
-                taken[name] += _one_instance(ready, name, workload, args, samples, interval_s, control, gate,
-                                             ready_timeout_s, round_no, failed)
+                taken[name] += _one_instance(ready[name], name, workload, args, samples, interval_s, control,
+                                             gate, ready_timeout_s, round_no, lambda: all_settled(ready, failed))
             except Cancelled:
                 raise
             except WasmscopeError as err:
@@ -95,13 +95,13 @@ def measure_memory(adapters: dict[str, RuntimeAdapter], workload: Workload, mib:
     return table
 
 
-def _one_instance(ready: dict[str, RuntimeAdapter], name: str, workload: Workload, args: list[str],
+def _one_instance(adapter: RuntimeAdapter, name: str, workload: Workload, args: list[str],
                   samples: int, interval_s: float, control: RunControl, gate: QuietGate,
-                  ready_timeout_s: float, round_no: int, failed: dict[str, str]) -> list[Taken]:
-    """Start one instance on a quiet machine, read its memory `samples` times, stop it."""
+                  ready_timeout_s: float, round_no: int, settled: Callable[[], bool]) -> list[Taken]:
+    """Start one instance once the others' teardown is done (`settled`) and the machine is
+    quiet, read its memory `samples` times, stop it."""
     control.check()
-    adapter = ready[name]
-    start = gate.before(lambda: all(a.settled() for n, a in ready.items() if n not in failed))
+    start = gate.before(settled)
     instance = None
     try:
         control.note(f"{name}: starting {adapter.command_line(workload, args)}")

@@ -84,6 +84,12 @@ def block_order(names: Sequence[str], runs: int, block: int, rng: random.Random)
     return blocks
 
 
+def all_settled(ready: dict[str, RuntimeAdapter], failed: dict[str, str]) -> bool:
+    """Whether every runtime still measured has finished tearing down its last run (a runtime
+    that failed, an engine that died with a shim left behind, no longer holds the others)."""
+    return all(a.settled() for name, a in ready.items() if name not in failed)
+
+
 def gate_for(spec: QuietSpec | None, control: RunControl) -> QuietGate:
     """A quiet gate that stops waiting when the run is cancelled."""
     return QuietGate(spec, check=control.check)
@@ -101,9 +107,7 @@ class _Pass:
         self.failed: dict[str, str] = {}
 
     def settled(self) -> bool:
-        """Whether every runtime still measured has finished tearing down its last run (a runtime
-        that failed, an engine that died with a shim left behind, no longer holds the others)."""
-        return all(a.settled() for name, a in self.ready.items() if name not in self.failed)
+        return all_settled(self.ready, self.failed)
 
     def run_one(self, name: str, round_no: int | None, what: str) -> None:
         """One run of `name`: recorded (with its conditions) in round `round_no`, or a warm-up.
