@@ -56,16 +56,15 @@ def value_estimate(row: Row, key: str = "value") -> Estimate | None:
 
 def baseline_row(view: View, row: Row, role: str) -> Row | None:
     """The run's `role` baseline row this row is compared with (same serving model), or None
-    (no baseline, the row is the baseline, or either did not measure)."""
+    (no baseline, the row is the baseline, either did not measure, or they ran on two machines)."""
     name = view.baseline(role)
     if name is None or row.status != OK:
         return None
     base = view.table.row(name, row.model if row.model else None)
-    if base is not None and not view.table.comparable(row.runtime, base.runtime):
-        return None  # measured on another machine (DOCKER_HOST elsewhere): never a ratio
     if base is None or base is row or base.status != OK or (base.runtime, base.variant) == (row.runtime, row.variant):
         return None
-    return base
+    # measured on another machine (DOCKER_HOST elsewhere): never a ratio
+    return base if view.table.comparable(row.runtime, base.runtime) else None
 
 
 def ratio_estimate(view: View, row: Row, role: str, shown: Callable[[float], float]) -> Estimate | None:
